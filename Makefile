@@ -1,0 +1,66 @@
+# Two commands matter: `make demo` and `make test`. Everything else is their parts.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install browser lint format pytest test-pg serve seed-city messages clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3-venv is missing; installing it with apt-get"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Debian's chromium drives the real-browser tests (never a downloaded browser); the CJK
+# fonts make screenshots of Chinese pages legible.
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto sans cjk" || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; }
+
+demo: export STATIC_MANIFEST = 1
+demo: install
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py seed --scale demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	$(VENV)/bin/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers 2 \
+	  --timeout 300 --access-logfile -
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+pytest: install browser
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint pytest
+
+# The suite again on PostgreSQL (what .ci/run does second).
+test-pg: install browser
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dangjian} \
+	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+seed-city: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed --scale city
+
+messages: install
+	cd src/dangjian && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete && \
+	  ../../$(PY) ../../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,70 @@
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from dangjian.api.auth import BearerToken
+from dangjian.api.errors import status_for
+from dangjian.core.errors import DomainError
+
+api = NinjaAPI(
+    title="Dangjian Cloud API",
+    version="1",
+    description=(
+        "智慧党建云平台 JSON API. Authenticate with POST /api/v1/auth/token, then send "
+        '`Authorization: Bearer <token>`. Every error is `{"code", "message"}` with a '
+        "stable code."
+    ),
+    urls_namespace="api",
+    auth=BearerToken(),
+)
+
+
+def _error(request, status: int, code: str, message: str, **details):
+    return api.create_response(
+        request, {"code": code, "message": message, **details}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=status_for(exc.code))
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None,
+            "message": err.get("msg", ""),
+        }
+        for err in exc.errors
+    ]
+    first = errors[0] if errors else {"field": None, "message": ""}
+    message = _("请求数据有误")
+    if first["field"]:
+        message = _("请求数据有误：%(field)s %(message)s") % first
+    return _error(request, 422, "validation_error", message, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return _error(request, 401, "unauthenticated", _("请先登录"))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return _error(request, 404, "not_found", _("未找到该对象。"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = {400: "bad_request", 405: "method_not_allowed", 413: "file_too_large"}.get(
+        exc.status_code, "error"
+    )
+    return _error(request, exc.status_code, code, str(exc))
+
+
+from dangjian.api.routers import registry  # noqa: E402
+
+api.add_router("", registry.router)

@@ -1,0 +1,354 @@
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from dangjian import permissions
+from dangjian.api.auth import actor
+from dangjian.api.schemas import (
+    AuditOut,
+    ErrorOut,
+    GrantIn,
+    GrantOut,
+    IdNumberOut,
+    LeaveIn,
+    MemberIn,
+    MemberOut,
+    MemberPatch,
+    MeOut,
+    OrgIn,
+    OrgOut,
+    OrgPatch,
+    PasswordIn,
+    RoleOut,
+    TokenIn,
+    TokenOut,
+    TransferIn,
+    UserOut,
+)
+from dangjian.audit import selectors as audit_selectors
+from dangjian.core.errors import DomainError
+from dangjian.permissions import Action
+from dangjian.registry import selectors, services
+from dangjian.registry.models import RoleGrant
+
+router = Router()
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+class Page(PageNumberPagination):
+    def __init__(self, **kwargs):
+        super().__init__(page_size=50, max_page_size=500, **kwargs)
+
+
+# Auth ------------------------------------------------------------------------------------
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS}, tags=["auth"])
+def create_token(request, payload: TokenIn):
+    """Exchange phone + password for a bearer token. Failures are throttled per phone and
+    client address: after too many, 429 `too_many_attempts` until the cool-off ends."""
+    user = authenticate(request, phone=payload.phone, password=payload.password)
+    if getattr(request, "axes_locked_out", False):
+        raise DomainError("too_many_attempts", _("登录失败次数过多，请稍后再试。"))
+    if user is None:
+        raise DomainError("invalid_credentials", _("手机号或密码不正确。"))
+    key, token = services.issue_api_token(user=user)
+    return {"token": key, "expires_at": token.expires_at}
+
+
+@router.get("/me", response={200: MeOut, **ERRORS}, tags=["auth"])
+def me(request):
+    user = actor(request)
+    member = permissions.own_member(user)
+    roles = RoleGrant.objects.filter(user=user).order_by("org_id")
+    return MeOut(
+        user=UserOut(id=user.pk, phone=user.phone, name=user.name),
+        member=MemberOut.from_member(member) if member else None,
+        roles=[RoleOut(org_id=g.org_id, role=g.role) for g in roles],
+    )
+
+
+# Organizations ---------------------------------------------------------------------------
+
+
+def _org_out(org) -> OrgOut:
+    return OrgOut.from_org(org, selectors.parent_id(org))
+
+
+def _orgs_out(orgs) -> list[OrgOut]:
+    orgs = list(orgs)
+    parents = selectors.parent_ids(orgs)
+    return [OrgOut.from_org(o, parents[o.pk]) for o in orgs]
+
+
+class OrgFilter(Schema):
+    q: str = ""
+    kind: str = ""
+    sector: str = ""
+
+
+@router.get("/orgs", response={200: list[OrgOut], **ERRORS}, tags=["orgs"])
+@paginate(Page)
+def list_orgs(request, filters: Query[OrgFilter]):
+    """Organizations the caller may read, in tree order; `q` searches names and codes."""
+    from dangjian.registry.models import sector_from_input
+
+    sector = sector_from_input(filters.sector) or "" if filters.sector else ""
+    return _LazyOrgs(
+        selectors.search_orgs(actor(request), q=filters.q, kind=filters.kind, sector=sector)
+    )
+
+
+class _LazyOrgs:
+    """Lets the paginator slice the queryset and count it, then resolves parent ids for
+    just the page in one query."""
+
+    def __init__(self, qs):
+        self.qs = qs
+
+    def __getitem__(self, item):
+        return _orgs_out(self.qs[item])
+
+    def count(self):
+        return self.qs.count()
+
+    def __len__(self):
+        return self.count()
+
+
+@router.post("/orgs", response={201: OrgOut, **ERRORS}, tags=["orgs"])
+def create_org(request, payload: OrgIn):
+    parent = permissions.access_org(actor(request), payload.parent_id, Action.CHANGE)
+    org = services.create_organization(
+        actor=actor(request),
+        parent=parent,
+        name=payload.name,
+        kind=payload.kind,
+        sector=payload.sector,
+        category=payload.category,
+        code=payload.code,
+    )
+    return 201, _org_out(org)
+
+
+@router.get("/orgs/{org_id}", response={200: OrgOut, **ERRORS}, tags=["orgs"])
+def get_org(request, org_id: int):
+    return _org_out(permissions.access_org(actor(request), org_id))
+
+
+@router.patch("/orgs/{org_id}", response={200: OrgOut, **ERRORS}, tags=["orgs"])
+def patch_org(request, org_id: int, payload: OrgPatch):
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.CHANGE)
+    changes = payload.dict(exclude_unset=True)
+    new_parent_id = changes.pop("parent_id", None)
+    if changes:
+        org = services.update_organization(actor=user, org=org, **changes)
+    if new_parent_id is not None and new_parent_id != selectors.parent_id(org):
+        new_parent = permissions.access_org(user, new_parent_id, Action.CHANGE)
+        org = services.move_organization(actor=user, org=org, new_parent=new_parent)
+    return _org_out(org)
+
+
+@router.get("/orgs/{org_id}/children", response={200: list[OrgOut], **ERRORS}, tags=["orgs"])
+def org_children(request, org_id: int):
+    user = actor(request)
+    org = permissions.access_org(user, org_id)
+    if not permissions.is_admin_over(user, org):
+        return []
+    return [OrgOut.from_org(c, org.pk) for c in selectors.children(org)]
+
+
+class MemberFilter(Schema):
+    subtree: bool = False
+    q: str = ""
+    status: str = ""
+    flowing: bool | None = None
+    active: bool | None = True
+
+
+@router.get("/orgs/{org_id}/members", response={200: list[MemberOut], **ERRORS}, tags=["members"])
+@paginate(Page)
+def org_members(request, org_id: int, filters: Query[MemberFilter]):
+    """Members of the organization (of its whole subtree with `?subtree=true`) that the
+    caller may read; `q` matches a name, an exact phone or an exact ID number."""
+    user = actor(request)
+    org = permissions.access_org(user, org_id)
+    qs = selectors.members_of(
+        user,
+        org,
+        subtree=filters.subtree,
+        q=filters.q,
+        status=filters.status,
+        flowing=filters.flowing,
+        active=filters.active,
+    )
+    return _Mapped(qs, MemberOut.from_member)
+
+
+class _Mapped:
+    def __init__(self, qs, fn):
+        self.qs, self.fn = qs, fn
+
+    def __getitem__(self, item):
+        return [self.fn(x) for x in self.qs[item]]
+
+    def count(self):
+        return self.qs.count()
+
+    def __len__(self):
+        return self.count()
+
+
+@router.get("/orgs/{org_id}/admins", response={200: list[GrantOut], **ERRORS}, tags=["orgs"])
+def org_admins(request, org_id: int):
+    org = permissions.access_org(actor(request), org_id, Action.GRANT)
+    return [_grant_out(g) for g in selectors.admins_of(org)]
+
+
+def _grant_out(grant) -> GrantOut:
+    member = getattr(grant.user, "member", None)
+    return GrantOut(
+        org_id=grant.org_id,
+        user_id=grant.user_id,
+        member_id=member.pk if member else None,
+        name=grant.user.name,
+        role=grant.role,
+    )
+
+
+@router.post("/orgs/{org_id}/admins", response={201: GrantOut, **ERRORS}, tags=["orgs"])
+def grant_admin(request, org_id: int, payload: GrantIn):
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.GRANT)
+    member = permissions.access_member(user, payload.member_id)
+    grant = services.grant_admin(actor=user, org=org, user=member.user)
+    return 201, _grant_out(grant)
+
+
+@router.delete("/orgs/{org_id}/admins/{user_id}", response={204: None, **ERRORS}, tags=["orgs"])
+def revoke_admin(request, org_id: int, user_id: int):
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.GRANT)
+    grant = RoleGrant.objects.filter(org=org, user_id=user_id).select_related("user", "org").first()
+    if grant is None:
+        raise permissions.not_found()
+    services.revoke_admin(actor=user, grant=grant)
+    return 204, None
+
+
+# Members ---------------------------------------------------------------------------------
+
+
+@router.post("/members", response={201: MemberOut, **ERRORS}, tags=["members"])
+def create_member(request, payload: MemberIn):
+    user = actor(request)
+    branch = permissions.access_org(user, payload.branch_id, Action.CHANGE)
+    data = payload.dict()
+    data.pop("branch_id")
+    data["is_flowing"] = data.pop("flowing")
+    member = services.create_member(actor=user, branch=branch, **data)
+    return 201, MemberOut.from_member(member)
+
+
+@router.get("/members/{member_id}", response={200: MemberOut, **ERRORS}, tags=["members"])
+def get_member(request, member_id: int):
+    return MemberOut.from_member(permissions.access_member(actor(request), member_id))
+
+
+@router.patch("/members/{member_id}", response={200: MemberOut, **ERRORS}, tags=["members"])
+def patch_member(request, member_id: int, payload: MemberPatch):
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    changes = payload.dict(exclude_unset=True)
+    if "flowing" in changes:
+        changes["is_flowing"] = changes.pop("flowing")
+    member = services.update_member(actor=user, member=member, **changes)
+    return MemberOut.from_member(member)
+
+
+@router.get(
+    "/members/{member_id}/id-number", response={200: IdNumberOut, **ERRORS}, tags=["members"]
+)
+def reveal_id_number(request, member_id: int):
+    """The full ID number, for the member and the admins in scope. Every reveal is audited."""
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.VIEW_ID_NUMBER)
+    return {"id_number": services.reveal_id_number(actor=user, member=member)}
+
+
+@router.post("/members/{member_id}/transfer", response={200: MemberOut, **ERRORS}, tags=["members"])
+def transfer_member(request, member_id: int, payload: TransferIn):
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    to_branch = permissions.access_org(user, payload.branch_id, Action.CHANGE)
+    services.transfer_member(actor=user, member=member, to_branch=to_branch, reason=payload.reason)
+    member.refresh_from_db()
+    return MemberOut.from_member(member)
+
+
+@router.post("/members/{member_id}/leave", response={200: MemberOut, **ERRORS}, tags=["members"])
+def member_left(request, member_id: int, payload: LeaveIn):
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    member = services.mark_member_left(
+        actor=user, member=member, left_at=payload.left_at, reason=payload.reason
+    )
+    return MemberOut.from_member(member)
+
+
+@router.post("/members/{member_id}/password", response={204: None, **ERRORS}, tags=["members"])
+def set_password(request, member_id: int, payload: PasswordIn):
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    services.set_member_password(actor=user, member=member, password=payload.password)
+    return 204, None
+
+
+# Audit -----------------------------------------------------------------------------------
+
+
+class AuditFilter(Schema):
+    org_id: int | None = None
+    object_type: str = ""
+    object_id: str = ""
+
+
+@router.get("/audit", response={200: list[AuditOut], **ERRORS}, tags=["audit"])
+@paginate(Page)
+def audit_log(request, filters: Query[AuditFilter]):
+    """Audit entries of the caller's admin scope, newest first."""
+    user = actor(request)
+    org = (
+        permissions.access_org(user, filters.org_id, Action.VIEW_AUDIT) if filters.org_id else None
+    )
+    qs = audit_selectors.entries_for(
+        user,
+        org=org,
+        object_type=filters.object_type or None,
+        object_id=filters.object_id or None,
+    )
+    return _Mapped(
+        qs,
+        lambda e: AuditOut(
+            id=e.pk,
+            actor=e.actor_label,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            object_label=e.object_label,
+            org_id=e.org_id,
+            before=e.before,
+            after=e.after,
+            created_at=e.created_at,
+        ),
+    )

@@ -1,0 +1,210 @@
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field, field_validator
+
+from dangjian.registry.models import SECTOR_NAMES, Member, Organization, sector_from_input
+
+Kind = Literal["committee", "general_branch", "branch"]
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class TokenIn(Schema):
+    phone: str = Field(max_length=20)
+    password: str = Field(max_length=200)
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+class OrgOut(Schema):
+    id: int
+    parent_id: int | None
+    name: str
+    code: str | None
+    kind: Kind
+    sector: str = Field(description="The sector's Chinese name, e.g. 农村")
+    sector_code: str
+    category: str
+    depth: int
+    children_count: int
+    is_active: bool
+
+    @staticmethod
+    def from_org(org: Organization, parent_id: int | None) -> "OrgOut":
+        return OrgOut(
+            id=org.pk,
+            parent_id=parent_id,
+            name=org.name,
+            code=org.code,
+            kind=org.kind,
+            sector=SECTOR_NAMES.get(org.sector, org.sector),
+            sector_code=org.sector,
+            category=org.category,
+            depth=org.depth,
+            children_count=org.numchild,
+            is_active=org.is_active,
+        )
+
+
+def _sector(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = sector_from_input(value)
+    if code is None:
+        raise ValueError("sector must be one of: " + ", ".join(SECTOR_NAMES.values()))
+    return code
+
+
+class OrgIn(Schema):
+    parent_id: int
+    name: str = Field(min_length=1, max_length=100)
+    kind: Kind
+    sector: str = Field(description="Chinese name (农村, 社区, 机关, …) or code")
+    category: str = Field("", max_length=50)
+    code: str | None = Field(None, max_length=32)
+
+    _check_sector = field_validator("sector")(lambda cls, v: _sector(v))
+
+
+class OrgPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    kind: Kind | None = None
+    sector: str | None = None
+    category: str | None = Field(None, max_length=50)
+    code: str | None = Field(None, max_length=32)
+    parent_id: int | None = Field(None, description="Move the organization under this parent")
+
+    _check_sector = field_validator("sector")(lambda cls, v: _sector(v))
+
+
+class MemberOut(Schema):
+    id: int
+    branch_id: int
+    branch_name: str
+    name: str
+    gender: Literal["male", "female"]
+    birth_date: date
+    id_number: str = Field(description="Masked, e.g. 6107**********1234")
+    phone: str
+    join_date: date
+    full_date: date | None
+    status: Literal["full", "probationary"]
+    flowing: bool
+    flowing_location: str
+    is_active: bool
+    left_at: date | None
+
+    @staticmethod
+    def from_member(m: Member) -> "MemberOut":
+        return MemberOut(
+            id=m.pk,
+            branch_id=m.branch_id,
+            branch_name=m.branch.name,
+            name=m.name,
+            gender=m.gender,
+            birth_date=m.birth_date,
+            id_number=m.id_number_masked,
+            phone=m.user.phone,
+            join_date=m.join_date,
+            full_date=m.full_date,
+            status=m.status,
+            flowing=m.is_flowing,
+            flowing_location=m.flowing_location,
+            is_active=m.is_active,
+            left_at=m.left_at,
+        )
+
+
+class MemberIn(Schema):
+    branch_id: int
+    name: str = Field(min_length=1, max_length=50)
+    gender: Literal["male", "female"]
+    birth_date: date
+    id_number: str = Field(max_length=32)
+    phone: str = Field(max_length=20)
+    join_date: date
+    full_date: date | None = None
+    status: Literal["full", "probationary"]
+    flowing: bool = False
+    flowing_location: str = Field("", max_length=200)
+
+
+class MemberPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    gender: Literal["male", "female"] | None = None
+    birth_date: date | None = None
+    id_number: str | None = Field(None, max_length=32)
+    phone: str | None = Field(None, max_length=20)
+    join_date: date | None = None
+    full_date: date | None = None
+    status: Literal["full", "probationary"] | None = None
+    flowing: bool | None = None
+    flowing_location: str | None = Field(None, max_length=200)
+
+
+class TransferIn(Schema):
+    branch_id: int
+    reason: str = Field("", max_length=200)
+
+
+class LeaveIn(Schema):
+    left_at: date | None = None
+    reason: str = Field("", max_length=200)
+
+
+class PasswordIn(Schema):
+    password: str = Field(min_length=1, max_length=200)
+
+
+class IdNumberOut(Schema):
+    id_number: str
+
+
+class RoleOut(Schema):
+    org_id: int
+    role: str
+
+
+class UserOut(Schema):
+    id: int
+    phone: str
+    name: str
+
+
+class MeOut(Schema):
+    user: UserOut
+    member: MemberOut | None
+    roles: list[RoleOut]
+
+
+class GrantIn(Schema):
+    member_id: int
+
+
+class GrantOut(Schema):
+    org_id: int
+    user_id: int
+    member_id: int | None
+    name: str
+    role: str
+
+
+class AuditOut(Schema):
+    id: int
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    object_label: str
+    org_id: int | None
+    before: dict | None
+    after: dict | None
+    created_at: datetime

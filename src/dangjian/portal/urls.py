@@ -1,0 +1,11 @@
+from django.urls import path
+
+from dangjian.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+]

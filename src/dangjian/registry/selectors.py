@@ -1,0 +1,104 @@
+"""Reads shared by pages and the API. Lists always start from a scoped queryset."""
+
+from django.db.models import Q, QuerySet
+
+from dangjian import permissions
+from dangjian.registry.models import Member, Organization, Role, RoleGrant
+
+
+def parent_ids(orgs: list[Organization]) -> dict[int, int | None]:
+    """Map org id -> parent id for a page of organizations, in one query."""
+    step = Organization.steplen
+    wanted = {o.path[:-step] for o in orgs if o.depth > 1}
+    by_path = (
+        dict(Organization.objects.filter(path__in=wanted).values_list("path", "pk"))
+        if wanted
+        else {}
+    )
+    return {o.pk: by_path.get(o.path[:-step]) for o in orgs}
+
+
+def parent_id(org: Organization) -> int | None:
+    return parent_ids([org])[org.pk]
+
+
+def children(org: Organization) -> QuerySet[Organization]:
+    return Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).order_by(
+        "name", "path"
+    )
+
+
+def ancestors(org: Organization) -> list[Organization]:
+    return list(Organization.objects.filter(path__in=org.ancestor_paths()).order_by("depth"))
+
+
+def search_orgs(actor, *, q: str = "", kind: str = "", sector: str = "") -> QuerySet[Organization]:
+    qs = permissions.scoped_orgs(actor)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if sector:
+        qs = qs.filter(sector=sector)
+    return qs.order_by("path")
+
+
+def top_orgs(actor) -> QuerySet[Organization]:
+    """The roots of what the actor sees: the organizations they administer (outermost
+    only), or their own branch."""
+    paths = permissions.admin_paths(actor)
+    if paths:
+        return Organization.objects.filter(path__in=paths).order_by("path")
+    member = permissions.own_member(actor)
+    if member is not None:
+        return Organization.objects.filter(pk=member.branch_id)
+    return Organization.objects.none()
+
+
+def members_of(
+    actor,
+    org: Organization,
+    *,
+    subtree: bool = True,
+    q: str = "",
+    status: str = "",
+    flowing: bool | None = None,
+    active: bool | None = True,
+    sector: str = "",
+) -> QuerySet[Member]:
+    qs = permissions.scoped_members(actor).select_related("branch", "user")
+    if subtree:
+        qs = qs.filter(branch__path__startswith=org.path)
+    else:
+        qs = qs.filter(branch=org)
+    if q:
+        q = q.strip()
+        query = Q(name__icontains=q) | Q(user__phone=q)
+        if len(q) == 18:
+            from dangjian.registry import crypto, idcard
+
+            query |= Q(id_number_hash=crypto.keyed_hash(idcard.normalize(q)))
+        qs = qs.filter(query)
+    if status:
+        qs = qs.filter(status=status)
+    if flowing is not None:
+        qs = qs.filter(is_flowing=flowing)
+    if active is not None:
+        qs = qs.filter(is_active=active)
+    if sector:
+        qs = qs.filter(branch__sector=sector)
+    return qs.order_by("branch__path", "name", "pk")
+
+
+def admins_of(org: Organization) -> QuerySet[RoleGrant]:
+    return (
+        RoleGrant.objects.filter(org=org, role=Role.ADMIN)
+        .select_related("user", "user__member")
+        .order_by("granted_at")
+    )
+
+
+def transfers_of(member: Member):
+    return member.transfers.select_related("from_branch", "to_branch", "actor").order_by(
+        "-transferred_at"
+    )

@@ -1,0 +1,14 @@
+from django.conf import settings
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("dangjian.portal.urls")),
+    path("console/", include("dangjian.console.urls")),
+    path("m/", include("dangjian.mobile.urls")),
+    path("api/v1/", include("dangjian.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

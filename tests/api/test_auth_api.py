@@ -1,0 +1,51 @@
+import pytest
+
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_issues_a_token_for_the_right_password_and_me_shows_roles(world, api):
+    anon = api(None)
+    resp = anon.post("/auth/token", {"phone": world.a.admin.phone, "password": PASSWORD})
+    assert resp.status_code == 200, resp.content
+    token = resp.json()["token"]
+    me = anon.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200
+    body = me.json()
+    assert body["user"]["phone"] == world.a.admin.phone
+    assert body["roles"] == [{"org_id": world.a.org.pk, "role": "admin"}]
+
+
+def test_it_refuses_a_wrong_password_with_a_stable_code(world, api):
+    resp = api(None).post("/auth/token", {"phone": world.a.admin.phone, "password": "nope"})
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "invalid_credentials"
+
+
+def test_it_throttles_repeated_failures_even_with_the_right_password_after(world, api, settings):
+    client = api(None)
+    codes = [
+        client.post("/auth/token", {"phone": world.a.member.phone, "password": "wrong"}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    # The attempt that reaches the limit is already answered as locked out.
+    assert codes == [401] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    resp = client.post("/auth/token", {"phone": world.a.member.phone, "password": PASSWORD})
+    assert resp.status_code == 429
+    assert resp.json()["code"] == "too_many_attempts"
+    # Another phone from the same address is not locked.
+    other = client.post("/auth/token", {"phone": world.b.member.phone, "password": PASSWORD})
+    assert other.status_code == 200
+
+
+def test_anonymous_callers_get_unauthenticated(world, api):
+    resp = api(None).get("/me")
+    assert resp.status_code == 401
+    assert resp.json()["code"] == "unauthenticated"
+
+
+def test_the_openapi_document_is_served(world, api):
+    resp = api(None).get("/openapi.json")
+    assert resp.status_code == 200
+    assert "/api/v1/members" in resp.json()["paths"]
