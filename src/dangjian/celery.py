@@ -9,3 +9,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
 app = Celery("dangjian")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _schedule(sender, **kwargs):
+    from dangjian.core.scheduling import beat_schedule
+
+    sender.conf.beat_schedule = beat_schedule()

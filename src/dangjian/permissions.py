@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Member, Organization, Role, RoleGrant
+from dangjian.themedays.models import Activity, Campaign
 
 
 class Action(StrEnum):
@@ -31,6 +32,8 @@ class Action(StrEnum):
     GRANT = "grant"
     VIEW_ID_NUMBER = "view_id_number"
     VIEW_AUDIT = "view_audit"
+    # Approve or reject an activity plan: an admin of a strict ancestor of the branch.
+    REVIEW = "review"
 
 
 ADMIN_ACTIONS = frozenset(Action) - {Action.READ}
@@ -120,7 +123,41 @@ def can(user, action: Action | str, obj) -> bool:
         if action in (Action.READ, Action.VIEW_ID_NUMBER):
             return obj.user_id == user.pk and obj.is_active
         return False
+    if isinstance(obj, Activity):
+        return _can_activity(user, action, obj)
+    if isinstance(obj, Campaign):
+        return _can_campaign(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
+
+
+def is_admin_above(user, org: Organization) -> bool:
+    """Admin of a strict ancestor of `org` (a superior organization)."""
+    return any(org.path.startswith(p) and org.path != p for p in admin_paths(user))
+
+
+def _can_campaign(user, action: Action, campaign: Campaign) -> bool:
+    path = campaign.org.path
+    if any(path.startswith(p) for p in admin_paths(user)):
+        return True
+    if action != Action.READ:
+        return False
+    # Read by those it is addressed to: admins inside its subtree and its members.
+    if any(p.startswith(path) for p in admin_paths(user)):
+        return True
+    member = own_member(user)
+    return member is not None and member.branch.path.startswith(path)
+
+
+def _can_activity(user, action: Action, activity: Activity) -> bool:
+    branch = activity.branch
+    if action == Action.REVIEW:
+        return is_admin_above(user, branch)
+    if is_admin_over(user, branch):
+        return True
+    if action == Action.READ:
+        member = own_member(user)
+        return member is not None and member.branch_id == branch.pk
+    return False
 
 
 def require(user, action: Action | str, obj) -> None:
@@ -149,6 +186,48 @@ def access_member(user, member_id, action: Action | str = Action.READ) -> Member
         raise not_found()
     require(user, action, member)
     return member
+
+
+def access_campaign(user, campaign_id, action: Action | str = Action.READ) -> Campaign:
+    campaign = Campaign.objects.select_related("org", "parent").filter(pk=_pk(campaign_id)).first()
+    if campaign is None or not can(user, Action.READ, campaign):
+        raise not_found()
+    require(user, action, campaign)
+    return campaign
+
+
+def access_activity(user, activity_id, action: Action | str = Action.READ) -> Activity:
+    activity = (
+        Activity.objects.select_related("branch", "campaign").filter(pk=_pk(activity_id)).first()
+    )
+    if activity is None or not can(user, Action.READ, activity):
+        raise not_found()
+    require(user, action, activity)
+    return activity
+
+
+def scoped_activities(user) -> QuerySet[Activity]:
+    """Activities the user may read: those of branches in their admin scope, and their own
+    branch's."""
+    q = admin_scope_q(user, "branch__path")
+    member = own_member(user)
+    if member is not None:
+        q |= Q(branch_id=member.branch_id)
+    return Activity.objects.filter(q)
+
+
+def scoped_campaigns(user) -> QuerySet[Campaign]:
+    """Campaigns addressed to the user's scope: issued at or above any organization they
+    administer or their branch, or inside their admin subtree."""
+    paths = list(admin_paths(user))
+    member = own_member(user)
+    if member is not None:
+        paths.append(member.branch.path)
+    if not paths:
+        return Campaign.objects.none()
+    step = Organization.steplen
+    above = {p[: step * i] for p in paths for i in range(1, len(p) // step + 1)}
+    return Campaign.objects.filter(Q(org__path__in=above) | admin_scope_q(user, "org__path"))
 
 
 def scoped_orgs(user) -> QuerySet[Organization]:

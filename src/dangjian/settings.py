@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     # domain
     "dangjian.registry",
     "dangjian.audit",
+    "dangjian.notifications",
+    "dangjian.themedays",
     # interfaces
     "dangjian.portal",
     "dangjian.console",
@@ -221,6 +223,29 @@ else:
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# Celery beat's schedule is dangjian.core.scheduling.JOBS (set in dangjian/celery.py).
+
+# Theme-day activity policy: the defaults of SPEC.md §3 and the bounds a branch may set.
+ACTIVITY_POLICY = {
+    "default_radius_m": 300,
+    "min_radius_m": 50,
+    "max_radius_m": env_int("ACTIVITY_MAX_RADIUS_M", 1000),
+    "checkin_opens_before_min": 30,
+    "checkin_closes_after_min": 15,
+    "checkout_closes_after_min": 60,
+    "max_checkin_opens_before_min": 120,
+    "max_checkin_closes_after_min": 60,
+    "min_checkout_closes_after_min": 10,
+    "max_checkout_closes_after_min": 240,
+    "max_duration_hours": 12,
+}
+CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Outbound notification channels besides the in-app inbox: "log", "webhook", or a dotted
+# path to a dangjian.notifications.channels.Channel subclass. Comma-separated.
+NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["log"])
+NOTIFICATION_WEBHOOK_URL = env_str("NOTIFICATION_WEBHOOK_URL")
+NOTIFICATION_WEBHOOK_SECRET = env_str("NOTIFICATION_WEBHOOK_SECRET")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -65,7 +65,8 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, code, str(exc))
 
 
-from dangjian.api.routers import imports, registry  # noqa: E402
+from dangjian.api.routers import imports, registry, themedays  # noqa: E402
 
 api.add_router("", registry.router)
 api.add_router("", imports.router)
+api.add_router("", themedays.router)

@@ -12,6 +12,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "same_branch": 409,
     "member_left": 409,
     "too_many_attempts": 429,
+    "file_too_large": 413,
+    "start_passed": 409,
+    "plan_exists": 409,
+    "invalid_status": 409,
+    "not_editable": 409,
+    "not_late": 409,
+    "supplement_not_distributable": 409,
 }
 DEFAULT_STATUS = 422
 

@@ -1,0 +1,568 @@
+from datetime import date, datetime
+
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+from pydantic import Field
+
+from dangjian import permissions
+from dangjian.api.auth import actor
+from dangjian.api.pagination import Mapped, Page
+from dangjian.api.schemas import ErrorOut
+from dangjian.notifications import selectors as notification_selectors
+from dangjian.notifications import services as notification_services
+from dangjian.permissions import Action
+from dangjian.themedays import selectors, services
+from dangjian.themedays.models import Activity, Campaign
+
+router = Router()
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+# Campaigns -------------------------------------------------------------------------------
+
+
+class CampaignIn(Schema):
+    org_id: int
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-12"])
+    theme: str = Field(min_length=1, max_length=200)
+    guidance: str = ""
+    required_items: list[str] | None = Field(
+        None, description="Defaults to the six required items of SPEC.md"
+    )
+    optional_items: list[str] | None = None
+    holding_from: date
+    holding_until: date
+    sectors: list[str] | None = Field(None, description="Chinese sector names; empty = all")
+
+
+class SupplementIn(Schema):
+    org_id: int
+    guidance: str = ""
+    required_items: list[str] = []
+    optional_items: list[str] = []
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class CampaignOut(Schema):
+    id: int
+    org_id: int
+    parent_id: int | None
+    month: str
+    theme: str
+    guidance: str
+    required_items: list[str]
+    optional_items: list[str]
+    holding_from: date
+    holding_until: date
+    sectors: list[str]
+    attachments: list[AttachmentOut]
+    supplements: list[dict]
+    distribution: dict
+
+    @staticmethod
+    def of(c: Campaign) -> "CampaignOut":
+        from dangjian.registry.models import SECTOR_NAMES
+
+        return CampaignOut(
+            id=c.pk,
+            org_id=c.org_id,
+            parent_id=c.parent_id,
+            month=c.month_label,
+            theme=c.theme,
+            guidance=c.guidance,
+            required_items=c.required_items,
+            optional_items=c.optional_items,
+            holding_from=c.holding_from,
+            holding_until=c.holding_until,
+            sectors=[SECTOR_NAMES[s] for s in c.sectors],
+            attachments=[
+                AttachmentOut(
+                    id=a.pk, name=a.name, content_type=a.content_type, size=a.size, url=a.file.url
+                )
+                for a in c.attachments.all()
+            ],
+            supplements=[
+                {
+                    "id": s.pk,
+                    "org_id": s.org_id,
+                    "guidance": s.guidance,
+                    "required_items": s.required_items,
+                }
+                for s in c.supplements.all()
+            ],
+            distribution=_distribution(c),
+        )
+
+
+def _distribution(c: Campaign) -> dict:
+    if c.distribution_requested_at is None:
+        status = "not_distributed"
+    elif c.distributed_at is not None and c.distributed_at >= c.distribution_requested_at:
+        status = "done"
+    else:
+        status = "queued"
+    return {
+        "status": status,
+        "branches": c.distributed_branches,
+        "members_notified": c.notified_members,
+        "distributed_at": c.distributed_at,
+    }
+
+
+@router.post("/campaigns", response={201: CampaignOut, **ERRORS}, tags=["theme days"])
+def create_campaign(request, payload: CampaignIn):
+    user = actor(request)
+    org = permissions.access_org(user, payload.org_id, Action.CHANGE)
+    campaign = services.create_campaign(
+        actor=user,
+        org=org,
+        month=payload.month,
+        theme=payload.theme,
+        guidance=payload.guidance,
+        required_items=payload.required_items,
+        optional_items=payload.optional_items,
+        holding_from=payload.holding_from,
+        holding_until=payload.holding_until,
+        sectors=payload.sectors,
+    )
+    return Status(201, CampaignOut.of(campaign))
+
+
+@router.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, tags=["theme days"])
+@paginate(Page)
+def list_campaigns(request):
+    """Campaigns addressed to the caller's scope, newest month first."""
+    qs = (
+        permissions.scoped_campaigns(actor(request))
+        .filter(parent__isnull=True)
+        .prefetch_related("attachments", "supplements")
+        .order_by("-month", "-id")
+    )
+    return Mapped(qs, CampaignOut.of)
+
+
+@router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, tags=["theme days"])
+def get_campaign(request, campaign_id: int):
+    return CampaignOut.of(permissions.access_campaign(actor(request), campaign_id))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/supplements",
+    response={201: CampaignOut, **ERRORS},
+    tags=["theme days"],
+)
+def add_supplement(request, campaign_id: int, payload: SupplementIn):
+    user = actor(request)
+    parent = permissions.access_campaign(user, campaign_id)
+    org = permissions.access_org(user, payload.org_id, Action.CHANGE)
+    supplement = services.add_supplement(
+        actor=user,
+        parent=parent,
+        org=org,
+        guidance=payload.guidance,
+        required_items=payload.required_items,
+        optional_items=payload.optional_items,
+    )
+    return Status(201, CampaignOut.of(supplement))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/attachments",
+    response={201: AttachmentOut, **ERRORS},
+    tags=["theme days"],
+)
+def add_attachment(request, campaign_id: int, file: File[UploadedFile]):
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
+    a = services.add_campaign_attachment(actor=user, campaign=campaign, file=file, name=file.name)
+    out = AttachmentOut(
+        id=a.pk, name=a.name, content_type=a.content_type, size=a.size, url=a.file.url
+    )
+    return Status(201, out)
+
+
+class DistributionOut(Schema):
+    status: str = Field(description="done, or queued while workers distribute")
+    branches: int
+    members_notified: int
+    already_distributed: bool
+
+
+@router.post(
+    "/campaigns/{campaign_id}/distribute",
+    response={200: DistributionOut, 202: DistributionOut, **ERRORS},
+    tags=["theme days"],
+)
+def distribute(request, campaign_id: int):
+    """One click: planning tasks for every branch in scope, a notice for every active member.
+    Idempotent. 200 with the counts when done; 202 while the background work runs."""
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
+    result = services.request_distribution(actor=user, campaign=campaign)
+    campaign.refresh_from_db()
+    state = _distribution(campaign)
+    body = DistributionOut(
+        status=state["status"],
+        branches=state["branches"],
+        members_notified=state["members_notified"],
+        already_distributed=result["already_distributed"],
+    )
+    return Status(200 if state["status"] == "done" else 202, body)
+
+
+class ProgressOut(Schema):
+    campaign_id: int
+    org_id: int
+    counts: dict[str, int]
+    by_sector: dict[str, dict[str, int]]
+    overdue: int
+    branches: list[dict]
+
+
+@router.get(
+    "/campaigns/{campaign_id}/progress", response={200: ProgressOut, **ERRORS}, tags=["theme days"]
+)
+def progress(request, campaign_id: int, org_id: int | None = None):
+    """Branches per stage (none, draft, submitted, approved, held, closed) under `org_id`
+    (default: the campaign's organization), by sector, with the rows behind the counts."""
+    from dangjian.registry.models import SECTOR_NAMES
+
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id)
+    org = permissions.access_org(user, org_id or campaign.org_id, Action.CHANGE)
+    if not campaign.org.path.startswith(org.path) and not org.path.startswith(campaign.org.path):
+        raise permissions.not_found()
+    result = selectors.campaign_progress(campaign, org)
+    return ProgressOut(
+        campaign_id=campaign.pk,
+        org_id=org.pk,
+        counts=result.counts,
+        by_sector={SECTOR_NAMES.get(k, k): v for k, v in result.by_sector.items()},
+        overdue=result.overdue,
+        branches=[
+            {
+                "branch_id": r.branch_id,
+                "name": r.branch_name,
+                "sector": SECTOR_NAMES.get(r.sector, r.sector),
+                "stage": r.stage,
+                "activity_id": r.activity_id,
+                "is_late_record": r.is_late_record,
+                "overdue": r.overdue,
+            }
+            for r in result.rows
+        ],
+    )
+
+
+# Activities ------------------------------------------------------------------------------
+
+
+class VenueIn(Schema):
+    address: str = Field(min_length=1, max_length=300)
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    radius_m: int = Field(300, ge=1)
+
+
+class ActivityIn(Schema):
+    branch_id: int
+    campaign_id: int | None = None
+    title: str = Field(min_length=1, max_length=200)
+    starts_at: datetime
+    ends_at: datetime
+    venue: VenueIn
+    agenda: list[str]
+    optional_items: list[str] = []
+    checkin_opens_before_min: int | None = Field(None, ge=0)
+    checkin_closes_after_min: int | None = Field(None, ge=0)
+    checkout_closes_after_min: int | None = Field(None, ge=0)
+
+
+class ActivityPatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    venue: VenueIn | None = None
+    agenda: list[str] | None = None
+    optional_items: list[str] | None = None
+    checkin_opens_before_min: int | None = Field(None, ge=0)
+    checkin_closes_after_min: int | None = Field(None, ge=0)
+    checkout_closes_after_min: int | None = Field(None, ge=0)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class ActivityOut(Schema):
+    id: int
+    branch_id: int
+    branch_name: str
+    campaign_id: int | None
+    title: str
+    status: str
+    stage: str
+    is_late_record: bool
+    late_reason: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: dict
+    agenda: list[str]
+    optional_items: list[str]
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+    checkout_closes_at: datetime
+    roster_size: int
+    roster_frozen: bool
+    cancel_reason: str
+    history: list[dict]
+    checkin_url: str | None = Field(None, description="Only for the branch's admins")
+
+    @staticmethod
+    def of(a: Activity, user) -> "ActivityOut":
+        show_url = a.checkin_token and permissions.can(user, Action.CHANGE, a)
+        return ActivityOut(
+            id=a.pk,
+            branch_id=a.branch_id,
+            branch_name=a.branch.name,
+            campaign_id=a.campaign_id,
+            title=a.title,
+            status=a.status,
+            stage=selectors.stage_of(a),
+            is_late_record=a.is_late_record,
+            late_reason=a.late_reason,
+            starts_at=a.starts_at,
+            ends_at=a.ends_at,
+            venue={
+                "address": a.venue_address,
+                "latitude": float(a.latitude),
+                "longitude": float(a.longitude),
+                "radius_m": a.radius_m,
+            },
+            agenda=a.agenda,
+            optional_items=a.optional_items,
+            checkin_opens_at=a.checkin_opens_at,
+            checkin_closes_at=a.checkin_closes_at,
+            checkout_closes_at=a.checkout_closes_at,
+            roster_size=selectors.roster_size(a),
+            roster_frozen=a.roster_frozen_at is not None,
+            cancel_reason=a.cancel_reason,
+            history=[
+                {
+                    "action": e.action,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "actor": e.actor.name if e.actor else None,
+                    "reason": e.reason,
+                    "at": e.at,
+                }
+                for e in a.events.select_related("actor")
+            ],
+            checkin_url=selectors.checkin_url(a) if show_url else None,
+        )
+
+
+def _plan_fields(data: dict) -> dict:
+    venue = data.pop("venue", None)
+    if venue is not None:
+        data.update(
+            venue_address=venue["address"],
+            latitude=venue["latitude"],
+            longitude=venue["longitude"],
+            radius_m=venue["radius_m"],
+        )
+    return data
+
+
+@router.post("/activities", response={201: ActivityOut, **ERRORS}, tags=["theme days"])
+def draft_activity(request, payload: ActivityIn):
+    """Draft a plan. 422 `required_items_missing` (with `missing`) when the agenda does not
+    cover every required item of the campaign and its supplements."""
+    user = actor(request)
+    data = _plan_fields(payload.dict())
+    branch = permissions.access_org(user, data.pop("branch_id"), Action.CHANGE)
+    campaign_id = data.pop("campaign_id")
+    campaign = permissions.access_campaign(user, campaign_id) if campaign_id else None
+    activity = services.draft_activity(actor=user, branch=branch, campaign=campaign, **data)
+    return Status(201, ActivityOut.of(activity, user))
+
+
+@router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS}, tags=["theme days"])
+def get_activity(request, activity_id: int):
+    user = actor(request)
+    return ActivityOut.of(permissions.access_activity(user, activity_id), user)
+
+
+@router.patch(
+    "/activities/{activity_id}", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
+)
+def patch_activity(request, activity_id: int, payload: ActivityPatch):
+    """Edit a plan before it starts; an approved plan goes back to review."""
+    user = actor(request)
+    activity = permissions.access_activity(user, activity_id, Action.CHANGE)
+    changes = _plan_fields(payload.dict(exclude_unset=True))
+    activity = services.update_activity(actor=user, activity=activity, **changes)
+    return ActivityOut.of(activity, user)
+
+
+def _transition(request, activity_id: int, action: Action, fn, **kwargs):
+    user = actor(request)
+    activity = permissions.access_activity(user, activity_id, action)
+    activity = fn(actor=user, activity=activity, **kwargs)
+    return ActivityOut.of(activity, user)
+
+
+@router.post(
+    "/activities/{activity_id}/submit", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
+)
+def submit(request, activity_id: int):
+    """409 `start_passed` once the start has passed: use /late-record instead."""
+    return _transition(request, activity_id, Action.CHANGE, services.submit_activity)
+
+
+@router.post(
+    "/activities/{activity_id}/late-record",
+    response={200: ActivityOut, **ERRORS},
+    tags=["theme days"],
+)
+def late_record(request, activity_id: int, payload: ReasonIn):
+    """补录: submit an activity after its start, with a reason; flagged for ever."""
+    return _transition(
+        request, activity_id, Action.CHANGE, services.submit_late_record, reason=payload.reason
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/approve", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
+)
+def approve(request, activity_id: int):
+    """Only an admin of a superior organization; 403 for the branch's own admins."""
+    return _transition(request, activity_id, Action.REVIEW, services.approve_activity)
+
+
+@router.post(
+    "/activities/{activity_id}/reject", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
+)
+def reject(request, activity_id: int, payload: ReasonIn):
+    return _transition(
+        request, activity_id, Action.REVIEW, services.reject_activity, reason=payload.reason
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/cancel", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
+)
+def cancel(request, activity_id: int, payload: ReasonIn):
+    return _transition(
+        request, activity_id, Action.CHANGE, services.cancel_activity, reason=payload.reason
+    )
+
+
+@router.post(
+    "/activities/{activity_id}/checkin-token",
+    response={200: ActivityOut, **ERRORS},
+    tags=["theme days"],
+)
+def regenerate_token(request, activity_id: int):
+    """A new check-in secret; QR posters printed before stop working."""
+    return _transition(request, activity_id, Action.CHANGE, services.regenerate_checkin_token)
+
+
+@router.get("/reviews", response={200: list[ActivityOut], **ERRORS}, tags=["theme days"])
+@paginate(Page)
+def review_queue(request):
+    """Submitted plans waiting for the caller's review, oldest first."""
+    user = actor(request)
+    return Mapped(selectors.review_queue(user), lambda a: ActivityOut.of(a, user))
+
+
+class BirthdayOut(Schema):
+    member_id: int
+    name: str
+    join_date: date
+    years: int
+
+
+@router.get(
+    "/orgs/{org_id}/birthdays", response={200: list[BirthdayOut], **ERRORS}, tags=["theme days"]
+)
+def political_birthdays(
+    request, org_id: int, month: int = Query(..., ge=1, le=12), year: int | None = None
+):
+    """Members of the branch whose Party anniversary falls in the month."""
+    from dangjian.core import clock
+
+    user = actor(request)
+    branch = permissions.access_org(user, org_id, Action.CHANGE)
+    year = year or clock.today().year
+    return [
+        BirthdayOut(
+            member_id=m.pk, name=m.name, join_date=m.join_date, years=year - m.join_date.year
+        )
+        for m in selectors.political_birthdays(branch, month)
+    ]
+
+
+# Notifications ---------------------------------------------------------------------------
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+@router.get(
+    "/notifications", response={200: list[NotificationOut], **ERRORS}, tags=["notifications"]
+)
+@paginate(Page)
+def inbox(request, unread: bool = False):
+    """The caller's inbox, newest first; `?unread=true` for unread only (the number is at
+    GET /notifications/unread-count)."""
+    qs = notification_selectors.inbox(actor(request))
+    if unread:
+        qs = qs.filter(read_at__isnull=True)
+    return Mapped(
+        qs,
+        lambda n: NotificationOut(
+            id=n.pk,
+            kind=n.kind,
+            title=n.title,
+            body=n.body,
+            link=n.link,
+            created_at=n.created_at,
+            read_at=n.read_at,
+        ),
+    )
+
+
+@router.get("/notifications/unread-count", response={200: dict, **ERRORS}, tags=["notifications"])
+def unread_count(request):
+    return {"unread": notification_selectors.unread_count(actor(request))}
+
+
+@router.post(
+    "/notifications/{notification_id}/read", response={204: None, **ERRORS}, tags=["notifications"]
+)
+def mark_read(request, notification_id: int):
+    user = actor(request)
+    notice = notification_selectors.access_notification(user, notification_id)
+    notification_services.mark_read(user=user, notification=notice)
+    return Status(204, None)
+
+
+@router.post("/notifications/read-all", response={200: dict, **ERRORS}, tags=["notifications"])
+def mark_all_read(request):
+    return {"marked": notification_services.mark_all_read(user=actor(request))}

@@ -1,0 +1,21 @@
+"""The scheduled jobs: what Celery beat runs in production, and what
+`manage.py run_scheduled` runs once (or in a loop) in the embedded default."""
+
+from django.utils.module_loading import import_string
+
+# name -> (dotted task path, period in seconds). Every job is idempotent: running it twice,
+# or late, changes nothing more than running it once on time.
+JOBS: dict[str, tuple[str, int]] = {
+    "freeze-due-rosters": ("dangjian.themedays.tasks.freeze_due_rosters", 60),
+}
+
+
+def beat_schedule() -> dict:
+    return {
+        name: {"task": path, "schedule": float(period)} for name, (path, period) in JOBS.items()
+    }
+
+
+def run_all() -> dict[str, object]:
+    """Run every job once, in this process."""
+    return {name: import_string(path)() for name, (path, _period) in JOBS.items()}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "dangjian.notifications"
+    verbose_name = "Notifications"

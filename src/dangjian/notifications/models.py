@@ -1,0 +1,61 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Notification(models.Model):
+    """An in-app notice in a user's inbox. Outbound channels (webhook to a WeChat/SMS
+    gateway, log) are extra: whatever happens to them, this row stays."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    # Makes sending idempotent: one notice per user and key (e.g. "campaign:12").
+    dedupe_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["dedupe_key"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_unique_dedupe_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"
+
+
+class OutboundStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    SENT = "sent", "sent"
+    FAILED = "failed", "failed"
+
+
+class OutboundBatch(models.Model):
+    """A batch of notices handed to one outbound channel, with its delivery state, so that a
+    failed gateway can be retried (with backoff) and inspected."""
+
+    channel = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel} batch {self.pk} ({self.status})"

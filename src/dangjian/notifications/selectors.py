@@ -1,0 +1,24 @@
+from dangjian.notifications.models import Notification
+from dangjian.permissions import not_found
+
+
+def inbox(user):
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def unread_count(user) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def access_notification(user, notification_id) -> Notification:
+    """A user's own notice, or the same not_found for anyone else's."""
+    try:
+        pk = int(notification_id)
+    except (TypeError, ValueError):
+        pk = None
+    notice = Notification.objects.filter(pk=pk, user=user).first() if pk else None
+    if notice is None:
+        raise not_found()
+    return notice

@@ -1,0 +1,112 @@
+"""Sending notices: the in-app row first (idempotent by dedupe key), then one outbound
+batch per enabled channel, delivered in the background with retries."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import transaction
+
+from dangjian.core import clock
+from dangjian.notifications import channels
+from dangjian.notifications.models import Notification, OutboundBatch
+from dangjian.permissions import not_found
+from dangjian.registry.models import User
+
+BATCH_SIZE = 5000
+
+
+def notify(
+    *,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    dedupe_key: str = "",
+) -> int:
+    """Put a notice in each user's inbox and hand the new ones to the outbound channels.
+    With a dedupe key, users who already have that notice get nothing. Returns how many
+    notices were created."""
+    ids = list(dict.fromkeys(user_ids))
+    created = 0
+    for start in range(0, len(ids), BATCH_SIZE):
+        created += _notify_chunk(
+            ids[start : start + BATCH_SIZE], kind, title, body, link, dedupe_key
+        )
+    return created
+
+
+@transaction.atomic
+def _notify_chunk(ids, kind, title, body, link, dedupe_key) -> int:
+    if dedupe_key:
+        already = set(
+            Notification.objects.filter(dedupe_key=dedupe_key, user_id__in=ids).values_list(
+                "user_id", flat=True
+            )
+        )
+        ids = [i for i in ids if i not in already]
+    if not ids:
+        return 0
+    now = clock.now()
+    # ignore_conflicts: a concurrent run of the same distribution may have inserted some.
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=i,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+                created_at=now,
+            )
+            for i in ids
+        ],
+        batch_size=2000,
+        ignore_conflicts=bool(dedupe_key),
+    )
+    _queue_outbound(ids, kind, title, body, link)
+    return len(ids)
+
+
+def _queue_outbound(user_ids: list[int], kind: str, title: str, body: str, link: str) -> None:
+    names = channels.enabled()
+    if not names:
+        return
+    phones = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "phone"))
+    url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+    notices = [
+        {
+            "user_id": i,
+            "phone": phones.get(i, ""),
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "url": url,
+        }
+        for i in user_ids
+    ]
+    from dangjian.notifications.tasks import deliver_outbound
+
+    for name in names:
+        batch = OutboundBatch.objects.create(
+            channel=name, payload={"notices": notices}, created_at=clock.now()
+        )
+        transaction.on_commit(lambda pk=batch.pk: deliver_outbound.delay(pk))
+
+
+def count_with_key(dedupe_key: str) -> int:
+    return Notification.objects.filter(dedupe_key=dedupe_key).count()
+
+
+def mark_read(*, user: User, notification: Notification) -> Notification:
+    if notification.user_id != user.pk:
+        raise not_found()
+    if notification.read_at is None:
+        notification.read_at = clock.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())

@@ -1,0 +1,235 @@
+"""The monthly theme Party day: campaigns issued by superiors, planning tasks for branches,
+activity plans with their review history, and the roster frozen at the start."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.registry.models import Member, Organization
+
+# The six required items of SPEC.md §2, in the order the case study lists them.
+DEFAULT_REQUIRED_ITEMS = [
+    "诵读党章",
+    "缴纳党费",
+    "研学党规党情",
+    "落实组织生活",
+    "开展民主议事",
+    "实行民主公开",
+]
+DEFAULT_OPTIONAL_ITEMS = ["红色教育", "走访慰问", "义务劳动", "爱心捐赠"]
+
+
+class Campaign(models.Model):
+    """The month's requirements, issued by an organization to its subtree (optionally only
+    some sectors). A supplement (`parent` set) is a lower organization's additional
+    requirements to its parent's campaign, for its own subtree."""
+
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="campaigns")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="supplements"
+    )
+    month = models.DateField(_("月份"), help_text="First day of the month")
+    theme = models.CharField(_("主题"), max_length=200)
+    guidance = models.TextField(_("活动指引"), blank=True)
+    required_items = models.JSONField(_("规定动作"), default=list)
+    optional_items = models.JSONField(_("自选动作"), default=list)
+    holding_from = models.DateField(_("开展时间自"))
+    holding_until = models.DateField(_("开展时间至"))
+    sectors = models.JSONField(_("适用领域"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    distribution_requested_at = models.DateTimeField(null=True, blank=True)
+    distributed_at = models.DateTimeField(null=True, blank=True)
+    distributed_branches = models.PositiveIntegerField(default=0)
+    notified_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "-id"]
+        indexes = [models.Index(fields=["org", "month"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(holding_until__gte=F("holding_from")),
+                name="campaign_holding_window_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.theme}"
+
+    @property
+    def is_supplement(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"campaign:{self.pk}"
+
+
+class CampaignAttachment(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="campaigns/%Y/%m/")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlanningTask(models.Model):
+    """A branch's duty to plan an activity for a campaign; made by distribution."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="tasks")
+    branch = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "branch"], name="planningtask_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} -> {self.branch_id}"
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    APPROVED = "approved", _("已通过")
+    REJECTED = "rejected", _("已退回")
+    CANCELLED = "cancelled", _("已取消")
+    CLOSED = "closed", _("已结束")
+
+
+class Activity(models.Model):
+    """A branch's theme-day activity plan and, once approved, the activity itself."""
+
+    branch = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="activities")
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, null=True, blank=True, related_name="activities"
+    )
+    title = models.CharField(_("活动名称"), max_length=200)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    venue_address = models.CharField(_("活动地点"), max_length=300)
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    radius_m = models.PositiveIntegerField(_("签到半径（米）"), default=300)
+    agenda = models.JSONField(_("活动议程"), default=list)
+    optional_items = models.JSONField(_("自选动作"), default=list, blank=True)
+    checkin_opens_before_min = models.PositiveIntegerField(default=30)
+    checkin_closes_after_min = models.PositiveIntegerField(default=15)
+    checkout_closes_after_min = models.PositiveIntegerField(default=60)
+    status = models.CharField(
+        max_length=16, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT
+    )
+    # 补录: a record entered after the fact; it needs a reason and a superior's approval and
+    # is flagged wherever the activity appears.
+    is_late_record = models.BooleanField(default=False)
+    late_reason = models.CharField(max_length=300, blank=True)
+    checkin_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_generated_at = models.DateTimeField(null=True, blank=True)
+    roster_frozen_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [
+            models.Index(fields=["branch", "starts_at"]),
+            models.Index(fields=["campaign", "status"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="activity_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="activity_coordinates_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ActivityStatus.values), name="activity_status_valid"
+            ),
+            # One live plan per branch and campaign; a cancelled one makes room for a new one.
+            models.UniqueConstraint(
+                fields=["branch", "campaign"],
+                condition=~Q(status="cancelled"),
+                name="activity_one_live_plan_per_campaign",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def checkin_opens_at(self):
+        from datetime import timedelta
+
+        return self.starts_at - timedelta(minutes=self.checkin_opens_before_min)
+
+    @property
+    def checkin_closes_at(self):
+        from datetime import timedelta
+
+        return self.starts_at + timedelta(minutes=self.checkin_closes_after_min)
+
+    @property
+    def checkout_closes_at(self):
+        from datetime import timedelta
+
+        return self.ends_at + timedelta(minutes=self.checkout_closes_after_min)
+
+
+class ActivityEvent(models.Model):
+    """Every step of a plan's life: who, when, from which status to which, and why."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.action}"
+
+
+class RosterEntry(models.Model):
+    """A member of the activity's roster as it stood at the start (frozen), so later
+    transfers never change a past activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="roster")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    is_flowing = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "member"], name="rosterentry_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {self.member_id}"

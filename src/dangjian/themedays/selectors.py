@@ -1,0 +1,253 @@
+"""Reads for theme days shared by pages, the API and the services."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dangjian.core import clock
+from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, Transfer
+from dangjian.themedays.models import Activity, ActivityStatus, Campaign, RosterEntry
+
+OVERDUE_WARNING_DAYS = 3
+STAGES = ("none", "draft", "submitted", "approved", "held", "closed")
+
+
+def branches_in_scope(campaign: Campaign, within: Organization | None = None) -> QuerySet:
+    """The active branches a campaign is addressed to (its subtree, its sectors), optionally
+    narrowed to one organization's subtree."""
+    qs = Organization.objects.filter(
+        path__startswith=campaign.org.path, kind=OrgKind.BRANCH, is_active=True
+    )
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    if campaign.sectors:
+        qs = qs.filter(sector__in=campaign.sectors)
+    return qs
+
+
+def campaign_applies_to(campaign: Campaign, branch: Organization) -> bool:
+    return branch.path.startswith(campaign.org.path) and (
+        not campaign.sectors or branch.sector in campaign.sectors
+    )
+
+
+def supplements_for(campaign: Campaign, branch: Organization) -> list[Campaign]:
+    """The supplements of lower organizations on the branch's way up to the campaign."""
+    step = Organization.steplen
+    ancestors = [branch.path[: step * i] for i in range(1, len(branch.path) // step + 1)]
+    return list(
+        campaign.supplements.filter(org__path__in=ancestors)
+        .select_related("org")
+        .order_by("org__depth", "id")
+    )
+
+
+def required_items_for(campaign: Campaign, branch: Organization) -> list[str]:
+    items = list(campaign.required_items)
+    for supplement in supplements_for(campaign, branch):
+        items += [i for i in supplement.required_items if i not in items]
+    return items
+
+
+def reviewer_user_ids(branch: Organization) -> list[int]:
+    """Admins of the nearest superior organization that has any."""
+    step = Organization.steplen
+    for depth in range(branch.depth - 1, 0, -1):
+        ids = list(
+            RoleGrant.objects.filter(
+                org__path=branch.path[: step * depth], role=Role.ADMIN
+            ).values_list("user_id", flat=True)
+        )
+        if ids:
+            return ids
+    return []
+
+
+def branch_admin_user_ids(branch: Organization) -> list[int]:
+    return list(
+        RoleGrant.objects.filter(org=branch, role=Role.ADMIN).values_list("user_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    member_id: int
+    user_id: int
+    name: str
+    is_flowing: bool
+
+
+def roster_of(activity: Activity) -> list[RosterRow]:
+    """Frozen at the start; until then, the branch's active members as they are now."""
+    if activity.roster_frozen_at is not None:
+        return [
+            RosterRow(r.member_id, r.member.user_id, r.member.name, r.is_flowing)
+            for r in RosterEntry.objects.filter(activity=activity)
+            .select_related("member")
+            .order_by("member__name", "member_id")
+        ]
+    return [
+        RosterRow(m.pk, m.user_id, m.name, m.is_flowing)
+        for m in Member.objects.filter(branch_id=activity.branch_id, is_active=True).order_by(
+            "name", "pk"
+        )
+    ]
+
+
+def roster_size(activity: Activity) -> int:
+    if activity.roster_frozen_at is not None:
+        return RosterEntry.objects.filter(activity=activity).count()
+    return Member.objects.filter(branch_id=activity.branch_id, is_active=True).count()
+
+
+def members_at(branch_id: int, at: datetime) -> list[Member]:
+    """The branch's members at an instant, rebuilt from the transfer history: a member's
+    branch then is the source of their first transfer after it, or their branch now."""
+    day = timezone.localdate(at)
+    moved = Transfer.objects.filter(
+        Q(from_branch_id=branch_id) | Q(to_branch_id=branch_id), transferred_at__gt=at
+    ).values_list("member_id", flat=True)
+    candidates = Member.objects.filter(Q(branch_id=branch_id) | Q(pk__in=moved))
+    first_after: dict[int, int] = {}
+    for member_id, from_branch in (
+        Transfer.objects.filter(member__in=candidates, transferred_at__gt=at)
+        .order_by("member_id", "transferred_at", "id")
+        .values_list("member_id", "from_branch_id")
+    ):
+        first_after.setdefault(member_id, from_branch)
+    result = []
+    for member in candidates.order_by("name", "pk"):
+        branch_then = first_after.get(member.pk, member.branch_id)
+        active_then = member.is_active or (member.left_at is not None and member.left_at > day)
+        if branch_then == branch_id and active_then:
+            result.append(member)
+    return result
+
+
+def stage_of(activity: Activity | None, now: datetime | None = None) -> str:
+    if activity is None or activity.status == ActivityStatus.CANCELLED:
+        return "none"
+    now = now or clock.now()
+    if activity.status in (ActivityStatus.DRAFT, ActivityStatus.REJECTED):
+        return "draft"
+    if activity.status == ActivityStatus.SUBMITTED:
+        return "submitted"
+    if activity.status == ActivityStatus.APPROVED:
+        return "held" if activity.starts_at <= now else "approved"
+    return "closed"
+
+
+@dataclass
+class ProgressRow:
+    branch_id: int
+    branch_name: str
+    sector: str
+    stage: str
+    activity_id: int | None
+    is_late_record: bool
+    overdue: bool
+
+
+@dataclass
+class Progress:
+    counts: dict[str, int]
+    by_sector: dict[str, dict[str, int]]
+    rows: list[ProgressRow] = field(default_factory=list)
+    overdue: int = 0
+
+
+def campaign_progress(
+    campaign: Campaign, within: Organization, *, today: date | None = None
+) -> Progress:
+    """Where every branch in scope stands for a campaign: two queries whatever the size."""
+    today = today or clock.today()
+    now = clock.now()
+    live = {
+        a.branch_id: a
+        for a in Activity.objects.filter(campaign=campaign, branch__path__startswith=within.path)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .only("id", "branch_id", "status", "starts_at", "is_late_record")
+    }
+    deadline_near = today >= campaign.holding_until - timedelta(days=OVERDUE_WARNING_DAYS)
+    counts: Counter = Counter(dict.fromkeys(STAGES, 0))
+    by_sector: dict[str, Counter] = defaultdict(Counter)
+    rows = []
+    for branch_id, name, sector in (
+        branches_in_scope(campaign, within).order_by("path").values_list("pk", "name", "sector")
+    ):
+        activity = live.get(branch_id)
+        stage = stage_of(activity, now)
+        overdue = deadline_near and stage in ("none", "draft", "submitted")
+        counts[stage] += 1
+        by_sector[sector][stage] += 1
+        rows.append(
+            ProgressRow(
+                branch_id,
+                name,
+                sector,
+                stage,
+                activity.pk if activity else None,
+                bool(activity and activity.is_late_record),
+                overdue,
+            )
+        )
+    return Progress(
+        counts=dict(counts),
+        by_sector={s: {st: c[st] for st in STAGES} for s, c in sorted(by_sector.items())},
+        rows=rows,
+        overdue=sum(1 for r in rows if r.overdue),
+    )
+
+
+def political_birthdays(branch: Organization, month: int) -> list[Member]:
+    """Active members whose Party anniversary (join date) falls in the month."""
+    return list(
+        Member.objects.filter(branch=branch, is_active=True, join_date__month=month).order_by(
+            "join_date__day", "name"
+        )
+    )
+
+
+def campaigns_for_branch(branch: Organization, month: date | None = None) -> list[Campaign]:
+    """Top-level campaigns that apply to a branch (issued on its way up), newest first."""
+    step = Organization.steplen
+    ancestors = [branch.path[: step * i] for i in range(1, len(branch.path) // step + 1)]
+    qs = Campaign.objects.filter(org__path__in=ancestors, parent__isnull=True).select_related("org")
+    if month is not None:
+        qs = qs.filter(month=month.replace(day=1))
+    return [c for c in qs.order_by("-month", "-id") if campaign_applies_to(c, branch)]
+
+
+def current_activity_for_branch(branch: Organization, campaign: Campaign | None) -> Activity | None:
+    if campaign is None:
+        return None
+    return (
+        Activity.objects.filter(branch=branch, campaign=campaign)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .first()
+    )
+
+
+def review_queue(actor) -> QuerySet:
+    """Submitted plans the actor may review: branches strictly below an org they administer."""
+    from dangjian import permissions
+
+    qs = Activity.objects.filter(status=ActivityStatus.SUBMITTED).filter(
+        permissions.admin_scope_q(actor, "branch__path")
+    )
+    # Their own branches' plans are not theirs to review.
+    own = list(permissions.admin_paths(actor))
+    qs = qs.exclude(branch__path__in=own)
+    return qs.select_related("branch", "campaign").order_by("submitted_at", "id")
+
+
+def checkin_url(activity: Activity) -> str | None:
+    """The absolute address the QR poster encodes (the member's check-in page)."""
+    from django.conf import settings
+
+    if not activity.checkin_token:
+        return None
+    return f"{settings.SITE_URL}/m/checkin/{activity.checkin_token}/"

@@ -1,0 +1,195 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
+from tests.themedays.conftest import DAY
+
+pytestmark = pytest.mark.django_db
+
+CAMPAIGN = {
+    "month": "2026-12",
+    "theme": "学习贯彻全会精神",
+    "guidance": "围绕主题开展学习研讨",
+    "holding_from": "2026-12-01",
+    "holding_until": "2026-12-20",
+}
+
+
+def plan(world, campaign_id, **overrides):
+    body = {
+        "branch_id": world.a.branch.pk,
+        "campaign_id": campaign_id,
+        "title": "十二月主题党日",
+        "starts_at": DAY.isoformat(),
+        "ends_at": DAY.replace(hour=11).isoformat(),
+        "venue": {
+            "address": "村党员活动室",
+            "latitude": 33.0678,
+            "longitude": 107.0234,
+            "radius_m": 300,
+        },
+        "agenda": list(DEFAULT_REQUIRED_ITEMS),
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def campaign_id(world, api, clock):
+    resp = api(world.city_admin).post("/campaigns", {"org_id": world.city.pk, **CAMPAIGN})
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["required_items"] == DEFAULT_REQUIRED_ITEMS
+    return resp.json()["id"]
+
+
+@pytest.fixture(autouse=True)
+def _long_tokens(settings):
+    # These tests travel days ahead; tokens issued "before" must still work.
+    settings.API_TOKEN_TTL = timedelta(days=60)
+
+
+@pytest.fixture
+def clock():
+    from tests.themedays.conftest import NOW
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def test_distribution_reports_counts_and_a_second_click_adds_nothing(
+    world, api, campaign_id, django_capture_on_commit_callbacks
+):
+    client = api(world.city_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(f"/campaigns/{campaign_id}/distribute")
+    assert first.status_code == 202  # the work ran after the response's transaction
+    body = client.get(f"/campaigns/{campaign_id}").json()["distribution"]
+    assert body["status"] == "done"
+    assert body["branches"] == 4
+    assert body["members_notified"] == 6
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post(f"/campaigns/{campaign_id}/distribute")
+    assert second.json() == {
+        "status": "done",
+        "branches": 4,
+        "members_notified": 6,
+        "already_distributed": True,
+    }
+    inbox = api(world.a.member.user).get("/notifications").json()
+    assert inbox["count"] == 1
+    assert "学习贯彻全会精神" in inbox["items"][0]["title"]
+
+
+def test_a_county_admin_cannot_distribute_the_citys_campaign(world, api, campaign_id):
+    resp = api(world.a.admin).post(f"/campaigns/{campaign_id}/distribute")
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "forbidden"
+    resp = api(world.outsider).post(f"/campaigns/{campaign_id}/distribute")
+    assert resp.status_code == 404
+
+
+def test_a_plan_missing_a_required_item_is_refused_with_the_missing_ones(world, api, campaign_id):
+    agenda = DEFAULT_REQUIRED_ITEMS[1:]
+    resp = api(world.a.branch_admin).post("/activities", plan(world, campaign_id, agenda=agenda))
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "required_items_missing"
+    assert resp.json()["missing"] == [DEFAULT_REQUIRED_ITEMS[0]]
+
+
+def test_the_plan_life_cycle_over_the_api(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    resp = branch.post("/activities", plan(world, campaign_id))
+    assert resp.status_code == 201, resp.content
+    activity = resp.json()
+    assert activity["status"] == "draft"
+    assert activity["roster_size"] == 3
+    assert activity["checkin_url"] is None
+    aid = activity["id"]
+
+    assert branch.post(f"/activities/{aid}/submit").json()["status"] == "submitted"
+    own = branch.post(f"/activities/{aid}/reject", {"reason": "自己审自己"})
+    assert own.status_code == 403
+    other = api(world.b.admin).post(f"/activities/{aid}/approve")
+    assert other.status_code == 404
+
+    approved = api(world.a.admin).post(f"/activities/{aid}/approve")
+    assert approved.status_code == 200
+    body = branch.get(f"/activities/{aid}").json()
+    assert body["status"] == "approved"
+    assert body["checkin_url"].startswith("http://127.0.0.1:8000/m/checkin/")
+    assert [h["action"] for h in body["history"]] == ["draft", "submit", "approve"]
+    # A member of the branch reads it, without the check-in secret.
+    seen = api(world.a.member.user).get(f"/activities/{aid}").json()
+    assert seen["checkin_url"] is None
+
+    edited = branch.patch(f"/activities/{aid}", {"title": "十二月主题党日（调整）"})
+    assert edited.json()["status"] == "submitted"
+
+    with time_machine.travel(DAY + timedelta(hours=1), tick=False):
+        late = branch.post(f"/activities/{aid}/submit")
+    assert late.status_code in (409,)
+
+
+def test_a_plan_submitted_after_its_start_is_refused_then_recorded_late(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        refused = branch.post(f"/activities/{aid}/submit")
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "start_passed"
+        late = branch.post(f"/activities/{aid}/late-record", {"reason": "当天停电未能录入"})
+        assert late.json()["is_late_record"] is True
+        queue = api(world.a.admin).get("/reviews").json()
+    assert [a["id"] for a in queue["items"]] == [aid]
+    assert queue["items"][0]["is_late_record"] is True
+
+
+def test_progress_counts_branches_per_stage(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    branch.post(f"/activities/{aid}/submit")
+    resp = api(world.city_admin).get(f"/campaigns/{campaign_id}/progress")
+    assert resp.status_code == 200
+    counts = resp.json()["counts"]
+    assert counts == {"none": 3, "draft": 0, "submitted": 1, "approved": 0, "held": 0, "closed": 0}
+    county = (
+        api(world.a.admin)
+        .get(f"/campaigns/{campaign_id}/progress", {"org_id": world.a.org.pk})
+        .json()
+    )
+    assert county["counts"]["submitted"] == 1
+    assert {b["branch_id"] for b in county["branches"]} == {
+        world.a.branch.pk,
+        world.a.other_branch.pk,
+    }
+    # County a's admin cannot look at county b's progress.
+    other = api(world.a.admin).get(f"/campaigns/{campaign_id}/progress", {"org_id": world.b.org.pk})
+    assert other.status_code == 404
+
+
+def test_notifications_can_be_marked_read_only_by_their_owner(world, api):
+    from dangjian.notifications import services
+
+    services.notify(user_ids=[world.a.member.user_id], kind="test", title="通知")
+    mine = api(world.a.member.user)
+    notice = mine.get("/notifications").json()["items"][0]
+    assert mine.get("/notifications/unread-count").json() == {"unread": 1}
+    assert api(world.b.member.user).post(f"/notifications/{notice['id']}/read").status_code == 404
+    assert mine.post(f"/notifications/{notice['id']}/read").status_code == 204
+    assert mine.get("/notifications/unread-count").json() == {"unread": 0}
+
+
+def test_political_birthdays_list_members_who_joined_in_the_month(world, api):
+    resp = api(world.a.branch_admin).get(
+        f"/orgs/{world.a.branch.pk}/birthdays", {"month": 7, "year": 2026}
+    )
+    assert resp.status_code == 200
+    names = {row["name"] for row in resp.json()}
+    assert world.a.member.name in names
+    assert all(row["years"] == 16 for row in resp.json())
+    assert (
+        api(world.b.admin).get(f"/orgs/{world.a.branch.pk}/birthdays", {"month": 7}).status_code
+        == 404
+    )

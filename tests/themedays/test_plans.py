@@ -1,0 +1,172 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+
+from dangjian.core.errors import DomainError
+from dangjian.themedays import services
+from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS, ActivityEvent, ActivityStatus
+from tests.themedays.conftest import DAY, plan_kwargs
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_refuses_a_plan_missing_a_required_item_and_names_it(world, campaign):
+    agenda = [i for i in DEFAULT_REQUIRED_ITEMS if i != "缴纳党费"]
+    with pytest.raises(DomainError) as refused:
+        services.draft_activity(
+            actor=world.a.branch_admin,
+            branch=world.a.branch,
+            campaign=campaign,
+            **plan_kwargs(agenda=agenda),
+        )
+    assert refused.value.code == "required_items_missing"
+    assert refused.value.details["missing"] == ["缴纳党费"]
+    assert "缴纳党费" in refused.value.message
+
+
+def test_a_county_supplement_adds_required_items_for_its_own_branches_only(world, campaign):
+    services.add_supplement(
+        actor=world.a.admin,
+        parent=campaign,
+        org=world.a.org,
+        guidance="汉台区补充要求",
+        required_items=["学习区委全会精神"],
+    )
+    with pytest.raises(DomainError) as refused:
+        services.draft_activity(
+            actor=world.a.branch_admin, branch=world.a.branch, campaign=campaign, **plan_kwargs()
+        )
+    assert refused.value.details["missing"] == ["学习区委全会精神"]
+    services.draft_activity(
+        actor=world.a.branch_admin,
+        branch=world.a.branch,
+        campaign=campaign,
+        **plan_kwargs(agenda=[*DEFAULT_REQUIRED_ITEMS, "学习区委全会精神"]),
+    )
+    # County b's branches are not bound by county a's supplement.
+    services.draft_activity(
+        actor=world.b.branch_admin, branch=world.b.branch, campaign=campaign, **plan_kwargs()
+    )
+
+
+def test_only_an_ancestors_admin_can_approve(world, draft):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    with pytest.raises(DomainError) as own:
+        services.approve_activity(actor=world.a.branch_admin, activity=draft)
+    assert own.value.code == "forbidden"
+    with pytest.raises(DomainError) as other_county:
+        services.approve_activity(actor=world.b.admin, activity=draft)
+    assert other_county.value.code == "not_found"
+    draft.refresh_from_db()
+    assert draft.status == ActivityStatus.SUBMITTED
+
+    approved = services.approve_activity(actor=world.a.admin, activity=draft)
+    assert approved.status == ActivityStatus.APPROVED
+    assert len(approved.checkin_token) >= 32
+
+
+def test_a_rejected_plan_is_edited_and_resubmitted_and_every_step_is_kept(world, draft):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    services.reject_activity(actor=world.a.admin, activity=draft, reason="地点不明确")
+    services.update_activity(
+        actor=world.a.branch_admin, activity=draft, venue_address="某村党群服务中心二楼"
+    )
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    services.approve_activity(actor=world.city_admin, activity=draft)
+
+    steps = list(
+        ActivityEvent.objects.filter(activity=draft).values_list(
+            "action", "to_status", "actor_id", "reason"
+        )
+    )
+    assert steps == [
+        ("draft", "draft", world.a.branch_admin.pk, ""),
+        ("submit", "submitted", world.a.branch_admin.pk, ""),
+        ("reject", "rejected", world.a.admin.pk, "地点不明确"),
+        ("edit", "rejected", world.a.branch_admin.pk, ""),
+        ("submit", "submitted", world.a.branch_admin.pk, ""),
+        ("approve", "approved", world.city_admin.pk, ""),
+    ]
+
+
+def test_a_rejection_needs_a_reason(world, draft):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    with pytest.raises(DomainError) as refused:
+        services.reject_activity(actor=world.a.admin, activity=draft, reason="  ")
+    assert refused.value.code == "reason_required"
+
+
+def test_editing_an_approved_plan_sends_it_back_to_review(world, draft):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    services.approve_activity(actor=world.a.admin, activity=draft)
+
+    edited = services.update_activity(
+        actor=world.a.branch_admin, activity=draft, ends_at=DAY.replace(hour=12)
+    )
+    assert edited.status == ActivityStatus.SUBMITTED
+    assert ActivityEvent.objects.filter(activity=draft).last().from_status == "approved"
+
+
+def test_a_plan_whose_start_has_passed_cannot_be_submitted(world, draft):
+    with (
+        time_machine.travel(DAY + timedelta(minutes=1), tick=False),
+        pytest.raises(DomainError) as refused,
+    ):
+        services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    assert refused.value.code == "start_passed"
+    draft.refresh_from_db()
+    assert draft.status == ActivityStatus.DRAFT
+
+
+def test_a_late_record_needs_a_reason_and_stays_flagged_after_approval(world, draft):
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        with pytest.raises(DomainError):
+            services.submit_late_record(actor=world.a.branch_admin, activity=draft, reason="")
+        services.submit_late_record(
+            actor=world.a.branch_admin, activity=draft, reason="网络故障未能按时录入"
+        )
+        approved = services.approve_activity(actor=world.a.admin, activity=draft)
+    assert approved.is_late_record
+    assert approved.late_reason == "网络故障未能按时录入"
+
+
+def test_a_cancelled_activity_makes_room_for_a_new_plan(world, draft, campaign):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    services.approve_activity(actor=world.a.admin, activity=draft)
+    with pytest.raises(DomainError) as second:
+        services.draft_activity(
+            actor=world.a.branch_admin, branch=world.a.branch, campaign=campaign, **plan_kwargs()
+        )
+    assert second.value.code == "plan_exists"
+
+    services.cancel_activity(actor=world.a.branch_admin, activity=draft, reason="暴雨")
+    from dangjian.notifications.models import Notification
+
+    assert Notification.objects.filter(kind="activity_cancelled", user=world.a.member.user).exists()
+    again = services.draft_activity(
+        actor=world.a.branch_admin, branch=world.a.branch, campaign=campaign, **plan_kwargs()
+    )
+    assert again.status == ActivityStatus.DRAFT
+
+
+def test_it_refuses_a_plan_outside_the_holding_window_or_with_a_huge_radius(world, campaign):
+    with pytest.raises(DomainError) as late:
+        services.draft_activity(
+            actor=world.a.branch_admin,
+            branch=world.a.branch,
+            campaign=campaign,
+            **plan_kwargs(
+                starts_at=DAY + timedelta(days=20), ends_at=DAY + timedelta(days=20, hours=2)
+            ),
+        )
+    assert late.value.code == "outside_holding_window"
+    with pytest.raises(DomainError) as wide:
+        services.draft_activity(
+            actor=world.a.branch_admin,
+            branch=world.a.branch,
+            campaign=campaign,
+            **plan_kwargs(radius_m=50000),
+        )
+    assert wide.value.code == "validation_error"
+    assert wide.value.details["field"] == "radius_m"
