@@ -520,7 +520,7 @@ def draft_activity(
 
 def _locked(activity: Activity) -> Activity:
     return (
-        Activity.objects.select_for_update()
+        Activity.objects.select_for_update(of=("self",))
         .select_related("branch", "campaign")
         .get(pk=activity.pk)
     )
