@@ -133,7 +133,7 @@ def update_organization(*, actor: User, org: Organization, **changes) -> Organiz
         raise DomainError("validation_error", _("不能修改这些字段：") + ", ".join(sorted(unknown)))
     org = Organization.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org, ORG_AUDIT_FIELDS)
-    name = changes.get("name", org.name).strip()
+    name = (changes.get("name", org.name) or "").strip()
     kind = changes.get("kind", org.kind)
     sector = changes.get("sector", org.sector)
     category = (changes.get("category", org.category) or "").strip()
@@ -224,9 +224,21 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError("weak_password", " ".join(exc.messages), field="password") from exc
 
 
+def _require_authority_over_account(actor: User, user: User) -> None:
+    """Setting someone's password or login phone takes over their account, so the actor
+    must administer everything that account administers: a county admin may be a member
+    of a branch, and that branch's admin must not be able to become them."""
+    grants = RoleGrant.objects.filter(user=user, role=Role.ADMIN).select_related("org")
+    if any(not permissions.is_admin_over(actor, grant.org) for grant in grants):
+        raise DomainError(
+            "forbidden", _("该账号拥有超出您管理范围的管理权限，您不能修改其登录信息")
+        )
+
+
 @transaction.atomic
 def set_member_password(*, actor: User, member: Member, password: str) -> None:
     permissions.require(actor, Action.CHANGE, member)
+    _require_authority_over_account(actor, member.user)
     _check_password(password, member.user)
     member.user.set_password(password)
     member.user.save(update_fields=["password"])
@@ -401,6 +413,7 @@ def update_member(*, actor: User, member: Member, **changes) -> Member:
             raise DomainError("duplicate_id_number", _("该身份证号已登记"), field="id_number")
         member.id_number_encrypted = crypto.encrypt(fields.id_number)
     if fields.phone != member.user.phone:
+        _require_authority_over_account(actor, member.user)
         if User.objects.filter(phone=fields.phone).exclude(pk=member.user_id).exists():
             raise DomainError("duplicate_phone", _("该手机号已被其他账号使用"), field="phone")
         member.user.phone = fields.phone

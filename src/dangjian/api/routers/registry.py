@@ -1,6 +1,7 @@
 from django.contrib.auth import authenticate
+from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from dangjian import permissions
@@ -102,7 +103,10 @@ def list_orgs(request, filters: Query[OrgFilter]):
     """Organizations the caller may read, in tree order; `q` searches names and codes."""
     from dangjian.registry.models import sector_from_input
 
-    sector = sector_from_input(filters.sector) or "" if filters.sector else ""
+    sector = sector_from_input(filters.sector) if filters.sector else ""
+    if sector is None:
+        # An unknown sector must not silently widen the search to every sector.
+        raise DomainError("validation_error", _("所属领域无效"), field="sector")
     return _LazyOrgs(
         selectors.search_orgs(actor(request), q=filters.q, kind=filters.kind, sector=sector)
     )
@@ -137,7 +141,7 @@ def create_org(request, payload: OrgIn):
         category=payload.category,
         code=payload.code,
     )
-    return 201, _org_out(org)
+    return Status(201, _org_out(org))
 
 
 @router.get("/orgs/{org_id}", response={200: OrgOut, **ERRORS}, tags=["orgs"])
@@ -151,11 +155,13 @@ def patch_org(request, org_id: int, payload: OrgPatch):
     org = permissions.access_org(user, org_id, Action.CHANGE)
     changes = payload.dict(exclude_unset=True)
     new_parent_id = changes.pop("parent_id", None)
-    if changes:
-        org = services.update_organization(actor=user, org=org, **changes)
-    if new_parent_id is not None and new_parent_id != selectors.parent_id(org):
-        new_parent = permissions.access_org(user, new_parent_id, Action.CHANGE)
-        org = services.move_organization(actor=user, org=org, new_parent=new_parent)
+    # One request, one outcome: a refused move must not leave the field changes behind.
+    with transaction.atomic():
+        if changes:
+            org = services.update_organization(actor=user, org=org, **changes)
+        if new_parent_id is not None and new_parent_id != selectors.parent_id(org):
+            new_parent = permissions.access_org(user, new_parent_id, Action.CHANGE)
+            org = services.move_organization(actor=user, org=org, new_parent=new_parent)
     return _org_out(org)
 
 
@@ -232,7 +238,7 @@ def grant_admin(request, org_id: int, payload: GrantIn):
     org = permissions.access_org(user, org_id, Action.GRANT)
     member = permissions.access_member(user, payload.member_id)
     grant = services.grant_admin(actor=user, org=org, user=member.user)
-    return 201, _grant_out(grant)
+    return Status(201, _grant_out(grant))
 
 
 @router.delete("/orgs/{org_id}/admins/{user_id}", response={204: None, **ERRORS}, tags=["orgs"])
@@ -243,7 +249,7 @@ def revoke_admin(request, org_id: int, user_id: int):
     if grant is None:
         raise permissions.not_found()
     services.revoke_admin(actor=user, grant=grant)
-    return 204, None
+    return Status(204, None)
 
 
 # Members ---------------------------------------------------------------------------------
@@ -257,7 +263,7 @@ def create_member(request, payload: MemberIn):
     data.pop("branch_id")
     data["is_flowing"] = data.pop("flowing")
     member = services.create_member(actor=user, branch=branch, **data)
-    return 201, MemberOut.from_member(member)
+    return Status(201, MemberOut.from_member(member))
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, **ERRORS}, tags=["members"])
@@ -311,7 +317,7 @@ def set_password(request, member_id: int, payload: PasswordIn):
     user = actor(request)
     member = permissions.access_member(user, member_id, Action.CHANGE)
     services.set_member_password(actor=user, member=member, password=payload.password)
-    return 204, None
+    return Status(204, None)
 
 
 # Audit -----------------------------------------------------------------------------------
