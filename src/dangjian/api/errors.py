@@ -13,6 +13,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "member_left": 409,
     "too_many_attempts": 429,
     "file_too_large": 413,
+    "import_conflict": 409,
     "start_passed": 409,
     "plan_exists": 409,
     "invalid_status": 409,

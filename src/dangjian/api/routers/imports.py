@@ -1,3 +1,106 @@
-from ninja import Router
+"""Bulk import and export of the registry: templates, uploads, the roster export."""
 
-router = Router()
+from typing import Literal
+
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from dangjian import permissions
+from dangjian.api.auth import actor
+from dangjian.api.schemas import ErrorOut
+from dangjian.permissions import Action
+from dangjian.registry import exports, imports
+from dangjian.registry.models import Organization
+
+router = Router(tags=["imports"])
+
+
+class ImportOut(Schema):
+    created: int
+    updated: int
+
+
+class RowErrorOut(Schema):
+    row: int
+    column: str
+    message: str
+
+
+class ImportErrorOut(Schema):
+    code: str
+    message: str
+    errors: list[RowErrorOut] = []
+    error_count: int | None = None
+
+
+ERRORS = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ImportErrorOut,
+}
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _target_org(user, org_id: int | None):
+    """The organization the import goes into: the one asked for, or the caller's outermost
+    administered organization."""
+    if org_id is None:
+        paths = permissions.admin_paths(user)
+        if not paths:
+            raise permissions.forbidden()
+        return Organization.objects.get(path=paths[0])
+    return permissions.access_org(user, org_id, Action.IMPORT)
+
+
+@router.get("/imports/members/template", response={200: None, **ERRORS})
+def member_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A002
+    """The member import template: the header row (Chinese); the .xlsx has a help sheet."""
+    actor(request)
+    return _download(*imports.member_template(format))
+
+
+@router.post("/imports/members", response={200: ImportOut, **ERRORS})
+def import_members(request, file: File[UploadedFile], org_id: Form[int | None] = None):
+    """Upload an .xlsx or .csv of members (multipart `file`, optional `org_id`, default:
+    the caller's outermost administered organization). All or nothing: 422
+    `import_invalid` with `errors: [{"row", "column", "message"}]` writes nothing.
+    Re-importing updates members by ID number."""
+    user = actor(request)
+    org = _target_org(user, org_id)
+    result = imports.import_members(actor=user, org=org, file=file, filename=file.name or "")
+    return ImportOut(created=result.created, updated=result.updated)
+
+
+@router.get("/imports/orgs/template", response={200: None, **ERRORS})
+def org_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A002
+    actor(request)
+    return _download(*imports.org_template(format))
+
+
+@router.post("/imports/orgs", response={200: ImportOut, **ERRORS})
+def import_orgs(request, file: File[UploadedFile], org_id: Form[int | None] = None):
+    """Upload organizations (keyed by code) under `org_id` (default as for members)."""
+    user = actor(request)
+    org = _target_org(user, org_id)
+    result = imports.import_organizations(actor=user, org=org, file=file, filename=file.name or "")
+    return ImportOut(created=result.created, updated=result.updated)
+
+
+@router.get("/orgs/{org_id}/members/export.xlsx", response={200: None, **ERRORS})
+def export_members(request, org_id: int):
+    """The active members of the organization's subtree as .xlsx, for reporting: ID
+    numbers are masked, so the file cannot be imported back."""
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.IMPORT)
+    return _download(*exports.export_members(actor=user, org=org))
