@@ -5,4 +5,5 @@ from dangjian.mobile import views
 app_name = "mobile"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/", views.profile, name="profile"),
 ]

@@ -1,5 +1,79 @@
-from django.http import HttpResponse
+"""The member's phone pages. They show the signed-in user's own record only
+(`permissions.own_member`), never anyone else's."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian import permissions
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.mobile.forms import ChangePasswordForm
+from dangjian.registry import services
 
 
-def home(request):
-    return HttpResponse("mobile")
+def member_view(view):
+    """Sign-in required; the view receives the user's own member record. A user without
+    one (an office admin, or someone whose membership ended) gets a plain explanation."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        member = permissions.own_member(request.user)
+        if member is None:
+            return render(
+                request,
+                "mobile/no_member.html",
+                {"is_admin": permissions.is_admin(request.user)},
+            )
+        return view(request, member, *args, **kwargs)
+
+    return wrapper
+
+
+@require_GET
+@member_view
+def home(request, member):
+    return render(
+        request,
+        "mobile/home.html",
+        {"member": member, "is_admin": permissions.is_admin(request.user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@member_view
+def profile(request, member):
+    form = ChangePasswordForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                user=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as exc:
+            field = exc.details.get("field")
+            form.add_error(
+                "new_password" if field == "password" else field if field in form.fields else None,
+                exc.message,
+            )
+        else:
+            # Keep this phone signed in; other sessions end with the old password.
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("密码已修改。"))
+            return redirect("mobile:profile")
+    today = clock.today()
+    join = member.join_date
+    party_years = today.year - join.year - ((today.month, today.day) < (join.month, join.day))
+    return render(
+        request,
+        "mobile/profile.html",
+        {"member": member, "form": form, "party_years": party_years},
+    )

@@ -1,0 +1,180 @@
+"""The audit log of the actor's scope, told in words rather than JSON."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from dangjian import permissions
+from dangjian.audit import selectors as audit_selectors
+from dangjian.console.decorators import admin_view
+from dangjian.console.views.base import paginate, render_page, trail
+from dangjian.permissions import Action
+from dangjian.registry.models import Gender, MemberStatus, OrgKind, Sector
+
+ACTION_NAMES = {
+    "org.create": _("新建组织"),
+    "org.update": _("修改组织"),
+    "org.move": _("移动组织"),
+    "org.import.create": _("导入新建组织"),
+    "org.import.update": _("导入更新组织"),
+    "role.grant": _("授予管理员"),
+    "role.revoke": _("撤销管理员"),
+    "member.create": _("登记党员"),
+    "member.update": _("修改党员信息"),
+    "member.transfer": _("组织关系转接"),
+    "member.leave": _("标记离开"),
+    "member.set_password": _("设置密码"),
+    "member.reveal_id_number": _("查看完整身份证号"),
+    "member.import.create": _("导入登记党员"),
+    "member.import.update": _("导入更新党员"),
+    "registry.import": _("批量导入"),
+    "member.export": _("导出党员名册"),
+    "user.change_password": _("修改本人密码"),
+    "campaign.create": _("发布活动要求"),
+    "campaign.supplement": _("补充活动要求"),
+    "campaign.attach": _("上传活动附件"),
+    "campaign.distribute": _("一键下发"),
+    "activity.draft": _("起草活动计划"),
+    "activity.update": _("修改活动计划"),
+    "activity.submit": _("提交活动计划"),
+    "activity.submit_late": _("补录活动"),
+    "activity.approve": _("审核通过"),
+    "activity.reject": _("退回活动计划"),
+    "activity.cancel": _("取消活动"),
+    "activity.regenerate_token": _("重新生成签到码"),
+}
+FIELD_NAMES = {
+    "name": _("名称"),
+    "code": _("组织编码"),
+    "kind": _("组织类别"),
+    "sector": _("所属领域"),
+    "category": _("分类"),
+    "is_active": _("有效"),
+    "path": _("树路径"),
+    "parent_id": _("上级组织"),
+    "gender": _("性别"),
+    "birth_date": _("出生日期"),
+    "id_number_masked": _("身份证号"),
+    "phone": _("手机号"),
+    "branch_id": _("所在党支部"),
+    "join_date": _("入党日期"),
+    "full_date": _("转正日期"),
+    "is_flowing": _("流动党员"),
+    "flowing_location": _("流动去向"),
+    "left_at": _("离开日期"),
+    "reason": _("原因"),
+    "user_id": _("用户"),
+    "org_id": _("组织"),
+    "role": _("角色"),
+    "count": _("数量"),
+    "format": _("格式"),
+    "created": _("新增"),
+    "updated": _("更新"),
+    "file": _("文件名"),
+    "changed": _("有变化"),
+    "status": _("状态"),
+}
+# Words that differ by the kind of object.
+FIELD_NAMES_BY_TYPE = {
+    "registry.member": {"name": _("姓名"), "status": _("党员类型"), "is_active": _("在册")},
+    "registry.organization": {"is_active": _("有效")},
+}
+# Shown elsewhere in the row (the object's label names the user) or meaningless to a
+# reader (the materialized path); still stored, and returned by the API.
+HIDDEN_KEYS = {"user_id", "path"}
+# Stored codes shown by their names.
+VALUE_NAMES = {
+    **dict(OrgKind.choices),
+    **dict(Sector.choices),
+    **dict(MemberStatus.choices),
+    **dict(Gender.choices),
+    "admin": _("管理员"),
+    "members": _("党员"),
+    "organizations": _("党组织"),
+}
+
+
+@dataclass
+class Change:
+    label: str
+    before: str
+    after: str
+
+
+@dataclass
+class Row:
+    entry: object
+    action: str
+    changes: list[Change]
+
+
+ORG_ID_KEYS = ("branch_id", "parent_id", "org_id")
+
+
+def _value(value, org_names: dict | None = None) -> str:
+    if value is None or value == "":
+        return "—"
+    if org_names is not None:
+        return org_names.get(value, f"#{value}")
+    if value is True:
+        return str(_("是"))
+    if value is False:
+        return str(_("否"))
+    if isinstance(value, str) and value in VALUE_NAMES:
+        return str(VALUE_NAMES[value])
+    return str(value)
+
+
+def present_entries(actor, entries) -> list[Row]:
+    entries = list(entries)
+    # Organization ids in the values are shown by name: one query for the page, and only
+    # organizations the actor may read.
+    ids = {
+        v
+        for e in entries
+        for values in (e.before or {}, e.after or {})
+        for k, v in values.items()
+        if k in ORG_ID_KEYS and isinstance(v, int)
+    }
+    org_names = (
+        dict(permissions.scoped_orgs(actor).filter(pk__in=ids).values_list("pk", "name"))
+        if ids
+        else {}
+    )
+    rows = []
+    for entry in entries:
+        before, after = entry.before or {}, entry.after or {}
+        keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN_KEYS]
+        names = {**FIELD_NAMES, **FIELD_NAMES_BY_TYPE.get(entry.object_type, {})}
+        changes = [
+            Change(
+                str(names.get(k, k)),
+                _value(before[k], org_names if k in ORG_ID_KEYS else None) if k in before else "",
+                _value(after[k], org_names if k in ORG_ID_KEYS else None) if k in after else "",
+            )
+            for k in keys
+        ]
+        rows.append(Row(entry, str(ACTION_NAMES.get(entry.action, entry.action)), changes))
+    return rows
+
+
+@require_GET
+@admin_view
+def audit_log(request):
+    actor = request.user
+    org = None
+    if request.GET.get("org"):
+        org = permissions.access_org(actor, request.GET["org"], Action.VIEW_AUDIT)
+    entries = audit_selectors.entries_for(actor, org=org).order_by("-created_at", "-id")
+    page = paginate(request, entries)
+    return render_page(
+        request,
+        "console/audit.html",
+        {
+            "org": org,
+            "crumbs": trail(actor, org) if org else [],
+            "page": page,
+            "rows": present_entries(actor, page.object_list),
+        },
+    )

@@ -1,0 +1,75 @@
+"""Helpers shared by the console views: the page frame and picking an organization that a
+user typed or chose in a search."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from dangjian import permissions
+from dangjian.core.errors import DomainError
+from dangjian.registry import selectors
+from dangjian.registry.models import Organization
+
+PAGE_SIZE = 50
+
+
+def render_page(request, template: str, context: dict | None = None, status: int = 200):
+    """Render a console page with what the frame needs (the sidebar links go to the first
+    organization the user administers)."""
+    context = dict(context or {})
+    context.setdefault("nav_org", selectors.top_orgs(request.user).first())
+    return render(request, template, context, status=status)
+
+
+def posted(request):
+    """The form data of a POST, None otherwise. (`request.POST or None` would leave a form
+    posted with every field empty unbound, so that it would show no errors.)"""
+    return request.POST if request.method == "POST" else None
+
+
+def paginate(request, queryset, per_page: int = PAGE_SIZE):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def org_reference(org: Organization) -> str:
+    """What the org pickers put into a form field: the code, or `#id` for an organization
+    without one."""
+    return org.code or f"#{org.pk}"
+
+
+def resolve_org(actor, value: str) -> Organization:
+    """The organization a user typed (a code, or `#id` from the picker), within the
+    actor's scope; a DomainError that a form can show otherwise."""
+    value = (value or "").strip()
+    org = None
+    if value.startswith("#") and value[1:].isdigit():
+        org = permissions.scoped_orgs(actor).filter(pk=int(value[1:])).first()
+    elif value:
+        org = permissions.scoped_orgs(actor).filter(code=value).first()
+    if org is None:
+        raise DomainError("not_found", _("未找到该组织，或它不在您的管理范围内"))
+    return org
+
+
+def breadcrumb(actor, org: Organization) -> list[Organization]:
+    """The ancestors of `org` that the actor may read, outermost first."""
+    paths = org.ancestor_paths()
+    if not paths:
+        return []
+    return list(permissions.scoped_orgs(actor).filter(path__in=paths).order_by("depth"))
+
+
+def trail(actor, org: Organization) -> list[Organization]:
+    """The breadcrumb of a page about `org` or something in it: its ancestors and itself."""
+    return [*breadcrumb(actor, org), org]
+
+
+def breadcrumbs(actor, orgs: list[Organization]) -> dict[int, list[Organization]]:
+    """The readable ancestors of each of a page of organizations, in one query."""
+    wanted = {p for o in orgs for p in o.ancestor_paths()}
+    by_path = (
+        {o.path: o for o in permissions.scoped_orgs(actor).filter(path__in=wanted)}
+        if wanted
+        else {}
+    )
+    return {o.pk: [by_path[p] for p in o.ancestor_paths() if p in by_path] for o in orgs}

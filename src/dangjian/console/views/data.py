@@ -1,0 +1,85 @@
+"""Bulk data: the spreadsheet import with its per-row report, templates and the export."""
+
+from django.http import Http404, HttpResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian import permissions
+from dangjian.console.decorators import admin_view
+from dangjian.console.forms import ImportForm
+from dangjian.console.views.base import posted, render_page, trail
+from dangjian.core.errors import DomainError
+from dangjian.permissions import Action
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    # Personal data: no copy in a shared proxy or the browser cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@admin_view
+def member_export(request, org_id: int):
+    from dangjian.registry import exports
+
+    org = permissions.access_org(request.user, org_id, Action.IMPORT)
+    return _download(*exports.export_members(actor=request.user, org=org))
+
+
+@require_GET
+@admin_view
+def import_template(request, kind: str, fmt: str):
+    from dangjian.registry import imports
+
+    makers = {"members": imports.member_template, "orgs": imports.org_template}
+    if kind not in makers or fmt not in ("csv", "xlsx"):
+        raise Http404
+    return _download(*makers[kind](fmt))
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def import_view(request, org_id: int):
+    from dangjian.registry import imports
+
+    actor = request.user
+    org = permissions.access_org(actor, org_id, Action.IMPORT)
+    form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
+    result = error = None
+    row_errors: list[dict] = []
+    error_count = 0
+    if request.method == "POST" and form.is_valid():
+        run = (
+            imports.import_members
+            if form.cleaned_data["kind"] == "members"
+            else imports.import_organizations
+        )
+        upload = form.cleaned_data["file"]
+        try:
+            result = run(actor=actor, org=org, file=upload, filename=upload.name)
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            error = exc.message
+            row_errors = exc.details.get("errors") or []
+            error_count = exc.details.get("error_count") or len(row_errors)
+            if row_errors:
+                # The table says it row by row; above it only the summary is needed.
+                error = None
+    return render_page(
+        request,
+        "console/import.html",
+        {
+            "org": org,
+            "crumbs": trail(actor, org),
+            "form": form,
+            "result": result,
+            "kind": form.cleaned_data.get("kind") if form.is_bound and form.is_valid() else "",
+            "error": error,
+            "row_errors": row_errors,
+            "error_count": error_count,
+        },
+    )

@@ -1,0 +1,251 @@
+"""Members: the roster of a subtree, a member's record and the changes made to it."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian import permissions
+from dangjian.audit import selectors as audit_selectors
+from dangjian.console.decorators import admin_view
+from dangjian.console.forms import (
+    LeaveForm,
+    MemberForm,
+    PasswordForm,
+    TransferForm,
+    add_domain_error,
+)
+from dangjian.console.views.audit import present_entries
+from dangjian.console.views.base import (
+    paginate,
+    posted,
+    render_page,
+    resolve_org,
+    trail,
+)
+from dangjian.core.errors import DomainError
+from dangjian.permissions import Action
+from dangjian.registry import selectors, services
+from dangjian.registry.models import MemberStatus, OrgKind, Sector
+
+AUDIT_ON_DETAIL = 20
+
+
+def _filters(request) -> tuple[dict, dict]:
+    """The list filters as typed (for the form and page links) and as selector arguments."""
+    raw = {
+        "q": request.GET.get("q", "").strip(),
+        "status": request.GET.get("status", ""),
+        "flowing": request.GET.get("flowing", ""),
+        "sector": request.GET.get("sector", ""),
+        "active": request.GET.get("active", "yes"),
+    }
+    args = {
+        "q": raw["q"],
+        "status": raw["status"] if raw["status"] in MemberStatus.values else "",
+        "flowing": {"yes": True, "no": False}.get(raw["flowing"]),
+        "sector": raw["sector"] if raw["sector"] in Sector.values else "",
+        "active": {"yes": True, "no": False}.get(raw["active"]),
+    }
+    return raw, args
+
+
+@require_GET
+@admin_view
+def member_list(request, org_id: int):
+    actor = request.user
+    org = permissions.access_org(actor, org_id, Action.READ)
+    raw, args = _filters(request)
+    page = paginate(request, selectors.members_of(actor, org, **args))
+    return render_page(
+        request,
+        "console/member_list.html",
+        {
+            "org": org,
+            "crumbs": trail(actor, org),
+            "page": page,
+            "filters": raw,
+            "filtered": any(v for k, v in raw.items() if k != "active") or raw["active"] != "yes",
+            "statuses": MemberStatus.choices,
+            "sectors": Sector.choices,
+            "can_import": permissions.can(actor, Action.IMPORT, org),
+            "is_branch": org.kind == OrgKind.BRANCH,
+        },
+    )
+
+
+@require_GET
+@admin_view
+def member_detail(request, member_id: int):
+    return _detail(request, permissions.access_member(request.user, member_id, Action.READ))
+
+
+def _detail(request, member, revealed: str = ""):
+    actor = request.user
+    entries = audit_selectors.entries_for(
+        actor, object_type="registry.member", object_id=member.pk
+    ).order_by("-created_at", "-id")[:AUDIT_ON_DETAIL]
+    return render_page(
+        request,
+        "console/member_detail.html",
+        {
+            "member": member,
+            "crumbs": trail(actor, member.branch),
+            "transfers": list(selectors.transfers_of(member)),
+            "entries": present_entries(actor, entries),
+            "revealed": revealed,
+            "can_change": permissions.can(actor, Action.CHANGE, member),
+            "leave_form": LeaveForm(),
+        },
+    )
+
+
+@require_POST
+@admin_view
+def member_reveal_id(request, member_id: int):
+    actor = request.user
+    member = permissions.access_member(actor, member_id, Action.VIEW_ID_NUMBER)
+    number = services.reveal_id_number(actor=actor, member=member)
+    if request.htmx:
+        return render(request, "console/partials/id_number.html", {"number": number})
+    return _detail(request, member, revealed=number)
+
+
+def _member_initial(member) -> dict:
+    return {
+        "name": member.name,
+        "gender": member.gender,
+        "birth_date": member.birth_date.isoformat(),
+        "phone": member.user.phone,
+        "join_date": member.join_date.isoformat(),
+        "full_date": member.full_date.isoformat() if member.full_date else "",
+        "status": member.status,
+        "is_flowing": member.is_flowing,
+        "flowing_location": member.flowing_location,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def member_create(request, branch_id: int):
+    actor = request.user
+    branch = permissions.access_org(actor, branch_id, Action.CHANGE)
+    form = MemberForm(posted(request), initial={"status": MemberStatus.FULL})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.create_member(actor=actor, branch=branch, **form.service_fields())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("已登记党员%(name)s。") % {"name": member.name})
+            return redirect("console:member_detail", member_id=member.pk)
+    return render_page(
+        request,
+        "console/member_form.html",
+        {
+            "form": form,
+            "branch": branch,
+            "is_branch": branch.kind == OrgKind.BRANCH,
+            "crumbs": trail(actor, branch),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def member_edit(request, member_id: int):
+    actor = request.user
+    member = permissions.access_member(actor, member_id, Action.CHANGE)
+    form = MemberForm(posted(request), initial=_member_initial(member), editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_member(actor=actor, member=member, **form.service_fields())
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("console:member_detail", member_id=member.pk)
+    return render_page(
+        request,
+        "console/member_form.html",
+        {
+            "form": form,
+            "member": member,
+            "branch": member.branch,
+            "is_branch": True,
+            "crumbs": trail(actor, member.branch),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def member_transfer(request, member_id: int):
+    actor = request.user
+    member = permissions.access_member(actor, member_id, Action.CHANGE)
+    form = TransferForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            try:
+                to_branch = resolve_org(actor, form.cleaned_data["to_branch"])
+            except DomainError as exc:
+                raise DomainError(exc.code, exc.message, field="to_branch") from exc
+            services.transfer_member(
+                actor=actor, member=member, to_branch=to_branch, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已将%(name)s转入%(branch)s。") % {"name": member.name, "branch": to_branch.name},
+            )
+            return redirect("console:member_detail", member_id=member.pk)
+    return render_page(
+        request,
+        "console/member_transfer.html",
+        {"form": form, "member": member, "crumbs": trail(actor, member.branch)},
+    )
+
+
+@require_POST
+@admin_view
+def member_leave(request, member_id: int):
+    actor = request.user
+    member = permissions.access_member(actor, member_id, Action.CHANGE)
+    form = LeaveForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.mark_member_left(actor=actor, member=member, reason=reason)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已将%(name)s标记为离开。") % {"name": member.name})
+    return redirect("console:member_detail", member_id=member.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def member_password(request, member_id: int):
+    actor = request.user
+    member = permissions.access_member(actor, member_id, Action.CHANGE)
+    form = PasswordForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_member_password(
+                actor=actor, member=member, password=form.cleaned_data["password"]
+            )
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            if member.user_id == actor.pk:
+                # Setting one's own password would otherwise end this session.
+                update_session_auth_hash(request, member.user)
+            messages.success(request, _("已为%(name)s设置新密码。") % {"name": member.name})
+            return redirect("console:member_detail", member_id=member.pk)
+    return render_page(
+        request,
+        "console/member_password.html",
+        {"form": form, "member": member, "crumbs": trail(actor, member.branch)},
+    )
