@@ -38,7 +38,7 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
-    if value is None or value == "":
+    if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
 
