@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install browser lint format pytest test-pg serve seed-city messages clean
+.PHONY: demo test install assets browser lint format pytest test-pg serve seed-city messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -17,7 +17,12 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PIP) install -q -c constraints.txt -e '.[dev]'
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed assets
+
+# Browser libraries served from our own static files (ECharts for the dashboards): pinned
+# npm tarballs checked against their sha512 integrity; stdlib Python, no Node needed.
+assets:
+	$(PYTHON) scripts/fetch_assets.py
 
 # Debian's chromium drives the real-browser tests (never a downloaded browser); the CJK
 # fonts make screenshots of Chinese pages legible.

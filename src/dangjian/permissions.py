@@ -20,9 +20,12 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.core.errors import DomainError
+from dangjian.interaction.models import Comment, Photo
 from dangjian.registry.models import Member, Organization, Role, RoleGrant
-from dangjian.themedays.models import Activity, Campaign
+from dangjian.supervision.models import Rectification, SpotCheck
+from dangjian.themedays.models import Activity, Campaign, RosterEntry
 
 
 class Action(StrEnum):
@@ -34,6 +37,15 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     # Approve or reject an activity plan: an admin of a strict ancestor of the branch.
     REVIEW = "review"
+    # Comment on and like an activity: the members of its roster, flowing ones included.
+    TAKE_PART = "take_part"
+    # Rate a held activity: an admin of a strict ancestor of the branch (not its own).
+    RATE = "rate"
+    # Spot-check an organization's branches, open a rectification for a branch, accept or
+    # reopen one: an admin of the organization, but for a branch only its superiors.
+    SUPERVISE = "supervise"
+    # Answer a rectification: the admins of the branch itself.
+    ANSWER = "answer"
 
 
 ADMIN_ACTIONS = frozenset(Action) - {Action.READ}
@@ -85,7 +97,7 @@ def own_member(user) -> Member | None:
 
 def forget(user) -> None:
     """Drop the cached facts after the user's roles or membership changed."""
-    for attr in ("_dj_admin_paths", "_dj_member"):
+    for attr in ("_dj_admin_paths", "_dj_member", "_dj_member_id"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -111,6 +123,8 @@ def can(user, action: Action | str, obj) -> bool:
     if not _authenticated(user):
         return False
     if isinstance(obj, Organization):
+        if action == Action.SUPERVISE and obj.kind == "branch":
+            return is_admin_above(user, obj)
         if is_admin_over(user, obj):
             return True
         if action == Action.READ:
@@ -127,6 +141,14 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_activity(user, action, obj)
     if isinstance(obj, Campaign):
         return _can_campaign(user, action, obj)
+    if isinstance(obj, Comment):
+        return _can_comment(user, action, obj)
+    if isinstance(obj, LeaveRequest):
+        return _can_leave(user, action, obj)
+    if isinstance(obj, Correction):
+        return _can_correction(user, action, obj)
+    if isinstance(obj, SpotCheck | Rectification):
+        return _can_supervision(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -150,8 +172,10 @@ def _can_campaign(user, action: Action, campaign: Campaign) -> bool:
 
 def _can_activity(user, action: Action, activity: Activity) -> bool:
     branch = activity.branch
-    if action == Action.REVIEW:
+    if action in (Action.REVIEW, Action.RATE):
         return is_admin_above(user, branch)
+    if action == Action.TAKE_PART:
+        return on_roster(user, activity)
     if is_admin_over(user, branch):
         return True
     if action == Action.READ:
@@ -246,3 +270,206 @@ def scoped_members(user) -> QuerySet[Member]:
     if member is not None:
         q |= Q(pk=member.pk)
     return Member.objects.filter(q)
+
+
+# Activity record and interaction (SPEC.md §4) --------------------------------------------
+
+
+def on_roster(user, activity: Activity) -> bool:
+    """On the activity's roster: frozen at the start; until then, the branch's active
+    members. Flowing members are on it like everyone else."""
+    member = own_member(user)
+    if member is None:
+        return False
+    if activity.roster_frozen_at is not None:
+        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
+    return member.branch_id == activity.branch_id
+
+
+def _can_comment(user, action: Action, comment: Comment) -> bool:
+    """A comment is read with its activity; a hidden one only by the admins of the scope
+    and its author (who sees it as hidden). Hiding is for the admins of the scope; liking
+    for the roster."""
+    activity = comment.activity
+    if action == Action.READ:
+        if not _can_activity(user, Action.READ, activity):
+            return False
+        if not comment.is_hidden:
+            return True
+        if is_admin_over(user, activity.branch):
+            return True
+        member = own_member(user)
+        return member is not None and member.pk == comment.author_id
+    if action == Action.TAKE_PART:
+        return not comment.is_hidden and on_roster(user, activity)
+    if action == Action.CHANGE:
+        return is_admin_over(user, activity.branch)
+    return False
+
+
+def access_photo(user, photo_id, action: Action | str = Action.READ) -> Photo:
+    """A photo is read with its activity: the branch's members and the admins above it,
+    nobody else (the same not_found whether missing or out of scope)."""
+    photo = (
+        Photo.objects.select_related("activity", "activity__branch")
+        .filter(pk=_pk(photo_id))
+        .first()
+    )
+    if photo is None or not can(user, Action.READ, photo.activity):
+        raise not_found()
+    require(user, action, photo.activity)
+    return photo
+
+
+def access_comment(user, comment_id, action: Action | str = Action.READ) -> Comment:
+    comment = (
+        Comment.objects.select_related("activity", "activity__branch", "author")
+        .filter(pk=_pk(comment_id))
+        .first()
+    )
+    if comment is None or not can(user, Action.READ, comment):
+        raise not_found()
+    require(user, action, comment)
+    return comment
+
+
+def scoped_photos(user) -> QuerySet[Photo]:
+    """Photos of the activities the user may read."""
+    return Photo.objects.filter(activity__in=scoped_activities(user))
+
+
+# Attendance (SPEC.md §3) -----------------------------------------------------------------
+
+
+def _can_leave(user, action: Action, leave: LeaveRequest) -> bool:
+    """A leave request is decided by the admins of the branch (and above); the member who
+    asked reads it."""
+    if is_admin_over(user, leave.activity.branch):
+        return True
+    if action == Action.READ:
+        member = own_member(user)
+        return member is not None and member.pk == leave.member_id
+    return False
+
+
+def _can_correction(user, action: Action, correction: Correction) -> bool:
+    """Proposed and read by the admins of the branch (and above); approved or refused only
+    by an admin of a strict ancestor of the branch."""
+    branch = correction.activity.branch
+    if action == Action.REVIEW:
+        return is_admin_above(user, branch)
+    return is_admin_over(user, branch)
+
+
+def access_leave(user, leave_id, action: Action | str = Action.READ) -> LeaveRequest:
+    leave = (
+        LeaveRequest.objects.select_related("activity", "activity__branch", "member")
+        .filter(pk=_pk(leave_id))
+        .first()
+    )
+    if leave is None or not can(user, Action.READ, leave):
+        raise not_found()
+    require(user, action, leave)
+    return leave
+
+
+def access_correction(user, correction_id, action: Action | str = Action.READ) -> Correction:
+    correction = (
+        Correction.objects.select_related("activity", "activity__branch", "member")
+        .filter(pk=_pk(correction_id))
+        .first()
+    )
+    if correction is None or not can(user, Action.READ, correction):
+        raise not_found()
+    require(user, action, correction)
+    return correction
+
+
+def scoped_leaves(user) -> QuerySet[LeaveRequest]:
+    """Leave requests of branches in the user's admin scope, and the user's own."""
+    q = admin_scope_q(user, "activity__branch__path")
+    member = own_member(user)
+    if member is not None:
+        q |= Q(member_id=member.pk)
+    return LeaveRequest.objects.filter(q)
+
+
+def scoped_corrections(user) -> QuerySet[Correction]:
+    """Corrections of branches in the user's admin scope."""
+    return Correction.objects.filter(admin_scope_q(user, "activity__branch__path"))
+
+
+# Scoring and supervision (SPEC.md §5) ----------------------------------------------------
+
+
+def root_orgs(user) -> list[Organization]:
+    """The root organizations (the city's organization department) the user administers."""
+    step = Organization.steplen
+    paths = [p for p in admin_paths(user) if len(p) == step]
+    return list(Organization.objects.filter(path__in=paths).order_by("path"))
+
+
+def require_root_admin(user) -> Organization:
+    """Only a root admin sets the scoring policy; returns the (first) root organization."""
+    roots = root_orgs(user)
+    if not roots:
+        raise forbidden()
+    return roots[0]
+
+
+def is_branch_admin(user, branch: Organization) -> bool:
+    """Holds an admin role on the branch itself (not only above it)."""
+    if not _authenticated(user):
+        return False
+    return RoleGrant.objects.filter(
+        user=user, org_id=branch.pk, role=Role.ADMIN, org__is_active=True
+    ).exists()
+
+
+def _can_supervision(user, action: Action, obj) -> bool:
+    """A spot check is the business of the admins of its organization; a rectification is
+    read by the admins over its branch, answered by the branch's own admins, and decided
+    (accepted, reopened) by its superiors."""
+    if isinstance(obj, SpotCheck):
+        if action == Action.READ or action == Action.CHANGE:
+            return is_admin_over(user, obj.org)
+        return False
+    branch = obj.branch
+    if action == Action.READ:
+        return is_admin_over(user, branch)
+    if action == Action.ANSWER:
+        return is_branch_admin(user, branch)
+    if action == Action.SUPERVISE:
+        return is_admin_above(user, branch)
+    return False
+
+
+def access_spot_check(user, spot_check_id, action: Action | str = Action.READ) -> SpotCheck:
+    spot_check = SpotCheck.objects.select_related("org").filter(pk=_pk(spot_check_id)).first()
+    if spot_check is None or not can(user, Action.READ, spot_check):
+        raise not_found()
+    require(user, action, spot_check)
+    return spot_check
+
+
+def access_rectification(
+    user, rectification_id, action: Action | str = Action.READ
+) -> Rectification:
+    rectification = (
+        Rectification.objects.select_related("branch", "opened_by_org")
+        .filter(pk=_pk(rectification_id))
+        .first()
+    )
+    if rectification is None or not can(user, Action.READ, rectification):
+        raise not_found()
+    require(user, action, rectification)
+    return rectification
+
+
+def scoped_spot_checks(user) -> QuerySet[SpotCheck]:
+    return SpotCheck.objects.filter(admin_scope_q(user, "org__path"))
+
+
+def scoped_rectifications(user) -> QuerySet[Rectification]:
+    """Rectifications of the branches in the user's admin scope."""
+    return Rectification.objects.filter(admin_scope_q(user, "branch__path"))

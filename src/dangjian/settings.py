@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "dangjian.audit",
     "dangjian.notifications",
     "dangjian.themedays",
+    "dangjian.interaction",
+    "dangjian.attendance",
+    "dangjian.scoring",
+    "dangjian.supervision",
     # interfaces
     "dangjian.portal",
     "dangjian.console",
@@ -120,12 +124,26 @@ TEMPLATES = [
 # installed; WAL mode lets the page server and the scheduler loop use it at the same time.
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
+# A persistent connection is checked (`SELECT 1`) before each request reuses it, so a
+# restarted database costs no failed request. That is one more round trip per request:
+# CONN_HEALTH_CHECKS=0 saves it (docs/performance.md, "Checking in") at the price of one
+# failed request per worker after the database restarts.
+CONN_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", True)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+            DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_HEALTH_CHECKS
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Prepared statements, for the few hand-written hot statements only (core/rawsql.py:
+        # the API's token look-up, the check-in); Django's own queries never prepare. Set
+        # DB_PREPARE_THRESHOLD=none behind a pooler that cannot keep prepared statements
+        # (PgBouncer in transaction mode before 1.21).
+        _prepare = env_str("DB_PREPARE_THRESHOLD", "1").lower()
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+            None if _prepare in ("", "none") else int(_prepare)
+        )
 else:
     DATABASES = {
         "default": {
@@ -185,8 +203,33 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 # STATIC_MANIFEST=1 (production, `make demo`): hashed, compressed files from `collectstatic`,
 # cached for ever by browsers. Unset (tests, development): read straight from the apps.
 STATIC_MANIFEST = env_bool("STATIC_MANIFEST", False)
+# Uploaded files (photos, attachments): the local file system under MEDIA_ROOT by default,
+# an S3-compatible object store with MEDIA_STORAGE=s3 (django-storages; docs/operations.md).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE") or "local"
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be local or s3, got {MEDIA_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env_str("S3_BUCKET"),
+                "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+                "region_name": env_str("S3_REGION") or None,
+                "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+                "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+                "location": env_str("S3_PREFIX", "media"),
+                # Private objects, never overwritten: photos are served only through the
+                # scope-checking view, which reads them through the storage API.
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,
+            },
+        }
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -202,6 +245,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+# With a reverse proxy that serves MEDIA_ROOT internally (nginx `internal` location), photo
+# views answer with X-Accel-Redirect to this prefix instead of streaming the file.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 
 # Background work. With REDIS_URL, Celery uses Redis as broker and the cache is Redis too;
 # without it tasks run eagerly in the calling process and the cache is local memory.
@@ -240,6 +286,33 @@ ACTIVITY_POLICY = {
     "max_duration_hours": 12,
 }
 CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
+# unset: Debian's fonts-noto-cjk or another common CJK font if installed.
+POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
+
+# Activity photos (SPEC.md §4): what an upload may be, how it is stored, how it is checked.
+PHOTO_POLICY = {
+    "max_upload_bytes": env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024),
+    # Refused before decoding (a "decompression bomb" is a small file of huge dimensions).
+    "max_pixels": env_int("PHOTO_MAX_PIXELS", 80_000_000),
+    # Stored re-encoded as JPEG, the longer edge at most this, and a thumbnail.
+    "max_edge_px": env_int("PHOTO_MAX_EDGE_PX", 2560),
+    "thumb_edge_px": 480,
+    "jpeg_quality": 85,
+    "max_per_activity": env_int("PHOTO_MAX_PER_ACTIVITY", 60),
+    # EXIF capture time may be this far outside the activity's start–end and still pass.
+    "time_tolerance_min": env_int("PHOTO_TIME_TOLERANCE_MIN", 60),
+    # Photos and the summary are accepted this long after the activity closed, marked late.
+    "late_grace_hours": env_int("PHOTO_LATE_GRACE_HOURS", 72),
+    # Browsers keep a photo this long (Cache-Control: private): its bytes never change.
+    "cache_max_age": env_int("PHOTO_CACHE_MAX_AGE", 7 * 24 * 3600),
+}
+# Words that refuse a comment or reflection: comma-separated in the environment, and/or one
+# a line in a UTF-8 file.
+COMMENT_FORBIDDEN_WORDS = env_list("COMMENT_FORBIDDEN_WORDS", [])
+if env_str("COMMENT_FORBIDDEN_WORDS_FILE"):
+    with open(env_str("COMMENT_FORBIDDEN_WORDS_FILE"), encoding="utf-8") as _words:
+        COMMENT_FORBIDDEN_WORDS += [w.strip() for w in _words if w.strip()]
 
 # Outbound notification channels besides the in-app inbox: "log", "webhook", or a dotted
 # path to a dangjian.notifications.channels.Channel subclass. Comma-separated.

@@ -65,8 +65,21 @@ def on_http_error(request, exc: HttpError):
     return _error(request, exc.status_code, code, str(exc))
 
 
-from dangjian.api.routers import imports, registry, themedays  # noqa: E402
+from dangjian.api.routers import (  # noqa: E402
+    attendance,
+    imports,
+    interaction,
+    registry,
+    themedays,
+)
 
 api.add_router("", registry.router)
 api.add_router("", imports.router)
 api.add_router("", themedays.router)
+api.add_router("", interaction.router)
+api.add_router("", attendance.router)
+
+from dangjian.api.routers import scoring, supervision  # noqa: E402
+
+api.add_router("", scoring.router)
+api.add_router("", supervision.router)

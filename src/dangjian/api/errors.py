@@ -20,6 +20,26 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_editable": 409,
     "not_late": 409,
     "supplement_not_distributable": 409,
+    # Activity record and interaction
+    "not_started": 409,
+    "record_closed": 409,
+    "not_held": 409,
+    "higher_rating_exists": 409,
+    "already_hidden": 409,
+    # Attendance: refusals of a check-in or check-out (SPEC.md §3) and leave/corrections.
+    "invalid_token": 404,
+    "not_approved": 409,
+    "cancelled": 409,
+    "not_on_roster": 403,
+    "too_early": 409,
+    "too_late": 409,
+    "not_checked_in": 409,
+    "leave_exists": 409,
+    "correction_exists": 409,
+    "self_approval": 403,
+    # Scoring and supervision
+    "empty_scope": 409,
+    "conflict": 409,
 }
 DEFAULT_STATUS = 422
 

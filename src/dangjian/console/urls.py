@@ -1,6 +1,10 @@
 from django.urls import path
 
-from dangjian.console.views import audit, data, members, orgs
+from dangjian.console.views import attendance as att
+from dangjian.console.views import audit, dashboards, data, members, orgs
+from dangjian.console.views import interaction as records
+from dangjian.console.views import supervision as sup
+from dangjian.console.views import themedays as td
 
 app_name = "console"
 urlpatterns = [
@@ -23,4 +27,123 @@ urlpatterns = [
     path("members/<int:member_id>/leave/", members.member_leave, name="member_leave"),
     path("members/<int:member_id>/password/", members.member_password, name="member_password"),
     path("audit/", audit.audit_log, name="audit"),
+    # Attendance (SPEC.md §3)
+    path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),
+    path(
+        "activities/<int:activity_id>/attendance/live/",
+        att.attendance_live,
+        name="attendance_live",
+    ),
+    path(
+        "activities/<int:activity_id>/attendance/poster.<str:fmt>",
+        att.poster,
+        name="attendance_poster",
+    ),
+    path(
+        "activities/<int:activity_id>/attendance/token/",
+        att.regenerate_token,
+        name="attendance_token",
+    ),
+    path(
+        "activities/<int:activity_id>/attendance/rotating/",
+        att.rotating,
+        name="attendance_rotating",
+    ),
+    path("activities/<int:activity_id>/attendance/screen/", att.screen, name="attendance_screen"),
+    path(
+        "activities/<int:activity_id>/attendance/screen/code/",
+        att.screen_code,
+        name="attendance_screen_code",
+    ),
+    path(
+        "activities/<int:activity_id>/attendance/refusals/",
+        att.refusals,
+        name="attendance_refusals",
+    ),
+    path(
+        "activities/<int:activity_id>/attendance/corrections/",
+        att.correction_propose,
+        name="attendance_correction_new",
+    ),
+    path(
+        "attendance/leaves/<int:leave_id>/<str:decision>/",
+        att.leave_decide,
+        name="attendance_leave",
+    ),
+    path(
+        "attendance/corrections/<int:correction_id>/<str:decision>/",
+        att.correction_decide,
+        name="attendance_correction",
+    ),
+    path("attendance/", att.inbox, name="attendance_inbox"),
+    path("records/", records.record_list, name="record_list"),
+    path("records/<int:activity_id>/", records.activity_record, name="activity_record"),
+    path("records/<int:activity_id>/photos/", records.record_photos, name="record_photos"),
+    path("records/<int:activity_id>/summary/", records.record_summary, name="record_summary"),
+    path("records/<int:activity_id>/rating/", records.record_rate, name="record_rate"),
+    path("comments/<int:comment_id>/hide/", records.comment_hide, name="comment_hide"),
+    # Dashboards (scoring)
+    path("dashboards/", dashboards.home, name="dashboard_home"),
+    path("dashboards/orgs/<int:org_id>/", dashboards.dashboard, name="dashboard"),
+    path("dashboards/orgs/<int:org_id>/ranking/", dashboards.ranking, name="dashboard_ranking"),
+    path(
+        "dashboards/orgs/<int:org_id>/ranking.xlsx",
+        dashboards.ranking_export,
+        name="dashboard_ranking_export",
+    ),
+    path(
+        "dashboards/activities/<int:activity_id>/",
+        dashboards.activity,
+        name="dashboard_activity",
+    ),
+    # Supervision: spot checks and rectifications
+    path("supervision/orgs/<int:org_id>/", sup.org_supervision, name="org_supervision"),
+    path("supervision/spot-checks/<int:spot_check_id>/", sup.spot_check, name="spot_check"),
+    path(
+        "supervision/spot-checks/<int:spot_check_id>/items/<int:item_id>/finding/",
+        sup.record_finding,
+        name="spot_check_finding",
+    ),
+    path(
+        "supervision/spot-checks/<int:spot_check_id>/items/<int:item_id>/rectify/",
+        sup.open_rectification,
+        name="spot_check_rectify",
+    ),
+    path(
+        "supervision/rectifications/<int:rectification_id>/",
+        sup.rectification,
+        name="rectification",
+    ),
+    path(
+        "supervision/attachments/<int:attachment_id>/",
+        sup.rectification_attachment,
+        name="rectification_attachment",
+    ),
+    # Theme days (SPEC.md §2)
+    path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),
+    path("orgs/<int:org_id>/campaigns/new/", td.campaign_create, name="campaign_create"),
+    path("orgs/<int:org_id>/birthdays/", td.birthdays, name="birthdays"),
+    path("campaigns/<int:campaign_id>/", td.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:campaign_id>/attachments/", td.campaign_attach, name="campaign_attach"),
+    path(
+        "campaigns/<int:campaign_id>/attachments/<int:attachment_id>/",
+        td.campaign_attachment,
+        name="campaign_attachment",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/distribute/",
+        td.campaign_distribute,
+        name="campaign_distribute",
+    ),
+    path(
+        "campaigns/<int:campaign_id>/supplement/",
+        td.supplement_create,
+        name="supplement_create",
+    ),
+    path("campaigns/<int:campaign_id>/progress/", td.campaign_progress, name="campaign_progress"),
+    path("reviews/", td.review_queue, name="review_queue"),
+    path("activities/<int:activity_id>/", td.activity_detail, name="activity_detail"),
+    path("activities/<int:activity_id>/approve/", td.activity_approve, name="activity_approve"),
+    path("activities/<int:activity_id>/reject/", td.activity_reject, name="activity_reject"),
+    path("activities/<int:activity_id>/cancel/", td.activity_cancel, name="activity_cancel"),
 ]

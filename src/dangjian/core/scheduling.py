@@ -7,6 +7,9 @@ from django.utils.module_loading import import_string
 # or late, changes nothing more than running it once on time.
 JOBS: dict[str, tuple[str, int]] = {
     "freeze-due-rosters": ("dangjian.themedays.tasks.freeze_due_rosters", 60),
+    "close-due-activities": ("dangjian.attendance.tasks.close_due_activities", 60),
+    # A safety net behind scoring.services.inputs_changed: held activities left unscored.
+    "refresh-stale-scores": ("dangjian.scoring.tasks.refresh_stale_scores", 600),
 }
 
 

@@ -1,9 +1,35 @@
 from django.urls import path
 
-from dangjian.mobile import views
+from dangjian.mobile import checkin, feed, views
+from dangjian.mobile import themedays as td
 
 app_name = "mobile"
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    path("checkin/<str:token>/", checkin.checkin, name="checkin"),
+    path("activities/<int:activity_id>/leave/", checkin.leave, name="leave"),
+    path("feed/", feed.feed, name="feed"),
+    path("feed/<int:activity_id>/", feed.feed_activity, name="feed_activity"),
+    path("feed/<int:activity_id>/like/", feed.like_activity, name="feed_like"),
+    path("feed/<int:activity_id>/comments/", feed.post_comment, name="feed_comment"),
+    path("comments/<int:comment_id>/like/", feed.like_comment, name="comment_like"),
+    # Theme days: the inbox and the branch secretary's plan editor
+    path("inbox/", td.inbox, name="inbox"),
+    path("inbox/read-all/", td.inbox_read_all, name="inbox_read_all"),
+    path("inbox/<int:notification_id>/read/", td.notice_read, name="notice_read"),
+    path("inbox/<int:notification_id>/open/", td.notice_open, name="notice_open"),
+    path(
+        "campaigns/<int:campaign_id>/attachments/<int:attachment_id>/",
+        td.campaign_attachment,
+        name="campaign_attachment",
+    ),
+    path("plans/", td.plans, name="plans"),
+    path(
+        "branches/<int:branch_id>/campaigns/<int:campaign_id>/plan/",
+        td.plan_start,
+        name="plan_start",
+    ),
+    path("plans/<int:activity_id>/", td.plan_edit, name="plan_edit"),
+    path("plans/<int:activity_id>/late/", td.plan_late, name="plan_late"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.mobile import themedays
 from dangjian.mobile.forms import ChangePasswordForm
 from dangjian.registry import services
 
@@ -43,7 +44,12 @@ def home(request, member):
     return render(
         request,
         "mobile/home.html",
-        {"member": member, "is_admin": permissions.is_admin(request.user)},
+        {
+            "member": member,
+            "is_admin": permissions.is_admin(request.user),
+            # This month's theme day and the inbox.
+            **themedays.home_context(request.user, member),
+        },
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.portal import views
+from dangjian.portal import photos, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("healthz", views.healthz, name="healthz"),
+    path("photos/<int:photo_id>/<str:variant>.jpg", photos.photo, name="photo"),
 ]

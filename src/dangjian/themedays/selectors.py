@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import clock
 from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, Transfer
@@ -251,3 +252,163 @@ def checkin_url(activity: Activity) -> str | None:
     if not activity.checkin_token:
         return None
     return f"{settings.SITE_URL}/m/checkin/{activity.checkin_token}/"
+
+
+# For the pages (console and phone) ------------------------------------------------------
+
+STAGE_LABELS = {
+    "none": _("未制定计划"),
+    "draft": _("草稿"),
+    "submitted": _("待审核"),
+    "approved": _("已通过"),
+    "held": _("已开展"),
+    "closed": _("已结束"),
+}
+EVENT_LABELS = {
+    "draft": _("起草计划"),
+    "edit": _("修改计划"),
+    "submit": _("提交审核"),
+    "submit_late": _("提交补录"),
+    "approve": _("审核通过"),
+    "reject": _("退回修改"),
+    "cancel": _("取消活动"),
+}
+
+
+def _self_and_ancestor_paths(org: Organization) -> list[str]:
+    step = Organization.steplen
+    return [org.path[: step * i] for i in range(1, len(org.path) // step + 1)]
+
+
+def campaigns_for_org(org: Organization) -> list[Campaign]:
+    """The top-level campaigns an organization works with, newest month first: for a
+    branch, those addressed to it; otherwise those issued by it, by its superiors, or
+    inside its subtree."""
+    if org.kind == OrgKind.BRANCH:
+        return campaigns_for_branch(org)
+    qs = Campaign.objects.filter(
+        Q(org__path__in=_self_and_ancestor_paths(org)) | Q(org__path__startswith=org.path),
+        parent__isnull=True,
+    )
+    return list(qs.select_related("org").order_by("-month", "-id"))
+
+
+def visible_supplements(campaign: Campaign, user) -> list[Campaign]:
+    """The supplements a user may see: those of organizations in their admin scope, or
+    on the way up from an organization they administer or from their own branch (the
+    requirements that bind them)."""
+    from dangjian import permissions
+
+    paths = list(permissions.admin_paths(user))
+    member = permissions.own_member(user)
+    if member is not None:
+        paths.append(member.branch.path)
+    supplements = campaign.supplements.select_related("org").order_by("org__depth", "id")
+    return [
+        s
+        for s in supplements
+        if any(p.startswith(s.org.path) or s.org.path.startswith(p) for p in paths)
+    ]
+
+
+def supplement_orgs(user, campaign: Campaign) -> list[Organization]:
+    """The organizations on which the user holds an admin role that may add a supplement
+    to the campaign: strictly below its organization, and not branches."""
+    return list(
+        Organization.objects.filter(
+            role_grants__user=user,
+            role_grants__role=Role.ADMIN,
+            is_active=True,
+            path__startswith=campaign.org.path,
+        )
+        .exclude(pk=campaign.org_id)
+        .exclude(kind=OrgKind.BRANCH)
+        .distinct()
+        .order_by("path")
+    )
+
+
+def progress_scope(user, campaign: Campaign) -> Organization | None:
+    """Where a superior's progress view of a campaign starts: the campaign's organization
+    for its admins, otherwise the outermost organization the user administers inside it."""
+    from dangjian import permissions
+
+    paths = permissions.admin_paths(user)
+    if any(campaign.org.path.startswith(p) for p in paths):
+        return campaign.org
+    inside = sorted(p for p in paths if p.startswith(campaign.org.path))
+    if not inside:
+        return None
+    return Organization.objects.get(path=inside[0])
+
+
+@dataclass
+class ThemeDay:
+    """This month's theme day as a branch sees it: the campaign, what its superiors'
+    supplements add, and the branch's live plan (if any)."""
+
+    campaign: Campaign
+    supplements: list[Campaign]
+    required_items: list[str]
+    optional_items: list[str]
+    activity: Activity | None
+
+
+def theme_day(branch: Organization, on: date | None = None) -> ThemeDay | None:
+    on = on or clock.today()
+    campaigns = campaigns_for_branch(branch, month=on)
+    if not campaigns:
+        return None
+    campaign = campaigns[0]
+    supplements = supplements_for(campaign, branch)
+    optional = list(campaign.optional_items)
+    for supplement in supplements:
+        optional += [i for i in supplement.optional_items if i not in optional]
+    return ThemeDay(
+        campaign=campaign,
+        supplements=supplements,
+        required_items=required_items_for(campaign, branch),
+        optional_items=optional,
+        activity=current_activity_for_branch(branch, campaign),
+    )
+
+
+def branch_plans(branch: Organization, limit: int = 6) -> list[tuple[Campaign, Activity | None]]:
+    """The branch's latest campaigns with its live plan for each (two queries)."""
+    campaigns = campaigns_for_branch(branch)[:limit]
+    live = {
+        a.campaign_id: a
+        for a in Activity.objects.filter(branch=branch, campaign__in=campaigns).exclude(
+            status=ActivityStatus.CANCELLED
+        )
+    }
+    return [(c, live.get(c.pk)) for c in campaigns]
+
+
+def administered_branches(user) -> QuerySet[Organization]:
+    """The branches on which the user holds an admin role themselves (a secretary's own)."""
+    return (
+        Organization.objects.filter(
+            role_grants__user=user,
+            role_grants__role=Role.ADMIN,
+            kind=OrgKind.BRANCH,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("path")
+    )
+
+
+def history_of(activity: Activity) -> QuerySet:
+    return activity.events.select_related("actor").order_by("at", "id")
+
+
+def distribution_status(campaign: Campaign) -> str:
+    """not_distributed, queued (the background work has not finished) or done."""
+    if campaign.distribution_requested_at is None:
+        return "not_distributed"
+    if campaign.distributed_at is not None and (
+        campaign.distributed_at >= campaign.distribution_requested_at
+    ):
+        return "done"
+    return "queued"

@@ -9,6 +9,7 @@ from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Mapped, Page
 from dangjian.api.schemas import ErrorOut
+from dangjian.interaction import selectors as interaction_selectors
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
@@ -325,6 +326,8 @@ class ActivityOut(Schema):
     cancel_reason: str
     history: list[dict]
     checkin_url: str | None = Field(None, description="Only for the branch's admins")
+    like_count: int = 0
+    comment_count: int = Field(0, description="Visible comments and replies")
 
     @staticmethod
     def of(a: Activity, user) -> "ActivityOut":
@@ -367,6 +370,8 @@ class ActivityOut(Schema):
                 for e in a.events.select_related("actor")
             ],
             checkin_url=selectors.checkin_url(a) if show_url else None,
+            like_count=interaction_selectors.like_count(a),
+            comment_count=interaction_selectors.comment_count(a),
         )
 
 

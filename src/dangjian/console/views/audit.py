@@ -43,6 +43,10 @@ ACTION_NAMES = {
     "activity.reject": _("退回活动计划"),
     "activity.cancel": _("取消活动"),
     "activity.regenerate_token": _("重新生成签到码"),
+    "photo.upload": _("上传活动照片"),
+    "summary.write": _("填写活动总结"),
+    "comment.hide": _("隐藏评论"),
+    "activity.rate": _("上级评分"),
 }
 FIELD_NAMES = {
     "name": _("名称"),

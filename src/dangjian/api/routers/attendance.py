@@ -1,0 +1,229 @@
+"""Attendance over the API (SPEC.md §3): check-in and check-out from a phone, the roster
+with each member's status, the QR code and poster, leave requests and their decisions.
+
+Refusals answer `{"code", "message", ...details}` with a stable code: `invalid_token`,
+`not_approved`, `cancelled`, `not_on_roster`, `too_early` (with `opens_at`), `too_late`
+(with `closed_at`), `out_of_range` (with `distance_m`, `radius_m`), `imprecise_location`
+(with `accuracy_m`, `radius_m`), and for check-out also `not_checked_in`,
+`reflection_required`."""
+
+from datetime import datetime
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import Field
+
+from dangjian import permissions
+from dangjian.api.auth import actor
+from dangjian.api.pagination import Page
+from dangjian.api.schemas import ErrorOut
+from dangjian.attendance import posters, selectors, services
+from dangjian.attendance.models import AttendanceStatus, LeaveRequest
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.permissions import Action
+from dangjian.themedays import selectors as themedays_selectors
+from dangjian.themedays.models import Activity, ActivityStatus
+
+router = Router(tags=["attendance"])
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _coordinate(low: float, high: float, description: str):
+    # Strict: a number, not a string that looks like one; never NaN or infinity.
+    return Field(ge=low, le=high, strict=True, allow_inf_nan=False, description=description)
+
+
+class CheckInIn(Schema):
+    token: str = Field(min_length=1, max_length=64, description="The token of the QR address")
+    latitude: float = _coordinate(-90, 90, "WGS-84, as the browser's geolocation reports it")
+    longitude: float = _coordinate(-180, 180, "WGS-84")
+    accuracy_m: float = Field(
+        ge=0, strict=True, allow_inf_nan=False, description="The reported accuracy in metres"
+    )
+    code: str = Field("", max_length=32, description="Rotating-QR mode: the `c` of the address")
+    device_id: str = Field("", max_length=64, description="A random id the phone keeps")
+    client_time: str | None = Field(None, max_length=40, description="Logged, never trusted")
+
+
+class CheckOutIn(CheckInIn):
+    reflection: str = Field("", max_length=2000, description="Posted as the member's comment")
+
+
+class CheckOut(Schema):
+    status: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None = None
+    distance_m: int | None = None
+
+
+def _client(request, payload: CheckInIn) -> services.ClientInfo:
+    return services.ClientInfo.from_request(
+        request, device_id=payload.device_id, code=payload.code, client_time=payload.client_time
+    )
+
+
+@router.post("/attendance/check-in", response={200: CheckOut, 201: CheckOut, **ERRORS})
+def check_in(request, payload: CheckInIn):
+    """Check in at the venue. 201 when recorded; 200 with the same record when the member
+    had checked in already (nothing changes)."""
+    outcome = services.check_in(
+        actor=actor(request),
+        token=payload.token,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
+        client=_client(request, payload),
+    )
+    r = outcome.record
+    body = CheckOut(status=r.status, checked_in_at=r.checked_in_at, distance_m=r.checkin_distance_m)
+    return Status(201 if outcome.created else 200, body)
+
+
+@router.post("/attendance/check-out", response={200: CheckOut, **ERRORS})
+def check_out(request, payload: CheckOutIn):
+    """Check out at the venue after the end, with a reflection. Repeating it returns the
+    same record unchanged."""
+    outcome = services.check_out(
+        actor=actor(request),
+        token=payload.token,
+        latitude=payload.latitude,
+        longitude=payload.longitude,
+        accuracy_m=payload.accuracy_m,
+        reflection=payload.reflection,
+        client=_client(request, payload),
+    )
+    r = outcome.record
+    return CheckOut(
+        status=r.status,
+        checked_in_at=r.checked_in_at,
+        checked_out_at=r.checked_out_at,
+        distance_m=r.checkout_distance_m,
+    )
+
+
+class AttendanceRowOut(Schema):
+    member_id: int
+    name: str
+    flowing: bool
+    status: str = Field(description=", ".join(AttendanceStatus.values))
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    corrected: bool = Field(description="Set by a manual correction approved by a superior")
+    device_shared: bool = Field(description="The same phone checked in several members")
+
+
+@router.get(
+    "/activities/{activity_id}/attendance",
+    response={200: list[AttendanceRowOut], **ERRORS},
+)
+@paginate(Page)
+def attendance(request, activity_id: int, status: str | None = None):
+    """The roster (frozen at the start) with each member's status; `?status=` filters.
+    For the admins of the branch and above."""
+    activity = permissions.access_activity(actor(request), activity_id, Action.CHANGE)
+    return [
+        AttendanceRowOut(
+            member_id=r.member_id,
+            name=r.name,
+            flowing=r.is_flowing,
+            status=r.status,
+            checked_in_at=r.checked_in_at,
+            checked_out_at=r.checked_out_at,
+            corrected=r.is_corrected,
+            device_shared=r.is_device_shared,
+        )
+        for r in selectors.attendance_rows(activity, status=status)
+    ]
+
+
+def _poster_activity(request, activity_id: int) -> tuple[Activity, str]:
+    activity = permissions.access_activity(actor(request), activity_id, Action.CHANGE)
+    url = themedays_selectors.checkin_url(activity)
+    if activity.status != ActivityStatus.APPROVED or url is None:
+        raise DomainError("not_approved", _("活动尚未通过审核，没有签到二维码。"))
+    return activity, url
+
+
+@router.get("/activities/{activity_id}/qr.png", response={200: None, **ERRORS})
+def qr_png(request, activity_id: int):
+    """The check-in QR code (PNG). It encodes the check-in address with the secret token;
+    regenerating the token (POST /activities/{id}/checkin-token) invalidates it."""
+    _activity, url = _poster_activity(request, activity_id)
+    response = HttpResponse(posters.qr_png(url), content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@router.get("/activities/{activity_id}/poster.pdf", response={200: None, **ERRORS})
+def poster_pdf(request, activity_id: int):
+    """The printable A4 poster: title, branch, time, venue, QR code, instructions."""
+    activity, url = _poster_activity(request, activity_id)
+    response = HttpResponse(
+        posters.poster_pdf(activity, url, clock.now()), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="poster-{activity.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class LeaveIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class NoteIn(Schema):
+    reason: str = Field("", max_length=300)
+
+
+class LeaveOut(Schema):
+    id: int
+    activity_id: int
+    member_id: int
+    name: str
+    reason: str
+    status: str = Field(description="pending, approved or refused")
+    requested_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+
+    @staticmethod
+    def of(leave: LeaveRequest) -> "LeaveOut":
+        return LeaveOut(
+            id=leave.pk,
+            activity_id=leave.activity_id,
+            member_id=leave.member_id,
+            name=leave.member.name,
+            reason=leave.reason,
+            status=leave.status,
+            requested_at=leave.requested_at,
+            decided_at=leave.decided_at,
+            decision_note=leave.decision_note,
+        )
+
+
+@router.post("/activities/{activity_id}/leave", response={201: LeaveOut, **ERRORS})
+def request_leave(request, activity_id: int, payload: LeaveIn):
+    """A roster member asks for leave, before the start. 409 `leave_exists` for a second
+    request while one is pending or approved; 409 `start_passed` after the start."""
+    user = actor(request)
+    activity = permissions.access_activity(user, activity_id)
+    leave = services.request_leave(actor=user, activity=activity, reason=payload.reason)
+    return Status(201, LeaveOut.of(leave))
+
+
+@router.post("/leaves/{leave_id}/approve", response={200: LeaveOut, **ERRORS})
+def approve_leave(request, leave_id: int):
+    """An admin of the branch approves, before the start: the member shows as on_leave."""
+    user = actor(request)
+    leave = permissions.access_leave(user, leave_id, Action.CHANGE)
+    return LeaveOut.of(services.approve_leave(actor=user, leave=leave))
+
+
+@router.post("/leaves/{leave_id}/refuse", response={200: LeaveOut, **ERRORS})
+def refuse_leave(request, leave_id: int, payload: NoteIn | None = None):
+    user = actor(request)
+    leave = permissions.access_leave(user, leave_id, Action.CHANGE)
+    note = payload.reason if payload is not None else ""
+    return LeaveOut.of(services.refuse_leave(actor=user, leave=leave, note=note))

@@ -1,0 +1,257 @@
+"""Attendance at a theme-day activity (SPEC.md §3): one record per roster member who
+checked in, was marked absent, is on leave or was corrected; the log of every check-in and
+check-out attempt; leave requests; manual corrections approved by a superior; and the
+optional rotating QR code for activities shown on a screen.
+
+A roster member without a record is `pending` until the activity closes: the record is
+written by the member's own check-in (or by the closing job, leave or a correction), so
+the check-in hot path inserts one row and never touches the rest of the roster."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.registry.models import Member
+from dangjian.themedays.models import Activity
+
+
+class AttendanceStatus(models.TextChoices):
+    PENDING = "pending", _("未签到")
+    CHECKED_IN = "checked_in", _("已签到")
+    CHECKED_OUT = "checked_out", _("已签退")
+    NOT_CHECKED_OUT = "not_checked_out", _("未签退")
+    ABSENT = "absent", _("缺勤")
+    ON_LEAVE = "on_leave", _("请假")
+
+
+# `pending` is never stored: it is the absence of a record.
+STORED_STATUSES = [s for s in AttendanceStatus.values if s != AttendanceStatus.PENDING]
+ATTENDED = (
+    AttendanceStatus.CHECKED_IN,
+    AttendanceStatus.CHECKED_OUT,
+    AttendanceStatus.NOT_CHECKED_OUT,
+)
+
+
+class AttendanceRecord(models.Model):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checkin_distance_m = models.PositiveIntegerField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    checkout_distance_m = models.PositiveIntegerField(null=True, blank=True)
+    # The phone's random id (kept in its local storage) that checked in. The same id
+    # checking in several members of one activity is flagged for the superior.
+    device_id = models.CharField(max_length=64, blank=True)
+    is_device_shared = models.BooleanField(default=False)
+    leave = models.ForeignKey(
+        "LeaveRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set when an approved manual correction decided this status: flagged everywhere.
+    correction = models.ForeignKey(
+        "Correction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_corrected = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["activity", "status"]),
+            models.Index(
+                fields=["activity", "device_id"],
+                condition=~Q(device_id=""),
+                name="attendance_device_idx",
+            ),
+        ]
+        constraints = [
+            # Two check-ins at the same instant still leave one record.
+            models.UniqueConstraint(fields=["activity", "member"], name="attendance_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=STORED_STATUSES), name="attendance_status_valid"
+            ),
+            # Attendance comes from a check-in at the venue, or from an approved correction.
+            models.CheckConstraint(
+                condition=Q(is_corrected=True)
+                | ~Q(status__in=[s.value for s in ATTENDED])
+                | Q(checked_in_at__isnull=False),
+                name="attendance_attended_has_checkin",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_corrected=True)
+                | ~Q(status=AttendanceStatus.CHECKED_OUT)
+                | Q(checked_out_at__isnull=False),
+                name="attendance_checked_out_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}/{self.member_id}: {self.status}"
+
+
+class AttemptKind(models.TextChoices):
+    CHECK_IN = "check_in", _("签到")
+    CHECK_OUT = "check_out", _("签退")
+
+
+# Codes of the attempt log besides the refusal codes of SPEC.md §3.
+ACCEPTED = "accepted"
+REPEATED = "repeated"
+
+
+class CheckInAttempt(models.Model):
+    """Every check-in and check-out attempt, accepted or refused, with what the phone sent
+    and what the server decided. The phone's clock is kept as metadata only."""
+
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=AttemptKind.choices)
+    code = models.CharField(max_length=32)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+    distance_m = models.PositiveIntegerField(null=True, blank=True)
+    at = models.DateTimeField(help_text="Server time")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    device_id = models.CharField(max_length=64, blank=True)
+    # What else the phone said about itself (its clock, its time zone, the scan's code):
+    # never trusted, kept for investigations.
+    client = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["activity", "code", "at"]),
+            models.Index(fields=["member", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.code} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.code not in (ACCEPTED, REPEATED)
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("未批准")
+
+
+class LeaveRequest(models.Model):
+    """A member asks before the start to be excused; the branch decides before the start.
+    Approved leave shows as `on_leave` (the member stays on the roster)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="leaves")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("请假原因"), max_length=300)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["activity", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="leave_status_valid"
+            ),
+            # One live request per member and activity; a refused one makes room for another.
+            models.UniqueConstraint(
+                fields=["activity", "member"],
+                condition=Q(status__in=["pending", "approved"]),
+                name="leave_one_live_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="leave_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}/{self.member_id}: {self.status}"
+
+
+class Correction(models.Model):
+    """A manual attendance correction (a phone broke, say): proposed with a reason by an
+    admin of the branch, effective only once an admin of a superior organization approves,
+    and flagged on the record for ever."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="corrections")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    to_status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    # What the record said when the correction was proposed (`pending` for no record).
+    from_status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
+    reason = models.CharField(_("更正原因"), max_length=300)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["activity", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RequestStatus.values), name="correction_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(to_status__in=STORED_STATUSES), name="correction_to_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "member"],
+                condition=Q(status="pending"),
+                name="correction_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_at__isnull=False)),
+                name="correction_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}/{self.member_id} → {self.to_status}"
+
+
+class RotatingQR(models.Model):
+    """Rotating-QR mode for an activity shown on a screen: the code on the screen changes
+    every 30 s and only the current or the previous code is accepted, so a photo of the
+    poster sent to someone at home stops working within a minute."""
+
+    activity = models.OneToOneField(Activity, on_delete=models.CASCADE, related_name="+")
+    is_enabled = models.BooleanField(default=False)
+    secret = models.CharField(max_length=64)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.activity_id}: {'on' if self.is_enabled else 'off'}"

@@ -1,0 +1,206 @@
+"""Reads for attendance shared by the pages and the API: the roster with each member's
+status, live counts, the refusal log, leave and corrections waiting for a decision."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
+
+from dangjian import permissions
+from dangjian.attendance import codes
+from dangjian.attendance.models import (
+    ACCEPTED,
+    REPEATED,
+    STORED_STATUSES,
+    AttendanceRecord,
+    AttendanceStatus,
+    CheckInAttempt,
+    Correction,
+    LeaveRequest,
+    RequestStatus,
+    RotatingQR,
+)
+from dangjian.core import clock
+from dangjian.registry.models import Member
+from dangjian.themedays import selectors as themedays_selectors
+from dangjian.themedays.models import Activity, ActivityStatus, RosterEntry
+
+STATUS_ORDER = [s.value for s in AttendanceStatus]
+
+
+def is_on_roster(activity: Activity, member: Member) -> bool:
+    """Frozen at the start; until then, the branch's active members."""
+    if activity.roster_frozen_at is not None:
+        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
+    return member.is_active and member.branch_id == activity.branch_id
+
+
+def roster_member(activity: Activity, member_id) -> Member | None:
+    """A member of the activity's roster by id (None if not on it)."""
+    try:
+        member_id = int(member_id)
+    except (TypeError, ValueError):
+        return None
+    if activity.roster_frozen_at is not None:
+        on_roster = RosterEntry.objects.filter(activity=activity).values("member_id")
+        return Member.objects.filter(pk=member_id, pk__in=on_roster).first()
+    return Member.objects.filter(pk=member_id, branch_id=activity.branch_id, is_active=True).first()
+
+
+def activity_for_token(token: str) -> Activity | None:
+    """The activity a check-in address points to (the phone page shows its title)."""
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        return None
+    return Activity.objects.select_related("branch").filter(checkin_token=token).first()
+
+
+def record_of(activity: Activity, member: Member) -> AttendanceRecord | None:
+    return AttendanceRecord.objects.filter(activity=activity, member=member).first()
+
+
+def status_of(activity: Activity, member: Member) -> str:
+    record = record_of(activity, member)
+    return record.status if record is not None else AttendanceStatus.PENDING
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    member_id: int
+    user_id: int
+    name: str
+    is_flowing: bool
+    status: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    distance_m: int | None
+    is_corrected: bool
+    is_device_shared: bool
+
+    @property
+    def status_label(self) -> str:
+        return AttendanceStatus(self.status).label
+
+
+def attendance_rows(activity: Activity, *, status: str | None = None) -> list[AttendanceRow]:
+    """The roster (frozen at the start), each member with their status: two queries."""
+    records = {r.member_id: r for r in AttendanceRecord.objects.filter(activity=activity)}
+    rows = []
+    for entry in themedays_selectors.roster_of(activity):
+        record = records.get(entry.member_id)
+        rows.append(
+            AttendanceRow(
+                member_id=entry.member_id,
+                user_id=entry.user_id,
+                name=entry.name,
+                is_flowing=entry.is_flowing,
+                status=record.status if record else AttendanceStatus.PENDING,
+                checked_in_at=record.checked_in_at if record else None,
+                checked_out_at=record.checked_out_at if record else None,
+                distance_m=record.checkin_distance_m if record else None,
+                is_corrected=bool(record and record.is_corrected),
+                is_device_shared=bool(record and record.is_device_shared),
+            )
+        )
+    if status:
+        rows = [r for r in rows if r.status == status]
+    return rows
+
+
+def live_counts(activity: Activity) -> dict[str, int]:
+    """How many of the roster are in each status, and the roster's size: two queries."""
+    size = themedays_selectors.roster_size(activity)
+    by_status = dict(
+        AttendanceRecord.objects.filter(activity=activity)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = {s: by_status.get(s, 0) for s in STORED_STATUSES}
+    counts[AttendanceStatus.PENDING] = max(0, size - sum(by_status.values()))
+    counts["roster"] = size
+    counts["corrected"] = AttendanceRecord.objects.filter(
+        activity=activity, is_corrected=True
+    ).count()
+    return {k: counts[k] for k in ["roster", *STATUS_ORDER, "corrected"]}
+
+
+def refusals(activity: Activity, *, code: str | None = None) -> QuerySet[CheckInAttempt]:
+    """Refused attempts at an activity, newest first."""
+    qs = (
+        CheckInAttempt.objects.filter(activity=activity)
+        .exclude(code__in=[ACCEPTED, REPEATED])
+        .select_related("member")
+        .order_by("-at", "-id")
+    )
+    if code:
+        qs = qs.filter(code=code)
+    return qs
+
+
+def refusal_counts(activity: Activity) -> dict[str, int]:
+    """Refusals per code, the most frequent first (many `out_of_range` stand out)."""
+    rows = refusals(activity).order_by().values("code").annotate(n=Count("id"))
+    return {r["code"]: r["n"] for r in sorted(rows, key=lambda r: (-r["n"], r["code"]))}
+
+
+@dataclass(frozen=True)
+class SharedDevice:
+    device_id: str
+    names: list[str]
+
+
+def shared_devices(activity: Activity) -> list[SharedDevice]:
+    """Phones that checked in several members of the activity."""
+    groups: dict[str, list[str]] = {}
+    for device, name in (
+        AttendanceRecord.objects.filter(activity=activity, is_device_shared=True)
+        .order_by("device_id", "checked_in_at")
+        .values_list("device_id", "member__name")
+    ):
+        groups.setdefault(device, []).append(name)
+    return [SharedDevice(d, names) for d, names in groups.items()]
+
+
+def leaves_of(activity: Activity) -> QuerySet[LeaveRequest]:
+    return LeaveRequest.objects.filter(activity=activity).select_related("member", "decided_by")
+
+
+def corrections_of(activity: Activity) -> QuerySet[Correction]:
+    return Correction.objects.filter(activity=activity).select_related(
+        "member", "proposed_by", "decided_by"
+    )
+
+
+def pending_leaves(user) -> QuerySet[LeaveRequest]:
+    """Leave requests in the user's admin scope still waiting, for activities not started."""
+    return (
+        permissions.scoped_leaves(user)
+        .filter(status=RequestStatus.PENDING, activity__status=ActivityStatus.APPROVED)
+        .filter(activity__starts_at__gt=clock.now())
+        .select_related("activity", "activity__branch", "member")
+        .order_by("activity__starts_at", "requested_at")
+    )
+
+
+def corrections_to_review(user) -> QuerySet[Correction]:
+    """Pending corrections the user may decide: branches strictly below an organization
+    they administer (never their own branch's)."""
+    own = list(permissions.admin_paths(user))
+    return (
+        permissions.scoped_corrections(user)
+        .filter(status=RequestStatus.PENDING)
+        .exclude(activity__branch__path__in=own)
+        .select_related("activity", "activity__branch", "member", "proposed_by")
+        .order_by("proposed_at", "id")
+    )
+
+
+def rotating_qr(activity: Activity) -> RotatingQR | None:
+    return RotatingQR.objects.filter(activity=activity).first()
+
+
+def screen_url(activity: Activity, setting: RotatingQR, now: datetime | None = None) -> str:
+    """The address the rotating QR on the screen encodes right now."""
+    now = now or clock.now()
+    return f"{themedays_selectors.checkin_url(activity)}?c={codes.code_at(setting.secret, now)}"

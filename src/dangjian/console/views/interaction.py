@@ -1,0 +1,149 @@
+"""The activity record in the back office (SPEC.md §4): the list of held activities in the
+admin's scope, and one activity's record, where the branch uploads photos and writes the
+summary, admins of the scope hide comments, and superiors rate."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from dangjian import permissions
+from dangjian.console.decorators import admin_view
+from dangjian.console.views.base import paginate, render_page, trail
+from dangjian.core.errors import DomainError
+from dangjian.interaction import selectors, services
+from dangjian.permissions import Action
+
+PAGE_SIZE = 30
+
+
+@require_GET
+@admin_view
+def record_list(request):
+    page = paginate(request, selectors.record_activities(request.user), PAGE_SIZE)
+    return render_page(request, "console/record_list.html", {"page": page})
+
+
+def _record_context(request, activity) -> dict:
+    user = request.user
+    comments = list(selectors.top_level_comments(user, activity)[:500])
+    return {
+        "activity": activity,
+        "crumbs": trail(user, activity.branch),
+        "photos": list(selectors.photos_of(activity)),
+        "summary": selectors.summary_of(activity),
+        "like_count": selectors.like_count(activity),
+        "comment_count": selectors.comment_count(activity),
+        "comments": selectors.comment_views(user, activity, comments),
+        "rating": selectors.current_rating(activity),
+        "ratings": selectors.rating_history(activity),
+        "can_change": permissions.can(user, Action.CHANGE, activity),
+        "can_rate": permissions.can(user, Action.RATE, activity),
+        "is_interactive": activity.status in selectors.INTERACTIVE_STATUSES,
+        "record_deadline": services.record_deadline(activity),
+        "max_mb": settings.PHOTO_POLICY["max_upload_bytes"] // (1024 * 1024),
+    }
+
+
+@require_GET
+@admin_view
+def activity_record(request, activity_id: int):
+    activity = permissions.access_activity(request.user, activity_id)
+    return render_page(request, "console/activity_record.html", _record_context(request, activity))
+
+
+def _back(activity, anchor: str = ""):
+    return redirect(reverse("console:activity_record", args=[activity.pk]) + anchor)
+
+
+@require_POST
+@admin_view
+def record_photos(request, activity_id: int):
+    """Several photos at once: each is checked on its own; the page says which were
+    refused and why."""
+    activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("请选择要上传的照片。"))
+        return _back(activity, "#photos")
+    added, flagged = 0, 0
+    for file in files:
+        try:
+            photo = services.upload_photo(
+                actor=request.user, activity=activity, file=file, name=file.name
+            )
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            messages.error(request, f"{file.name}：{exc.message}")
+        else:
+            added += 1
+            flagged += photo.evidence == "flagged"
+    if added:
+        text = _("已上传 %d 张照片。") % added
+        if flagged:
+            text += _("其中 %d 张的拍摄时间或地点与活动不符，已标记供上级核查。") % flagged
+        messages.success(request, text)
+    return _back(activity, "#photos")
+
+
+@require_POST
+@admin_view
+def record_summary(request, activity_id: int):
+    activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
+    try:
+        services.write_summary(
+            actor=request.user, activity=activity, text=request.POST.get("text", "")
+        )
+    except DomainError as exc:
+        if exc.code in ("not_found", "forbidden"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("活动总结已保存。"))
+    return _back(activity, "#summary")
+
+
+@require_POST
+@admin_view
+def comment_hide(request, comment_id: int):
+    comment = permissions.access_comment(request.user, comment_id, Action.CHANGE)
+    try:
+        services.hide_comment(
+            actor=request.user, comment=comment, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        if exc.code in ("not_found", "forbidden"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("评论已隐藏。"))
+    return _back(comment.activity, f"#c{comment.pk}")
+
+
+@require_POST
+@admin_view
+def record_rate(request, activity_id: int):
+    activity = permissions.access_activity(request.user, activity_id, Action.RATE)
+    raw = (request.POST.get("score") or "").strip()
+    try:
+        score = int(raw)
+    except ValueError:
+        messages.error(request, _("评分应为 0 到 100 之间的整数"))
+        return _back(activity, "#rating")
+    try:
+        services.rate_activity(
+            actor=request.user,
+            activity=activity,
+            score=score,
+            remark=request.POST.get("remark", ""),
+        )
+    except DomainError as exc:
+        if exc.code in ("not_found", "forbidden"):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("评分已保存。"))
+    return _back(activity, "#rating")

@@ -1,0 +1,61 @@
+"""Activity photos, served only to those who may read the activity (its branch's members
+and the admins above it), for pages (session) and API clients (bearer token) alike.
+
+Photos are never linked by their storage URL: every request comes here, is scope-checked,
+and gets `Cache-Control: private` so that no shared cache keeps a copy. A photo's bytes
+never change, so browsers may keep it for `PHOTO_POLICY["cache_max_age"]` seconds and
+revalidate with its ETag."""
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from dangjian import permissions
+from dangjian.core.errors import DomainError
+from dangjian.registry import services as registry
+
+VARIANTS = ("thumb", "full")
+
+
+def _user(request: HttpRequest):
+    if request.user.is_authenticated:
+        return request.user
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return registry.user_for_token(header[7:].strip())
+    return None
+
+
+def _cached(response: HttpResponse, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    patch_cache_control(response, private=True, max_age=settings.PHOTO_POLICY["cache_max_age"])
+    patch_vary_headers(response, ("Cookie", "Authorization"))
+    return response
+
+
+@require_GET
+def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
+    if variant not in VARIANTS:
+        raise Http404
+    try:
+        found = permissions.access_photo(_user(request), photo_id)
+    except DomainError as exc:  # missing and out of scope look the same
+        raise Http404 from exc
+    name = (found.thumbnail if variant == "thumb" else found.image).name
+    etag = f'"photo-{found.pk}-{variant}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        return _cached(HttpResponseNotModified(), etag)
+    if settings.MEDIA_ACCEL_REDIRECT and isinstance(default_storage, FileSystemStorage):
+        # The reverse proxy sends the file from its internal location.
+        response = HttpResponse(content_type="image/jpeg")
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + name
+    else:
+        try:
+            handle = default_storage.open(name, "rb")
+        except (FileNotFoundError, OSError) as exc:
+            raise Http404 from exc
+        response = FileResponse(handle, content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="photo-{found.pk}-{variant}.jpg"'
+    return _cached(response, etag)

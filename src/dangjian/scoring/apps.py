@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScoringConfig(AppConfig):
+    name = "dangjian.scoring"
+    verbose_name = "Scoring and rankings"

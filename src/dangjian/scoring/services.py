@@ -1,0 +1,422 @@
+"""Writes for scoring: the policy (a root admin's), and the stored scores, kept up to date
+as their inputs change.
+
+The hook for the other apps: after a write that changes an activity's score inputs
+(check-in or check-out, absence at closing, leave, an approved correction, a like, a
+photo, the summary, a comment or its hiding, a rating, closing or cancelling), call
+
+    from dangjian.scoring.services import inputs_changed
+    inputs_changed(activity_id=activity.pk)
+
+inside the writing transaction. It queues `scoring.tasks.recompute_activity_score` to run
+after the commit (in-process in the embedded default, on a Celery worker with Redis), so a
+rolled-back write queues nothing and the writer never waits for the recompute."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangjian import permissions
+from dangjian.audit import services as audit
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.registry.models import Organization, OrgKind, User
+from dangjian.scoring import formula, selectors
+from dangjian.scoring.formula import Period
+from dangjian.scoring.models import ActivityScore, BranchPeriodScore, ScoringPolicy
+from dangjian.themedays.models import Activity, ActivityStatus
+
+SCORE_FIELDS = [
+    "branch",
+    "month",
+    "is_campaign",
+    "is_closed",
+    "is_late_record",
+    "policy_version",
+    "total_hundredths",
+    "components",
+    "roster",
+    "roster_flowing",
+    "checked_in_non_flowing",
+    "liked_flowing",
+    "commenters",
+    "photos",
+    "summary_chars",
+    "rating",
+    "computed_at",
+]
+PERIOD_FIELDS = [
+    "score_hundredths",
+    "activity",
+    "held_months",
+    "roster_non_flowing",
+    "checked_in_non_flowing",
+    "computed_at",
+]
+WRITE_BATCH = 1000
+
+POLICY_PROBLEMS = {
+    "weights_components": lambda: _("须为五项得分各设权重"),
+    "weights_negative": lambda: _("权重应为不小于 0 的整数"),
+    "weights_sum": lambda: _("五项权重之和应为 100"),
+    "photos_target": lambda: _("照片满分张数至少为 1"),
+    "summary_chars": lambda: _("总结满分字数至少为 1"),
+    "photos_share": lambda: _("照片占上传分的比例应在 0 到 100 之间"),
+}
+
+
+# The hook ---------------------------------------------------------------------------------
+
+
+def inputs_changed(*, activity_id: int) -> None:
+    """An activity's score inputs changed: recompute its score (and its branch's month,
+    quarter and year) in the background once the current transaction commits."""
+    from dangjian.scoring.tasks import recompute_activity_score
+
+    transaction.on_commit(lambda: recompute_activity_score.delay(activity_id))
+
+
+# Policy ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_policy(
+    *,
+    actor: User,
+    weights: dict[str, int],
+    upload_photos_target: int = 4,
+    upload_summary_chars: int = 400,
+    upload_photos_share: int = 50,
+    note: str = "",
+) -> ScoringPolicy:
+    """A new policy version, by an admin of a root organization (the city's organization
+    department). It applies to activities that close from now on; scores already stored
+    keep the version they were computed with."""
+    root = permissions.require_root_admin(actor)
+    weights = dict(weights or {})
+    problems = formula.policy_problems(
+        weights, upload_photos_target, upload_summary_chars, upload_photos_share
+    )
+    if problems:
+        raise DomainError("invalid_policy", POLICY_PROBLEMS[problems[0]](), problems=problems)
+    now = clock.now()
+    latest = ScoringPolicy.objects.aggregate(v=Max("version"))["v"] or 1
+    try:
+        with transaction.atomic():
+            policy = ScoringPolicy.objects.create(
+                version=latest + 1,
+                weight_sign_in=weights[formula.SIGN_IN],
+                weight_flowing_like=weights[formula.FLOWING_LIKE],
+                weight_upload=weights[formula.UPLOAD],
+                weight_comment=weights[formula.COMMENT],
+                weight_superior=weights[formula.SUPERIOR],
+                upload_photos_target=upload_photos_target,
+                upload_summary_chars=upload_summary_chars,
+                upload_photos_share=upload_photos_share,
+                note=(note or "").strip()[:300],
+                effective_from=now,
+                created_by=actor,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise DomainError("conflict", _("评分规则刚被他人修改，请刷新后重试")) from None
+    audit.record(
+        actor=actor,
+        action="scoring.policy",
+        obj=policy,
+        org=root,
+        after={
+            "version": policy.version,
+            "weights": policy.weights,
+            "upload_photos_target": upload_photos_target,
+            "upload_summary_chars": upload_summary_chars,
+            "upload_photos_share": upload_photos_share,
+        },
+    )
+    return policy
+
+
+# Activity scores -------------------------------------------------------------------------
+
+
+def _score_row(activity: Activity, inputs, terms: formula.PolicyTerms, now) -> ActivityScore:
+    result = formula.compute(inputs, terms)
+    return ActivityScore(
+        activity_id=activity.pk,
+        branch_id=activity.branch_id,
+        month=selectors.activity_month(activity),
+        is_campaign=activity.campaign_id is not None,
+        is_closed=activity.status == ActivityStatus.CLOSED,
+        is_late_record=activity.is_late_record,
+        policy_version=result.policy_version,
+        total_hundredths=formula.to_hundredths(result.total),
+        components=result.as_dict()["components"],
+        roster=inputs.roster,
+        roster_flowing=inputs.roster_flowing,
+        checked_in_non_flowing=inputs.checked_in_non_flowing,
+        liked_flowing=inputs.liked_flowing,
+        commenters=inputs.commenters,
+        photos=inputs.photos,
+        summary_chars=inputs.summary_chars,
+        rating=inputs.rating,
+        computed_at=now,
+    )
+
+
+def _score_activities(activities: list[Activity], now) -> list[ActivityScore]:
+    book = selectors.PolicyBook()
+    rows = []
+    for start in range(0, len(activities), selectors.INPUT_CHUNK):
+        chunk = activities[start : start + selectors.INPUT_CHUNK]
+        inputs = selectors.gather_inputs(chunk)
+        for a in chunk:
+            terms = book.at(selectors.scoring_moment(a, now))
+            rows.append(_score_row(a, inputs[a.pk], terms, now))
+    return rows
+
+
+def _save_scores(rows: list[ActivityScore]) -> None:
+    ActivityScore.objects.bulk_create(
+        rows,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["activity"],
+        update_fields=SCORE_FIELDS,
+    )
+
+
+def recompute_activity(activity_id: int) -> ActivityScore | None:
+    """Score one activity from its current inputs (or drop its score if it is not held,
+    e.g. cancelled), then its branch's month, quarter and year. Idempotent: what the
+    background task runs."""
+    now = clock.now()
+    with transaction.atomic():
+        activity = Activity.objects.select_related("campaign").filter(pk=activity_id).first()
+        if activity is None:
+            return None
+        # One branch's scores are recomputed one at a time: its quarter and year are means
+        # over months that concurrent recomputes of its other activities may be changing.
+        Organization.objects.select_for_update().filter(pk=activity.branch_id).first()
+        old_month = (
+            ActivityScore.objects.filter(activity_id=activity_id)
+            .values_list("month", flat=True)
+            .first()
+        )
+        row = None
+        if selectors.is_held(activity, now):
+            row = _score_activities([activity], now)[0]
+            _save_scores([row])
+        else:
+            ActivityScore.objects.filter(activity_id=activity_id).delete()
+        months = {m for m in (old_month, row.month if row else None) if m is not None}
+        for month in months:
+            refresh_branch(branch_id=activity.branch_id, month=month, now=now)
+    return row
+
+
+# Branch scores ---------------------------------------------------------------------------
+
+
+def _month_rows(branch_ids: Iterable[int], months: list[date], now) -> list[BranchPeriodScore]:
+    """Month rows from the stored activity scores: the best held campaign activity of the
+    month (a branch holds one per campaign; two campaigns in a month count the better),
+    0 without one."""
+    branch_ids = list(branch_ids)
+    best: dict[tuple[int, date], ActivityScore] = {}
+    for start in range(0, len(branch_ids), 5000):
+        chunk = branch_ids[start : start + 5000]
+        for s in ActivityScore.objects.filter(
+            branch_id__in=chunk, month__in=months, is_campaign=True
+        ).only(
+            "activity_id",
+            "branch_id",
+            "month",
+            "total_hundredths",
+            "roster",
+            "roster_flowing",
+            "checked_in_non_flowing",
+        ):
+            key = (s.branch_id, s.month)
+            kept = best.get(key)
+            if kept is None or (s.total_hundredths, -s.activity_id) > (
+                kept.total_hundredths,
+                -kept.activity_id,
+            ):
+                best[key] = s
+    rows = []
+    for branch_id in branch_ids:
+        for month in months:
+            s = best.get((branch_id, month))
+            rows.append(
+                BranchPeriodScore(
+                    branch_id=branch_id,
+                    kind="month",
+                    period_start=month,
+                    score_hundredths=s.total_hundredths if s else 0,
+                    activity_id=s.activity_id if s else None,
+                    held_months=1 if s else 0,
+                    roster_non_flowing=s.roster_non_flowing if s else 0,
+                    checked_in_non_flowing=s.checked_in_non_flowing if s else 0,
+                    computed_at=now,
+                )
+            )
+    return rows
+
+
+def _aggregate_rows(
+    periods: list[Period], month_rows: dict[tuple[int, date], BranchPeriodScore], branch_ids, now
+) -> list[BranchPeriodScore]:
+    """Quarter and year rows: the mean of their months (3 or 12, a month without a row
+    counting 0), and the sums of their sign-in counts."""
+    rows = []
+    for branch_id in branch_ids:
+        for period in periods:
+            months = [month_rows.get((branch_id, m)) for m in period.months]
+            present = [m for m in months if m is not None]
+            rows.append(
+                BranchPeriodScore(
+                    branch_id=branch_id,
+                    kind=period.kind,
+                    period_start=period.start,
+                    score_hundredths=formula.mean_hundredths(
+                        (m.score_hundredths for m in present), len(months)
+                    ),
+                    activity_id=None,
+                    held_months=sum(m.held_months for m in present),
+                    roster_non_flowing=sum(m.roster_non_flowing for m in present),
+                    checked_in_non_flowing=sum(m.checked_in_non_flowing for m in present),
+                    computed_at=now,
+                )
+            )
+    return rows
+
+
+def _save_periods(rows: list[BranchPeriodScore]) -> None:
+    BranchPeriodScore.objects.bulk_create(
+        rows,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=["kind", "period_start", "branch"],
+        update_fields=PERIOD_FIELDS,
+    )
+
+
+def _refresh_aggregates(branch_ids: list[int], months: Iterable[date], now) -> None:
+    """Recompute the quarters and years containing `months` from the stored month rows."""
+    periods = sorted(
+        {p for m in months for p in formula.periods_containing(m) if p.kind != "month"}
+    )
+    if not periods:
+        return
+    all_months = sorted({m for p in periods for m in p.months})
+    month_rows: dict[tuple[int, date], BranchPeriodScore] = {}
+    for start in range(0, len(branch_ids), 5000):
+        chunk = branch_ids[start : start + 5000]
+        for r in BranchPeriodScore.objects.filter(
+            kind="month", period_start__in=all_months, branch_id__in=chunk
+        ).only(
+            "branch_id",
+            "period_start",
+            "score_hundredths",
+            "held_months",
+            "roster_non_flowing",
+            "checked_in_non_flowing",
+        ):
+            month_rows[(r.branch_id, r.period_start)] = r
+    _save_periods(_aggregate_rows(periods, month_rows, branch_ids, now))
+
+
+def refresh_branch(*, branch_id: int, month: date, now=None) -> None:
+    """One branch's month row from its activity scores, then its quarter and year."""
+    now = now or clock.now()
+    with transaction.atomic():
+        _save_periods(_month_rows([branch_id], [month], now))
+        _refresh_aggregates([branch_id], [month], now)
+
+
+# Full recompute --------------------------------------------------------------------------
+
+
+def activities_in(org: Organization, period: Period):
+    """The activities of the branches under `org` that belong to the period's months."""
+    first, end = period.start, period.end
+    local_start = datetime(first.year, first.month, 1, tzinfo=timezone.get_current_timezone())
+    local_end = datetime(end.year, end.month, 1, tzinfo=timezone.get_current_timezone())
+    return Activity.objects.filter(branch__path__startswith=org.path).filter(
+        Q(campaign__month__gte=first, campaign__month__lt=end)
+        | Q(campaign__isnull=True, starts_at__gte=local_start, starts_at__lt=local_end)
+    )
+
+
+def recompute(
+    *,
+    org: Organization,
+    period: Period,
+    actor: User | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Recompute every score of a scope and period from the attendance and interaction
+    tables: the activities' scores, every active branch's month rows (0 for a month
+    without a held activity) and the quarters and years they are part of. Idempotent;
+    what `manage.py recompute_scores` runs."""
+    say = progress or (lambda message: None)
+    now = clock.now()
+    activities = list(activities_in(org, period).select_related("campaign").order_by("pk"))
+    held = [a for a in activities if selectors.is_held(a, now)]
+    dropped_ids = [a.pk for a in activities if not selectors.is_held(a, now)]
+    say(f"activities: {len(activities)} in scope, {len(held)} held")
+    scored = 0
+    for start in range(0, len(held), 2000):
+        chunk = held[start : start + 2000]
+        with transaction.atomic():
+            _save_scores(_score_activities(chunk, now))
+        scored += len(chunk)
+        say(f"  scored {scored}/{len(held)}")
+    if dropped_ids:
+        ActivityScore.objects.filter(activity_id__in=dropped_ids).delete()
+    branch_ids = list(
+        Organization.objects.filter(
+            path__startswith=org.path, kind=OrgKind.BRANCH, is_active=True
+        ).values_list("pk", flat=True)
+    )
+    months = period.months
+    with transaction.atomic():
+        for start in range(0, len(branch_ids), 2000):
+            chunk = branch_ids[start : start + 2000]
+            _save_periods(_month_rows(chunk, months, now))
+        say(f"branches: {len(branch_ids)} × {len(months)} month rows")
+        for start in range(0, len(branch_ids), 2000):
+            _refresh_aggregates(branch_ids[start : start + 2000], months, now)
+        if actor is not None:
+            audit.record(
+                actor=actor,
+                action="scoring.recompute",
+                obj=org,
+                org=org,
+                after={"period": period.label, "activities": len(held)},
+            )
+    return {"activities": len(held), "dropped": len(dropped_ids), "branches": len(branch_ids)}
+
+
+def refresh_stale() -> int:
+    """Scheduled safety net: score the held activities that have no score yet, or whose
+    score predates their closing (a writer that forgot the hook, or a lost task)."""
+    now = clock.now()
+    since = now - timedelta(days=45)
+    stale = (
+        Activity.objects.filter(starts_at__gte=since, starts_at__lte=now)
+        .filter(Q(status=ActivityStatus.APPROVED) | Q(status=ActivityStatus.CLOSED))
+        .filter(Q(score__isnull=True) | Q(status=ActivityStatus.CLOSED, score__is_closed=False))
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for pk in list(stale[:2000]):
+        recompute_activity(pk)
+        count += 1
+    return count

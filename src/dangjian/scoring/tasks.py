@@ -1,0 +1,16 @@
+from celery import shared_task
+
+from dangjian.scoring import services
+
+
+@shared_task(acks_late=True)
+def recompute_activity_score(activity_id: int) -> str | None:
+    """Queued by `services.inputs_changed` after a commit; idempotent, so a retry or a
+    duplicate changes nothing more."""
+    row = services.recompute_activity(activity_id)
+    return None if row is None else str(row.total)
+
+
+@shared_task
+def refresh_stale_scores() -> int:
+    return services.refresh_stale()

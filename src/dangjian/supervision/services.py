@@ -1,0 +1,425 @@
+"""Writes for supervision: drawing a spot check and recording its findings, and the life
+of a rectification (open → answered → accepted, or reopened). Every step is
+permission-checked, transactional and audited."""
+
+import secrets
+from datetime import date
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from dangjian import permissions
+from dangjian.audit import services as audit
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.notifications import services as notifications
+from dangjian.permissions import Action
+from dangjian.registry.models import Organization, OrgKind, Role, RoleGrant, User
+from dangjian.scoring import selectors as scoring
+from dangjian.scoring.formula import Period
+from dangjian.supervision import sampling
+from dangjian.supervision.models import (
+    FindingResult,
+    Rectification,
+    RectificationAttachment,
+    RectificationEvent,
+    RectificationStatus,
+    SpotCheck,
+    SpotCheckItem,
+)
+
+MAX_SEED = 2**63 - 1
+FINDING_MAX_CHARS = 2000
+TEXT_MAX_CHARS = 5000
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_PER_ANSWER = 10
+ATTACHMENT_TYPES = {
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"RIFF": ("image/webp", ".webp"),
+}
+
+
+# Spot checks -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_spot_check(
+    *,
+    actor: User,
+    org: Organization,
+    period: Period,
+    size: int | None = None,
+    percent: int | None = None,
+    seed: int | None = None,
+    weight_low_scores: bool = False,
+) -> SpotCheck:
+    """一键抽查: draw a sample of the branches under `org` for a period, by number or
+    percentage, optionally weighted toward low scores. The seed (drawn if not given) is
+    recorded with the sample, so the same draw can be repeated and checked."""
+    permissions.require(actor, Action.SUPERVISE, org)
+    if (size is None) == (percent is None):
+        raise DomainError("validation_error", _("请填写抽查数量或比例（二选一）"), field="size")
+    if size is not None and (isinstance(size, bool) or size < 1):
+        raise DomainError("validation_error", _("抽查数量至少为 1"), field="size")
+    if percent is not None and not 1 <= percent <= 100:
+        raise DomainError("validation_error", _("抽查比例应在 1% 到 100% 之间"), field="percent")
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    elif isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise DomainError("validation_error", _("随机种子应为非负整数"), field="seed")
+    rows = {r.org_id: r for r in scoring.branch_rows(org, period)}
+    if not rows:
+        raise DomainError("empty_scope", _("该组织下没有可抽查的党支部"))
+    count = sampling.sample_size(len(rows), size=size, percent=percent)
+    drawn = sampling.draw(
+        [(pk, r.score_hundredths) for pk, r in rows.items()],
+        count,
+        seed,
+        weight_low_scores=weight_low_scores,
+    )
+    spot_check = SpotCheck.objects.create(
+        org=org,
+        period_kind=period.kind,
+        period_start=period.start,
+        requested_size=size,
+        requested_percent=percent,
+        seed=seed,
+        weight_low_scores=weight_low_scores,
+        population=len(rows),
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    SpotCheckItem.objects.bulk_create(
+        [
+            SpotCheckItem(
+                spot_check=spot_check,
+                branch_id=pk,
+                position=position,
+                score_hundredths=rows[pk].score_hundredths,
+                activity_id=rows[pk].activity_id if period.kind == "month" else None,
+            )
+            for position, pk in enumerate(drawn, start=1)
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="spot_check.create",
+        obj=spot_check,
+        org=org,
+        label=_("抽查 %(org)s %(period)s") % {"org": org.name, "period": period.label},
+        after={
+            "period": period.label,
+            "size": size,
+            "percent": percent,
+            "seed": seed,
+            "weight_low_scores": weight_low_scores,
+            "population": len(rows),
+            "branches": drawn,
+        },
+    )
+    return spot_check
+
+
+@transaction.atomic
+def record_finding(
+    *, actor: User, item: SpotCheckItem, result: str, finding: str = ""
+) -> SpotCheckItem:
+    """The inspector's finding for one sampled branch: passed, or problems (described)."""
+    permissions.require(actor, Action.CHANGE, item.spot_check)
+    if result not in (FindingResult.PASSED, FindingResult.PROBLEMS):
+        raise DomainError("validation_error", _("检查结论只能是“合格”或“存在问题”"), field="result")
+    finding = (finding or "").strip()
+    if result == FindingResult.PROBLEMS and not finding:
+        raise DomainError("validation_error", _("存在问题时须写明检查发现"), field="finding")
+    if len(finding) > FINDING_MAX_CHARS:
+        raise DomainError(
+            "validation_error", _("检查发现不能超过 %d 个字") % FINDING_MAX_CHARS, field="finding"
+        )
+    item = SpotCheckItem.objects.select_for_update().get(pk=item.pk)
+    before = {"result": item.result, "finding": item.finding}
+    item.result = result
+    item.finding = finding
+    item.inspected_by = actor
+    item.inspected_at = clock.now()
+    item.save(update_fields=["result", "finding", "inspected_by", "inspected_at"])
+    audit.record(
+        actor=actor,
+        action="spot_check.finding",
+        obj=item.spot_check,
+        org=item.branch,
+        before=before,
+        after={"branch_id": item.branch_id, "result": result, "finding": finding},
+    )
+    return item
+
+
+# Rectifications --------------------------------------------------------------------------
+
+
+def _superior_org(actor: User, branch: Organization) -> Organization:
+    """The highest organization above the branch that the actor administers."""
+    paths = [
+        p for p in permissions.admin_paths(actor) if branch.path.startswith(p) and p != branch.path
+    ]
+    if not paths:
+        raise permissions.forbidden()
+    return Organization.objects.get(path=min(paths, key=len))
+
+
+def _branch_admin_ids(branch: Organization) -> list[int]:
+    return list(
+        RoleGrant.objects.filter(org=branch, role=Role.ADMIN).values_list("user_id", flat=True)
+    )
+
+
+def _event(rectification, *, action: str, actor, text: str = "", deadline=None):
+    return RectificationEvent.objects.create(
+        rectification=rectification,
+        action=action,
+        actor=actor,
+        text=text,
+        deadline=deadline,
+        at=clock.now(),
+    )
+
+
+def _check_deadline(deadline: date) -> date:
+    if not isinstance(deadline, date):
+        raise DomainError("validation_error", _("请填写整改期限"), field="deadline")
+    if deadline < clock.today():
+        raise DomainError("validation_error", _("整改期限不能早于今天"), field="deadline")
+    return deadline
+
+
+def _text(value: str, field: str, message: str, limit: int = TEXT_MAX_CHARS) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError("validation_error", message, field=field)
+    if len(value) > limit:
+        raise DomainError("validation_error", _("内容不能超过 %d 个字") % limit, field=field)
+    return value
+
+
+def _link(rectification: Rectification) -> str:
+    return f"/console/supervision/rectifications/{rectification.pk}/"
+
+
+@transaction.atomic
+def open_rectification(
+    *,
+    actor: User,
+    branch: Organization,
+    title: str,
+    requirement: str,
+    deadline: date,
+    finding: SpotCheckItem | None = None,
+) -> Rectification:
+    """A superior opens a rectification for a branch, from a spot-check finding or
+    directly, with a deadline; the branch's admins are told."""
+    permissions.require(actor, Action.SUPERVISE, branch)
+    if branch.kind != OrgKind.BRANCH:
+        raise DomainError("invalid_org", _("整改任务只能下达给党支部"))
+    if finding is not None:
+        if not permissions.can(actor, Action.READ, finding.spot_check):
+            raise permissions.not_found()
+        if finding.branch_id != branch.pk:
+            raise DomainError("validation_error", _("检查发现不属于该党支部"), field="finding_id")
+    title = _text(title, "title", _("请填写整改事项"), limit=200)
+    requirement = _text(requirement, "requirement", _("请填写整改要求"))
+    deadline = _check_deadline(deadline)
+    now = clock.now()
+    rectification = Rectification.objects.create(
+        branch=branch,
+        finding=finding,
+        opened_by_org=_superior_org(actor, branch),
+        title=title,
+        requirement=requirement,
+        deadline=deadline,
+        status=RectificationStatus.OPEN,
+        opened_by=actor,
+        opened_at=now,
+        updated_at=now,
+    )
+    _event(rectification, action="open", actor=actor, text=requirement, deadline=deadline)
+    audit.record(
+        actor=actor,
+        action="rectification.open",
+        obj=rectification,
+        org=branch,
+        after={
+            "title": title,
+            "deadline": deadline.isoformat(),
+            "finding_id": finding.pk if finding else None,
+        },
+    )
+    notifications.notify(
+        user_ids=_branch_admin_ids(branch),
+        kind="rectification",
+        title=_("整改通知：%s") % title,
+        body=_("请于 %s 前完成整改并在线反馈。") % deadline.isoformat(),
+        link=_link(rectification),
+    )
+    return rectification
+
+
+def _locked(rectification: Rectification) -> Rectification:
+    return (
+        Rectification.objects.select_for_update(of=("self",))
+        .select_related("branch", "opened_by_org")
+        .get(pk=rectification.pk)
+    )
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, kind in ATTACHMENT_TYPES.items():
+        if head.startswith(magic):
+            if magic == b"RIFF" and head[8:12] != b"WEBP":
+                return None
+            return kind
+    return None
+
+
+@transaction.atomic
+def answer_rectification(
+    *, actor: User, rectification: Rectification, text: str, files: list | None = None
+) -> Rectification:
+    """The branch reports what it corrected, with images or PDFs as evidence; the
+    superior then accepts or reopens."""
+    permissions.require(actor, Action.ANSWER, rectification)
+    text = _text(text, "text", _("请填写整改情况"))
+    files = list(files or [])
+    if len(files) > ATTACHMENTS_PER_ANSWER:
+        raise DomainError(
+            "validation_error",
+            _("一次最多上传 %d 个附件") % ATTACHMENTS_PER_ANSWER,
+            field="files",
+        )
+    checked = []
+    for upload in files:
+        size = getattr(upload, "size", None) or 0
+        if size > ATTACHMENT_MAX_BYTES:
+            raise DomainError(
+                "file_too_large", _("附件不能超过 %d MB") % (ATTACHMENT_MAX_BYTES // 1024 // 1024)
+            )
+        head = upload.read(16)
+        upload.seek(0)
+        kind = _sniff(head)
+        if kind is None:
+            raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
+        checked.append((upload, size, kind))
+    rectification = _locked(rectification)
+    if rectification.status != RectificationStatus.OPEN:
+        raise DomainError("invalid_status", _("该整改任务当前不能反馈"))
+    now = clock.now()
+    event = _event(rectification, action="answer", actor=actor, text=text)
+    for upload, size, (content_type, extension) in checked:
+        attachment = RectificationAttachment(
+            rectification=rectification,
+            event=event,
+            name=(getattr(upload, "name", "") or "attachment")[:200],
+            content_type=content_type,
+            size=size,
+            created_at=now,
+        )
+        attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(upload), save=False)
+        attachment.save()
+    rectification.status = RectificationStatus.ANSWERED
+    rectification.answered_at = rectification.updated_at = now
+    rectification.save(update_fields=["status", "answered_at", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="rectification.answer",
+        obj=rectification,
+        org=rectification.branch,
+        before={"status": RectificationStatus.OPEN},
+        after={
+            "status": rectification.status,
+            "late": rectification.deadline < clock.today(),
+            "attachments": [u.name for u, _s, _k in checked],
+        },
+    )
+    if rectification.opened_by_id:
+        notifications.notify(
+            user_ids=[rectification.opened_by_id],
+            kind="rectification",
+            title=_("整改已反馈：%s") % rectification.title,
+            link=_link(rectification),
+        )
+    return rectification
+
+
+@transaction.atomic
+def accept_rectification(
+    *, actor: User, rectification: Rectification, remark: str = ""
+) -> Rectification:
+    permissions.require(actor, Action.SUPERVISE, rectification)
+    rectification = _locked(rectification)
+    if rectification.status != RectificationStatus.ANSWERED:
+        raise DomainError("invalid_status", _("只有已反馈的整改任务可以验收"))
+    remark = (remark or "").strip()[:TEXT_MAX_CHARS]
+    now = clock.now()
+    rectification.status = RectificationStatus.ACCEPTED
+    rectification.accepted_at = rectification.updated_at = now
+    rectification.save(update_fields=["status", "accepted_at", "updated_at"])
+    _event(rectification, action="accept", actor=actor, text=remark)
+    audit.record(
+        actor=actor,
+        action="rectification.accept",
+        obj=rectification,
+        org=rectification.branch,
+        before={"status": RectificationStatus.ANSWERED},
+        after={"status": rectification.status, "remark": remark},
+    )
+    notifications.notify(
+        user_ids=_branch_admin_ids(rectification.branch),
+        kind="rectification",
+        title=_("整改已通过验收：%s") % rectification.title,
+        link=_link(rectification),
+    )
+    return rectification
+
+
+@transaction.atomic
+def reopen_rectification(
+    *, actor: User, rectification: Rectification, reason: str, deadline: date | None = None
+) -> Rectification:
+    """The superior is not satisfied: back to open, with a reason and optionally a new
+    deadline (otherwise the old one stands, and may already be past)."""
+    permissions.require(actor, Action.SUPERVISE, rectification)
+    reason = _text(reason, "reason", _("退回整改须说明原因"))
+    if deadline is not None:
+        deadline = _check_deadline(deadline)
+    rectification = _locked(rectification)
+    if rectification.status != RectificationStatus.ANSWERED:
+        raise DomainError("invalid_status", _("只有已反馈的整改任务可以退回"))
+    before = {"status": rectification.status, "deadline": rectification.deadline.isoformat()}
+    rectification.status = RectificationStatus.OPEN
+    rectification.reopen_count += 1
+    if deadline is not None:
+        rectification.deadline = deadline
+    rectification.updated_at = clock.now()
+    rectification.save(update_fields=["status", "reopen_count", "deadline", "updated_at"])
+    _event(rectification, action="reopen", actor=actor, text=reason, deadline=deadline)
+    audit.record(
+        actor=actor,
+        action="rectification.reopen",
+        obj=rectification,
+        org=rectification.branch,
+        before=before,
+        after={
+            "status": rectification.status,
+            "deadline": rectification.deadline.isoformat(),
+            "reason": reason,
+        },
+    )
+    notifications.notify(
+        user_ids=_branch_admin_ids(rectification.branch),
+        kind="rectification",
+        title=_("整改被退回：%s") % rectification.title,
+        body=reason,
+        link=_link(rectification),
+    )
+    return rectification

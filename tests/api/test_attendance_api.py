@@ -1,0 +1,358 @@
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils.dateparse import parse_datetime
+
+from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
+from dangjian.themedays import services as themedays
+from tests.attendance.conftest import (
+    AFTER_END,
+    CHECKIN_CLOSES,
+    CHECKIN_OPENS,
+    DURING,
+    END,
+    NOW,
+    SECOND,
+    START,
+    approve,
+    at,
+    make_campaign,
+    near,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _long_tokens(settings):
+    # The tests travel days ahead; API tokens issued "before" must still work.
+    settings.API_TOKEN_TTL = timedelta(days=60)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def activity(world, clock):
+    """County a's branch's approved theme day (tests/attendance/conftest.py)."""
+    campaign = make_campaign(world)
+    return approve(world, world.a.branch, world.a.branch_admin, world.a.admin, campaign)
+
+
+def body(activity, metres=20, accuracy=15, **extra):
+    lat, lon = near(metres)
+    data = {
+        "token": activity.checkin_token,
+        "latitude": lat,
+        "longitude": lon,
+        "accuracy_m": accuracy,
+    }
+    data.update(extra)
+    return data
+
+
+def test_check_in_answers_201_then_200_with_the_same_record(world, api, activity):
+    client = api(world.a.member.user)
+    with at(DURING):
+        first = client.post(
+            "/attendance/check-in",
+            body(activity, device_id="phone-abcdef12", client_time="2026-12-10T06:00:00Z"),
+            headers={"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50"},
+        )
+    assert first.status_code == 201, first.content
+    assert first.json()["status"] == "checked_in"
+    assert parse_datetime(first.json()["checked_in_at"]) == DURING
+    with at(DURING + timedelta(minutes=2)):
+        again = client.post("/attendance/check-in", body(activity, metres=200))
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert AttendanceRecord.objects.count() == 1
+    attempt = CheckInAttempt.objects.order_by("at").first()
+    assert attempt.user_agent.startswith("Mozilla/5.0 (iPhone)")
+    assert attempt.ip == "127.0.0.1"
+    assert attempt.device_id == "phone-abcdef12"
+    assert attempt.client["client_time"] == "2026-12-10T06:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("when", "metres", "accuracy", "status", "code", "details"),
+    [
+        (CHECKIN_OPENS - SECOND, 20, 15, 409, "too_early", {"opens_at"}),
+        (CHECKIN_CLOSES + SECOND, 20, 15, 409, "too_late", {"closed_at"}),
+        (DURING, 301, 15, 422, "out_of_range", {"distance_m", "radius_m"}),
+        (DURING, 20, 301, 422, "imprecise_location", {"accuracy_m", "radius_m"}),
+    ],
+)
+def test_check_in_refusals_carry_a_stable_code_and_details(
+    world, api, activity, when, metres, accuracy, status, code, details
+):
+    with at(when):
+        resp = api(world.a.member.user).post(
+            "/attendance/check-in", body(activity, metres, accuracy)
+        )
+    assert resp.status_code == status
+    data = resp.json()
+    assert data["code"] == code
+    assert details <= set(data)
+    assert data["message"]
+
+
+def test_out_of_range_answers_the_distance_in_chinese(world, api, activity):
+    with at(DURING):
+        resp = api(world.a.member.user).post("/attendance/check-in", body(activity, 1200))
+    assert resp.json()["distance_m"] == 1200
+    assert resp.json()["message"].startswith("你距离活动地点 1.2 公里，签到范围为 300 米")
+
+
+def test_members_off_the_roster_and_unknown_tokens_are_refused(world, api, activity):
+    with at(DURING):
+        other = api(world.b.member.user).post("/attendance/check-in", body(activity))
+        outsider = api(world.outsider).post("/attendance/check-in", body(activity))
+        made_up = api(world.a.member.user).post(
+            "/attendance/check-in", body(activity, token="z" * 32)
+        )
+        anonymous = api(None).post("/attendance/check-in", body(activity))
+    assert (other.status_code, other.json()["code"]) == (403, "not_on_roster")
+    assert (outsider.status_code, outsider.json()["code"]) == (403, "not_on_roster")
+    assert (made_up.status_code, made_up.json()["code"]) == (404, "invalid_token")
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthenticated")
+
+
+def test_an_old_token_after_regeneration_is_invalid(world, api, activity):
+    old = body(activity)
+    resp = api(world.a.branch_admin).post(f"/activities/{activity.pk}/checkin-token")
+    assert resp.status_code == 200
+    with at(DURING):
+        stale = api(world.a.member.user).post("/attendance/check-in", old)
+    assert (stale.status_code, stale.json()["code"]) == (404, "invalid_token")
+
+
+def test_a_cancelled_activity_answers_cancelled(world, api, activity):
+    themedays.cancel_activity(actor=world.a.branch_admin, activity=activity, reason="暴雨")
+    with at(DURING):
+        resp = api(world.a.member.user).post("/attendance/check-in", body(activity))
+    assert (resp.status_code, resp.json()["code"]) == (409, "cancelled")
+
+
+def test_a_plan_back_in_review_answers_not_approved(world, api, activity):
+    themedays.update_activity(actor=world.a.branch_admin, activity=activity, title="新的标题")
+    with at(DURING):
+        resp = api(world.a.member.user).post("/attendance/check-in", body(activity))
+    assert (resp.status_code, resp.json()["code"]) == (409, "not_approved")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"latitude": 91},
+        {"latitude": -90.5},
+        {"longitude": 180.01},
+        {"latitude": "abc"},
+        {"latitude": "33.06"},
+        {"latitude": None},
+        {"longitude": [107]},
+        {"accuracy_m": -5},
+        {"accuracy_m": "good"},
+        {"latitude": True},
+    ],
+)
+def test_invalid_coordinates_are_422_validation_error(world, api, activity, change):
+    data = body(activity)
+    data.update(change)
+    with at(DURING):
+        resp = api(world.a.member.user).post("/attendance/check-in", data)
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
+    assert not CheckInAttempt.objects.exists()
+
+
+@pytest.mark.parametrize("missing", ["latitude", "longitude", "accuracy_m", "token"])
+def test_missing_fields_are_422_validation_error(world, api, activity, missing):
+    data = body(activity)
+    del data[missing]
+    with at(DURING):
+        resp = api(world.a.member.user).post("/attendance/check-in", data)
+    assert (resp.status_code, resp.json()["code"]) == (422, "validation_error")
+
+
+def test_non_finite_coordinates_are_422_validation_error(world, api, activity):
+    raw = json.dumps(body(activity) | {"latitude": float("nan")})
+    assert "NaN" in raw
+    with at(DURING):
+        resp = api(world.a.member.user).post(
+            "/attendance/check-in", raw, content_type="application/json"
+        )
+    assert (resp.status_code, resp.json()["code"]) == (422, "validation_error")
+
+
+def test_the_check_in_endpoint_runs_a_small_fixed_number_of_queries(
+    world, api, activity, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_member
+
+    def queries(user) -> int:
+        client = api(user)
+        with at(DURING), CaptureQueriesContext(connection) as captured:
+            assert client.post("/attendance/check-in", body(activity)).status_code == 201
+        return len(captured)
+
+    small = queries(world.a.member.user)
+    extra = [make_member(world.city_admin, world.a.branch, password=None) for _ in range(30)]
+    with at(START + SECOND):
+        themedays.freeze_due_rosters()
+    assert queries(world.a.flowing.user) == small
+    assert queries(extra[-1].user) == small
+    # Token look-up, member (cached afterwards), the activity with roster and record, the
+    # record, the attempt (and the test's transaction savepoint around them).
+    client = api(extra[0].user)
+    with django_assert_max_num_queries(7), at(DURING):
+        client.post("/attendance/check-in", body(activity))
+
+
+# Check-out -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def checked_in(world, api, activity):
+    with at(DURING):
+        api(world.a.member.user).post("/attendance/check-in", body(activity))
+    return activity
+
+
+def test_check_out_after_the_end_with_a_reflection(world, api, checked_in):
+    client = api(world.a.member.user)
+    with at(AFTER_END):
+        resp = client.post("/attendance/check-out", body(checked_in, reflection="收获很大"))
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["status"] == "checked_out"
+    assert parse_datetime(resp.json()["checked_out_at"]) == AFTER_END
+    with at(AFTER_END + timedelta(minutes=1)):
+        again = client.post("/attendance/check-out", body(checked_in, reflection="再来一次"))
+    assert again.status_code == 200
+    assert again.json() == resp.json()
+
+
+def test_check_out_refusals(world, api, checked_in):
+    member, flowing = api(world.a.member.user), api(world.a.flowing.user)
+    with at(END - SECOND):
+        early = member.post("/attendance/check-out", body(checked_in, reflection="x"))
+    with at(AFTER_END):
+        no_reflection = member.post("/attendance/check-out", body(checked_in))
+        not_in = flowing.post("/attendance/check-out", body(checked_in, reflection="x"))
+    assert (early.status_code, early.json()["code"]) == (409, "too_early")
+    assert (no_reflection.status_code, no_reflection.json()["code"]) == (
+        422,
+        "reflection_required",
+    )
+    assert (not_in.status_code, not_in.json()["code"]) == (409, "not_checked_in")
+
+
+# The roster with statuses ----------------------------------------------------------------
+
+
+def test_the_attendance_list_shows_the_roster_with_statuses_for_admins_only(world, api, checked_in):
+    resp = api(world.a.branch_admin).get(f"/activities/{checked_in.pk}/attendance")
+    assert resp.status_code == 200
+    data = resp.json()
+    assert data["count"] == 3
+    rows = {r["name"]: r for r in data["items"]}
+    assert rows[world.a.member.name]["status"] == "checked_in"
+    assert rows[world.a.flowing.name] == {
+        "member_id": world.a.flowing.pk,
+        "name": world.a.flowing.name,
+        "flowing": True,
+        "status": "pending",
+        "checked_in_at": None,
+        "checked_out_at": None,
+        "corrected": False,
+        "device_shared": False,
+    }
+    filtered = api(world.a.admin).get(f"/activities/{checked_in.pk}/attendance?status=pending")
+    assert filtered.json()["count"] == 2
+    assert api(world.a.member.user).get(f"/activities/{checked_in.pk}/attendance").status_code == (
+        403
+    )
+    for user in (world.b.admin, world.b.member.user, world.outsider):
+        assert api(user).get(f"/activities/{checked_in.pk}/attendance").status_code == 404
+
+
+# QR code and poster ----------------------------------------------------------------------
+
+
+def test_the_qr_png_and_the_poster_pdf_are_for_the_branchs_admins(world, api, activity):
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    png = api(world.a.branch_admin).get(f"/activities/{activity.pk}/qr.png")
+    assert png.status_code == 200
+    assert png["Content-Type"] == "image/png"
+    url = f"http://127.0.0.1:8000/m/checkin/{activity.checkin_token}/"
+    assert [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))] == [url]
+    pdf = api(world.a.admin).get(f"/activities/{activity.pk}/poster.pdf")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    for path in ("qr.png", "poster.pdf"):
+        assert api(world.a.member.user).get(f"/activities/{activity.pk}/{path}").status_code == 403
+        for user in (world.b.admin, world.outsider):
+            assert api(user).get(f"/activities/{activity.pk}/{path}").status_code == 404
+
+
+def test_a_plan_not_approved_has_no_qr_code(world, api, activity):
+    themedays.update_activity(actor=world.a.branch_admin, activity=activity, title="新的标题")
+    resp = api(world.a.branch_admin).get(f"/activities/{activity.pk}/qr.png")
+    assert (resp.status_code, resp.json()["code"]) == (409, "not_approved")
+
+
+# Leave -----------------------------------------------------------------------------------
+
+
+def test_leave_is_asked_by_the_member_and_approved_by_the_branch(world, api, activity):
+    asked = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": "出差"})
+    assert asked.status_code == 201, asked.content
+    leave_id = asked.json()["id"]
+    assert asked.json()["status"] == "pending"
+    again = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": "出差"})
+    assert (again.status_code, again.json()["code"]) == (409, "leave_exists")
+    assert api(world.a.member.user).post(f"/leaves/{leave_id}/approve").status_code == 403
+    for user in (world.b.admin, world.outsider, world.a.flowing.user):
+        assert api(user).post(f"/leaves/{leave_id}/approve").status_code == 404
+    approved = api(world.a.branch_admin).post(f"/leaves/{leave_id}/approve")
+    assert approved.status_code == 200
+    assert approved.json()["status"] == "approved"
+    rows = api(world.a.branch_admin).get(f"/activities/{activity.pk}/attendance").json()
+    assert {r["name"]: r["status"] for r in rows["items"]}[world.a.member.name] == "on_leave"
+    twice = api(world.a.branch_admin).post(f"/leaves/{leave_id}/approve")
+    assert (twice.status_code, twice.json()["code"]) == (409, "invalid_status")
+
+
+def test_leave_can_be_refused_with_or_without_a_note(world, api, activity):
+    first = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": "有事"})
+    refused = api(world.a.branch_admin).post(
+        f"/leaves/{first.json()['id']}/refuse", {"reason": "重要学习，请参加"}
+    )
+    assert refused.status_code == 200, refused.content
+    assert refused.json()["decision_note"] == "重要学习，请参加"
+    second = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": "生病"})
+    bare = api(world.a.branch_admin).post(f"/leaves/{second.json()['id']}/refuse")
+    assert (bare.status_code, bare.json()["status"]) == (200, "refused")
+
+
+def test_leave_after_the_start_and_from_outside_the_branch_is_refused(world, api, activity):
+    with at(START):
+        late = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": "x"})
+    assert (late.status_code, late.json()["code"]) == (409, "start_passed")
+    for user in (world.b.member.user, world.outsider):
+        resp = api(user).post(f"/activities/{activity.pk}/leave", {"reason": "x"})
+        assert resp.status_code == 404
+    empty = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": ""})
+    assert (empty.status_code, empty.json()["code"]) == (422, "validation_error")

@@ -1,0 +1,220 @@
+"""Photos: the type comes from the content, the size is limited, the image is re-encoded
+upright without its metadata, and the EXIF time and position are checked against the
+activity."""
+
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.storage import default_storage
+from PIL import Image
+
+from dangjian.audit.models import AuditEntry
+from dangjian.core.errors import DomainError
+from dangjian.interaction import services
+from dangjian.interaction.models import Evidence, Photo
+from tests.interaction.conftest import (
+    AFTER_CLOSE,
+    DAY,
+    DURING,
+    EXECUTABLE,
+    FAR,
+    VENUE,
+    image_bytes,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def add(world, activity, data, name="photo.jpg", actor=None):
+    return services.upload_photo(
+        actor=actor or world.a.branch_admin, activity=activity, file=upload(data, name), name=name
+    )
+
+
+def refused(world, activity, data, name="photo.jpg") -> DomainError:
+    with pytest.raises(DomainError) as exc:
+        add(world, activity, data, name)
+    return exc.value
+
+
+def test_an_executable_renamed_jpg_is_refused_and_nothing_is_stored(world, activity, during):
+    error = refused(world, activity, EXECUTABLE, name="活动照片.jpg")
+    assert error.code == "unsupported_file"
+    assert "JPEG" in error.message
+    assert Photo.objects.count() == 0
+    assert not (default_storage.exists("photos"))
+
+
+def test_text_and_a_jpeg_header_followed_by_garbage_are_refused(world, activity, during):
+    assert refused(world, activity, b"<?php system($_GET['c']); ?>").code == "unsupported_file"
+    assert refused(world, activity, b"\xff\xd8\xff\xe0" + b"\x00" * 500).code == (
+        "unsupported_file"
+    )
+
+
+def test_a_real_jpeg_with_exif_time_and_gps_inside_the_activity_passes(world, activity, during):
+    photo = add(world, activity, image_bytes(taken_at=DAY + timedelta(minutes=20), gps=VENUE))
+    assert photo.evidence == Evidence.VERIFIED
+    assert photo.flags == []
+    assert photo.taken_at == DAY + timedelta(minutes=20)
+    assert (photo.gps_latitude, photo.gps_longitude) == VENUE
+    assert photo.distance_m == 0
+    assert photo.source_type == "jpeg"
+    assert not photo.is_late
+
+
+def test_a_photo_taken_outside_the_activity_time_is_flagged(world, activity, during):
+    photo = add(world, activity, image_bytes(taken_at=DAY - timedelta(days=3), gps=VENUE))
+    assert photo.evidence == Evidence.FLAGGED
+    assert photo.is_time_mismatch and not photo.is_location_mismatch
+    assert photo.flags == ["time_outside_activity"]
+
+
+def test_the_time_tolerance_comes_from_the_settings(world, activity, during, settings):
+    early = DAY - timedelta(minutes=50)
+    assert add(world, activity, image_bytes(taken_at=early)).evidence == Evidence.VERIFIED
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "time_tolerance_min": 30}
+    assert add(world, activity, image_bytes(taken_at=early)).evidence == Evidence.FLAGGED
+
+
+def test_a_photo_taken_far_from_the_venue_is_flagged(world, activity, during):
+    photo = add(world, activity, image_bytes(taken_at=DAY + timedelta(minutes=5), gps=FAR))
+    assert photo.evidence == Evidence.FLAGGED
+    assert photo.is_location_mismatch and not photo.is_time_mismatch
+    assert 1000 < photo.distance_m < 1200
+    assert photo.flags == ["far_from_venue"]
+
+
+def test_a_photo_without_exif_is_unverified_not_refused(world, activity, during):
+    photo = add(world, activity, image_bytes())
+    assert photo.evidence == Evidence.UNVERIFIED
+    assert photo.taken_at is None and photo.gps_latitude is None and photo.distance_m is None
+    assert photo.flags == ["unverified"]
+
+
+def test_png_webp_and_heic_from_phones_are_accepted_by_content(world, activity, during):
+    for fmt, kind in (("PNG", "png"), ("WEBP", "webp"), ("HEIF", "heic")):
+        # The name lies on purpose: only the content counts.
+        photo = add(world, activity, image_bytes(fmt, size=(640, 480)), name="x.bin")
+        assert photo.source_type == kind
+        assert (photo.width, photo.height) == (640, 480)
+
+
+def test_a_heic_with_exif_is_checked_like_a_jpeg(world, activity, during):
+    data = image_bytes("HEIF", size=(320, 240), taken_at=DAY, gps=FAR)
+    photo = add(world, activity, data, name="IMG_0001.HEIC")
+    assert photo.source_type == "heic"
+    assert photo.taken_at == DAY
+    assert photo.is_location_mismatch
+
+
+def test_the_stored_image_is_upright_without_exif_and_has_a_thumbnail(world, activity, during):
+    # Orientation 6: the camera was turned; the stored image must be rotated 90° clockwise.
+    data = image_bytes(size=(800, 600), orientation=6, taken_at=DAY, gps=VENUE)
+    photo = add(world, activity, data)
+    assert (photo.width, photo.height) == (600, 800)
+    with default_storage.open(photo.image.name) as f:
+        stored = Image.open(io.BytesIO(f.read()))
+    assert stored.format == "JPEG"
+    assert stored.size == (600, 800)
+    # The green marker of the top-left corner is now at the top right.
+    assert stored.getpixel((590, 10))[1] > 200 and stored.getpixel((10, 10))[0] > 150
+    assert len(stored.getexif()) == 0  # no GPS of anyone's home left in the file
+    with default_storage.open(photo.thumbnail.name) as f:
+        thumb = Image.open(io.BytesIO(f.read()))
+    assert max(thumb.size) == 480 and thumb.format == "JPEG"
+
+
+def test_a_huge_image_is_re_encoded_within_the_limits(world, activity, during, settings):
+    # 27 megapixels, about 7 MB: a phone's full-resolution shot.
+    data = image_bytes(size=(6000, 4500), noise=True, taken_at=DAY)
+    assert len(data) > 5 * 1024 * 1024
+    photo = add(world, activity, data)
+    assert max(photo.width, photo.height) == settings.PHOTO_POLICY["max_edge_px"]
+    assert (photo.width, photo.height) == (2560, 1920)
+    assert photo.size == default_storage.size(photo.image.name)
+    assert photo.size < len(data) and photo.size <= settings.PHOTO_POLICY["max_upload_bytes"]
+    assert photo.original_size == len(data)
+
+
+def test_a_file_over_the_size_limit_is_refused(world, activity, during, settings):
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_upload_bytes": 100_000}
+    error = refused(world, activity, image_bytes(size=(1200, 900), noise=True))
+    assert error.code == "file_too_large"
+    assert "MB" in error.message
+
+
+def test_an_image_with_too_many_pixels_is_refused_before_decoding(
+    world, activity, during, settings
+):
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_pixels": 1_000_000}
+    assert refused(world, activity, image_bytes(size=(2000, 1000))).code == "file_too_large"
+
+
+def test_photos_after_the_close_are_late_within_the_grace_period_then_refused(
+    world, activity, settings
+):
+    with time_machine.travel(AFTER_CLOSE, tick=False):
+        photo = add(world, activity, image_bytes(taken_at=DAY, gps=VENUE))
+    assert photo.is_late and photo.evidence == Evidence.VERIFIED
+    assert "late_upload" in photo.flags
+    grace = settings.PHOTO_POLICY["late_grace_hours"]
+    with time_machine.travel(DAY + timedelta(hours=3 + grace, minutes=1), tick=False):
+        assert refused(world, activity, image_bytes()).code == "record_closed"
+
+
+def test_no_photos_before_the_activity_starts(world, activity):
+    with time_machine.travel(DAY - timedelta(hours=1), tick=False):
+        assert refused(world, activity, image_bytes()).code == "not_started"
+
+
+def test_only_admins_of_the_scope_upload(world, activity, during):
+    for user in (world.a.member.user, world.a.flowing.user):
+        with pytest.raises(DomainError) as exc:
+            add(world, activity, image_bytes(), actor=user)
+        assert exc.value.code == "forbidden"
+    for user in (world.b.admin, world.b.branch_admin, world.outsider):
+        with pytest.raises(DomainError) as exc:
+            add(world, activity, image_bytes(), actor=user)
+        assert exc.value.code == "not_found"
+    # The county above may add evidence too.
+    assert add(world, activity, image_bytes(), actor=world.a.admin).uploaded_by == world.a.admin
+
+
+def test_an_upload_is_audited_with_its_flags(world, activity, during):
+    photo = add(world, activity, image_bytes(taken_at=DAY, gps=FAR))
+    entry = AuditEntry.objects.get(action="photo.upload")
+    assert entry.actor == world.a.branch_admin and entry.org == world.a.branch
+    assert entry.object_id == str(photo.pk)
+    assert entry.after["flags"] == ["far_from_venue"]
+
+
+def test_the_summary_is_written_rewritten_and_audited(world, activity, during):
+    services.write_summary(actor=world.a.branch_admin, activity=activity, text="初稿")
+    summary = services.write_summary(
+        actor=world.a.branch_admin, activity=activity, text="全体党员诵读党章，开展民主议事。"
+    )
+    assert summary.text == "全体党员诵读党章，开展民主议事。"
+    entries = AuditEntry.objects.filter(action="summary.write").order_by("id")
+    assert [e.after["text"] for e in entries] == ["初稿", summary.text]
+    assert entries[1].before == {"text": "初稿"}
+    with pytest.raises(DomainError) as exc:
+        services.write_summary(actor=world.a.member.user, activity=activity, text="x")
+    assert exc.value.code == "forbidden"
+
+
+def test_a_bad_upload_leaves_no_file_behind(world, activity, during, monkeypatch):
+    from dangjian.audit import services as audit
+
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        add(world, activity, image_bytes())
+    assert Photo.objects.count() == 0
+    _dirs, files = default_storage.listdir(f"photos/{DURING:%Y/%m}")
+    assert files == []

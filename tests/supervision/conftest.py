@@ -1,0 +1,1 @@
+from tests.scoring.conftest import clock  # noqa: F401
