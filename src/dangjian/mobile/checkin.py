@@ -19,7 +19,7 @@ from dangjian.attendance import selectors, services
 from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.mobile.views import member_view
+from dangjian.mobile.decorators import member_view
 from dangjian.themedays.models import ActivityStatus
 
 

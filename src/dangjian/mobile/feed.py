@@ -2,11 +2,8 @@
 with its photos, summary, comments and likes; the activity page where members comment,
 reply and like. Flowing members far from home take part here."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,29 +14,12 @@ from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors, services
-from dangjian.mobile.views import member_view
+from dangjian.mobile.decorators import domain_errors, member_view
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
 
 PAGE_SIZE = 10
 PHOTOS_PER_CARD = 4
-
-
-def domain_errors(view):
-    """not_found → 404 and forbidden → 403, as everywhere else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.code == "not_found":
-                raise Http404(exc.message) from exc
-            if exc.code == "forbidden":
-                return render(request, "403.html", status=403)
-            raise
-
-    return wrapper
 
 
 def _feed_activity(user, member, activity_id):

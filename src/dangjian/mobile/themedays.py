@@ -12,12 +12,10 @@ Every rule and its Chinese refusal is in `dangjian.themedays.services`; these vi
 input to it and put its `DomainError`s next to the form fields."""
 
 from datetime import datetime
-from functools import wraps
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -31,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.mobile.decorators import signed_in
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
@@ -48,26 +47,6 @@ FORM_FIELD = {
     "agenda": "required",
     "optional_items": "optional_other",
 }
-
-
-def signed_in(view):
-    """Sign-in required (any account: the inbox and the plan editor are not only for
-    members of a branch); not_found → 404 and forbidden → 403, as everywhere else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.code == "not_found":
-                raise Http404(exc.message) from exc
-            if exc.code == "forbidden":
-                return render(request, "403.html", status=403)
-            raise
-
-    return wrapper
 
 
 def _safe(request, target: str, fallback: str) -> str:

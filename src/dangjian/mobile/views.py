@@ -1,11 +1,8 @@
 """The member's phone pages. They show the signed-in user's own record only
 (`permissions.own_member`), never anyone else's."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -14,28 +11,9 @@ from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.mobile import themedays
+from dangjian.mobile.decorators import member_view
 from dangjian.mobile.forms import ChangePasswordForm
 from dangjian.registry import services
-
-
-def member_view(view):
-    """Sign-in required; the view receives the user's own member record. A user without
-    one (an office admin, or someone whose membership ended) gets a plain explanation."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        member = permissions.own_member(request.user)
-        if member is None:
-            return render(
-                request,
-                "mobile/no_member.html",
-                {"is_admin": permissions.is_admin(request.user)},
-            )
-        return view(request, member, *args, **kwargs)
-
-    return wrapper
 
 
 @require_GET

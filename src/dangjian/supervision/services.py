@@ -13,6 +13,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import sniff_attachment
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, OrgKind, Role, RoleGrant, User
@@ -34,12 +35,6 @@ FINDING_MAX_CHARS = 2000
 TEXT_MAX_CHARS = 5000
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_PER_ANSWER = 10
-ATTACHMENT_TYPES = {
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"RIFF": ("image/webp", ".webp"),
-}
 
 
 # Spot checks -----------------------------------------------------------------------------
@@ -273,15 +268,6 @@ def _locked(rectification: Rectification) -> Rectification:
     )
 
 
-def _sniff(head: bytes) -> tuple[str, str] | None:
-    for magic, kind in ATTACHMENT_TYPES.items():
-        if head.startswith(magic):
-            if magic == b"RIFF" and head[8:12] != b"WEBP":
-                return None
-            return kind
-    return None
-
-
 @transaction.atomic
 def answer_rectification(
     *, actor: User, rectification: Rectification, text: str, files: list | None = None
@@ -306,7 +292,7 @@ def answer_rectification(
             )
         head = upload.read(16)
         upload.seek(0)
-        kind = _sniff(head)
+        kind = sniff_attachment(head)
         if kind is None:
             raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
         checked.append((upload, size, kind))

@@ -15,6 +15,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import sniff_attachment
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
@@ -64,12 +65,6 @@ EDITABLE_ACTIVITY_FIELDS = frozenset(ACTIVITY_AUDIT_FIELDS) - {
     "campaign_id",
 }
 DISTRIBUTION_BATCH_BRANCHES = 500
-ATTACHMENT_TYPES = {
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"RIFF": ("image/webp", ".webp"),
-}
 
 
 # Campaigns -------------------------------------------------------------------------------
@@ -212,15 +207,6 @@ def add_supplement(
     return supplement
 
 
-def _sniff_attachment(head: bytes) -> tuple[str, str] | None:
-    for magic, kind in ATTACHMENT_TYPES.items():
-        if head.startswith(magic):
-            if magic == b"RIFF" and head[8:12] != b"WEBP":
-                return None
-            return kind
-    return None
-
-
 @transaction.atomic
 def add_campaign_attachment(
     *, actor: User, campaign: Campaign, file, name: str
@@ -236,7 +222,7 @@ def add_campaign_attachment(
         )
     head = file.read(16)
     file.seek(0)
-    kind = _sniff_attachment(head)
+    kind = sniff_attachment(head)
     if kind is None:
         raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
     content_type, extension = kind
