@@ -204,6 +204,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument(
+        "--redis",
+        default="redis://127.0.0.1:6379/9",
+        help="REDIS_URL for the server, as in production (emptied after the run); '' for none",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; the goal is measured on PostgreSQL")
@@ -224,6 +229,9 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
+        # As in production: the cache and Celery's broker are Redis, so the score's
+        # recompute after a check-in is queued (debounced), not run in the request.
+        "REDIS_URL": args.redis,
     }
     server = subprocess.Popen(
         [
@@ -269,6 +277,11 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if args.redis:
+            # No worker ran: drop the queued recomputes and the cache marks of this run.
+            import redis
+
+            redis.Redis.from_url(args.redis).flushdb()
 
     print(
         f"\ngunicorn {args.workers} sync workers, wrk 2 threads × {args.connections} "

@@ -25,7 +25,8 @@ from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
 from dangjian.registry.models import Member, Organization, Role, RoleGrant
 from dangjian.supervision.models import Rectification, SpotCheck
-from dangjian.themedays.models import Activity, Campaign, RosterEntry
+from dangjian.themedays import selectors as themedays_selectors
+from dangjian.themedays.models import Activity, Campaign
 
 
 class Action(StrEnum):
@@ -276,14 +277,8 @@ def scoped_members(user) -> QuerySet[Member]:
 
 
 def on_roster(user, activity: Activity) -> bool:
-    """On the activity's roster: frozen at the start; until then, the branch's active
-    members. Flowing members are on it like everyone else."""
-    member = own_member(user)
-    if member is None:
-        return False
-    if activity.roster_frozen_at is not None:
-        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
-    return member.branch_id == activity.branch_id
+    """The user's member record is on the activity's roster (themedays' rule)."""
+    return themedays_selectors.is_on_roster(activity, own_member(user))
 
 
 def _can_comment(user, action: Action, comment: Comment) -> bool:

@@ -125,3 +125,17 @@ def test_closing_tells_the_superior_about_one_phone_checking_in_several_members(
     assert [d.names for d in selectors.shared_devices(activity)] == [
         [world.a.member.name, world.a.flowing.name]
     ]
+
+
+def test_closing_flags_a_shared_phone_whose_check_ins_raced_past_each_other(world, activity):
+    phone = services.ClientInfo(device_id="scripted-phone-02")
+    with at(DURING):
+        check_in(world.a.member.user, activity, client=phone)
+        check_in(world.a.flowing.user, activity, client=phone)
+    # What two check-ins at the same instant leave: neither saw the other's record.
+    AttendanceRecord.objects.filter(activity=activity).update(is_device_shared=False)
+    with at(CHECKOUT_CLOSES + SECOND):
+        summary = services.close_activity(activity=activity)
+    assert summary["shared_device_records"] == 2
+    assert AttendanceRecord.objects.filter(activity=activity, is_device_shared=True).count() == 2
+    assert Notification.objects.filter(kind="attendance_shared_device").count() == 1

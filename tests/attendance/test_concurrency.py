@@ -7,9 +7,18 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from dangjian.attendance import services
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.interaction.models import Comment
-from tests.attendance.conftest import AFTER_END, DURING, at, check_in, check_out
+from tests.attendance.conftest import (
+    AFTER_END,
+    CHECKOUT_CLOSES,
+    DURING,
+    SECOND,
+    at,
+    check_in,
+    check_out,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 8
@@ -66,3 +75,38 @@ def test_concurrent_check_outs_leave_one_check_out_and_one_reflection(world, act
     assert record.status == "checked_out"
     assert record.checked_out_at == AFTER_END
     assert Comment.objects.filter(activity=activity, is_reflection=True).count() == 1
+
+
+def test_one_phone_checking_in_two_members_at_the_same_instant_is_flagged_at_closing(
+    world, activity
+):
+    phone = services.ClientInfo(device_id="scripted-phone-01")
+    users = [world.a.member.user, world.a.flowing.user]
+    barrier = threading.Barrier(len(users))
+    errors = []
+
+    def worker(user):
+        try:
+            barrier.wait()
+            with at(DURING):
+                check_in(user, activity, client=phone)
+        except Exception as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(u,)) for u in users]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert AttendanceRecord.objects.filter(activity=activity).count() == 2
+    with at(CHECKOUT_CLOSES + SECOND):
+        summary = services.close_activity(activity=activity)
+    assert summary["shared_device_records"] == 2
+    flagged = AttendanceRecord.objects.filter(activity=activity, is_device_shared=True)
+    assert set(flagged.values_list("member_id", flat=True)) == {
+        world.a.member.pk,
+        world.a.flowing.pk,
+    }

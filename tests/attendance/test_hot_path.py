@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian.attendance import services
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
+from dangjian.scoring import services as scoring
 from dangjian.themedays.models import RosterEntry
 from tests.attendance.conftest import DURING, START, at, check_in
 from tests.attendance.test_check_in import refusal
@@ -19,11 +20,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_check_in_writes_its_record_and_attempt_in_few_statements_and_no_savepoint(
-    world, activity
+    world, activity, monkeypatch
 ):
+    # The score's recompute is background work in production (debounced, after the
+    # commit); here only what the request itself runs is counted.
+    hooked = []
+    monkeypatch.setattr(
+        scoring, "inputs_changed", lambda **kwargs: hooked.append(kwargs), raising=True
+    )
     user = world.a.member.user
     with at(DURING), CaptureQueriesContext(connection) as captured:
         outcome = check_in(user, activity)
+    assert hooked == [{"activity_id": activity.pk, "debounce": True}]
     assert outcome.created and outcome.record.pk is not None
     record = AttendanceRecord.objects.get(activity=activity, member=world.a.member)
     assert (record.pk, record.status, record.checked_in_at) == (

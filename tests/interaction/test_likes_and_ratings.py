@@ -140,7 +140,9 @@ def test_every_change_to_a_score_input_tells_scoring(world, activity, during, mo
     from tests.interaction.conftest import image_bytes, upload
 
     told = []
-    monkeypatch.setattr(scoring, "inputs_changed", lambda *, activity_id: told.append(activity_id))
+    monkeypatch.setattr(
+        scoring, "inputs_changed", lambda *, activity_id, debounce=False: told.append(activity_id)
+    )
     services.like_activity(actor=world.a.flowing.user, activity=activity)
     services.like_activity(actor=world.a.flowing.user, activity=activity)  # no change
     services.unlike_activity(actor=world.a.flowing.user, activity=activity)

@@ -35,7 +35,11 @@ ATTENDED = (
 
 
 class AttendanceRecord(models.Model):
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    # Written by every check-in: the unique (activity, member) index serves look-ups by
+    # activity, and the rare leave and correction links are indexed only where set.
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="attendance", db_index=False
+    )
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
     checked_in_at = models.DateTimeField(null=True, blank=True)
@@ -47,11 +51,21 @@ class AttendanceRecord(models.Model):
     device_id = models.CharField(max_length=64, blank=True)
     is_device_shared = models.BooleanField(default=False)
     leave = models.ForeignKey(
-        "LeaveRequest", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "LeaveRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     # Set when an approved manual correction decided this status: flagged everywhere.
     correction = models.ForeignKey(
-        "Correction", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "Correction",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     is_corrected = models.BooleanField(default=False)
     created_at = models.DateTimeField()
@@ -59,11 +73,18 @@ class AttendanceRecord(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["activity", "status"]),
             models.Index(
                 fields=["activity", "device_id"],
                 condition=~Q(device_id=""),
                 name="attendance_device_idx",
+            ),
+            models.Index(
+                fields=["leave"], condition=Q(leave__isnull=False), name="attendance_leave_idx"
+            ),
+            models.Index(
+                fields=["correction"],
+                condition=Q(correction__isnull=False),
+                name="attendance_correction_idx",
             ),
         ]
         constraints = [
@@ -105,14 +126,21 @@ class CheckInAttempt(models.Model):
     """Every check-in and check-out attempt, accepted or refused, with what the phone sent
     and what the server decided. The phone's clock is kept as metadata only."""
 
+    # Every check-in writes one of these: no index the composite ones below already cover
+    # (each index is work on the hot path's INSERT).
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     member = models.ForeignKey(
-        Member, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Member,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=AttemptKind.choices)
     code = models.CharField(max_length=32)

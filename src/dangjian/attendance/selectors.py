@@ -28,13 +28,6 @@ from dangjian.themedays.models import Activity, ActivityStatus, RosterEntry
 STATUS_ORDER = [s.value for s in AttendanceStatus]
 
 
-def is_on_roster(activity: Activity, member: Member) -> bool:
-    """Frozen at the start; until then, the branch's active members."""
-    if activity.roster_frozen_at is not None:
-        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
-    return member.is_active and member.branch_id == activity.branch_id
-
-
 def roster_member(activity: Activity, member_id) -> Member | None:
     """A member of the activity's roster by id (None if not on it)."""
     try:
@@ -194,6 +187,14 @@ def corrections_to_review(user) -> QuerySet[Correction]:
         .select_related("activity", "activity__branch", "member", "proposed_by")
         .order_by("proposed_at", "id")
     )
+
+
+def waiting_count(user) -> int:
+    """How many leave requests and corrections wait for the user (the inbox's two lists),
+    in one query: the back office shows it beside its link on every page."""
+    leaves = pending_leaves(user).order_by().values("pk")
+    corrections = corrections_to_review(user).order_by().values("pk")
+    return leaves.union(corrections, all=True).count()
 
 
 def rotating_qr(activity: Activity) -> RotatingQR | None:

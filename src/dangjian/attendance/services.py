@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -412,6 +413,14 @@ class Outcome:
     created: bool
 
 
+def _score_inputs_changed(activity_id: int, *, debounce: bool = False) -> None:
+    """Attendance is the largest input of the activity's score (SPEC.md §5): tell scoring,
+    which recomputes after the commit (check-ins in bursts: debounced)."""
+    from dangjian.scoring import services as scoring
+
+    scoring.inputs_changed(activity_id=activity_id, debounce=debounce)
+
+
 class _NeedsTransaction(Exception):
     """Raised by an attempt run without a transaction on reaching a write other than its
     new record and attempt: `_attempt` runs it again in one."""
@@ -503,7 +512,7 @@ def check_in(
     not_on_roster, too_early, too_late, imprecise_location, out_of_range."""
     client = client or ClientInfo()
     where = position(latitude, longitude, accuracy_m)
-    return _attempt(
+    outcome = _attempt(
         AttemptKind.CHECK_IN,
         actor=actor,
         token=token,
@@ -513,6 +522,9 @@ def check_in(
             activity, member_id, where, client, now, facts
         ),
     )
+    if outcome.created:
+        _score_inputs_changed(outcome.record.activity_id, debounce=True)
+    return outcome
 
 
 def _check_in(activity, member_id, where, client, now, attempt) -> Outcome:
@@ -594,7 +606,7 @@ def check_out(
     those of check-in, and not_checked_in, reflection_required."""
     client = client or ClientInfo()
     where = position(latitude, longitude, accuracy_m)
-    return _attempt(
+    outcome = _attempt(
         AttemptKind.CHECK_OUT,
         actor=actor,
         token=token,
@@ -604,6 +616,9 @@ def check_out(
             actor, activity, member_id, where, reflection, client, now, facts
         ),
     )
+    if outcome.created:
+        _score_inputs_changed(outcome.record.activity_id, debounce=True)
+    return outcome
 
 
 def _check_out(actor, activity, member_id, where, reflection, client, now, attempt) -> Outcome:
@@ -661,9 +676,7 @@ def _check_out(actor, activity, member_id, where, reflection, client, now, attem
 
 
 def _roster_member(activity: Activity, member: Member | None) -> Member:
-    from dangjian.attendance import selectors
-
-    if member is None or not selectors.is_on_roster(activity, member):
+    if not themedays_selectors.is_on_roster(activity, member):
         raise DomainError("not_on_roster", _("你不在本次活动的参加人员名单中。"))
     return member
 
@@ -740,6 +753,8 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
         },
     )
     # Already checked in (the window opens before the start): they are here, keep that.
+    if created:
+        _score_inputs_changed(activity.pk)
     audit.record(
         actor=actor,
         action="attendance.leave_approve",
@@ -881,6 +896,7 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
     record.updated_at = now
     record.save(update_fields=["status", "correction", "is_corrected", "updated_at"])
     activity = correction.activity
+    _score_inputs_changed(activity.pk)
     audit.record(
         actor=actor,
         action="attendance.correction_approve",
@@ -1021,8 +1037,23 @@ def _close(activity: Activity) -> dict | None:
         actor=None,
         at=now,
     )
+    # Check-ins flag a shared phone as they come, but two at the same instant cannot see
+    # each other: closing flags every phone that checked in several members, whatever the
+    # timing.
+    phones = (
+        AttendanceRecord.objects.filter(activity=activity)
+        .exclude(device_id="")
+        .values("device_id")
+        .annotate(members=Count("member_id", distinct=True))
+        .filter(members__gt=1)
+        .values("device_id")
+    )
+    AttendanceRecord.objects.filter(
+        activity=activity, device_id__in=phones, is_device_shared=False
+    ).update(is_device_shared=True)
     shared = AttendanceRecord.objects.filter(activity=activity, is_device_shared=True).count()
     summary = {"absent": len(absent), "not_checked_out": not_out, "shared_device_records": shared}
+    _score_inputs_changed(activity.pk)
     audit.record(
         actor=None,
         action="activity.close",

@@ -39,13 +39,13 @@ SUMMARY_MAX_CHARS = 5000
 REMARK_MAX_CHARS = 500
 
 
-def _score_inputs_changed(activity_id: int) -> None:
+def _score_inputs_changed(activity_id: int, *, debounce: bool = False) -> None:
     """Photos, the summary, comments, likes and ratings are inputs of the activity's score
     (SPEC.md §5): tell scoring, which recomputes after the commit."""
     if apps.is_installed("dangjian.scoring"):
         from dangjian.scoring import services as scoring
 
-        scoring.inputs_changed(activity_id=activity_id)
+        scoring.inputs_changed(activity_id=activity_id, debounce=debounce)
 
 
 # The record window ---------------------------------------------------------------------
@@ -319,7 +319,8 @@ def post_comment(
                 is_reflection=is_reflection,
                 created_at=clock.now(),
             )
-        _score_inputs_changed(activity.pk)
+        # Reflections come with check-outs, in bursts: like check-ins, debounced.
+        _score_inputs_changed(activity.pk, debounce=is_reflection)
         return comment
     except IntegrityError:
         if not is_reflection:

@@ -14,9 +14,12 @@ rolled-back write queues nothing and the writer never waits for the recompute.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -74,12 +77,52 @@ POLICY_PROBLEMS = {
 # The hook ---------------------------------------------------------------------------------
 
 
-def inputs_changed(*, activity_id: int) -> None:
+# Check-ins come in bursts: a branch's 30 members within minutes, hundreds of branches at
+# once on a theme day. Recomputing after each would queue one task per check-in; instead the
+# first change queues one recompute this many seconds later, and the changes until it runs
+# ride on it (the task clears the mark before it reads, so none is missed).
+DEBOUNCE_SECONDS = 20
+# activity id -> until when (monotonic clock) the recompute this process queued is pending.
+_queued_here: dict[int, float] = {}
+
+
+def pending_key(activity_id: int) -> str:
+    return f"scoring:pending:{activity_id}"
+
+
+def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
     """An activity's score inputs changed: recompute its score (and its branch's month,
-    quarter and year) in the background once the current transaction commits."""
+    quarter and year) in the background once the current transaction commits.
+
+    `debounce=True` is for the hot paths (check-in, check-out): with a broker the
+    recompute runs at most once per DEBOUNCE_SECONDS per activity, marked in the shared
+    cache. Without one (tasks run eagerly in the embedded default) it runs at once."""
     from dangjian.scoring.tasks import recompute_activity_score
 
-    transaction.on_commit(lambda: recompute_activity_score.delay(activity_id))
+    if not debounce or settings.CELERY_TASK_ALWAYS_EAGER:
+        transaction.on_commit(lambda: recompute_activity_score.delay(activity_id))
+        return
+
+    def queue() -> None:
+        # This process queued one less than DEBOUNCE_SECONDS ago: it has not run yet and
+        # will read this change. (Saves the shared cache's round trip, most of the cost.)
+        now = time.monotonic()
+        if now < _queued_here.get(activity_id, 0.0):
+            return
+        if cache.add(pending_key(activity_id), 1, timeout=DEBOUNCE_SECONDS + 60):
+            recompute_activity_score.apply_async((activity_id,), countdown=DEBOUNCE_SECONDS)
+            if len(_queued_here) > 10000:
+                _queued_here.clear()
+            # Two seconds short: the worker's clock, which starts the task, may run ahead.
+            _queued_here[activity_id] = now + DEBOUNCE_SECONDS - 2
+
+    transaction.on_commit(queue)
+
+
+def clear_pending(activity_id: int) -> None:
+    """The queued recompute starts: a change committed from now on queues another."""
+    cache.delete(pending_key(activity_id))
+    _queued_here.pop(activity_id, None)
 
 
 # Policy ----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from dangjian.scoring import services
 def recompute_activity_score(activity_id: int) -> str | None:
     """Queued by `services.inputs_changed` after a commit; idempotent, so a retry or a
     duplicate changes nothing more."""
+    # Cleared before reading: a change committed from now on queues another recompute.
+    services.clear_pending(activity_id)
     row = services.recompute_activity(activity_id)
     return None if row is None else str(row.total)
 

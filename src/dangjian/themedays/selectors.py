@@ -4,13 +4,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import clock
 from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, Transfer
-from dangjian.themedays.models import Activity, ActivityStatus, Campaign, RosterEntry
+from dangjian.themedays.models import (
+    Activity,
+    ActivityEvent,
+    ActivityStatus,
+    Campaign,
+    RosterEntry,
+)
 
 OVERDUE_WARNING_DAYS = 3
 STAGES = ("none", "draft", "submitted", "approved", "held", "closed")
@@ -98,7 +105,58 @@ def roster_of(activity: Activity) -> list[RosterRow]:
     ]
 
 
+def is_on_roster(activity: Activity, member: Member | None) -> bool:
+    """Frozen at the start; until then, the branch's active members. Flowing members are
+    on it like everyone else."""
+    if member is None:
+        return False
+    if activity.roster_frozen_at is not None:
+        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
+    return member.is_active and member.branch_id == activity.branch_id
+
+
+def campaign_attachment(campaign: Campaign, attachment_id: int):
+    """One of this (already scope-checked) campaign's attachments, or None."""
+    return campaign.attachments.filter(pk=attachment_id).first()
+
+
+def with_roster_size(qs: QuerySet) -> QuerySet:
+    """Annotate `n_roster` (what `roster_size` counts) and prefetch the history, so that
+    a page of activities is described in a fixed number of queries."""
+    frozen = (
+        RosterEntry.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    live = (
+        Member.objects.filter(branch_id=OuterRef("branch_id"), is_active=True)
+        .order_by()
+        .values("branch_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return qs.annotate(
+        n_roster=Case(
+            When(roster_frozen_at__isnull=False, then=Coalesce(Subquery(frozen), 0)),
+            default=Coalesce(Subquery(live), 0),
+        )
+    ).prefetch_related(Prefetch("events", queryset=ActivityEvent.objects.select_related("actor")))
+
+
+def events_of(activity: Activity):
+    """The activity's history with each actor: prefetched by `with_roster_size` for a
+    page of activities, otherwise one query."""
+    prefetched = getattr(activity, "_prefetched_objects_cache", {})
+    if "events" in prefetched:
+        return prefetched["events"]
+    return activity.events.select_related("actor")
+
+
 def roster_size(activity: Activity) -> int:
+    if hasattr(activity, "n_roster"):
+        return activity.n_roster
     if activity.roster_frozen_at is not None:
         return RosterEntry.objects.filter(activity=activity).count()
     return Member.objects.filter(branch_id=activity.branch_id, is_active=True).count()

@@ -708,6 +708,10 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     activity.updated_at = clock.now()
     activity.save(update_fields=["status", "cancel_reason", "updated_at"])
     _event(activity, action="cancel", actor=actor, from_status=from_status, reason=reason)
+    # A cancelled activity is not held: its score (if any) goes, and its branch's month.
+    from dangjian.scoring import services as scoring
+
+    scoring.inputs_changed(activity_id=activity.pk)
     audit.record(
         actor=actor,
         action="activity.cancel",
