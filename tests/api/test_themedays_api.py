@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
 from tests.themedays.conftest import DAY
@@ -193,3 +195,30 @@ def test_political_birthdays_list_members_who_joined_in_the_month(world, api):
         api(world.b.admin).get(f"/orgs/{world.a.branch.pk}/birthdays", {"month": 7}).status_code
         == 404
     )
+
+
+def test_the_review_queue_answers_in_the_same_queries_however_many_plans_wait(
+    world, api, campaign_id
+):
+    city = api(world.city_admin)
+
+    def submit(branch, admin):
+        body = plan(world, campaign_id, branch_id=branch.pk)
+        aid = api(admin).post("/activities", body).json()["id"]
+        assert api(admin).post(f"/activities/{aid}/submit").status_code == 200
+        return aid
+
+    first = submit(world.a.branch, world.a.branch_admin)
+    with CaptureQueriesContext(connection) as one:
+        assert [a["id"] for a in city.get("/reviews").json()["items"]] == [first]
+    submit(world.a.other_branch, world.a.admin)
+    submit(world.b.branch, world.b.branch_admin)
+    with CaptureQueriesContext(connection) as three:
+        queue = city.get("/reviews").json()["items"]
+    assert len(queue) == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
+    # The annotated counts are those the single activity answers.
+    for item in queue:
+        alone = city.get(f"/activities/{item['id']}").json()
+        for key in ("roster_size", "like_count", "comment_count", "history"):
+            assert item[key] == alone[key], key

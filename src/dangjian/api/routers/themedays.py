@@ -367,7 +367,7 @@ class ActivityOut(Schema):
                     "reason": e.reason,
                     "at": e.at,
                 }
-                for e in a.events.select_related("actor")
+                for e in selectors.events_of(a)
             ],
             checkin_url=selectors.checkin_url(a) if show_url else None,
             like_count=interaction_selectors.like_count(a),
@@ -486,7 +486,10 @@ def regenerate_token(request, activity_id: int):
 def review_queue(request):
     """Submitted plans waiting for the caller's review, oldest first."""
     user = actor(request)
-    return Mapped(selectors.review_queue(user), lambda a: ActivityOut.of(a, user))
+    queue = interaction_selectors.with_counts(
+        selectors.with_roster_size(selectors.review_queue(user))
+    )
+    return Mapped(queue, lambda a: ActivityOut.of(a, user))
 
 
 class BirthdayOut(Schema):

@@ -14,6 +14,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import attachment_response
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import selectors, services
@@ -311,17 +312,10 @@ def rectification(request, rectification_id: int):
 def rectification_attachment(request, attachment_id: int):
     """An answer's attachment, read through the rectification's scope check (uploaded
     files are never served by their storage URL)."""
-    from django.http import FileResponse
-
     from dangjian.supervision.models import RectificationAttachment
 
     attachment = RectificationAttachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
         raise permissions.not_found()
     permissions.access_rectification(request.user, attachment.rectification_id)
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.name
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(attachment)
