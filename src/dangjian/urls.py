@@ -2,11 +2,12 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.static import serve
 
+# Matched in order: the API (check-ins in bursts) first.
 urlpatterns = [
+    path("api/v1/", include("dangjian.api.urls")),
     path("", include("dangjian.portal.urls")),
     path("console/", include("dangjian.console.urls")),
     path("m/", include("dangjian.mobile.urls")),
-    path("api/v1/", include("dangjian.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -73,11 +73,13 @@ from dangjian.api.routers import (  # noqa: E402
     themedays,
 )
 
+# URLs are matched in this order, one pattern after another: the check-in, the busiest
+# endpoint by far, comes first.
+api.add_router("", attendance.router)
 api.add_router("", registry.router)
 api.add_router("", imports.router)
 api.add_router("", themedays.router)
 api.add_router("", interaction.router)
-api.add_router("", attendance.router)
 
 from dangjian.api.routers import scoring, supervision  # noqa: E402
 

@@ -126,13 +126,26 @@ class CheckInAttempt(models.Model):
     """Every check-in and check-out attempt, accepted or refused, with what the phone sent
     and what the server decided. The phone's clock is kept as metadata only."""
 
-    # Every check-in writes one of these: no index the composite ones below already cover
-    # (each index is work on the hot path's INSERT).
+    # Every check-in writes one of these, so the row costs as little as it can: no index
+    # the composite ones below already cover, and no foreign-key constraints in the
+    # database (each would look up and share-lock its parent row on every insert; the
+    # activity's row is the one all of a branch's check-ins share). The log only ever
+    # gains rows; the ORM still applies on_delete, and docs/decisions.md says why.
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        db_constraint=False,
     )
     member = models.ForeignKey(
         Member,
@@ -141,6 +154,7 @@ class CheckInAttempt(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=16, choices=AttemptKind.choices)
     code = models.CharField(max_length=32)
