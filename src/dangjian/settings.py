@@ -187,7 +187,10 @@ AXES_RESET_ON_SUCCESS = True
 # Each login view answers a lockout itself (a page or a JSON 429); axes keeps that answer.
 AXES_LOCKOUT_CALLABLE = "dangjian.core.lockout.keep_view_response"
 AXES_VERBOSE = False
+# Which request headers carry the client's address (behind nginx: HTTP_X_REAL_IP), read by
+# dangjian.core.clientip for axes and the attempt log alike (django-ipware is not used).
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"])
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 
 API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7))
 

@@ -1,5 +1,6 @@
 import pytest
 
+from dangjian.core.clientip import client_ip
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -49,3 +50,27 @@ def test_the_openapi_document_is_served(world, api):
     resp = api(None).get("/openapi.json")
     assert resp.status_code == 200
     assert "/api/v1/members" in resp.json()["paths"]
+
+
+def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(world, api, settings):
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_REAL_IP", "REMOTE_ADDR"]
+    client = api(None)
+    phone = world.a.member.phone
+
+    def login(password, ip):
+        # Every request comes from the proxy (REMOTE_ADDR 127.0.0.1), which names the client.
+        return client.post(
+            "/auth/token", {"phone": phone, "password": password}, headers={"X-Real-IP": ip}
+        ).status_code
+
+    assert [login("wrong", "203.0.113.7") for _ in range(settings.AXES_FAILURE_LIMIT)][-1] == 429
+    assert login(PASSWORD, "203.0.113.7") == 429
+    assert login(PASSWORD, "198.51.100.20") == 200
+
+
+def test_the_client_address_is_read_from_the_configured_header_and_validated(rf, settings):
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    forwarded = rf.get("/", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.7")
+    assert client_ip(forwarded) == "203.0.113.7"  # the entry our proxy added, not the claim
+    junk = rf.get("/", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="192.0.2.1")
+    assert client_ip(junk) == "192.0.2.1"

@@ -46,6 +46,7 @@ from dangjian.attendance.models import (
 )
 from dangjian.audit import services as audit
 from dangjian.core import clock, rawsql
+from dangjian.core.clientip import client_ip
 from dangjian.core.errors import DomainError
 from dangjian.interaction import services as interaction
 from dangjian.notifications import services as notifications
@@ -79,14 +80,6 @@ class ClientInfo:
 
     @classmethod
     def from_request(cls, request, *, device_id: str = "", code: str = "", **meta) -> "ClientInfo":
-        from django.conf import settings
-
-        ip = None
-        for header in settings.AXES_IPWARE_META_PRECEDENCE_ORDER:
-            value = request.META.get(header)
-            if value:
-                ip = value.split(",")[0].strip()
-                break
         clean_meta = {}
         for key in CLIENT_META_KEYS:
             value = meta.get(key)
@@ -96,7 +89,7 @@ class ClientInfo:
                 )
         device_id = (device_id or "").strip()
         return cls(
-            ip=ip or None,
+            ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
             device_id=device_id if DEVICE_ID_RE.match(device_id) else "",
             code=(code or "").strip()[:32],
