@@ -142,7 +142,7 @@ if DATABASE_URL:
         # (PgBouncer in transaction mode before 1.21).
         _prepare = env_str("DB_PREPARE_THRESHOLD", "1").lower()
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-            None if _prepare in ("", "none") else int(_prepare)
+            None if _prepare in ("", "none") else env_int("DB_PREPARE_THRESHOLD", 1)
         )
 else:
     DATABASES = {
@@ -335,6 +335,6 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": (env_str("LOG_LEVEL", "INFO") or "INFO").upper()},
     "loggers": {"axes": {"level": "WARNING"}},
 }
