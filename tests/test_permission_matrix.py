@@ -26,6 +26,7 @@ from django.urls import reverse
 
 from dangjian.registry.imports import MEMBER_COLUMNS
 from dangjian.registry.models import Member, Organization, RoleGrant
+from dangjian.scoring.models import ScoringPolicy
 from tests.factories import next_id_number, next_phone
 
 pytestmark = pytest.mark.django_db
@@ -337,3 +338,71 @@ def test_permission_matrix(world, api, page, case: Case):
         _run_api(world, api, case)
     else:
         _run_page(world, page, case)
+
+
+# The scoring policy -----------------------------------------------------------------------
+# Not an object in anyone's scope but the city's rule: every admin reads its versions (each
+# score names the one it used); only an admin of the root organization publishes one.
+
+# fmt: off
+POLICY_MATRIX = [
+    # role            read  publish
+    ("city_admin",    A,    A),
+    ("county_admin",  A,    F),
+    ("branch_admin",  A,    F),
+    ("member",        F,    F),
+    ("outsider",      F,    F),
+    ("anonymous",     L,    L),
+]
+# fmt: on
+POLICY_WEIGHTS = {"sign_in": 60, "flowing_like": 10, "upload": 10, "comment": 10, "superior": 10}
+
+
+def _policy_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-policy-{action}-{interface}")
+        for role, read, publish in POLICY_MATRIX
+        for action, expect in (("read", read), ("publish", publish))
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_policy_matrix_covers_every_role():
+    assert [row[0] for row in POLICY_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _policy_cases())
+def test_scoring_policy_permission_matrix(world, api, page, role, action, interface, expect):
+    user = ROLES[role](world)
+    url = reverse("console:dashboard_policy")
+    if interface == "api":
+        client = api(user)
+        if action == "read":
+            resp = client.get("/scoring/policies")
+        else:
+            resp = client.post("/scoring/policies", {"weights": POLICY_WEIGHTS})
+    else:
+        client = page(user)
+        if action == "read":
+            resp = client.get(url)
+        else:
+            data = {f"weight_{k}": v for k, v in POLICY_WEIGHTS.items()}
+            data.update(upload_photos_target=4, upload_summary_chars=400, upload_photos_share=50)
+            resp = client.post(url, data)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 201, 302), resp.content
+        if action == "publish":
+            assert ScoringPolicy.objects.get().version == 2
+        return
+    if interface == "api":
+        status, code = {
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == 403
+    assert not ScoringPolicy.objects.exists()

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from dangjian.console.views import attendance as att
-from dangjian.console.views import audit, dashboards, data, members, orgs
+from dangjian.console.views import audit, dashboards, data, members, orgs, scoring
 from dangjian.console.views import interaction as records
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
@@ -84,6 +84,7 @@ urlpatterns = [
     path("comments/<int:comment_id>/hide/", records.comment_hide, name="comment_hide"),
     # Dashboards (scoring)
     path("dashboards/", dashboards.home, name="dashboard_home"),
+    path("dashboards/policy/", scoring.policy, name="dashboard_policy"),
     path("dashboards/orgs/<int:org_id>/", dashboards.dashboard, name="dashboard"),
     path("dashboards/orgs/<int:org_id>/ranking/", dashboards.ranking, name="dashboard_ranking"),
     path(

@@ -9,6 +9,7 @@ same page checks out, with the reflection box. All rules are in
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -20,7 +21,53 @@ from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.mobile.decorators import member_view
+from dangjian.permissions import Action
 from dangjian.themedays.models import ActivityStatus
+
+
+def attendance_links(user, activity, now=None) -> dict:
+    """What a member's page about an activity offers for attendance, to roster members
+    only: asking for leave until the start; on the day (or while a window is open, until
+    check-out closes) how to check in or out.
+
+    Checking in is reached only by scanning the code at the venue: a link here would carry
+    the poster's secret to everyone on the roster, wherever they are, and the printed code
+    is half of the proof of presence (GPS, which a phone can fake, is the other). A member
+    who checked in has shown it already, so after the end the page links them straight to
+    check-out. In rotating-QR mode every attempt needs the code on the screen."""
+    links = {
+        "leave_url": None,
+        "checkin_url": None,
+        "scan_screen": False,
+        "scan_poster": False,
+        "is_check_out": False,
+    }
+    if activity.status != ActivityStatus.APPROVED:
+        return links
+    if not permissions.can(user, Action.TAKE_PART, activity):
+        return links
+    now = now or clock.now()
+    if now < activity.starts_at:
+        links["leave_url"] = reverse("mobile:leave", args=[activity.pk])
+    is_today = timezone.localdate(activity.starts_at) == timezone.localdate(now)
+    window_open = activity.checkin_opens_at <= now
+    if activity.checkin_token and (is_today or window_open) and now <= activity.checkout_closes_at:
+        rotating = selectors.rotating_qr(activity)
+        status = selectors.status_of(activity, permissions.own_member(user))
+        phase = _phase(activity, now)
+        if rotating is not None and rotating.is_enabled:
+            links["scan_screen"] = True
+        elif phase == "check_out" and status == AttendanceStatus.CHECKED_IN:
+            links["checkin_url"] = reverse("mobile:checkin", args=[activity.checkin_token])
+            links["is_check_out"] = True
+        elif phase == "check_in" and status not in ATTENDED_STATUSES:
+            links["scan_poster"] = True
+            links["opens"] = _hm(activity.checkin_opens_at)
+            links["closes"] = _hm(activity.checkin_closes_at)
+    return links
+
+
+ATTENDED_STATUSES = (AttendanceStatus.CHECKED_IN, AttendanceStatus.CHECKED_OUT)
 
 
 def _hm(value) -> str:

@@ -14,6 +14,7 @@ from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors, services
+from dangjian.mobile.checkin import attendance_links
 from dangjian.mobile.decorators import domain_errors, member_view
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
@@ -71,6 +72,7 @@ def _activity_context(request, member, activity) -> dict:
         "comment_count": selectors.comment_count(activity),
         "comments": selectors.comment_views(user, activity, comments),
         "can_take_part": permissions.can(user, Action.TAKE_PART, activity),
+        "attendance": attendance_links(user, activity),
     }
 
 

@@ -17,7 +17,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import attachment_response
+from dangjian.mobile.checkin import attendance_links
 from dangjian.mobile.decorators import signed_in
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
@@ -64,10 +66,12 @@ def home_context(user, member) -> dict:
     """What the home page adds for theme days: this month's theme day and the inbox."""
     day = selectors.theme_day(member.branch)
     activity = day.activity if day else None
+    visible = activity if activity and activity.status in VISIBLE_TO_MEMBERS else None
     return {
         "theme_day": day,
         "theme_attachments": list(day.campaign.attachments.order_by("id")) if day else [],
-        "theme_activity": activity if activity and activity.status in VISIBLE_TO_MEMBERS else None,
+        "theme_activity": visible,
+        "theme_attendance": attendance_links(user, visible) if visible else None,
         "can_plan": permissions.can(user, Action.CHANGE, member.branch),
         "plan_stage": selectors.STAGE_LABELS[selectors.stage_of(activity)] if day else "",
         "notices": list(notification_selectors.inbox(user)[:HOME_NOTICES]),
@@ -80,14 +84,10 @@ def home_context(user, member) -> dict:
 def campaign_attachment(request, campaign_id: int, attachment_id: int):
     """The campaign's infographic or document, for those it is addressed to."""
     campaign = permissions.access_campaign(request.user, campaign_id)
-    attachment = campaign.attachments.filter(pk=attachment_id).first()
+    attachment = selectors.campaign_attachment(campaign, attachment_id)
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.name
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment, cache_control="private, max-age=3600")
 
 
 # The inbox -------------------------------------------------------------------------------

@@ -1,19 +1,23 @@
 """Scores and rankings over the API (SPEC.md §5): an activity's score with its breakdown,
-and the ranking of the branches or child organizations under an organization."""
+the ranking of the branches or child organizations under an organization, and the
+versions of the scoring policy (a root admin publishes a new one)."""
 
+from datetime import datetime
 from typing import Literal
 
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry.models import sector_from_input
-from dangjian.scoring import selectors
+from dangjian.scoring import policies, selectors, services
 
 router = Router(tags=["scoring"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -106,3 +110,87 @@ def org_ranking(request, org_id: int, filters: Query[RankingFilters]):
             RankedOut(org_id=r.org_id, name=r.name, score=float(r.score), rank=r.rank) for r in rows
         ],
     )
+
+
+# The scoring policy ----------------------------------------------------------------------
+
+
+class WeightsOut(Schema):
+    sign_in: int
+    flowing_like: int
+    upload: int
+    comment: int
+    superior: int
+
+
+class PolicyOut(Schema):
+    version: int
+    weights: WeightsOut = Field(description="Whole percents, summing to 100")
+    upload_photos_target: int = Field(description="Photos for full marks on the photo part")
+    upload_summary_chars: int = Field(description="Summary characters for full marks on its part")
+    upload_photos_share: int = Field(description="Percent of the upload component for photos")
+    note: str
+    created_by: str | None = Field(description="Who published it; null for the built-in v1")
+    effective_from: datetime | None = Field(
+        description="Applies to activities closed from then on; null for the built-in v1"
+    )
+    is_current: bool
+
+    @staticmethod
+    def of(v: policies.PolicyVersion) -> "PolicyOut":
+        return PolicyOut(
+            version=v.version,
+            weights=WeightsOut(**v.weights),
+            upload_photos_target=v.upload_photos_target,
+            upload_summary_chars=v.upload_summary_chars,
+            upload_photos_share=v.upload_photos_share,
+            note=v.note,
+            created_by=v.created_by,
+            effective_from=v.effective_from,
+            is_current=v.is_current,
+        )
+
+
+class PolicyIn(Schema):
+    weights: dict[str, int] = Field(
+        description="All five of sign_in, flowing_like, upload, comment, superior; "
+        "whole percents ≥ 0 summing to 100",
+        examples=[{"sign_in": 60, "flowing_like": 10, "upload": 10, "comment": 10, "superior": 10}],
+    )
+    upload_photos_target: int | None = Field(None, description="Default: the version in force")
+    upload_summary_chars: int | None = Field(None, description="Default: the version in force")
+    upload_photos_share: int | None = Field(None, description="Default: the version in force")
+    note: str = Field("", max_length=300)
+
+
+@router.get("/scoring/policies", response={200: list[PolicyOut], **ERRORS})
+@paginate(Page)
+def list_policies(request):
+    """Every version of the scoring policy, newest first, the built-in version 1 last.
+    For admins (403 otherwise)."""
+    if not permissions.is_admin(actor(request)):
+        raise permissions.forbidden()
+    return [PolicyOut.of(v) for v in policies.policy_versions()]
+
+
+@router.post("/scoring/policies", response={201: PolicyOut, **ERRORS})
+def create_policy(request, payload: PolicyIn):
+    """Publish a new version (root admins only, 403 otherwise). It applies to activities
+    that close from now on; stored scores keep their version. 422 `invalid_policy` with
+    `problems` when the terms do not add up."""
+    user = actor(request)
+    current = selectors.current_policy()
+    policy = services.set_policy(
+        actor=user,
+        weights=payload.weights,
+        upload_photos_target=_or(payload.upload_photos_target, current.upload_photos_target),
+        upload_summary_chars=_or(payload.upload_summary_chars, current.upload_summary_chars),
+        upload_photos_share=_or(payload.upload_photos_share, current.upload_photos_share),
+        note=payload.note,
+    )
+    created = next(v for v in policies.policy_versions() if v.version == policy.version)
+    return Status(201, PolicyOut.of(created))
+
+
+def _or(value, default):
+    return default if value is None else value

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
+from dangjian.attendance import selectors as attendance
 from dangjian.core.errors import DomainError
 from dangjian.registry import selectors
 from dangjian.registry.models import Organization
@@ -15,9 +16,12 @@ PAGE_SIZE = 50
 
 def render_page(request, template: str, context: dict | None = None, status: int = 200):
     """Render a console page with what the frame needs (the sidebar links go to the first
-    organization the user administers)."""
+    organization the user administers; the attendance inbox's link shows how many items
+    wait). The count is a callable, so that the partials htmx polls, which draw no
+    sidebar, never run its query."""
     context = dict(context or {})
     context.setdefault("nav_org", selectors.top_orgs(request.user).first())
+    context.setdefault("nav_waiting", lambda: attendance.waiting_count(request.user))
     return render(request, template, context, status=status)
 
 

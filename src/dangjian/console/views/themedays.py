@@ -9,7 +9,7 @@ only carry input to them and show what they answer."""
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian import permissions
+from dangjian.attendance import selectors as attendance_selectors
 from dangjian.console.decorators import admin_view
 from dangjian.console.forms import DATE, add_domain_error
 from dangjian.console.views.base import paginate, posted, render_page, resolve_org, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import attachment_response
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector
@@ -282,14 +284,10 @@ def campaign_detail(request, campaign_id: int):
 @admin_view
 def campaign_attachment(request, campaign_id: int, attachment_id: int):
     campaign = permissions.access_campaign(request.user, campaign_id)
-    attachment = campaign.attachments.filter(pk=attachment_id).first()
+    attachment = selectors.campaign_attachment(campaign, attachment_id)
     if attachment is None:
         raise Http404
-    response = FileResponse(
-        attachment.file.open("rb"), content_type=attachment.content_type, filename=attachment.name
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return attachment_response(attachment, cache_control="private, max-age=3600")
 
 
 @require_POST
@@ -539,6 +537,12 @@ def activity_detail(request, activity_id: int):
     roster = selectors.roster_of(activity)
     can_change = permissions.can(actor, Action.CHANGE, activity)
     live = activity.status not in (ActivityStatus.CANCELLED, ActivityStatus.CLOSED)
+    # The attendance pages take the same right as the plan (changing the activity); the
+    # poster exists only while the approved activity has a check-in token.
+    has_poster = (
+        can_change and activity.status == ActivityStatus.APPROVED and bool(activity.checkin_token)
+    )
+    rotating = attendance_selectors.rotating_qr(activity) if has_poster else None
     return render_page(
         request,
         "console/themedays/activity_detail.html",
@@ -561,6 +565,8 @@ def activity_detail(request, activity_id: int):
             and (activity.starts_at > now or activity.is_late_record),
             "has_attendance": can_change
             and activity.status in (ActivityStatus.APPROVED, ActivityStatus.CLOSED),
+            "has_poster": has_poster,
+            "has_screen": rotating is not None and rotating.is_enabled,
         },
     )
 
