@@ -7,7 +7,9 @@ from dangjian.attendance.models import AttendanceRecord, Correction, LeaveReques
 from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import Notification
+from dangjian.registry.models import RoleGrant
 from tests.attendance.conftest import CHECKOUT_CLOSES, DURING, START, at, check_in
+from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +260,13 @@ def test_leave_requests_are_listed_for_the_branchs_admins(world, activity):
     assert list(selectors.pending_leaves(world.a.branch_admin)) == [leave]
     assert list(selectors.pending_leaves(world.b.admin)) == []
     assert LeaveRequest.objects.count() == 1
+
+
+def test_an_admin_elsewhere_does_not_find_their_own_leave_among_those_to_decide(world, activity):
+    # A member of branch a who administers county b: their leave is branch a's to decide.
+    member = make_member(world.city_admin, world.a.branch, name="跨区任职党员")
+    RoleGrant.objects.create(user=member.user, org=world.b.org)
+    leave = services.request_leave(actor=member.user, activity=activity, reason="外出开会")
+    assert list(selectors.pending_leaves(member.user)) == []
+    assert selectors.waiting_count(member.user) == 0
+    assert list(selectors.pending_leaves(world.a.branch_admin)) == [leave]

@@ -166,9 +166,11 @@ def corrections_of(activity: Activity) -> QuerySet[Correction]:
 
 
 def pending_leaves(user) -> QuerySet[LeaveRequest]:
-    """Leave requests in the user's admin scope still waiting, for activities not started."""
+    """Leave requests the user may decide, still waiting, for activities not started: in
+    their admin scope (their own requests as a member elsewhere are not theirs to decide)."""
     return (
         permissions.scoped_leaves(user)
+        .filter(permissions.admin_scope_q(user, "activity__branch__path"))
         .filter(status=RequestStatus.PENDING, activity__status=ActivityStatus.APPROVED)
         .filter(activity__starts_at__gt=clock.now())
         .select_related("activity", "activity__branch", "member")
