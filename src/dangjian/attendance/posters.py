@@ -72,7 +72,7 @@ def poster_text(activity: Activity, now: datetime) -> PosterText:
         branch=activity.branch.name,
         when=_("时间：%(day)s %(start)s–%(end)s")
         % {
-            "day": formats.date_format(start, "Y年n月j日"),
+            "day": formats.date_format(start, _("Y年n月j日")),
             "start": _hm(activity.starts_at),
             "end": _hm(activity.ends_at),
         },

@@ -149,7 +149,8 @@ def _when(at: datetime, now: datetime) -> str:
     local = timezone.localtime(at)
     if local.date() == timezone.localtime(now).date():
         return formats.date_format(local, "H:i")
-    return formats.date_format(local, "n月j日 H:i")
+    # A translatable date format: "n月j日 H:i" in Chinese, "M j, H:i" in English.
+    return formats.date_format(local, _("n月j日 H:i"))
 
 
 # The hot path --------------------------------------------------------------------------------

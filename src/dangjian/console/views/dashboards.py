@@ -16,6 +16,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET
 
 from dangjian import permissions
@@ -32,12 +33,12 @@ from dangjian.supervision import selectors as supervision
 
 RANKING_PAGE_SIZE = 100
 STAGE_LABELS = {
-    "none": "未制定计划",
-    "planning": "计划中",
-    "approved": "已审核待开展",
-    "held": "已开展",
+    "none": N_("未制定计划"),
+    "planning": N_("计划中"),
+    "approved": N_("已审核待开展"),
+    "held": N_("已开展"),
 }
-KIND_LABELS = {"month": "月度", "quarter": "季度", "year": "年度"}
+KIND_LABELS = {"month": N_("月度"), "quarter": N_("季度"), "year": N_("年度")}
 
 
 def _stage_label(stage: str) -> str:
@@ -380,17 +381,20 @@ def ranking_export(request, org_id: int):
 
 
 ROSTER_FILTERS = {
-    "checked_in": ("已签到", lambda line: line.status in ATTENDED_STATUSES and not line.is_flowing),
+    "checked_in": (
+        N_("已签到"),
+        lambda line: line.status in ATTENDED_STATUSES and not line.is_flowing,
+    ),
     "not_checked_in": (
-        "未签到",
+        N_("未签到"),
         lambda line: line.status not in ATTENDED_STATUSES and not line.is_flowing,
     ),
-    "non_flowing": ("非流动党员", lambda line: not line.is_flowing),
-    "flowing": ("流动党员", lambda line: line.is_flowing),
-    "flowing_liked": ("已点赞的流动党员", lambda line: line.is_flowing and line.liked),
-    "commented": ("已评论", lambda line: line.commented),
-    "on_leave": ("请假", lambda line: line.status == "on_leave"),
-    "corrected": ("经更正", lambda line: line.is_corrected),
+    "non_flowing": (N_("非流动党员"), lambda line: not line.is_flowing),
+    "flowing": (N_("流动党员"), lambda line: line.is_flowing),
+    "flowing_liked": (N_("已点赞的流动党员"), lambda line: line.is_flowing and line.liked),
+    "commented": (N_("已评论"), lambda line: line.commented),
+    "on_leave": (N_("请假"), lambda line: line.status == "on_leave"),
+    "corrected": (N_("经更正"), lambda line: line.is_corrected),
 }
 ATTENDED_STATUSES = ("checked_in", "checked_out", "not_checked_out")
 
