@@ -180,7 +180,12 @@ class BranchPeriodScore(models.Model):
                 condition=Q(score_hundredths__lte=10000), name="branchperiodscore_score_0_100"
             ),
         ]
-        indexes = [models.Index(fields=["branch", "kind", "period_start"])]
+        indexes = [
+            models.Index(fields=["branch", "kind", "period_start"]),
+            # The latest write of a period's rows, found by one probe: the dashboards'
+            # cached sums are keyed by it (selectors._trend_sums).
+            models.Index(fields=["kind", "period_start", "computed_at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.branch_id} {self.kind} {self.period_start}: {self.score}"

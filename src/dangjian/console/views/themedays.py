@@ -458,22 +458,25 @@ def campaign_progress(request, campaign_id: int):
             "total": sum(result.counts.values()),
             "overdue_url": link(overdue=1),
             "all_url": link(),
-            "page": paginate(
-                request,
-                [
-                    {
-                        "row": r,
-                        "sector": SECTOR_NAMES.get(r.sector, r.sector),
-                        "stage": selectors.STAGE_LABELS[r.stage],
-                    }
-                    for r in rows
-                ],
-                PROGRESS_PAGE_SIZE,
-            ),
+            "page": _progress_page(request, rows),
             "filters": filters,
             "children": children,
         },
     )
+
+
+def _progress_page(request, rows):
+    """The page of progress rows, each with its labels (only the page's: a city has 8,000)."""
+    page = paginate(request, rows, PROGRESS_PAGE_SIZE)
+    page.object_list = [
+        {
+            "row": r,
+            "sector": SECTOR_NAMES.get(r.sector, r.sector),
+            "stage": selectors.STAGE_LABELS[r.stage],
+        }
+        for r in page.object_list
+    ]
+    return page
 
 
 # Review ----------------------------------------------------------------------------------
