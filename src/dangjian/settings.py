@@ -124,9 +124,9 @@ TEMPLATES = [
 # installed; WAL mode lets the page server and the scheduler loop use it at the same time.
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
-# A persistent connection is checked (`SELECT 1`) before each request reuses it, so a
-# restarted database costs no failed request. That is one more round trip per request:
-# CONN_HEALTH_CHECKS=0 saves it (docs/performance.md, "Checking in") at the price of one
+# A persistent connection is checked before each request reuses it, so a restarted
+# database costs no failed request. On PostgreSQL the check asks the socket and costs no
+# round trip (core/db/postgresql); CONN_HEALTH_CHECKS=0 skips it, at the price of one
 # failed request per worker after the database restarts.
 CONN_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", True)
 if DATABASE_URL:
@@ -136,6 +136,8 @@ if DATABASE_URL:
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that sends nothing (core/db/postgresql).
+        DATABASES["default"]["ENGINE"] = "dangjian.core.db.postgresql"
         # Prepared statements, for the few hand-written hot statements only (core/rawsql.py:
         # the API's token look-up, the check-in); Django's own queries never prepare. Set
         # DB_PREPARE_THRESHOLD=none behind a pooler that cannot keep prepared statements
