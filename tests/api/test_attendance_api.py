@@ -124,6 +124,52 @@ def test_members_off_the_roster_and_unknown_tokens_are_refused(world, api, activ
     assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthenticated")
 
 
+def test_a_bad_api_key_is_unauthenticated_at_check_in_and_check_out_and_logs_nothing(
+    world, api, activity
+):
+    from dangjian.registry.models import ApiToken
+
+    member = world.a.member.user
+    expired = api(member)
+    ApiToken.objects.filter(user=member).update(expires_at=NOW - SECOND)
+    made_up = api(None)
+    made_up.headers_ = {"Authorization": "Bearer not-a-key-anyone-holds"}
+    with at(DURING):
+        answers = [
+            expired.post("/attendance/check-in", body(activity)),
+            made_up.post("/attendance/check-in", body(activity)),
+            # With a QR token that cannot be one (no activity to read): looked up alone.
+            made_up.post("/attendance/check-in", body(activity, token="bad token!")),
+            # A body the schema refuses: still only "unauthenticated".
+            made_up.post("/attendance/check-in", {"token": activity.checkin_token}),
+            made_up.post("/attendance/check-out", body(activity, reflection="心得")),
+        ]
+    assert [(r.status_code, r.json()["code"]) for r in answers] == [(401, "unauthenticated")] * len(
+        answers
+    )
+    assert not CheckInAttempt.objects.exists()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_a_valid_key_with_an_unknown_or_malformed_qr_token_is_logged_as_its_member(
+    world, api, activity
+):
+    client = api(world.a.member.user)
+    with at(DURING):
+        unknown = client.post("/attendance/check-in", body(activity, token="z" * 32))
+        malformed = client.post("/attendance/check-in", body(activity, token="bad token!"))
+        schema = client.post("/attendance/check-in", {"token": activity.checkin_token})
+    assert [(r.status_code, r.json()["code"]) for r in (unknown, malformed, schema)] == [
+        (404, "invalid_token"),
+        (404, "invalid_token"),
+        (422, "validation_error"),
+    ]
+    assert (
+        list(CheckInAttempt.objects.values_list("code", "user_id", "member_id"))
+        == [("invalid_token", world.a.member.user.pk, world.a.member.pk)] * 2
+    )
+
+
 def test_an_old_token_after_regeneration_is_invalid(world, api, activity):
     old = body(activity)
     resp = api(world.a.branch_admin).post(f"/activities/{activity.pk}/checkin-token")
@@ -211,8 +257,8 @@ def test_the_check_in_endpoint_runs_a_small_fixed_number_of_queries(
         themedays.freeze_due_rosters()
     assert queries(world.a.flowing.user) == small
     assert queries(extra[-1].user) == small
-    # Token look-up, member (cached afterwards), the activity with roster and record, the
-    # record, the attempt (and the test's transaction savepoint around them).
+    # The token's holder with the activity, its roster and record (one statement), the
+    # record and the attempt (one statement on PostgreSQL), and the test's savepoints.
     client = api(extra[0].user)
     with django_assert_max_num_queries(7), at(DURING):
         client.post("/attendance/check-in", body(activity))

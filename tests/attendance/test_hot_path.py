@@ -51,6 +51,46 @@ def test_a_check_in_writes_its_record_and_attempt_in_few_statements_and_no_savep
         assert statements == ["SELECT", "BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"]
 
 
+def test_a_check_in_by_api_key_reads_its_holder_with_the_activity(world, activity, monkeypatch):
+    from dangjian.registry import services as registry
+
+    # As above: only what the request itself runs is counted.
+    monkeypatch.setattr(scoring, "inputs_changed", lambda **kwargs: None, raising=True)
+    key, _token = registry.issue_api_token(user=world.a.member.user)
+    with at(DURING), CaptureQueriesContext(connection) as captured:
+        outcome = services.check_in(
+            actor=registry.BearerKey(key),
+            token=activity.checkin_token,
+            latitude=activity.latitude,
+            longitude=activity.longitude,
+            accuracy_m=10,
+        )
+    assert outcome.created
+    assert list(CheckInAttempt.objects.values_list("code", "user_id", "member_id")) == [
+        ("accepted", world.a.member.user.pk, world.a.member.pk)
+    ]
+    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
+    # Who and what in one statement (the token look-up is its WITH clause), then the writes.
+    if connection.vendor == "postgresql":
+        assert statements == ["WITH", "WITH"]
+    else:
+        assert statements == ["BEGIN", "WITH", "INSERT", "INSERT", "COMMIT"]
+
+
+def test_an_api_key_nobody_holds_raises_before_anything_is_written(world, activity):
+    from dangjian.registry import services as registry
+
+    with at(DURING), pytest.raises(registry.InvalidApiKey):
+        services.check_in(
+            actor=registry.BearerKey("nobody-holds-this"),
+            token=activity.checkin_token,
+            latitude=activity.latitude,
+            longitude=activity.longitude,
+            accuracy_m=10,
+        )
+    assert not CheckInAttempt.objects.exists()
+
+
 def test_a_refusal_outside_a_transaction_is_logged_and_writes_no_record(world, activity):
     with at(DURING):
         refused = refusal(check_in, world.a.member.user, activity, metres=1200)

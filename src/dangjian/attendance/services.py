@@ -51,6 +51,7 @@ from dangjian.core.errors import DomainError
 from dangjian.interaction import services as interaction
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
+from dangjian.registry import services as registry_services
 from dangjian.registry.models import Member, Organization, User
 from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays import services as themedays_services
@@ -202,7 +203,9 @@ TARGET_FACTS = (
 
 
 @functools.cache
-def _target_statement(full: bool, device: bool, vendor: str) -> tuple[str, tuple, tuple]:
+def _target_statement(
+    full: bool, device: bool, with_holder: bool, vendor: str
+) -> tuple[str, tuple, tuple, tuple]:
     """The SELECT behind `_target`, written once per process from the models' _meta.
 
     Hand-written because it is the check-in's hot path: the ORM took about 6 ms of CPU to
@@ -211,12 +214,25 @@ def _target_statement(full: bool, device: bool, vendor: str) -> tuple[str, tuple
     token; rotating mode per activity; roster and record per activity and member), so the
     cost does not grow with the roster. No constants are passed as parameters (and the
     phone's check is left out when no device id was sent), so that PostgreSQL's generic
-    plan of the prepared statement is as good as a fresh one and is kept (rawsql)."""
+    plan of the prepared statement is as good as a fresh one and is kept (rawsql).
+
+    `with_holder`: the member is not known yet but by the API key of the request; the
+    registry's token look-up is its first part (a WITH clause), its row the first columns,
+    and the member's id is read from it: who and what in one round trip. The activity is
+    then joined to that row (NULL columns: no activity has this token), and no row at all
+    means that no one holds the key."""
     q, t, c = rawsql.quote, rawsql.table, rawsql.column
     a_fields = rawsql.concrete_attnames(Activity) if full else CHECKIN_FIELDS
     b_fields = rawsql.concrete_attnames(Organization) if full else ()
+    u_fields: tuple = ()
     a_id = f"a.{c(Activity, 'id')}"
-    select = [rawsql.select_list(Activity, "a", a_fields)]
+    select, prefix, member = [], "", "%s"
+    if with_holder:
+        holder_sql, u_fields = registry_services.token_holder_cte()
+        prefix = f"WITH {q('who')} AS ({holder_sql}) "
+        member = f"{q('who')}.{q(registry_services.MEMBER_ID_ALIAS)}"
+        select.append(", ".join(f"{q('who')}.{c(User, name)}" for name in u_fields) + f", {member}")
+    select.append(rawsql.select_list(Activity, "a", a_fields))
     # Rotating mode: the secret while it is on.
     select.append(
         f"(SELECT {c(RotatingQR, 'secret')} FROM {t(RotatingQR)} "  # noqa: S608
@@ -225,11 +241,11 @@ def _target_statement(full: bool, device: bool, vendor: str) -> tuple[str, tuple
     # On the roster frozen at the start (read when it is frozen).
     select.append(
         f"EXISTS (SELECT 1 FROM {t(RosterEntry)} WHERE {c(RosterEntry, 'activity_id')} = {a_id}"  # noqa: S608
-        f" AND {c(RosterEntry, 'member_id')} = %s)"
+        f" AND {c(RosterEntry, 'member_id')} = {member})"
     )
     # An active member of the branch (the roster before it is frozen).
     select.append(
-        f"EXISTS (SELECT 1 FROM {t(Member)} WHERE {c(Member, 'id')} = %s"  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {t(Member)} WHERE {c(Member, 'id')} = {member}"  # noqa: S608
         f" AND {c(Member, 'branch_id')} = a.{c(Activity, 'branch_id')}"
         f" AND {c(Member, 'is_active')} = TRUE)"
     )
@@ -237,7 +253,7 @@ def _target_statement(full: bool, device: bool, vendor: str) -> tuple[str, tuple
     select.append(
         f"(SELECT {c(AttendanceRecord, 'id')} FROM {t(AttendanceRecord)}"  # noqa: S608
         f" WHERE {c(AttendanceRecord, 'activity_id')} = {a_id}"
-        f" AND {c(AttendanceRecord, 'member_id')} = %s)"
+        f" AND {c(AttendanceRecord, 'member_id')} = {member})"
     )
     # Another member's record checked in by the same phone.
     if device:
@@ -245,38 +261,73 @@ def _target_statement(full: bool, device: bool, vendor: str) -> tuple[str, tuple
             f"EXISTS (SELECT 1 FROM {t(AttendanceRecord)}"  # noqa: S608
             f" WHERE {c(AttendanceRecord, 'activity_id')} = {a_id}"
             f" AND {c(AttendanceRecord, 'device_id')} = %s"
-            f" AND {c(AttendanceRecord, 'member_id')} <> %s)"
+            f" AND {c(AttendanceRecord, 'member_id')} <> {member})"
         )
     else:
         select.append("FALSE")
     if full:
         select.append(rawsql.select_list(Organization, "b", b_fields))
-    sql = f"SELECT {', '.join(select)} FROM {t(Activity)} {q('a')}"  # noqa: S608
+    token_match = f"a.{c(Activity, 'checkin_token')} = %s"
+    if with_holder:
+        sql = f"{prefix}SELECT {', '.join(select)} FROM {q('who')}"  # noqa: S608
+        sql += f" LEFT OUTER JOIN {t(Activity)} {q('a')} ON {token_match}"
+        join = "LEFT OUTER JOIN"
+    else:
+        sql = f"SELECT {', '.join(select)} FROM {t(Activity)} {q('a')}"  # noqa: S608
+        join = "INNER JOIN"
     if full:
         sql += (
-            f" INNER JOIN {t(Organization)} {q('b')}"
+            f" {join} {t(Organization)} {q('b')}"
             f" ON b.{c(Organization, 'id')} = a.{c(Activity, 'branch_id')}"
         )
-    sql += f" WHERE a.{c(Activity, 'checkin_token')} = %s"
-    return sql, a_fields, b_fields
+    if not with_holder:
+        sql += f" WHERE {token_match}"
+    return sql, u_fields, a_fields, b_fields
 
 
 def _target(
-    token: str, member_id: int | None, *, device_id: str = "", full: bool = False
-) -> Activity | None:
+    token: str,
+    member_id: int | None,
+    *,
+    device_id: str = "",
+    full: bool = False,
+    holder_key: registry_services.BearerKey | None = None,
+) -> tuple[User | None, Activity | None]:
     """The activity of a check-in token with, in the same query, what this member's attempt
     needs to know about it (TARGET_FACTS as attributes). `full`: every field and the
-    branch, for check-out."""
-    sql, a_fields, b_fields = _target_statement(full, bool(device_id), connection.vendor)
-    params = [member_id, member_id, member_id]
-    if device_id:
-        params += [device_id, member_id]
+    branch, for check-out.
+
+    With `holder_key` the member is the holder of that API key, read in the same query
+    (`member_id` is not used) and returned first; no holder raises InvalidApiKey. Without
+    it the first value is None."""
+    with_holder = holder_key is not None
+    sql, u_fields, a_fields, b_fields = _target_statement(
+        full, bool(device_id), with_holder, connection.vendor
+    )
+    if with_holder:
+        params = registry_services.token_params(holder_key.key)
+        if device_id:
+            params.append(device_id)
+    else:
+        params = [member_id, member_id, member_id]
+        if device_id:
+            params += [device_id, member_id]
     params.append(token)
     with rawsql.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
+    holder = None
+    if with_holder:
+        if row is None:
+            raise registry_services.InvalidApiKey
+        n = len(u_fields) + 1
+        holder = registry_services.holder_from_row(u_fields, row[:n])
+        row = row[n:]
+        if row[0] is None:
+            # The holder's row, joined to no activity.
+            return holder, None
+    elif row is None:
+        return None, None
     n = len(a_fields)
     activity = rawsql.instance(Activity, a_fields, row[:n])
     secret, on_roster, branch_member, record_id, shared = row[n : n + len(TARGET_FACTS)]
@@ -288,7 +339,7 @@ def _target(
     if full:
         branch = rawsql.instance(Organization, b_fields, row[n + len(TARGET_FACTS) :])
         Activity._meta.get_field("branch").set_cached_value(activity, branch)
-    return activity
+    return holder, activity
 
 
 def _on_roster(activity: Activity, member_id: int | None, now: datetime) -> bool:
@@ -441,7 +492,14 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
     If the same member's other attempt inserted the record first, the unique constraint
     fails the write (and the transaction): it is run again, and finds their record."""
     token = (token or "").strip()
-    member_id = member_id_of(actor)
+    # The API's check-in hands the key on unchecked: its holder is read with the activity.
+    holder_key = actor if isinstance(actor, registry_services.BearerKey) else None
+    if holder_key is not None and not TOKEN_RE.match(token):
+        # No activity to read: look the holder up alone.
+        actor, holder_key = registry_services.user_for_token(holder_key.key), None
+        if actor is None:
+            raise registry_services.InvalidApiKey
+    member_id = member_id_of(actor) if holder_key is None else None
     in_transaction = (
         kind != AttemptKind.CHECK_IN
         or not rawsql.pair_is_one_statement()
@@ -458,13 +516,18 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
             with transaction.atomic() if in_transaction else contextlib.nullcontext():
                 try:
                     if TOKEN_RE.match(token):
-                        activity = _target(
+                        holder, activity = _target(
                             token,
                             member_id,
                             device_id=client.device_id,
                             full=kind == AttemptKind.CHECK_OUT,
+                            holder_key=holder_key,
                         )
-                    outcome = decide(activity, member_id, now, facts)
+                        if holder_key is not None:
+                            # Known from now on, also when the attempt is run again.
+                            actor, holder_key = holder, None
+                            member_id = member_id_of(actor)
+                    outcome = decide(actor, activity, member_id, now, facts)
                 except DomainError as exc:
                     error = exc
                 _log(
@@ -494,7 +557,7 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
 
 def check_in(
     *,
-    actor: User,
+    actor: User | registry_services.BearerKey,
     token: str,
     latitude,
     longitude,
@@ -503,7 +566,10 @@ def check_in(
 ) -> Outcome:
     """Check in at the venue during the check-in window. A repeated check-in returns the
     existing record unchanged. Refusals: invalid_token, cancelled, not_approved,
-    not_on_roster, too_early, too_late, imprecise_location, out_of_range."""
+    not_on_roster, too_early, too_late, imprecise_location, out_of_range.
+
+    The actor may be an API key not yet looked up (`BearerKey`): its holder is read with the
+    activity, and InvalidApiKey raised (nothing logged) when no one holds it."""
     client = client or ClientInfo()
     where = position(latitude, longitude, accuracy_m)
     outcome = _attempt(
@@ -512,7 +578,7 @@ def check_in(
         token=token,
         where=where,
         client=client,
-        decide=lambda activity, member_id, now, facts: _check_in(
+        decide=lambda actor, activity, member_id, now, facts: _check_in(
             activity, member_id, where, client, now, facts
         ),
     )
@@ -587,7 +653,7 @@ def _flag_shared_device(activity_id: int, device_id: str, record: AttendanceReco
 
 def check_out(
     *,
-    actor: User,
+    actor: User | registry_services.BearerKey,
     token: str,
     latitude,
     longitude,
@@ -606,7 +672,7 @@ def check_out(
         token=token,
         where=where,
         client=client,
-        decide=lambda activity, member_id, now, facts: _check_out(
+        decide=lambda actor, activity, member_id, now, facts: _check_out(
             actor, activity, member_id, where, reflection, client, now, facts
         ),
     )
