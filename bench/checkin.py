@@ -171,6 +171,36 @@ def wait_for(url: str) -> None:
     sys.exit(f"gunicorn did not answer on {url}")
 
 
+def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn as the benchmarks run it: sync workers, a deep backlog, its own session
+    (stopped with os.killpg)."""
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            app,
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def warm_up(url: str, connections: int) -> None:
+    """Wait for the server, then warm every worker's connection and caches before measuring."""
+    wait_for(url)
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True, check=True)
+
+
 def wrk(args: list[str]) -> dict:
     out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
     figures = {"raw": out}
@@ -233,35 +263,11 @@ def main() -> None:
         # recompute after a check-in is queued (debounced), not run in the request.
         "REDIS_URL": args.redis,
     }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "dangjian.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    server = start_gunicorn("dangjian.wsgi:application", args, cwd=ROOT, env=env)
     try:
         base = f"http://127.0.0.1:{args.port}"
-        wait_for(f"{base}/healthz")
+        warm_up(f"{base}/healthz", args.connections)
         common = ["-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
-        # Warm every worker's connection and caches before measuring.
-        subprocess.run(
-            ["wrk", "-t2", f"-c{args.connections}", "-d3s", f"{base}/healthz"],
-            capture_output=True,
-            check=True,
-        )
         health = wrk([*common, f"{base}/healthz"])
         checkin = wrk(
             [
