@@ -53,23 +53,18 @@ def test_a_connection_the_server_ended_is_not_usable():
     assert connection.is_usable() is False
 
 
-def test_a_connection_inside_a_transaction_is_checked_with_a_query():
+def test_a_connection_inside_a_transaction_is_checked_with_a_query(monkeypatch):
     _backend_pid()
     connection.connection.execute("BEGIN")
     try:
         assert connection.connection.info.transaction_status.name == "INTRANS"
         sent = []
         real = connection.connection.cursor
-
-        def counting(*args, **kwargs):
-            sent.append(1)
-            return real(*args, **kwargs)
-
-        connection.connection.cursor = counting
-        try:
-            assert connection.is_usable() is True
-        finally:
-            del connection.connection.cursor
+        monkeypatch.setattr(
+            connection.connection, "cursor", lambda *a, **kw: sent.append(1) or real(*a, **kw)
+        )
+        assert connection.is_usable() is True
+        monkeypatch.undo()
         assert sent == [1]
     finally:
         connection.connection.execute("ROLLBACK")
