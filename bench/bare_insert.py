@@ -20,11 +20,9 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# (Importing it sets Django up for the project: harmless, the scratch app is another process.)
-from checkin import show, start_gunicorn, warm_up, wrk  # noqa: E402
+from _serve import show, start_gunicorn, warm_up, wrk  # noqa: E402
 
 APP = """
 import os
@@ -70,14 +68,9 @@ def psql(database_url: str, sql: str) -> None:
     subprocess.run(["psql", "-q", database_url, "-c", sql], check=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--port", type=int, default=8096)
-    args = parser.parse_args()
-    database_url = os.environ.get("DATABASE_URL", "")
+def measure(args, database_url: str) -> tuple[dict, dict]:
+    """wrk's figures for `GET /select` and `POST /insert` of the bare app (args: workers,
+    connections, duration, port)."""
     if urllib.parse.urlparse(database_url).scheme not in ("postgres", "postgresql"):
         sys.exit("Set DATABASE_URL=postgres://...: the yardstick is measured on PostgreSQL.")
     workdir = Path(tempfile.mkdtemp(prefix="bench-bare-"))
@@ -98,6 +91,17 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         psql(database_url, "DROP TABLE IF EXISTS bench_bare_insert")
+    return selected, inserted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8096)
+    args = parser.parse_args()
+    selected, inserted = measure(args, os.environ.get("DATABASE_URL", ""))
     print(
         f"\nbare Django, gunicorn {args.workers} sync workers, wrk 2 threads × "
         f"{args.connections} connections, {args.duration} s each"

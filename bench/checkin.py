@@ -8,27 +8,29 @@
 
 It opens theme-day activities for enough branches of the seeded city (approved, check-in
 window open now), gives each of their members an API token, starts gunicorn (sync
-workers, persistent database connections, DEBUG off) and drives it with wrk: first
-`GET /healthz` (one trivial query: the ceiling of this stack on this machine), then
-`POST /api/v1/attendance/check-in`, every request a different member. It prints both and
-counts the rows written. Each run makes a new campaign, so it can be run again.
+workers, persistent database connections, DEBUG off) and drives it with wrk: a short
+warm-up of check-ins by members kept for it, then `GET /healthz` (one trivial query: the
+ceiling of this stack on this machine), then `POST /api/v1/attendance/check-in`, every
+request a different member. Then, unless `--no-yardstick`, the issue's yardstick in the
+same minutes (bench/bare_insert.py: a bare Django view doing one INSERT, same gunicorn
+and wrk settings), and the check-in's rate as a share of it beside the goal's share. It
+prints all of them and counts the rows written. Each run makes a new campaign, so it can
+be run again.
 """
 
 import argparse
 import os
-import re
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
 # Approval notices would go to the log channel; measure the check-ins, not the setup.
 os.environ.setdefault("NOTIFICATION_CHANNELS", "")
@@ -40,6 +42,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
+import bare_insert  # noqa: E402
+from _serve import show, start_gunicorn, warm_up, wrk  # noqa: E402
 from dangjian.attendance.models import AttendanceRecord  # noqa: E402
 from dangjian.core import clock  # noqa: E402
 from dangjian.registry.models import (  # noqa: E402
@@ -161,70 +165,10 @@ def prepare(members_wanted: int) -> tuple[list[tuple[str, str]], list[int]]:
     return lines, activity_ids
 
 
-def wait_for(url: str) -> None:
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url, timeout=1).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    sys.exit(f"gunicorn did not answer on {url}")
-
-
-def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> subprocess.Popen:
-    """gunicorn as the benchmarks run it: sync workers, a deep backlog, its own session
-    (stopped with os.killpg)."""
-    return subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            app,
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
-        cwd=cwd,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def warm_up(url: str, connections: int) -> None:
-    """Wait for the server, then warm every worker's connection and caches before measuring."""
-    wait_for(url)
-    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True, check=True)
-
-
-def wrk(args: list[str]) -> dict:
-    out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
-    figures = {"raw": out}
-    figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    for pct in ("50", "90", "99"):
-        m = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)", out)
-        value, unit = float(m.group(1)), m.group(2)
-        figures[f"p{pct}"] = (
-            value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-        )
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    figures["non2xx"] = int(m.group(1)) if m else 0
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    figures["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
-    figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
-    return figures
-
-
-def show(label: str, f: dict) -> None:
-    print(
-        f"{label:10} {f['rps']:8.0f} req/s  p50 {f['p50']:6.1f} ms  p90 {f['p90']:6.1f} ms  "
-        f"p99 {f['p99']:6.1f} ms  requests {f['requests']}  "
-        f"errors {f['non2xx'] + f['socket_errors']}"
-    )
+# The goal of issue 4 and the yardstick it was set against: ≥ 900 check-ins/s where a bare
+# Django view doing one INSERT reached about 1,900/s.
+GOAL, GOAL_YARDSTICK = 900, 1900
+WARM_UP_MEMBERS = 2000
 
 
 def main() -> None:
@@ -239,19 +183,28 @@ def main() -> None:
         default="redis://127.0.0.1:6379/9",
         help="REDIS_URL for the server, as in production (emptied after the run); '' for none",
     )
+    parser.add_argument(
+        "--no-yardstick",
+        action="store_true",
+        help="skip the bare one-INSERT Django view (bench/bare_insert.py) measured after it",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; the goal is measured on PostgreSQL")
 
-    lines, activity_ids = prepare(args.members)
-    print(f"{len(lines)} members hold a token")
+    lines, activity_ids = prepare(args.members + WARM_UP_MEMBERS)
+    # The first members warm the workers' check-in path (prepared statements, first
+    # connections); the others are measured, each once.
+    warming, lines = lines[:WARM_UP_MEMBERS], lines[WARM_UP_MEMBERS:]
+    print(f"{len(lines)} members hold a token (and {len(warming)} more to warm up with)")
     connection.close()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-checkin-"))
     (workdir / "checkin.lua").write_text(LUA)
-    with open(workdir / "requests.tsv", "w") as out:
-        for key, body in lines:
-            out.write(f"{key}\t{body}\n")
+    for name, chunk in (("warm-up.tsv", warming), ("requests.tsv", lines)):
+        with open(workdir / name, "w") as out:
+            for key, body in chunk:
+                out.write(f"{key}\t{body}\n")
 
     env = {
         **os.environ,
@@ -268,18 +221,20 @@ def main() -> None:
         base = f"http://127.0.0.1:{args.port}"
         warm_up(f"{base}/healthz", args.connections)
         common = ["-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency"]
-        health = wrk([*common, f"{base}/healthz"])
-        checkin = wrk(
+        checkins = ["-s", str(workdir / "checkin.lua"), f"{base}/", "--"]
+        wrk(
             [
-                *common,
-                "-s",
-                str(workdir / "checkin.lua"),
-                f"{base}/",
-                "--",
-                str(workdir / "requests.tsv"),
+                "-t2",
+                f"-c{args.connections}",
+                "-d2s",
+                "--latency",
+                *checkins,
+                str(workdir / "warm-up.tsv"),
                 "2",
             ]
         )
+        health = wrk([*common, f"{base}/healthz"])
+        checkin = wrk([*common, *checkins, str(workdir / "requests.tsv"), "2"])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -288,6 +243,13 @@ def main() -> None:
             import redis
 
             redis.Redis.from_url(args.redis).flushdb()
+    recorded = AttendanceRecord.objects.filter(
+        activity_id__in=activity_ids, checked_in_at__isnull=False
+    ).count()
+    connection.close()
+    if not args.no_yardstick:
+        args.port += 1
+        _selected, inserted = bare_insert.measure(args, os.environ.get("DATABASE_URL", ""))
 
     print(
         f"\ngunicorn {args.workers} sync workers, wrk 2 threads × {args.connections} "
@@ -295,12 +257,18 @@ def main() -> None:
     )
     show("/healthz", health)
     show("check-in", checkin)
-    recorded = AttendanceRecord.objects.filter(
-        activity_id__in=activity_ids, checked_in_at__isnull=False
-    ).count()
-    print(f"check-ins recorded: {recorded} (distinct members available: {len(lines)})")
+    print(f"check-ins recorded: {recorded} (warm-up and measured; members: {len(lines)})")
     if checkin["requests"] > len(lines):
         print("note: more requests than members; the extra ones were repeats (answered 200)")
+    if not args.no_yardstick:
+        show("bare INSERT", inserted)
+        share = checkin["rps"] / inserted["rps"]
+        scaled = GOAL / GOAL_YARDSTICK * inserted["rps"]
+        print(
+            f"check-in / bare INSERT: {share:.0%}; the goal ({GOAL}/s beside a bare INSERT of "
+            f"~{GOAL_YARDSTICK:,}/s) is {GOAL / GOAL_YARDSTICK:.0%}: {scaled:.0f}/s beside "
+            f"this run's {inserted['rps']:.0f}/s"
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+"""What the benchmarks share: gunicorn started as they run it, and wrk's figures.
+Importing it sets nothing up (the measured apps are other processes)."""
+
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(url: str) -> None:
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"gunicorn did not answer on {url}")
+
+
+def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    """gunicorn as the benchmarks run it: sync workers, a deep backlog, its own session
+    (stopped with os.killpg)."""
+    return subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            app,
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=cwd,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def warm_up(url: str, connections: int) -> None:
+    """Wait for the server, then warm every worker's connection and caches before measuring."""
+    wait_for(url)
+    subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True, check=True)
+
+
+def wrk(args: list[str]) -> dict:
+    out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
+    figures = {"raw": out}
+    figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"\s{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s)", out)
+        value, unit = float(m.group(1)), m.group(2)
+        figures[f"p{pct}"] = (
+            value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+        )
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    figures["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    figures["socket_errors"] = sum(int(x) for x in m.groups()) if m else 0
+    figures["requests"] = int(re.search(r"(\d+) requests in", out).group(1))
+    return figures
+
+
+def show(label: str, f: dict) -> None:
+    print(
+        f"{label:10} {f['rps']:8.0f} req/s  p50 {f['p50']:6.1f} ms  p90 {f['p90']:6.1f} ms  "
+        f"p99 {f['p99']:6.1f} ms  requests {f['requests']}  "
+        f"errors {f['non2xx'] + f['socket_errors']}"
+    )
