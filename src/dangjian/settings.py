@@ -257,12 +257,16 @@ MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT", "")
 # Background work. With REDIS_URL, Celery uses Redis as broker and the cache is Redis too;
 # without it tasks run eagerly in the calling process and the cache is local memory.
 REDIS_URL = env_str("REDIS_URL")
+REDIS_CACHE_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "dj"),
+            # redis-py waits forever by default: a Redis that hangs would hold every
+            # worker (and a starting one, core/warmup.py) until gunicorn kills it.
+            "OPTIONS": REDIS_CACHE_TIMEOUTS,
         }
     }
     CELERY_BROKER_URL = REDIS_URL

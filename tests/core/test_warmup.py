@@ -1,5 +1,9 @@
 import logging
+import socket
+import time
 
+import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import clear_url_caches, get_resolver
 from kombu.exceptions import OperationalError
@@ -39,3 +43,28 @@ def test_a_broker_that_is_down_is_logged_and_the_worker_starts(caplog, monkeypat
     with caplog.at_level(logging.WARNING, logger="dangjian.core.warmup"):
         warm_up()
     assert "the task broker did not answer" in caplog.text
+
+
+@pytest.fixture
+def silent_server():
+    """A port that accepts connections and never answers (a Redis that hangs)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_a_cache_that_hangs_is_given_up_on_and_the_worker_starts(silent_server, caplog):
+    hung = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{silent_server}/0",
+            "OPTIONS": settings.REDIS_CACHE_TIMEOUTS,
+        }
+    }
+    started = time.monotonic()
+    with override_settings(CACHES=hung), caplog.at_level(logging.WARNING):
+        warm_up()
+    assert time.monotonic() - started < settings.REDIS_CACHE_TIMEOUTS["socket_timeout"] + 2
+    assert "the cache did not answer" in caplog.text
