@@ -1,5 +1,7 @@
 import logging
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -68,3 +70,17 @@ def test_a_cache_that_hangs_is_given_up_on_and_the_worker_starts(silent_server, 
         warm_up()
     assert time.monotonic() - started < settings.REDIS_CACHE_TIMEOUTS["socket_timeout"] + 2
     assert "the cache did not answer" in caplog.text
+
+
+def test_the_wsgi_module_warms_the_worker_up_as_it_is_imported():
+    # A new process, as a gunicorn worker is: importing the WSGI module alone must leave
+    # the URL configuration loaded.
+    probe = (
+        "import dangjian.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "print('url_patterns' in get_resolver().__dict__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "True"
