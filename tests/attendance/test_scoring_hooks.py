@@ -100,6 +100,36 @@ def test_with_a_broker_a_burst_of_check_ins_queues_one_delayed_recompute(
     assert queued[1:] == [((activity.pk,), scoring.DEBOUNCE_SECONDS)]
 
 
+def test_another_worker_rides_on_the_queued_recompute_after_one_look_at_its_mark(
+    world, activity, settings, monkeypatch
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued, looked = [], []
+    monkeypatch.setattr(
+        tasks.recompute_activity_score,
+        "apply_async",
+        lambda args, countdown: queued.append((args, countdown)),
+    )
+    add = scoring.cache.add
+    monkeypatch.setattr(
+        scoring.cache, "add", lambda *a, **kw: looked.append(a[0]) or add(*a, **kw)
+    )
+    with at(START + timedelta(minutes=1)):
+        check_in(world.a.member.user, activity)
+        # Another gunicorn worker: the mark is in the shared cache, not in its memory.
+        scoring._queued_here.clear()
+        check_in(world.a.branch_admin, activity)
+        check_in(world.a.flowing.user, activity)
+    assert queued == [((activity.pk,), scoring.DEBOUNCE_SECONDS)]
+    assert looked == [scoring.pending_key(activity.pk)] * 2
+    # Once the recompute starts, the next change queues another.
+    with at(START + timedelta(minutes=1, seconds=scoring.DEBOUNCE_SECONDS)):
+        tasks.recompute_activity_score(activity.pk)
+    with at(AFTER_END):
+        check_out(world.a.member.user, activity)
+    assert queued[1:] == [((activity.pk,), scoring.DEBOUNCE_SECONDS)]
+
+
 def test_a_refused_check_in_queues_nothing(world, activity, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     queued = []

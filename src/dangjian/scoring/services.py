@@ -104,17 +104,26 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
         return
 
     def queue() -> None:
-        # This process queued one less than DEBOUNCE_SECONDS ago: it has not run yet and
-        # will read this change. (Saves the shared cache's round trip, most of the cost.)
+        # A recompute queued less than DEBOUNCE_SECONDS ago, by this process or another,
+        # has not started yet and will read this change: skip the shared cache's round trip
+        # (with several workers, most of a check-in's cost here).
         now = time.monotonic()
         if now < _queued_here.get(activity_id, 0.0):
             return
-        if cache.add(pending_key(activity_id), 1, timeout=DEBOUNCE_SECONDS + 60):
+        key = pending_key(activity_id)
+        due = clock.now().timestamp() + DEBOUNCE_SECONDS
+        if cache.add(key, due, timeout=DEBOUNCE_SECONDS + 60):
             recompute_activity_score.apply_async((activity_id,), countdown=DEBOUNCE_SECONDS)
-            if len(_queued_here) > 10000:
-                _queued_here.clear()
-            # Two seconds short: the worker's clock, which starts the task, may run ahead.
-            _queued_here[activity_id] = now + DEBOUNCE_SECONDS - 2
+        else:
+            # Another process queued it: its mark holds when the recompute is due.
+            due = cache.get(key)
+            if not isinstance(due, float):
+                return
+        if len(_queued_here) > 10000:
+            _queued_here.clear()
+        # Two seconds short: the worker's clock, which starts the task, may run ahead.
+        left = min(due - clock.now().timestamp(), DEBOUNCE_SECONDS)
+        _queued_here[activity_id] = now + left - 2
 
     transaction.on_commit(queue)
 
