@@ -228,7 +228,8 @@ def _target_statement(
     a_id = f"a.{c(Activity, 'id')}"
     select, prefix, member = [], "", "%s"
     if with_holder:
-        holder_sql, u_fields = registry_services.token_holder_cte()
+        # A check-in needs the holder's id only (the rest loads if ever touched).
+        holder_sql, u_fields = registry_services.token_holder_cte(whole_user=full)
         prefix = f"WITH {q('who')} AS ({holder_sql}) "
         member = f"{q('who')}.{q(registry_services.MEMBER_ID_ALIAS)}"
         select.append(", ".join(f"{q('who')}.{c(User, name)}" for name in u_fields) + f", {member}")
@@ -313,7 +314,8 @@ def _target(
         if device_id:
             params += [device_id, member_id]
     params.append(token)
-    with rawsql.cursor() as cursor:
+    # The check-in's columns are all of types psycopg loads in binary (not check-out's).
+    with rawsql.cursor(binary=not full) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     holder = None
@@ -421,32 +423,34 @@ def _log(
     client: ClientInfo,
     now: datetime,
     distance_m: int | None,
-    new_record: AttendanceRecord | None = None,
-) -> None:
-    """Write the attempt, and the new attendance record it made, if any."""
+    new_record: dict | None = None,
+) -> int | None:
+    """Write the attempt, and the new attendance record it made, if any (given as its
+    field values): returns that record's id. Rows, not model instances: building and
+    preparing two instances cost as much CPU as the queries of a check-in."""
     meta = dict(client.meta)
     if client.code:
         meta["code"] = client.code
-    attempt = CheckInAttempt(
-        activity_id=activity.pk if activity is not None else None,
-        user_id=actor.pk if actor is not None and actor.is_authenticated else None,
-        member_id=member_id,
-        kind=kind,
-        code=code,
-        latitude=Decimal(f"{where.latitude:.6f}"),
-        longitude=Decimal(f"{where.longitude:.6f}"),
-        accuracy_m=where.accuracy_m,
-        distance_m=distance_m,
-        at=now,
-        ip=client.ip,
-        user_agent=client.user_agent,
-        device_id=client.device_id,
-        client=meta,
-    )
+    attempt = {
+        "activity_id": activity.pk if activity is not None else None,
+        "user_id": actor.pk if actor is not None and actor.is_authenticated else None,
+        "member_id": member_id,
+        "kind": kind,
+        "code": code,
+        "latitude": Decimal(f"{where.latitude:.6f}"),
+        "longitude": Decimal(f"{where.longitude:.6f}"),
+        "accuracy_m": where.accuracy_m,
+        "distance_m": distance_m,
+        "at": now,
+        "ip": client.ip,
+        "user_agent": client.user_agent,
+        "device_id": client.device_id,
+        "client": meta,
+    }
     if new_record is not None:
-        rawsql.insert_pair(new_record, attempt)
-    else:
-        rawsql.insert(attempt, returning=False)
+        return rawsql.insert_pair(AttendanceRecord, new_record, CheckInAttempt, attempt)
+    rawsql.insert(CheckInAttempt, attempt, returning=False)
+    return None
 
 
 @dataclass
@@ -530,7 +534,7 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
                     outcome = decide(actor, activity, member_id, now, facts)
                 except DomainError as exc:
                     error = exc
-                _log(
+                record_id = _log(
                     kind=kind,
                     code=error.code if error else (ACCEPTED if outcome.created else REPEATED),
                     actor=actor,
@@ -552,6 +556,8 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
             continue
         if error is not None:
             raise error
+        if record_id is not None:
+            outcome.record = rawsql.loaded(AttendanceRecord, facts["new_record"], record_id)
         return outcome
 
 
@@ -608,47 +614,47 @@ def _check_in(activity, member_id, where, client, now, attempt) -> Outcome:
             closed_at=_iso(activity.checkin_closes_at),
         )
     distance = _check_position(activity, where, attempt)
-    if existing is not None:
-        # On approved leave and came all the same: present.
-        _before_other_writes()
-        AttendanceRecord.objects.filter(pk=existing.pk, status=AttendanceStatus.ON_LEAVE).update(
-            status=AttendanceStatus.CHECKED_IN,
-            checked_in_at=now,
-            checkin_distance_m=distance,
-            device_id=client.device_id,
-            updated_at=now,
-        )
-        existing.refresh_from_db()
-        record, created = existing, True
-    else:
-        record = AttendanceRecord(
-            activity_id=activity.pk,
-            member_id=member_id,
-            status=AttendanceStatus.CHECKED_IN,
-            checked_in_at=now,
-            checkin_distance_m=distance,
-            device_id=client.device_id,
-            created_at=now,
-            updated_at=now,
-        )
-        # Written by _log together with the attempt, in the same transaction.
-        attempt["new_record"] = record
-        created = True
-    if created and client.device_id and activity.device_shared:
-        _flag_shared_device(activity.pk, client.device_id, record)
-    return Outcome(record, created=created)
+    shared = bool(client.device_id and activity.device_shared)
+    if existing is None:
+        if shared:
+            _flag_shared_device(activity.pk, client.device_id)
+        # Written by _log together with the attempt, in the same statement; `_attempt` puts
+        # the record in the outcome.
+        attempt["new_record"] = {
+            "activity_id": activity.pk,
+            "member_id": member_id,
+            "status": AttendanceStatus.CHECKED_IN,
+            "checked_in_at": now,
+            "checkin_distance_m": distance,
+            "device_id": client.device_id,
+            "is_device_shared": shared,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return Outcome(None, created=True)
+    # On approved leave and came all the same: present.
+    _before_other_writes()
+    AttendanceRecord.objects.filter(pk=existing.pk, status=AttendanceStatus.ON_LEAVE).update(
+        status=AttendanceStatus.CHECKED_IN,
+        checked_in_at=now,
+        checkin_distance_m=distance,
+        device_id=client.device_id,
+        updated_at=now,
+    )
+    if shared:
+        _flag_shared_device(activity.pk, client.device_id)
+    existing.refresh_from_db()
+    return Outcome(existing, created=True)
 
 
-def _flag_shared_device(activity_id: int, device_id: str, record: AttendanceRecord) -> None:
+def _flag_shared_device(activity_id: int, device_id: str) -> None:
     """One phone checking in several members of one activity (`_target` found another
     member's record with this device id): all their records are flagged (this member's
-    new one as it is written), and the superior sees it on the attendance pages and at
-    closing."""
+    too, by the caller), and the superior sees it on the attendance pages and at closing."""
     _before_other_writes()
     AttendanceRecord.objects.filter(activity_id=activity_id, device_id=device_id).update(
         is_device_shared=True
     )
-    record.is_device_shared = True
 
 
 def check_out(

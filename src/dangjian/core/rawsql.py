@@ -20,16 +20,28 @@ these server-binding cursors use. With it None they still bind on the server, un
 
 Use it only where a profile shows the ORM's overhead matters; everything else stays ORM."""
 
+import functools
+import inspect
 from functools import cache
 
 from django.db import connections
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 
-def cursor(using: str = "default"):
+def cursor(using: str = "default", *, binary: bool = False):
     """A cursor for the statements of this module: Django's own cursor wrapper (so the
     queries are logged, counted by tests and have their errors translated), over a
-    server-binding psycopg cursor on PostgreSQL."""
+    server-binding psycopg cursor on PostgreSQL.
+
+    `binary`: PostgreSQL sends the results in its binary format, which psycopg loads in C;
+    Django's loader of text timestamps is Python, and parsing two of them cost a check-in
+    more than building its activity. Only for results whose columns are integers, text,
+    booleans, numeric or timestamps with time zone (Django loads json and inet from text,
+    its fields expect that). Ignored elsewhere than PostgreSQL."""
     connection = connections[using]
     server_binding = _server_binding_cursor_class(connection.vendor)
     if server_binding is None:
@@ -39,7 +51,13 @@ def cursor(using: str = "default"):
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(server_binding(connection.connection))
+        psycopg_cursor = server_binding(connection.connection)
+        if binary:
+            psycopg_cursor.format = _BINARY
+        return connection._prepare_cursor(psycopg_cursor)
+
+
+_BINARY = 1  # psycopg.pq.Format.BINARY (psycopg is imported only on PostgreSQL)
 
 
 @cache
@@ -120,7 +138,40 @@ def instance(model: type[Model], attnames: tuple[str, ...], values, using: str =
             value = func(value, col, connection)
         values[i] = value
     names, order = _model_order(model, attnames)
-    return model.from_db(using, names, [values[i] for i in order])
+    return _from_db(model, using, names, [values[i] for i in order])
+
+
+def _from_db(model: type[Model], using: str, names, values):
+    """`model.from_db(using, names, values)`, without Model.__init__ where that is only
+    setting attributes: no one listens to the init signals and every field is a plain
+    (deferred-loading) attribute. Model.__init__ walks all the model's fields and sends two
+    signals; for the three instances of a check-in that was a tenth of its CPU time."""
+    if (
+        not _plain_attributes(model)
+        or pre_init.has_listeners(model)
+        or post_init.has_listeners(model)
+    ):
+        return model.from_db(using, names, values)
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = using
+    obj.__dict__.update(zip(names, values, strict=True))
+    return obj
+
+
+@cache
+def _plain_attributes(model: type[Model]) -> bool:
+    # What Model.__init__ would do through a descriptor's __set__ here is a plain setattr
+    # (a fresh instance has no related object cached); a model of its own __init__, or a
+    # field of another descriptor (files, say), takes the ORM's way.
+    if model.__init__ is not Model.__init__:
+        return False
+    return all(
+        type(inspect.getattr_static(model, f.attname))
+        in (DeferredAttribute, ForeignKeyDeferredAttribute)
+        for f in model._meta.concrete_fields
+    )
 
 
 @cache
@@ -138,28 +189,124 @@ def _insert_statement(model: type[Model], returning: bool, using: str) -> tuple[
     return sql, fields
 
 
-def insert(obj: Model, *, returning: bool = True, using: str = "default") -> None:
-    """INSERT one new instance with a statement built once per model (what `save()` does for
-    a new row, less the query compilation; no signals: the project uses none). Sets the
-    primary key when `returning`."""
-    model = type(obj)
+# What get_db_prep_save() comes down to on PostgreSQL for a value of the field's own
+# Python type: nothing for these (psycopg adapts str, bool, float, Decimal and inet text
+# itself; the backend's adapt_*_value functions return them unchanged).
+_AS_IS_ON_POSTGRESQL = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "BooleanField",
+        "CharField",
+        "TextField",
+        "FloatField",
+        "DecimalField",
+        "GenericIPAddressField",
+    }
+)
+
+
+def _prep_save(field, connection):
+    """A function for `field.get_db_prep_save(value, connection)`, or None where that is the
+    value itself. Building a model instance and preparing its fields one by one cost a
+    check-in more CPU than both its queries: `get_db_prep_save` is generic (to_python,
+    lazy-string checks, expression checks) where a hot INSERT needs the one conversion the
+    backend makes. On PostgreSQL that is a typed integer (psycopg.types.numeric.Int4, …:
+    the prepared statement keeps one parameter type) or the JSON adapter, from the same
+    backend functions Django calls; other fields and other databases get the full
+    `get_db_prep_save`. tests/core/test_rawsql.py checks that both give the same values."""
+    if connection.vendor != "postgresql":
+        return functools.partial(_full_prep_save, field, connection)
+    target = field.target_field if field.is_relation else field
+    internal = target.get_internal_type()
+    if internal in _AS_IS_ON_POSTGRESQL:
+        return None
+    if internal == "DateTimeField":
+        return _aware
+    if internal in connection.ops.integerfield_type_map:
+        return connection.ops.integerfield_type_map[internal]
+    if internal == "JSONField":
+        return functools.partial(_json, connection.ops, field.encoder)
+    return functools.partial(_full_prep_save, field, connection)
+
+
+def _full_prep_save(field, connection, value):
+    return field.get_db_prep_save(value, connection)
+
+
+def _aware(value):
+    # The one thing DateTimeField's preparation does with an aware datetime on PostgreSQL
+    # is nothing; a naive one it would read in the current time zone, with a warning.
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: the server clock is aware (core.clock)")
+    return value
+
+
+def _json(ops, encoder, value):
+    return ops.adapt_json_value(value, encoder)
+
+
+_REQUIRED = object()
+
+
+@cache
+def _row_writer(model: type[Model], using: str) -> tuple[tuple, ...]:
+    """(attname, default, prep) for each column `_insert_statement` writes, in its order.
+    `default` is the field's own default (a callable one, as `dict`, is called for each
+    row), None for a nullable field, or _REQUIRED."""
     connection = connections[using]
-    sql, fields = _insert_statement(model, returning, using)
-    params = _params(obj, fields, connection)
-    with cursor(using) as c:
-        c.execute(sql, params)
-        if returning:
-            if connection.features.can_return_columns_from_insert:
-                pk = c.fetchone()[0]
-            else:
-                pk = connection.ops.last_insert_id(c, model._meta.db_table, model._meta.pk.column)
-            obj.pk = pk
-    obj._state.adding = False
-    obj._state.db = using
+    writer = []
+    for f in _insert_statement(model, False, using)[1]:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            # pre_save() would set these from the clock whatever was given: not here.
+            raise TypeError(f"{model.__name__}.{f.attname}: auto_now fields are not written here")
+        if f.has_default():
+            default = f.default if callable(f.default) else (lambda value=f.default: value)
+        elif f.null:
+            default = _none
+        else:
+            default = _REQUIRED
+        writer.append((f.attname, default, _prep_save(f, connection)))
+    return tuple(writer)
 
 
-def _params(obj: Model, fields, connection) -> list:
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+def _none():
+    return None
+
+
+def row_params(model: type[Model], values: dict, using: str = "default") -> list:
+    """The parameters of `_insert_statement(model)` for a new row given as {attname: value}:
+    each field's value or default, prepared for the database. A field without a default
+    that is not nullable must be given (KeyError)."""
+    params = []
+    for attname, default, prep in _row_writer(model, using):
+        if attname in values:
+            value = values[attname]
+        elif default is _REQUIRED:
+            raise KeyError(f"{model.__name__}.{attname} has no default: give a value")
+        else:
+            value = default()
+        if prep is not None and value is not None:
+            value = prep(value)
+        params.append(value)
+    return params
+
+
+def insert(model: type[Model], values: dict, *, returning: bool = True, using: str = "default"):
+    """INSERT one new row given as {attname: value} (fields left out take their defaults),
+    with a statement built once per model: what `Model.objects.create()` does, less the
+    query compilation and the instance (no signals: the project uses none). Returns the new
+    primary key when `returning`."""
+    connection = connections[using]
+    sql, _fields = _insert_statement(model, returning, using)
+    with cursor(using, binary=True) as c:
+        c.execute(sql, row_params(model, values, using))
+        if not returning:
+            return None
+        if connection.features.can_return_columns_from_insert:
+            return c.fetchone()[0]
+        return connection.ops.last_insert_id(c, model._meta.db_table, model._meta.pk.column)
 
 
 @cache
@@ -175,22 +322,39 @@ def pair_is_one_statement(using: str = "default") -> bool:
     return connections[using].vendor == "postgresql"
 
 
-def insert_pair(first: Model, second: Model, *, using: str = "default") -> None:
-    """INSERT two new rows, `first` getting its primary key. On PostgreSQL in one statement
-    (a data-modifying WITH): one round trip instead of two, and atomic by itself. Elsewhere
-    one INSERT after the other."""
-    connection = connections[using]
+def insert_pair(
+    first: type[Model],
+    first_values: dict,
+    second: type[Model],
+    second_values: dict,
+    *,
+    using: str = "default",
+) -> int:
+    """INSERT two new rows (as `insert`) and return the first one's primary key. On
+    PostgreSQL in one statement (a data-modifying WITH): one round trip instead of two, and
+    atomic by itself. Elsewhere one INSERT after the other."""
     if not pair_is_one_statement(using):
-        insert(first, using=using)
-        insert(second, returning=False, using=using)
-        return
-    sql = _insert_pair_statement(type(first), type(second), using)
-    _sql, first_fields = _insert_statement(type(first), True, using)
-    _sql, second_fields = _insert_statement(type(second), False, using)
-    params = _params(first, first_fields, connection) + _params(second, second_fields, connection)
-    with cursor(using) as c:
+        pk = insert(first, first_values, using=using)
+        insert(second, second_values, returning=False, using=using)
+        return pk
+    sql = _insert_pair_statement(first, second, using)
+    params = row_params(first, first_values, using) + row_params(second, second_values, using)
+    with cursor(using, binary=True) as c:
         c.execute(sql, params)
-        first.pk = c.fetchone()[0]
-    for obj in (first, second):
-        obj._state.adding = False
-        obj._state.db = using
+        return c.fetchone()[0]
+
+
+def loaded(model: type[Model], values: dict, pk, using: str = "default"):
+    """The instance of a row just written with `insert` (values as given, defaults for the
+    rest), as if read back: what `create()` returns, made the cheap way (`from_db`)."""
+    names, row = [], []
+    for f in model._meta.concrete_fields:
+        names.append(f.attname)
+        if f.primary_key:
+            row.append(pk)
+        elif f.attname in values:
+            row.append(values[f.attname])
+        else:
+            default = f.get_default() if f.has_default() else None
+            row.append(default)
+    return _from_db(model, using, names, row)

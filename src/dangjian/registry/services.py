@@ -294,15 +294,16 @@ MEMBER_ID_ALIAS = "dj_member_id"
 
 
 @cache
-def _token_statement(vendor: str) -> tuple[str, tuple]:
+def _token_statement(vendor: str, whole_user: bool = True) -> tuple[str, tuple]:
     """The SELECT behind `user_for_token`, written once per process from the models' _meta.
 
     Every API request runs it, and the check-ins of a whole city arrive within minutes:
     composing it with the ORM took several times longer than running it. The same row
     brings the id of the user's member record (which never changes hands), so the check-in
-    does not look it up again. Its two parameters are `token_params(key)`."""
+    does not look it up again. Its two parameters are `token_params(key)`. Not
+    `whole_user`: the user's id only (the other fields are deferred in `holder_from_row`)."""
     t, c = rawsql.table, rawsql.column
-    fields = rawsql.concrete_attnames(User)
+    fields = rawsql.concrete_attnames(User) if whole_user else ("id",)
     sql = (
         f"SELECT {rawsql.select_list(User, 'u', fields)},"  # noqa: S608
         f" m.{c(Member, 'id')} AS {rawsql.quote(MEMBER_ID_ALIAS)}"
@@ -318,15 +319,17 @@ def _token_statement(vendor: str) -> tuple[str, tuple]:
 
 
 def token_params(key: str) -> list:
+    """The parameters of the token look-up (`user_for_token`, `token_holder_cte`): the
+    key's hash and the server's time (expired tokens match nothing)."""
     return [ApiToken.hash_key(key), connection.ops.adapt_datetimefield_value(clock.now())]
 
 
-def token_holder_cte() -> tuple[str, tuple[str, ...]]:
+def token_holder_cte(*, whole_user: bool = True) -> tuple[str, tuple[str, ...]]:
     """The token look-up as the body of a WITH clause, for a caller that reads the holder
-    in its own statement: its columns are the user's (in the order of the fields returned)
-    then MEMBER_ID_ALIAS; its parameters, first in the statement, are `token_params(key)`.
-    No row: no active user holds this unexpired token."""
-    return _token_statement(connection.vendor)
+    in its own statement: its columns are the user's (in the order of the fields returned;
+    only the id unless `whole_user`) then MEMBER_ID_ALIAS; its parameters, first in the
+    statement, are `token_params(key)`. No row: no active user holds this unexpired token."""
+    return _token_statement(connection.vendor, whole_user)
 
 
 def holder_from_row(fields: tuple[str, ...], values) -> User:
