@@ -89,8 +89,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
     "dangjian.core.middleware.DefaultLanguageMiddleware",
+    # Requests under API_PATH_PREFIX leave the stack here: what follows is for pages.
+    "dangjian.core.middleware.ApiMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "dangjian.urls"
+# Where dangjian.urls mounts the JSON API (core.middleware.ApiMiddleware routes it).
+API_PATH_PREFIX = "/api/"
 WSGI_APPLICATION = "dangjian.wsgi.application"
 
 TEMPLATES = [
