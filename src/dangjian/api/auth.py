@@ -15,6 +15,15 @@ class BearerToken(HttpBearer):
         super().__init__()
         self.deferred = deferred
 
+    def __call__(self, request):
+        # HttpBearer's own, reading the header from META: `request.headers` builds a
+        # mapping of every header first, on each request.
+        value = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = value.partition(" ")
+        if not value or scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request, token: str):
         if self.deferred:
             return services.BearerKey(token) if token else None

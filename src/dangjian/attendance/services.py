@@ -293,6 +293,7 @@ def _target(
     device_id: str = "",
     full: bool = False,
     holder_key: registry_services.BearerKey | None = None,
+    on=None,
 ) -> tuple[User | None, Activity | None]:
     """The activity of a check-in token with, in the same query, what this member's attempt
     needs to know about it (TARGET_FACTS as attributes). `full`: every field and the
@@ -300,7 +301,7 @@ def _target(
 
     With `holder_key` the member is the holder of that API key, read in the same query
     (`member_id` is not used) and returned first; no holder raises InvalidApiKey. Without
-    it the first value is None."""
+    it the first value is None. `on`: the rawsql cursor to run it on."""
     with_holder = holder_key is not None
     sql, u_fields, a_fields, b_fields = _target_statement(
         full, bool(device_id), with_holder, connection.vendor
@@ -314,8 +315,7 @@ def _target(
         if device_id:
             params += [device_id, member_id]
     params.append(token)
-    # The check-in's columns are all of types psycopg loads in binary (not check-out's).
-    with rawsql.cursor(binary=not full) as cursor:
+    with contextlib.nullcontext(on) if on is not None else rawsql.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     holder = None
@@ -424,6 +424,7 @@ def _log(
     now: datetime,
     distance_m: int | None,
     new_record: dict | None = None,
+    on=None,
 ) -> int | None:
     """Write the attempt, and the new attendance record it made, if any (given as its
     field values): returns that record's id. Rows, not model instances: building and
@@ -448,8 +449,8 @@ def _log(
         "client": meta,
     }
     if new_record is not None:
-        return rawsql.insert_pair(AttendanceRecord, new_record, CheckInAttempt, attempt)
-    rawsql.insert(CheckInAttempt, attempt, returning=False)
+        return rawsql.insert_pair(AttendanceRecord, new_record, CheckInAttempt, attempt, on=on)
+    rawsql.insert(CheckInAttempt, attempt, returning=False, on=on)
     return None
 
 
@@ -509,56 +510,61 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
         or not rawsql.pair_is_one_statement()
         or transaction.get_connection().in_atomic_block
     )
-    retried = False
-    while True:
-        now = clock.now()
-        facts: dict = {"distance_m": None}
-        activity = None
-        error: DomainError | None = None
-        outcome: Outcome | None = None
-        try:
-            with transaction.atomic() if in_transaction else contextlib.nullcontext():
-                try:
-                    if TOKEN_RE.match(token):
-                        holder, activity = _target(
-                            token,
-                            member_id,
-                            device_id=client.device_id,
-                            full=kind == AttemptKind.CHECK_OUT,
-                            holder_key=holder_key,
-                        )
-                        if holder_key is not None:
-                            # Known from now on, also when the attempt is run again.
-                            actor, holder_key = holder, None
-                            member_id = member_id_of(actor)
-                    outcome = decide(actor, activity, member_id, now, facts)
-                except DomainError as exc:
-                    error = exc
-                record_id = _log(
-                    kind=kind,
-                    code=error.code if error else (ACCEPTED if outcome.created else REPEATED),
-                    actor=actor,
-                    member_id=member_id,
-                    activity=activity,
-                    where=where,
-                    client=client,
-                    now=now,
-                    distance_m=facts["distance_m"],
-                    new_record=facts.get("new_record"),
-                )
-        except _NeedsTransaction:
-            in_transaction = True
-            continue
-        except IntegrityError:
-            if retried:
-                raise
-            retried = True
-            continue
-        if error is not None:
-            raise error
-        if record_id is not None:
-            outcome.record = rawsql.loaded(AttendanceRecord, facts["new_record"], record_id)
-        return outcome
+    # One cursor for the attempt's statements; the check-in's results come in binary
+    # (all their columns are of types psycopg loads so; not check-out's).
+    with rawsql.cursor(binary=kind == AttemptKind.CHECK_IN) as cursor:
+        retried = False
+        while True:
+            now = clock.now()
+            facts: dict = {"distance_m": None}
+            activity = None
+            error: DomainError | None = None
+            outcome: Outcome | None = None
+            try:
+                with transaction.atomic() if in_transaction else contextlib.nullcontext():
+                    try:
+                        if TOKEN_RE.match(token):
+                            holder, activity = _target(
+                                token,
+                                member_id,
+                                device_id=client.device_id,
+                                full=kind == AttemptKind.CHECK_OUT,
+                                holder_key=holder_key,
+                                on=cursor,
+                            )
+                            if holder_key is not None:
+                                # Known from now on, also when the attempt is run again.
+                                actor, holder_key = holder, None
+                                member_id = member_id_of(actor)
+                        outcome = decide(actor, activity, member_id, now, facts)
+                    except DomainError as exc:
+                        error = exc
+                    record_id = _log(
+                        kind=kind,
+                        code=error.code if error else (ACCEPTED if outcome.created else REPEATED),
+                        actor=actor,
+                        member_id=member_id,
+                        activity=activity,
+                        where=where,
+                        client=client,
+                        now=now,
+                        distance_m=facts["distance_m"],
+                        new_record=facts.get("new_record"),
+                        on=cursor,
+                    )
+            except _NeedsTransaction:
+                in_transaction = True
+                continue
+            except IntegrityError:
+                if retried:
+                    raise
+                retried = True
+                continue
+            if error is not None:
+                raise error
+            if record_id is not None:
+                outcome.record = rawsql.loaded(AttendanceRecord, facts["new_record"], record_id)
+            return outcome
 
 
 def check_in(

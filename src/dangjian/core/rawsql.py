@@ -20,6 +20,7 @@ these server-binding cursors use. With it None they still bind on the server, un
 
 Use it only where a profile shows the ORM's overhead matters; everything else stays ORM."""
 
+import contextlib
 import functools
 import inspect
 from functools import cache
@@ -130,9 +131,9 @@ def instance(model: type[Model], attnames: tuple[str, ...], values, using: str =
     """A model instance from a row read by hand (`values` in the order of `attnames`), as
     the ORM would make it: fields not in `attnames` are deferred and load on access, as
     after `.only()`."""
-    connection = connections[using]
     values = list(values)
     for i, funcs, col in _converters(model, attnames, using):
+        connection = connections[using]
         value = values[i]
         for func in funcs:
             value = func(value, col, connection)
@@ -293,14 +294,22 @@ def row_params(model: type[Model], values: dict, using: str = "default") -> list
     return params
 
 
-def insert(model: type[Model], values: dict, *, returning: bool = True, using: str = "default"):
+def insert(
+    model: type[Model],
+    values: dict,
+    *,
+    returning: bool = True,
+    using: str = "default",
+    on=None,
+):
     """INSERT one new row given as {attname: value} (fields left out take their defaults),
     with a statement built once per model: what `Model.objects.create()` does, less the
     query compilation and the instance (no signals: the project uses none). Returns the new
-    primary key when `returning`."""
+    primary key when `returning`. `on`: a cursor of this module's to run it on (one
+    cursor for a request's statements saves making another)."""
     connection = connections[using]
     sql, _fields = _insert_statement(model, returning, using)
-    with cursor(using, binary=True) as c:
+    with _on(on, using) as c:
         c.execute(sql, row_params(model, values, using))
         if not returning:
             return None
@@ -329,19 +338,25 @@ def insert_pair(
     second_values: dict,
     *,
     using: str = "default",
+    on=None,
 ) -> int:
     """INSERT two new rows (as `insert`) and return the first one's primary key. On
     PostgreSQL in one statement (a data-modifying WITH): one round trip instead of two, and
     atomic by itself. Elsewhere one INSERT after the other."""
     if not pair_is_one_statement(using):
-        pk = insert(first, first_values, using=using)
-        insert(second, second_values, returning=False, using=using)
+        pk = insert(first, first_values, using=using, on=on)
+        insert(second, second_values, returning=False, using=using, on=on)
         return pk
     sql = _insert_pair_statement(first, second, using)
     params = row_params(first, first_values, using) + row_params(second, second_values, using)
-    with cursor(using, binary=True) as c:
+    with _on(on, using) as c:
         c.execute(sql, params)
         return c.fetchone()[0]
+
+
+def _on(given, using: str):
+    # The caller's cursor (left open for it), or a new one closed after the statement.
+    return contextlib.nullcontext(given) if given is not None else cursor(using, binary=True)
 
 
 def loaded(model: type[Model], values: dict, pk, using: str = "default"):

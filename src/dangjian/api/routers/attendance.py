@@ -9,11 +9,12 @@ Refusals answer `{"code", "message", ...details}` with a stable code: `invalid_t
 
 from datetime import datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from dangjian import permissions
 from dangjian.api.auth import BearerToken, actor
@@ -61,6 +62,22 @@ class CheckOut(BaseModel):
     checked_out_at: datetime | None = None
     distance_m: int | None = None
 
+    @field_serializer("checked_in_at", "checked_out_at", when_used="json")
+    def _as_everywhere(self, at: datetime | None) -> str | None:
+        # The API's datetimes are written by Django's JSON encoder (milliseconds, "Z").
+        return None if at is None else _ENCODER.default(at)
+
+    def response(self, status: int) -> HttpResponse:
+        """The answer, serialized by pydantic itself: what ninja would send for this model,
+        less its generic rendering (a fifth of the check-in's handling outside the service)."""
+        return HttpResponse(
+            self.__pydantic_serializer__.to_json(self), status=status, content_type=JSON
+        )
+
+
+_ENCODER = DjangoJSONEncoder()
+JSON = "application/json; charset=utf-8"
+
 
 def _client(request, payload: CheckInIn) -> services.ClientInfo:
     return services.ClientInfo.from_request(
@@ -87,7 +104,7 @@ def check_in(request, payload: CheckInIn):
     )
     r = outcome.record
     body = CheckOut(status=r.status, checked_in_at=r.checked_in_at, distance_m=r.checkin_distance_m)
-    return Status(201 if outcome.created else 200, body)
+    return body.response(201 if outcome.created else 200)
 
 
 @router.post(
@@ -111,7 +128,7 @@ def check_out(request, payload: CheckOutIn):
         checked_in_at=r.checked_in_at,
         checked_out_at=r.checked_out_at,
         distance_m=r.checkout_distance_m,
-    )
+    ).response(200)
 
 
 class AttendanceRowOut(Schema):
