@@ -149,8 +149,8 @@ def _from_db(model: type[Model], using: str, names, values):
     signals; for the three instances of a check-in that was a tenth of its CPU time."""
     if (
         not _plain_attributes(model)
-        or pre_init.has_listeners(model)
-        or post_init.has_listeners(model)
+        or (pre_init.receivers and pre_init.has_listeners(model))
+        or (post_init.receivers and post_init.has_listeners(model))
     ):
         return model.from_db(using, names, values)
     obj = model.__new__(model)
@@ -328,7 +328,11 @@ def _insert_pair_statement(first: type[Model], second: type[Model], using: str) 
 
 def pair_is_one_statement(using: str = "default") -> bool:
     """Whether `insert_pair` writes with a single (hence atomic) statement."""
-    return connections[using].vendor == "postgresql"
+    return _pair_in_one_statement(connections[using].vendor)
+
+
+def _pair_in_one_statement(vendor: str) -> bool:
+    return vendor == "postgresql"
 
 
 def insert_pair(
@@ -343,7 +347,7 @@ def insert_pair(
     """INSERT two new rows (as `insert`) and return the first one's primary key. On
     PostgreSQL in one statement (a data-modifying WITH): one round trip instead of two, and
     atomic by itself. Elsewhere one INSERT after the other."""
-    if not pair_is_one_statement(using):
+    if not _pair_in_one_statement(on.db.vendor if on is not None else connections[using].vendor):
         pk = insert(first, first_values, using=using, on=on)
         insert(second, second_values, returning=False, using=using, on=on)
         return pk
@@ -362,14 +366,19 @@ def _on(given, using: str):
 def loaded(model: type[Model], values: dict, pk, using: str = "default"):
     """The instance of a row just written with `insert` (values as given, defaults for the
     rest), as if read back: what `create()` returns, made the cheap way (`from_db`)."""
-    names, row = [], []
-    for f in model._meta.concrete_fields:
-        names.append(f.attname)
-        if f.primary_key:
-            row.append(pk)
-        elif f.attname in values:
-            row.append(values[f.attname])
-        else:
-            default = f.get_default() if f.has_default() else None
-            row.append(default)
-    return _from_db(model, using, names, row)
+    names, pk_name, defaults, made = _loaded_template(model)
+    row = {**defaults, **{name: make() for name, make in made if name not in values}}
+    row.update(values)
+    row[pk_name] = pk
+    return _from_db(model, using, names, [row[name] for name in names])
+
+
+@cache
+def _loaded_template(model: type[Model]) -> tuple[tuple, str, dict, tuple]:
+    # Every concrete field's attname, the primary key's, the fields' plain defaults (None
+    # where there is none) and the callable ones (called per row, as `dict`).
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: None if callable(f.default) else f.get_default() for f in fields}
+    made = tuple((f.attname, f.default) for f in fields if f.has_default() and callable(f.default))
+    names = tuple(f.attname for f in model._meta.concrete_fields)
+    return names, model._meta.pk.attname, defaults, made

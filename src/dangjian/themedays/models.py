@@ -1,6 +1,8 @@
 """The monthly theme Party day: campaigns issued by superiors, planning tasks for branches,
 activity plans with their review history, and the roster frozen at the start."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -181,20 +183,14 @@ class Activity(models.Model):
 
     @property
     def checkin_opens_at(self):
-        from datetime import timedelta
-
         return self.starts_at - timedelta(minutes=self.checkin_opens_before_min)
 
     @property
     def checkin_closes_at(self):
-        from datetime import timedelta
-
         return self.starts_at + timedelta(minutes=self.checkin_closes_after_min)
 
     @property
     def checkout_closes_at(self):
-        from datetime import timedelta
-
         return self.ends_at + timedelta(minutes=self.checkout_closes_after_min)
 
 
