@@ -111,9 +111,7 @@ def test_another_worker_rides_on_the_queued_recompute_after_one_look_at_its_mark
         lambda args, countdown: queued.append((args, countdown)),
     )
     add = scoring.cache.add
-    monkeypatch.setattr(
-        scoring.cache, "add", lambda *a, **kw: looked.append(a[0]) or add(*a, **kw)
-    )
+    monkeypatch.setattr(scoring.cache, "add", lambda *a, **kw: looked.append(a[0]) or add(*a, **kw))
     with at(START + timedelta(minutes=1)):
         check_in(world.a.member.user, activity)
         # Another gunicorn worker: the mark is in the shared cache, not in its memory.
