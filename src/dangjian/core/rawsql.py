@@ -5,9 +5,14 @@ activity query (four correlated subqueries) that PostgreSQL answers in 0.2 ms; w
 token look-up and the INSERTs, composing queries was most of a check-in's CPU time.
 
 The statements are still built from the models' `_meta` (table and column names), once per
-model and database, and the values still go through the fields' own conversions both ways
-(`get_db_prep_save` when writing, the database's and the field's converters when reading),
-so a renamed column or a SQLite text timestamp is handled exactly as the ORM would. They
+model and database, and the values still get the conversions the ORM would give them: when
+writing, the one the backend's `get_db_prep_save` makes for a value of the field's type
+(`_prep_save`; all of `get_db_prep_save` elsewhere than PostgreSQL), when reading, the
+database's and the field's converters, so a renamed column or a SQLite text timestamp is
+handled exactly as the ORM would. Rows are written from field values and instances made
+without `Model.__init__` where that changes nothing (`_from_db`): for the check-in, model
+instances had cost more CPU than its queries (tests/core/test_rawsql.py compares both
+short cuts with the ORM). They
 run through Django's cursor: transactions, query logging and `django_assert_num_queries`
 see them like any other query.
 
