@@ -293,7 +293,7 @@ def _target(
     device_id: str = "",
     full: bool = False,
     holder_key: registry_services.BearerKey | None = None,
-    on=None,
+    cursor,
 ) -> tuple[User | None, Activity | None]:
     """The activity of a check-in token with, in the same query, what this member's attempt
     needs to know about it (TARGET_FACTS as attributes). `full`: every field and the
@@ -301,7 +301,7 @@ def _target(
 
     With `holder_key` the member is the holder of that API key, read in the same query
     (`member_id` is not used) and returned first; no holder raises InvalidApiKey. Without
-    it the first value is None. `on`: the rawsql cursor to run it on."""
+    it the first value is None. Run on `cursor`, the attempt's rawsql cursor."""
     with_holder = holder_key is not None
     sql, u_fields, a_fields, b_fields = _target_statement(
         full, bool(device_id), with_holder, connection.vendor
@@ -315,9 +315,8 @@ def _target(
         if device_id:
             params += [device_id, member_id]
     params.append(token)
-    with contextlib.nullcontext(on) if on is not None else rawsql.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    cursor.execute(sql, params)
+    row = cursor.fetchone()
     holder = None
     if with_holder:
         if row is None:
@@ -424,7 +423,7 @@ def _log(
     now: datetime,
     distance_m: int | None,
     new_record: dict | None = None,
-    on=None,
+    cursor,
 ) -> int | None:
     """Write the attempt, and the new attendance record it made, if any (given as its
     field values): returns that record's id. Rows, not model instances: building and
@@ -449,8 +448,8 @@ def _log(
         "client": meta,
     }
     if new_record is not None:
-        return rawsql.insert_pair(AttendanceRecord, new_record, CheckInAttempt, attempt, on=on)
-    rawsql.insert(CheckInAttempt, attempt, returning=False, on=on)
+        return rawsql.insert_pair(AttendanceRecord, new_record, CheckInAttempt, attempt, on=cursor)
+    rawsql.insert(CheckInAttempt, attempt, returning=False, on=cursor)
     return None
 
 
@@ -530,7 +529,7 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
                                 device_id=client.device_id,
                                 full=kind == AttemptKind.CHECK_OUT,
                                 holder_key=holder_key,
-                                on=cursor,
+                                cursor=cursor,
                             )
                             if holder_key is not None:
                                 # Known from now on, also when the attempt is run again.
@@ -550,7 +549,7 @@ def _attempt(kind: str, *, actor, token: str, where: Position, client: ClientInf
                         now=now,
                         distance_m=facts["distance_m"],
                         new_record=facts.get("new_record"),
-                        on=cursor,
+                        cursor=cursor,
                     )
             except _NeedsTransaction:
                 in_transaction = True

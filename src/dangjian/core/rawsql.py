@@ -95,6 +95,7 @@ def _field(model: type[Model], name: str):
     raise LookupError(f"{model.__name__} has no concrete field {name!r}")
 
 
+@cache
 def concrete_attnames(model: type[Model]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields)
 
@@ -137,8 +138,10 @@ def instance(model: type[Model], attnames: tuple[str, ...], values, using: str =
     the ORM would make it: fields not in `attnames` are deferred and load on access, as
     after `.only()`."""
     values = list(values)
-    for i, funcs, col in _converters(model, attnames, using):
-        connection = connections[using]
+    converters = _converters(model, attnames, using)
+    # Looked up only when needed: on PostgreSQL these columns have no converters.
+    connection = connections[using] if converters else None
+    for i, funcs, col in converters:
         value = values[i]
         for func in funcs:
             value = func(value, col, connection)
@@ -369,21 +372,12 @@ def _on(given, using: str):
 
 
 def loaded(model: type[Model], values: dict, pk, using: str = "default"):
-    """The instance of a row just written with `insert` (values as given, defaults for the
-    rest), as if read back: what `create()` returns, made the cheap way (`from_db`)."""
-    names, pk_name, defaults, made = _loaded_template(model)
-    row = {**defaults, **{name: make() for name, make in made if name not in values}}
-    row.update(values)
-    row[pk_name] = pk
+    """The instance of a row just written with `insert` (values as given, the same defaults
+    for the rest), as if read back: what `create()` returns, made the cheap way."""
+    row = {
+        attname: values[attname] if attname in values else default()
+        for attname, default, _prep in _row_writer(model, using)
+    }
+    row[model._meta.pk.attname] = pk
+    names = concrete_attnames(model)
     return _from_db(model, using, names, [row[name] for name in names])
-
-
-@cache
-def _loaded_template(model: type[Model]) -> tuple[tuple, str, dict, tuple]:
-    # Every concrete field's attname, the primary key's, the fields' plain defaults (None
-    # where there is none) and the callable ones (called per row, as `dict`).
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: None if callable(f.default) else f.get_default() for f in fields}
-    made = tuple((f.attname, f.default) for f in fields if f.has_default() and callable(f.default))
-    names = tuple(f.attname for f in model._meta.concrete_fields)
-    return names, model._meta.pk.attname, defaults, made
