@@ -265,7 +265,7 @@ REDIS_CACHE_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dangjian.core.cache.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "dj"),
             # redis-py waits forever by default: a Redis that hangs would hold every
