@@ -22,12 +22,17 @@ request (planning the check-in's SELECT took longer than running it). Django its
 parameters on the client and never prepares (`prepare_threshold` is None by default, for
 the sake of connection poolers); settings.DATABASES sets `prepare_threshold`, which only
 these server-binding cursors use. With it None they still bind on the server, unprepared.
+Where nothing would see the difference (no query logging, no transaction, statements
+allowed to be prepared), they skip even psycopg's cursor: `_DirectCursor` sends them
+through libpq's prepared-statement calls with psycopg's own dumpers and loaders
+(tests/core/test_rawsql_direct.py).
 
 Use it only where a profile shows the ORM's overhead matters; everything else stays ORM."""
 
 import contextlib
 import functools
 import inspect
+import itertools
 from functools import cache
 
 from django.db import connections
@@ -41,7 +46,8 @@ from django.db.models.signals import post_init, pre_init
 def cursor(using: str = "default", *, binary: bool = False):
     """A cursor for the statements of this module: Django's own cursor wrapper (so the
     queries are logged, counted by tests and have their errors translated), over a
-    server-binding psycopg cursor on PostgreSQL.
+    server-binding psycopg cursor on PostgreSQL; or, where nothing would see the
+    difference, a direct one (`_DirectCursor`).
 
     `binary`: PostgreSQL sends the results in its binary format, which psycopg loads in C;
     Django's loader of text timestamps is Python, and parsing two of them cost a check-in
@@ -56,6 +62,16 @@ def cursor(using: str = "default", *, binary: bool = False):
     # (_prepare_cursor() is the backend's hook that wraps a cursor for logging).
     connection.close_if_health_check_failed()
     connection.ensure_connection()
+    if (
+        not connection.queries_logged
+        and not connection.execute_wrappers
+        and connection.connection.prepare_threshold is not None
+    ):
+        return _DirectCursor(connection, server_binding, binary)
+    return _wrapped_cursor(connection, server_binding, binary)
+
+
+def _wrapped_cursor(connection, server_binding, binary: bool):
     with connection.wrap_database_errors:
         psycopg_cursor = server_binding(connection.connection)
         if binary:
@@ -64,6 +80,118 @@ def cursor(using: str = "default", *, binary: bool = False):
 
 
 _BINARY = 1  # psycopg.pq.Format.BINARY (psycopg is imported only on PostgreSQL)
+
+
+class _DirectCursor:
+    """Runs this module's statements on PostgreSQL through libpq's prepared-statement calls
+    (psycopg's `pq` layer), with psycopg's own C dumpers and loaders: what a psycopg
+    cursor does for them, less its Python machinery (placeholder conversion, the prepared
+    statement manager, the wait loop, result bookkeeping) and Django's wrapper around it.
+    For the check-in's two statements that machinery cost more CPU than the rest of its
+    service (docs/performance.md, "Checking in").
+
+    Only where nothing would see the difference: no query logging (DEBUG, or a test that
+    counts queries: they get Django's cursor), no execute wrappers, statements allowed to
+    be prepared (not behind a pooler that forbids it: DB_PREPARE_THRESHOLD=none), and
+    autocommit, checked on every statement: in a transaction psycopg would send BEGIN
+    first, so there the statement goes to Django's cursor. Errors are psycopg's and
+    translated by Django's wrapper as usual (a unique violation is an IntegrityError).
+    Each statement is prepared once per connection, under a name of its own."""
+
+    def __init__(self, connection, server_binding, binary: bool):
+        self.db = connection
+        self._server_binding = server_binding
+        self._format = _BINARY if binary else 0
+        self._binary = binary
+        self._fallback = None
+        self._rows = None
+        self._next = 0
+
+    def execute(self, sql: str, params) -> None:
+        db = self.db
+        conn = db.connection
+        if not conn.autocommit or db.in_atomic_block:
+            if self._fallback is None:
+                self._fallback = _wrapped_cursor(db, self._server_binding, self._binary)
+            self._rows = None
+            self._fallback.execute(sql, params)
+            return
+        lib = _libpq()
+        name, query = _direct_statement(sql)
+        with db.wrap_database_errors, conn.lock:
+            prepared = _prepared_on(conn)
+            pgconn = conn.pgconn
+            tx = lib.Transformer.from_context(conn)
+            values = tx.dump_sequence(params, [lib.TEXT] * len(params))
+            if name not in prepared:
+                result = pgconn.prepare(name, query)
+                if result.status != lib.COMMAND_OK:
+                    raise lib.error_from_result(result, encoding=conn.info.encoding)
+                prepared.add(name)
+            result = pgconn.exec_prepared(name, values, None, self._format)
+            if result.status not in lib.SUCCEEDED:
+                raise lib.error_from_result(result, encoding=conn.info.encoding)
+            tx.set_pgresult(result)
+            self._rows = tx.load_rows(0, result.ntuples, tuple) if result.ntuples else []
+            self._next = 0
+
+    def fetchone(self):
+        if self._rows is None:
+            return self._fallback.fetchone()
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def close(self) -> None:
+        if self._fallback is not None:
+            self._fallback.close()
+            self._fallback = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+@cache
+def _libpq():
+    # psycopg's pieces the direct cursor uses, imported once (and only on PostgreSQL).
+    from types import SimpleNamespace
+
+    from psycopg import errors, pq
+    from psycopg.adapt import PyFormat, Transformer
+
+    return SimpleNamespace(
+        Transformer=Transformer,
+        TEXT=PyFormat.TEXT,
+        COMMAND_OK=pq.ExecStatus.COMMAND_OK,
+        SUCCEEDED=(pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK),
+        error_from_result=errors.error_from_result,
+    )
+
+
+@cache
+def _direct_statement(sql: str) -> tuple[bytes, bytes]:
+    """A name for the statement, and its text with `$1, $2, …` for the `%s` placeholders.
+    This module's statements have no other `%` (no literal patterns)."""
+    parts = sql.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError(f"only %s placeholders are supported here: {sql!r}")
+    query = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], start=1))
+    return f"_dj_{next(_direct_ids)}".encode(), query.encode()
+
+
+_direct_ids = itertools.count()
+
+
+def _prepared_on(conn) -> set:
+    # The names prepared on this psycopg connection (a new connection starts with none).
+    prepared = getattr(conn, "_dj_prepared", None)
+    if prepared is None:
+        prepared = conn._dj_prepared = set()
+    return prepared
 
 
 @cache
