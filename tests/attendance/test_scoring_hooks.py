@@ -138,3 +138,25 @@ def test_a_refused_check_in_queues_nothing(world, activity, settings, monkeypatc
         check_in(world.a.member.user, activity, metres=1500)
     assert refused.value.code == "out_of_range"
     assert queued == []
+
+
+def test_with_a_broker_a_change_inside_a_transaction_is_queued_only_when_it_commits(
+    world, activity, settings, monkeypatch
+):
+    from django.db import transaction
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(
+        tasks.recompute_activity_score,
+        "apply_async",
+        lambda args, countdown: queued.append((args, countdown)),
+    )
+    with transaction.atomic():
+        scoring.inputs_changed(activity_id=activity.pk, debounce=True)
+        transaction.set_rollback(True)
+    assert queued == []
+    with transaction.atomic():
+        scoring.inputs_changed(activity_id=activity.pk, debounce=True)
+        assert queued == []
+    assert queued == [((activity.pk,), scoring.DEBOUNCE_SECONDS)]

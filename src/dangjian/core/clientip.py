@@ -7,6 +7,7 @@ everyone. `AXES_IP_HEADERS` names the headers the proxy sets (docs/operations.md
 one present wins. A header may carry a list (`X-Forwarded-For: client, proxy1`): its last
 entry is the one our own proxy added, the others are whatever the client claimed."""
 
+import functools
 import ipaddress
 
 from django.conf import settings
@@ -17,9 +18,17 @@ def client_ip(request) -> str | None:
         value = request.META.get(header)
         if not value:
             continue
-        candidate = value.split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(candidate))
-        except ValueError:
-            continue
+        address = _normalized(value.split(",")[-1].strip())
+        if address is not None:
+            return address
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalized(candidate: str) -> str | None:
+    # The same few addresses come again and again (a proxy's, a venue's Wi-Fi), and parsing
+    # one is Python code: remember the answers.
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None

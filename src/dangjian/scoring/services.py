@@ -125,7 +125,12 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
         left = min(due - clock.now().timestamp(), DEBOUNCE_SECONDS)
         _queued_here[activity_id] = now + left - 2
 
-    transaction.on_commit(queue)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(queue)
+    else:
+        # Committed already (the usual check-in: one statement in autocommit): on_commit
+        # would run it at once, after its own checks.
+        queue()
 
 
 def clear_pending(activity_id: int) -> None:
