@@ -67,16 +67,16 @@ class CheckOut(BaseModel):
         # The API's datetimes are written by Django's JSON encoder (milliseconds, "Z").
         return None if at is None else _ENCODER.default(at)
 
-    def response(self, status: int) -> HttpResponse:
+    def respond(self, response: HttpResponse, status: int) -> HttpResponse:
         """The answer, serialized by pydantic itself: what ninja would send for this model,
-        less its generic rendering (a fifth of the check-in's handling outside the service)."""
-        return HttpResponse(
-            self.__pydantic_serializer__.to_json(self), status=status, content_type=JSON
-        )
+        less its generic rendering (a fifth of the check-in's handling outside the service).
+        Written into ninja's own response for the operation (JSON already), not a new one."""
+        response.content = self.__pydantic_serializer__.to_json(self)
+        response.status_code = status
+        return response
 
 
 _ENCODER = DjangoJSONEncoder()
-JSON = "application/json; charset=utf-8"
 
 
 def _client(request, payload: CheckInIn) -> services.ClientInfo:
@@ -91,7 +91,7 @@ def _client(request, payload: CheckInIn) -> services.ClientInfo:
     response={200: CheckOut, 201: CheckOut, **ERRORS},
     auth=BearerToken(deferred=True),
 )
-def check_in(request, payload: CheckInIn):
+def check_in(request, payload: CheckInIn, response: HttpResponse):
     """Check in at the venue. 201 when recorded; 200 with the same record when the member
     had checked in already (nothing changes)."""
     outcome = services.check_in(
@@ -104,13 +104,13 @@ def check_in(request, payload: CheckInIn):
     )
     r = outcome.record
     body = CheckOut(status=r.status, checked_in_at=r.checked_in_at, distance_m=r.checkin_distance_m)
-    return body.response(201 if outcome.created else 200)
+    return body.respond(response, 201 if outcome.created else 200)
 
 
 @router.post(
     "/attendance/check-out", response={200: CheckOut, **ERRORS}, auth=BearerToken(deferred=True)
 )
-def check_out(request, payload: CheckOutIn):
+def check_out(request, payload: CheckOutIn, response: HttpResponse):
     """Check out at the venue after the end, with a reflection. Repeating it returns the
     same record unchanged."""
     outcome = services.check_out(
@@ -128,7 +128,7 @@ def check_out(request, payload: CheckOutIn):
         checked_in_at=r.checked_in_at,
         checked_out_at=r.checked_out_at,
         distance_m=r.checkout_distance_m,
-    ).response(200)
+    ).respond(response, 200)
 
 
 class AttendanceRowOut(Schema):
