@@ -22,8 +22,8 @@ def wait_for(url: str) -> None:
 
 
 def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> subprocess.Popen:
-    """gunicorn as the benchmarks run it: sync workers, a deep backlog, its own session
-    (stopped with os.killpg)."""
+    """gunicorn as the benchmarks run it: sync workers, a deep backlog, the heartbeat file
+    in memory as in production, its own session (stopped with os.killpg)."""
     return subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -36,6 +36,9 @@ def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> sub
             "sync",
             "--backlog",
             "2048",
+            # As docs/operations.md: the heartbeat file in memory, not on disk.
+            "--worker-tmp-dir",
+            "/dev/shm",
             "--log-level",
             "warning",
         ],
