@@ -1,3 +1,4 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -10,3 +11,8 @@ from dangjian.core.warmup import warm_up  # noqa: E402
 # Each worker imports this module as it starts (gunicorn without --preload): load what its
 # first requests would otherwise wait for.
 warm_up()
+
+# What is loaded now lives as long as the worker: move it out of the collector's sight, or
+# each full collection walks those ~160,000 objects again, none of them garbage (measured
+# here in one process: 86 ms, about once every 3,000 check-ins).
+gc.freeze()
