@@ -2,7 +2,8 @@
 module's statements go through libpq's prepared-statement calls. It reads what Django's
 cursor reads, raises Django's errors and leaves the connection usable, gives way to
 Django's cursor inside a transaction (which psycopg would have begun) and when queries
-are logged or counted, and prepares again on a new connection. The tests run outside a
+are logged or counted, and prepares again on a new connection or after psycopg has
+deallocated every prepared statement of the session. The tests run outside a
 test transaction (as production does); the check-in's own tests outside one
 (tests/attendance/test_hot_path.py, test_concurrency.py) go through it too."""
 
@@ -131,3 +132,30 @@ def test_without_prepared_statements_it_is_not_used(world, activity):
             assert cursor.fetchone()[0] == activity.pk
     finally:
         connection.close()
+
+
+def _prepared(prefix: str) -> int:
+    # Django's own cursor binds on the client: this query prepares nothing itself.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE %s", [prefix])
+        return cursor.fetchone()[0]
+
+
+def test_it_prepares_again_after_psycopg_deallocates_everything(world, activity):
+    with rawsql.cursor() as cursor:
+        cursor.execute(SQL, ["before", activity.pk])
+        assert cursor.fetchone()[0] == activity.pk
+    assert _prepared("_dj_%") >= 1
+    # Inside a transaction Django's cursor runs the statement and psycopg prepares it; when
+    # the transaction rolls back, psycopg sends DEALLOCATE ALL, ours go too.
+    with pytest.raises(RuntimeError), transaction.atomic(), rawsql.cursor() as cursor:
+        for _ in range(2):
+            cursor.execute(SQL, ["inside", activity.pk])
+        assert _prepared("_pg3_%") >= 1
+        raise RuntimeError("roll back")
+    assert _prepared("_dj_%") == _prepared("_pg3_%") == 0
+
+    with rawsql.cursor() as cursor:
+        cursor.execute(SQL, ["after", activity.pk])
+        assert cursor.fetchone()[-1] == "after"
+    assert _prepared("_dj_%") >= 1

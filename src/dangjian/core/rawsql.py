@@ -97,7 +97,8 @@ class _DirectCursor:
     autocommit, checked on every statement: in a transaction psycopg would send BEGIN
     first, so there the statement goes to Django's cursor. Errors are psycopg's and
     translated by Django's wrapper as usual (a unique violation is an IntegrityError).
-    Each statement is prepared once per connection, under a name of its own."""
+    Each statement is prepared once per connection, under a name of its own, and again if
+    the server has dropped it since (psycopg's DEALLOCATE ALL after a rollback)."""
 
     def __init__(self, connection, server_binding, binary: bool):
         self.db = connection
@@ -125,11 +126,17 @@ class _DirectCursor:
             tx = lib.Transformer.from_context(conn)
             values = tx.dump_sequence(params, [lib.TEXT] * len(params))
             if name not in prepared:
-                result = pgconn.prepare(name, query)
-                if result.status != lib.COMMAND_OK:
-                    raise lib.error_from_result(result, encoding=conn.info.encoding)
-                prepared.add(name)
+                _prepare(conn, prepared, name, query, lib)
             result = pgconn.exec_prepared(name, values, None, self._format)
+            if _forgotten(result, lib):
+                # The server dropped the session's prepared statements: psycopg sends
+                # DEALLOCATE ALL after a rollback once it has prepared its own (Django's
+                # cursor prepares this module's statements inside transactions), as does
+                # DISCARD ALL. Nothing ran: prepare it again (each of the others likewise
+                # when next used) and run it once more.
+                prepared.discard(name)
+                _prepare(conn, prepared, name, query, lib)
+                result = pgconn.exec_prepared(name, values, None, self._format)
             if result.status not in lib.SUCCEEDED:
                 raise lib.error_from_result(result, encoding=conn.info.encoding)
             tx.set_pgresult(result)
@@ -156,6 +163,20 @@ class _DirectCursor:
         self.close()
 
 
+def _prepare(conn, prepared: set, name: bytes, query: bytes, lib) -> None:
+    result = conn.pgconn.prepare(name, query)
+    if result.status != lib.COMMAND_OK:
+        raise lib.error_from_result(result, encoding=conn.info.encoding)
+    prepared.add(name)
+
+
+def _forgotten(result, lib) -> bool:
+    return (
+        result.status == lib.FATAL_ERROR
+        and result.error_field(lib.SQLSTATE) == lib.INVALID_STATEMENT_NAME
+    )
+
+
 @cache
 def _libpq():
     # psycopg's pieces the direct cursor uses, imported once (and only on PostgreSQL).
@@ -168,6 +189,9 @@ def _libpq():
         Transformer=Transformer,
         TEXT=PyFormat.TEXT,
         COMMAND_OK=pq.ExecStatus.COMMAND_OK,
+        FATAL_ERROR=pq.ExecStatus.FATAL_ERROR,
+        SQLSTATE=pq.DiagnosticField.SQLSTATE,
+        INVALID_STATEMENT_NAME=errors.InvalidSqlStatementName.sqlstate.encode(),
         SUCCEEDED=(pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK),
         error_from_result=errors.error_from_result,
     )
