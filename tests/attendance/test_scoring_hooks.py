@@ -5,6 +5,7 @@ embedded default; on a worker, debounced for check-ins, with a broker)."""
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 
 from dangjian.attendance import services
 from dangjian.core.errors import DomainError
@@ -24,6 +25,19 @@ from tests.attendance.conftest import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def broker(settings, monkeypatch) -> list:
+    """As in production, a broker: the recomputes queued, as (args, countdown)."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    queued = []
+    monkeypatch.setattr(
+        tasks.recompute_activity_score,
+        "apply_async",
+        lambda args, countdown: queued.append((args, countdown)),
+    )
+    return queued
 
 
 def sign_in(activity) -> tuple[int, str | None]:
@@ -75,16 +89,8 @@ def test_an_approved_correction_rescores_a_closed_activity(world, activity):
     assert sign_in(activity) == (2, "100.00")
 
 
-def test_with_a_broker_a_burst_of_check_ins_queues_one_delayed_recompute(
-    world, activity, settings, monkeypatch
-):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued = []
-    monkeypatch.setattr(
-        tasks.recompute_activity_score,
-        "apply_async",
-        lambda args, countdown: queued.append((args, countdown)),
-    )
+def test_with_a_broker_a_burst_of_check_ins_queues_one_delayed_recompute(world, activity, broker):
+    queued = broker
     with at(START + timedelta(minutes=1)):
         check_in(world.a.member.user, activity)
         check_in(world.a.branch_admin, activity)
@@ -101,15 +107,9 @@ def test_with_a_broker_a_burst_of_check_ins_queues_one_delayed_recompute(
 
 
 def test_another_worker_rides_on_the_queued_recompute_after_one_look_at_its_mark(
-    world, activity, settings, monkeypatch
+    world, activity, broker, monkeypatch
 ):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued, looked = [], []
-    monkeypatch.setattr(
-        tasks.recompute_activity_score,
-        "apply_async",
-        lambda args, countdown: queued.append((args, countdown)),
-    )
+    queued, looked = broker, []
     add = scoring.cache.add
     monkeypatch.setattr(scoring.cache, "add", lambda *a, **kw: looked.append(a[0]) or add(*a, **kw))
     with at(START + timedelta(minutes=1)):
@@ -128,12 +128,8 @@ def test_another_worker_rides_on_the_queued_recompute_after_one_look_at_its_mark
     assert queued[1:] == [((activity.pk,), scoring.DEBOUNCE_SECONDS)]
 
 
-def test_a_refused_check_in_queues_nothing(world, activity, settings, monkeypatch):
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued = []
-    monkeypatch.setattr(
-        tasks.recompute_activity_score, "apply_async", lambda *a, **kw: queued.append(a)
-    )
+def test_a_refused_check_in_queues_nothing(world, activity, broker):
+    queued = broker
     with at(START + timedelta(minutes=1)), pytest.raises(DomainError) as refused:
         check_in(world.a.member.user, activity, metres=1500)
     assert refused.value.code == "out_of_range"
@@ -141,17 +137,9 @@ def test_a_refused_check_in_queues_nothing(world, activity, settings, monkeypatc
 
 
 def test_with_a_broker_a_change_inside_a_transaction_is_queued_only_when_it_commits(
-    world, activity, settings, monkeypatch
+    world, activity, broker
 ):
-    from django.db import transaction
-
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    queued = []
-    monkeypatch.setattr(
-        tasks.recompute_activity_score,
-        "apply_async",
-        lambda args, countdown: queued.append((args, countdown)),
-    )
+    queued = broker
     with transaction.atomic():
         scoring.inputs_changed(activity_id=activity.pk, debounce=True)
         transaction.set_rollback(True)

@@ -103,7 +103,6 @@ class _DirectCursor:
     def __init__(self, connection, server_binding, binary: bool):
         self.db = connection
         self._server_binding = server_binding
-        self._format = _BINARY if binary else 0
         self._binary = binary
         self._fallback = None
         self._rows = None
@@ -127,7 +126,8 @@ class _DirectCursor:
             values = tx.dump_sequence(params, [lib.TEXT] * len(params))
             if name not in prepared:
                 _prepare(conn, prepared, name, query, lib)
-            result = pgconn.exec_prepared(name, values, None, self._format)
+            result_format = _BINARY if self._binary else 0
+            result = pgconn.exec_prepared(name, values, None, result_format)
             if _forgotten(result, lib):
                 # The server dropped the session's prepared statements: psycopg sends
                 # DEALLOCATE ALL after a rollback once it has prepared its own (Django's
@@ -136,7 +136,7 @@ class _DirectCursor:
                 # when next used) and run it once more.
                 prepared.discard(name)
                 _prepare(conn, prepared, name, query, lib)
-                result = pgconn.exec_prepared(name, values, None, self._format)
+                result = pgconn.exec_prepared(name, values, None, result_format)
             if result.status not in lib.SUCCEEDED:
                 raise lib.error_from_result(result, encoding=conn.info.encoding)
             tx.set_pgresult(result)
