@@ -25,7 +25,7 @@ from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
 from dangjian.registry.models import Member, Organization, Role, RoleGrant
 from dangjian.supervision.models import Rectification, SpotCheck
-from dangjian.themedays import selectors as themedays_selectors
+from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, Campaign
 
 
@@ -277,8 +277,8 @@ def scoped_members(user) -> QuerySet[Member]:
 
 
 def on_roster(user, activity: Activity) -> bool:
-    """The user's member record is on the activity's roster (themedays' rule)."""
-    return themedays_selectors.is_on_roster(activity, own_member(user))
+    """The user's member record is on the activity's roster (themedays.roster's rule)."""
+    return roster.is_on_roster(activity, own_member(user))
 
 
 def _can_comment(user, action: Action, comment: Comment) -> bool:

@@ -22,8 +22,9 @@ from dangjian.attendance.models import (
 )
 from dangjian.core import clock
 from dangjian.registry.models import Member
+from dangjian.themedays import roster
 from dangjian.themedays import selectors as themedays_selectors
-from dangjian.themedays.models import Activity, ActivityStatus, RosterEntry
+from dangjian.themedays.models import Activity, ActivityStatus
 
 STATUS_ORDER = [s.value for s in AttendanceStatus]
 
@@ -34,10 +35,8 @@ def roster_member(activity: Activity, member_id) -> Member | None:
         member_id = int(member_id)
     except (TypeError, ValueError):
         return None
-    if activity.roster_frozen_at is not None:
-        on_roster = RosterEntry.objects.filter(activity=activity).values("member_id")
-        return Member.objects.filter(pk=member_id, pk__in=on_roster).first()
-    return Member.objects.filter(pk=member_id, branch_id=activity.branch_id, is_active=True).first()
+    member = Member.objects.filter(pk=member_id).first()
+    return member if roster.is_on_roster(activity, member) else None
 
 
 def activity_for_token(token: str) -> Activity | None:
@@ -79,7 +78,7 @@ def attendance_rows(activity: Activity, *, status: str | None = None) -> list[At
     """The roster (frozen at the start), each member with their status: two queries."""
     records = {r.member_id: r for r in AttendanceRecord.objects.filter(activity=activity)}
     rows = []
-    for entry in themedays_selectors.roster_of(activity):
+    for entry in roster.roster_of(activity):
         record = records.get(entry.member_id)
         rows.append(
             AttendanceRow(
@@ -102,7 +101,7 @@ def attendance_rows(activity: Activity, *, status: str | None = None) -> list[At
 
 def live_counts(activity: Activity) -> dict[str, int]:
     """How many of the roster are in each status, and the roster's size: two queries."""
-    size = themedays_selectors.roster_size(activity)
+    size = roster.roster_size(activity)
     by_status = dict(
         AttendanceRecord.objects.filter(activity=activity)
         .values_list("status")

@@ -53,6 +53,7 @@ from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry import services as registry_services
 from dangjian.registry.models import Member, Organization, User
+from dangjian.themedays import roster
 from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays import services as themedays_services
 from dangjian.themedays.models import Activity, ActivityEvent, ActivityStatus, RosterEntry
@@ -747,7 +748,7 @@ def _check_out(actor, activity, member_id, where, reflection, client, now, attem
 
 
 def _roster_member(activity: Activity, member: Member | None) -> Member:
-    if not themedays_selectors.is_on_roster(activity, member):
+    if not roster.is_on_roster(activity, member):
         raise DomainError("not_on_roster", _("你不在本次活动的参加人员名单中。"))
     return member
 

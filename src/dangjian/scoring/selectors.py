@@ -956,7 +956,7 @@ def roster_lines(activity: Activity) -> list[RosterLine]:
     they liked and commented: the rows behind the score's numbers."""
     from dangjian.attendance.models import AttendanceRecord, AttendanceStatus
     from dangjian.interaction.models import ActivityLike, Comment
-    from dangjian.themedays import selectors as themedays
+    from dangjian.themedays import roster as themedays
 
     records = {
         member_id: (status, corrected)

@@ -18,11 +18,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core import clock
-from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, Transfer
+from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant
 from dangjian.themedays.models import (
     Activity,
     ActivityEvent,
@@ -92,41 +91,6 @@ def branch_admin_user_ids(branch: Organization) -> list[int]:
     )
 
 
-@dataclass(frozen=True)
-class RosterRow:
-    member_id: int
-    user_id: int
-    name: str
-    is_flowing: bool
-
-
-def roster_of(activity: Activity) -> list[RosterRow]:
-    """Frozen at the start; until then, the branch's active members as they are now."""
-    if activity.roster_frozen_at is not None:
-        return [
-            RosterRow(r.member_id, r.member.user_id, r.member.name, r.is_flowing)
-            for r in RosterEntry.objects.filter(activity=activity)
-            .select_related("member")
-            .order_by("member__name", "member_id")
-        ]
-    return [
-        RosterRow(m.pk, m.user_id, m.name, m.is_flowing)
-        for m in Member.objects.filter(branch_id=activity.branch_id, is_active=True).order_by(
-            "name", "pk"
-        )
-    ]
-
-
-def is_on_roster(activity: Activity, member: Member | None) -> bool:
-    """Frozen at the start; until then, the branch's active members. Flowing members are
-    on it like everyone else."""
-    if member is None:
-        return False
-    if activity.roster_frozen_at is not None:
-        return RosterEntry.objects.filter(activity_id=activity.pk, member_id=member.pk).exists()
-    return member.is_active and member.branch_id == activity.branch_id
-
-
 def campaign_attachment(campaign: Campaign, attachment_id: int):
     """One of this (already scope-checked) campaign's attachments, or None."""
     return campaign.attachments.filter(pk=attachment_id).first()
@@ -164,38 +128,6 @@ def events_of(activity: Activity):
     if "events" in prefetched:
         return prefetched["events"]
     return activity.events.select_related("actor")
-
-
-def roster_size(activity: Activity) -> int:
-    if hasattr(activity, "n_roster"):
-        return activity.n_roster
-    if activity.roster_frozen_at is not None:
-        return RosterEntry.objects.filter(activity=activity).count()
-    return Member.objects.filter(branch_id=activity.branch_id, is_active=True).count()
-
-
-def members_at(branch_id: int, at: datetime) -> list[Member]:
-    """The branch's members at an instant, rebuilt from the transfer history: a member's
-    branch then is the source of their first transfer after it, or their branch now."""
-    day = timezone.localdate(at)
-    moved = Transfer.objects.filter(
-        Q(from_branch_id=branch_id) | Q(to_branch_id=branch_id), transferred_at__gt=at
-    ).values_list("member_id", flat=True)
-    candidates = Member.objects.filter(Q(branch_id=branch_id) | Q(pk__in=moved))
-    first_after: dict[int, int] = {}
-    for member_id, from_branch in (
-        Transfer.objects.filter(member__in=candidates, transferred_at__gt=at)
-        .order_by("member_id", "transferred_at", "id")
-        .values_list("member_id", "from_branch_id")
-    ):
-        first_after.setdefault(member_id, from_branch)
-    result = []
-    for member in candidates.order_by("name", "pk"):
-        branch_then = first_after.get(member.pk, member.branch_id)
-        active_then = member.is_active or (member.left_at is not None and member.left_at > day)
-        if branch_then == branch_id and active_then:
-            result.append(member)
-    return result
 
 
 def stage_of(activity: Activity | None, now: datetime | None = None) -> str:

@@ -19,7 +19,7 @@ from dangjian.core.files import sniff_attachment
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
-from dangjian.themedays import selectors
+from dangjian.themedays import roster, selectors
 from dangjian.themedays.models import (
     DEFAULT_REQUIRED_ITEMS,
     Activity,
@@ -722,7 +722,7 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     )
     if from_status == ActivityStatus.APPROVED:
         notifications.notify(
-            user_ids=[m.user_id for m in selectors.roster_of(activity)],
+            user_ids=[m.user_id for m in roster.roster_of(activity)],
             kind="activity_cancelled",
             title=_("活动取消：%s") % activity.title,
             body=reason,
@@ -755,7 +755,7 @@ def freeze_roster(*, activity: Activity) -> int:
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     if activity.roster_frozen_at is not None:
         return 0
-    members = selectors.members_at(activity.branch_id, activity.starts_at)
+    members = roster.members_at(activity.branch_id, activity.starts_at)
     RosterEntry.objects.bulk_create(
         [RosterEntry(activity=activity, member_id=m.pk, is_flowing=m.is_flowing) for m in members],
         batch_size=2000,

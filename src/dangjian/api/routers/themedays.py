@@ -13,7 +13,7 @@ from dangjian.interaction import selectors as interaction_selectors
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
-from dangjian.themedays import selectors, services
+from dangjian.themedays import roster, selectors, services
 from dangjian.themedays.models import Activity, Campaign
 
 router = Router()
@@ -355,7 +355,7 @@ class ActivityOut(Schema):
             checkin_opens_at=a.checkin_opens_at,
             checkin_closes_at=a.checkin_closes_at,
             checkout_closes_at=a.checkout_closes_at,
-            roster_size=selectors.roster_size(a),
+            roster_size=roster.roster_size(a),
             roster_frozen=a.roster_frozen_at is not None,
             cancel_reason=a.cancel_reason,
             history=[

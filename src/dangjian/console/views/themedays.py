@@ -28,6 +28,7 @@ from dangjian.core.files import attachment_response
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector
+from dangjian.themedays import roster as themedays_roster
 from dangjian.themedays import selectors, services
 from dangjian.themedays.models import (
     DEFAULT_OPTIONAL_ITEMS,
@@ -537,7 +538,7 @@ def activity_detail(request, activity_id: int):
     actor = request.user
     activity = permissions.access_activity(actor, activity_id)
     now = clock.now()
-    roster = selectors.roster_of(activity)
+    roster = themedays_roster.roster_of(activity)
     can_change = permissions.can(actor, Action.CHANGE, activity)
     live = activity.status not in (ActivityStatus.CANCELLED, ActivityStatus.CLOSED)
     # The attendance pages take the same right as the plan (changing the activity); the
