@@ -13,6 +13,8 @@ probe for the existence of another county's data. An object the actor may read b
 act on raises `forbidden`.
 """
 
+from collections import defaultdict
+from collections.abc import Container
 from enum import StrEnum
 from functools import reduce
 from operator import or_
@@ -71,11 +73,7 @@ def admin_paths(user) -> tuple[str, ...]:
         return ()
     cached = getattr(user, "_dj_admin_paths", None)
     if cached is None:
-        paths = sorted(
-            RoleGrant.objects.filter(user=user, role=Role.ADMIN, org__is_active=True)
-            .values_list("org__path", flat=True)
-            .distinct()
-        )
+        paths = sorted(_admin_grants(user=user).values_list("org__path", flat=True).distinct())
         kept: list[str] = []
         for path in paths:
             if not any(path.startswith(k) for k in kept):
@@ -83,6 +81,11 @@ def admin_paths(user) -> tuple[str, ...]:
         cached = tuple(kept)
         user._dj_admin_paths = cached
     return cached
+
+
+def _admin_grants(**filters) -> QuerySet[RoleGrant]:
+    """The admin roles that count: held on an active organization."""
+    return RoleGrant.objects.filter(role=Role.ADMIN, org__is_active=True, **filters)
 
 
 def own_member(user) -> Member | None:
@@ -154,8 +157,54 @@ def can(user, action: Action | str, obj) -> bool:
 
 
 def is_admin_above(user, org: Organization) -> bool:
-    """Admin of a strict ancestor of `org` (a superior organization)."""
-    return any(org.path.startswith(p) and org.path != p for p in admin_paths(user))
+    """Admin of a strict ancestor of `org` (a superior organization): who reviews its plans
+    and corrections, rates its activities and supervises it."""
+    return _admin_path_above(user, org) is not None
+
+
+def _admin_path_above(user, org: Organization) -> str | None:
+    # Nested admin paths are dropped, so at most one of them lies above `org`.
+    return next((p for p in admin_paths(user) if org.path.startswith(p) and org.path != p), None)
+
+
+def superior_org(user, org: Organization) -> Organization:
+    """The organization above `org` through which the user administers it: the level that
+    a rating or a rectification is made in the name of. Forbidden when there is none."""
+    path = _admin_path_above(user, org)
+    if path is None:
+        raise forbidden()
+    return Organization.objects.get(path=path)
+
+
+def admin_above_q(user, path_field: str = "path") -> Q:
+    """`is_admin_above` as a filter: rows whose organization lies strictly below one the
+    user administers (their review queues)."""
+    return admin_scope_q(user, path_field) & ~Q(**{f"{path_field}__in": admin_paths(user)})
+
+
+def superior_paths(path: str) -> list[str]:
+    """The paths of the organizations above `path`, nearest first."""
+    step = Organization.steplen
+    return [path[: step * depth] for depth in range(len(path) // step - 1, 0, -1)]
+
+
+def reviewing_path(branch_path: str, paths_with_admins: Container[str]) -> str | None:
+    """Whose admins are asked to review a branch's plans and corrections: the nearest
+    organization above it that has admins. (Any admin above may review: `is_admin_above`.)
+    Pure, for the seeding simulation, which knows the admins already."""
+    return next((p for p in superior_paths(branch_path) if p in paths_with_admins), None)
+
+
+def reviewer_user_ids(branch: Organization) -> list[int]:
+    """The users asked to review the branch's plans and corrections (`reviewing_path`)."""
+    by_path: dict[str, list[int]] = defaultdict(list)
+    for path, user_id in (
+        _admin_grants(org__path__in=superior_paths(branch.path), user__is_active=True)
+        .order_by("org__path", "pk")
+        .values_list("org__path", "user_id")
+    ):
+        by_path[path].append(user_id)
+    return by_path.get(reviewing_path(branch.path, by_path), [])
 
 
 def _can_campaign(user, action: Action, campaign: Campaign) -> bool:
@@ -413,12 +462,21 @@ def require_root_admin(user) -> Organization:
 
 
 def is_branch_admin(user, branch: Organization) -> bool:
-    """Holds an admin role on the branch itself (not only above it)."""
+    """Holds an admin role on the branch itself (not only above it): who answers its
+    rectifications."""
     if not _authenticated(user):
         return False
-    return RoleGrant.objects.filter(
-        user=user, org_id=branch.pk, role=Role.ADMIN, org__is_active=True
-    ).exists()
+    return _admin_grants(user=user, org_id=branch.pk).exists()
+
+
+def branch_admin_user_ids(branch: Organization) -> list[int]:
+    """The branch's own admins (`is_branch_admin`), told of what befalls its plans and
+    rectifications."""
+    return list(
+        _admin_grants(org_id=branch.pk, user__is_active=True)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
 
 
 def _can_supervision(user, action: Action, obj) -> bool:

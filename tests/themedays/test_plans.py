@@ -170,3 +170,12 @@ def test_it_refuses_a_plan_outside_the_holding_window_or_with_a_huge_radius(worl
         )
     assert wide.value.code == "validation_error"
     assert wide.value.details["field"] == "radius_m"
+
+
+def test_a_submitted_plan_is_announced_to_its_nearest_superiors_with_admins_only(world, draft):
+    from dangjian.notifications.models import Notification
+
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    told = set(Notification.objects.filter(kind="plan_submitted").values_list("user", flat=True))
+    # The town has no admin: the county's are asked, not the city's (who may review too).
+    assert told == {world.a.admin.pk}

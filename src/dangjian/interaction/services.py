@@ -31,7 +31,7 @@ from dangjian.interaction.models import (
     Summary,
 )
 from dangjian.permissions import Action
-from dangjian.registry.models import Member, Organization, User
+from dangjian.registry.models import Member, User
 from dangjian.themedays.models import Activity, ActivityStatus
 
 COMMENT_MAX_CHARS = 1000
@@ -405,16 +405,6 @@ def unlike_comment(*, actor: User, comment: Comment) -> bool:
 # Superior rating -------------------------------------------------------------------------
 
 
-def rating_org(actor: User, activity: Activity) -> Organization:
-    """The highest ancestor of the activity's branch that the actor administers."""
-    branch_path = activity.branch.path
-    paths = [p for p in permissions.admin_paths(actor) if branch_path.startswith(p)]
-    paths = [p for p in paths if p != branch_path]
-    if not paths:
-        raise permissions.forbidden()
-    return Organization.objects.get(path=min(paths, key=len))
-
-
 @transaction.atomic
 def rate_activity(*, actor: User, activity: Activity, score: int, remark: str = "") -> Rating:
     """An admin of an ancestor organization rates a held activity 0–100. A rating by the
@@ -438,7 +428,7 @@ def rate_activity(*, actor: User, activity: Activity, score: int, remark: str = 
     )
     if not held:
         raise DomainError("not_held", _("活动开展后才能评分"))
-    org = rating_org(actor, activity)
+    org = permissions.superior_org(actor, activity.branch)
     current = Rating.objects.filter(activity=activity, is_current=True).first()
     if current is not None and current.rater_depth < org.depth:
         raise DomainError(

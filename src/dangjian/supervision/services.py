@@ -16,7 +16,7 @@ from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
-from dangjian.registry.models import Organization, OrgKind, Role, RoleGrant, User
+from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.scoring import selectors as scoring
 from dangjian.scoring.formula import Period
 from dangjian.supervision import sampling
@@ -154,22 +154,6 @@ def record_finding(
 # Rectifications --------------------------------------------------------------------------
 
 
-def _superior_org(actor: User, branch: Organization) -> Organization:
-    """The highest organization above the branch that the actor administers."""
-    paths = [
-        p for p in permissions.admin_paths(actor) if branch.path.startswith(p) and p != branch.path
-    ]
-    if not paths:
-        raise permissions.forbidden()
-    return Organization.objects.get(path=min(paths, key=len))
-
-
-def _branch_admin_ids(branch: Organization) -> list[int]:
-    return list(
-        RoleGrant.objects.filter(org=branch, role=Role.ADMIN).values_list("user_id", flat=True)
-    )
-
-
 def _event(rectification, *, action: str, actor, text: str = "", deadline=None):
     return RectificationEvent.objects.create(
         rectification=rectification,
@@ -229,7 +213,7 @@ def open_rectification(
     rectification = Rectification.objects.create(
         branch=branch,
         finding=finding,
-        opened_by_org=_superior_org(actor, branch),
+        opened_by_org=permissions.superior_org(actor, branch),
         title=title,
         requirement=requirement,
         deadline=deadline,
@@ -251,7 +235,7 @@ def open_rectification(
         },
     )
     notifications.notify(
-        user_ids=_branch_admin_ids(branch),
+        user_ids=permissions.branch_admin_user_ids(branch),
         kind="rectification",
         title=_("整改通知：%s") % title,
         body=_("请于 %s 前完成整改并在线反馈。") % deadline.isoformat(),
@@ -360,7 +344,7 @@ def accept_rectification(
         after={"status": rectification.status, "remark": remark},
     )
     notifications.notify(
-        user_ids=_branch_admin_ids(rectification.branch),
+        user_ids=permissions.branch_admin_user_ids(rectification.branch),
         kind="rectification",
         title=_("整改已通过验收：%s") % rectification.title,
         link=_link(rectification),
@@ -402,7 +386,7 @@ def reopen_rectification(
         },
     )
     notifications.notify(
-        user_ids=_branch_admin_ids(rectification.branch),
+        user_ids=permissions.branch_admin_user_ids(rectification.branch),
         kind="rectification",
         title=_("整改被退回：%s") % rectification.title,
         body=reason,

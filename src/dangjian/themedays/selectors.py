@@ -20,8 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from dangjian import permissions
 from dangjian.core import clock
-from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant
+from dangjian.registry.models import Member, Organization, OrgKind, Role
 from dangjian.themedays.models import (
     Activity,
     ActivityEvent,
@@ -72,23 +73,13 @@ def required_items_for(campaign: Campaign, branch: Organization) -> list[str]:
 
 
 def reviewer_user_ids(branch: Organization) -> list[int]:
-    """Admins of the nearest superior organization that has any."""
-    step = Organization.steplen
-    for depth in range(branch.depth - 1, 0, -1):
-        ids = list(
-            RoleGrant.objects.filter(
-                org__path=branch.path[: step * depth], role=Role.ADMIN
-            ).values_list("user_id", flat=True)
-        )
-        if ids:
-            return ids
-    return []
+    """Who is asked to review the branch's plans (permissions' rule)."""
+    return permissions.reviewer_user_ids(branch)
 
 
 def branch_admin_user_ids(branch: Organization) -> list[int]:
-    return list(
-        RoleGrant.objects.filter(org=branch, role=Role.ADMIN).values_list("user_id", flat=True)
-    )
+    """The branch's own admins (permissions' rule)."""
+    return permissions.branch_admin_user_ids(branch)
 
 
 def campaign_attachment(campaign: Campaign, attachment_id: int):
@@ -241,15 +232,12 @@ def current_activity_for_branch(branch: Organization, campaign: Campaign | None)
 
 def review_queue(actor) -> QuerySet:
     """Submitted plans the actor may review: branches strictly below an org they administer."""
-    from dangjian import permissions
-
-    qs = Activity.objects.filter(status=ActivityStatus.SUBMITTED).filter(
-        permissions.admin_scope_q(actor, "branch__path")
+    return (
+        Activity.objects.filter(status=ActivityStatus.SUBMITTED)
+        .filter(permissions.admin_above_q(actor, "branch__path"))
+        .select_related("branch", "campaign")
+        .order_by("submitted_at", "id")
     )
-    # Their own branches' plans are not theirs to review.
-    own = list(permissions.admin_paths(actor))
-    qs = qs.exclude(branch__path__in=own)
-    return qs.select_related("branch", "campaign").order_by("submitted_at", "id")
 
 
 def checkin_url(activity: Activity) -> str | None:
@@ -304,8 +292,6 @@ def visible_supplements(campaign: Campaign, user) -> list[Campaign]:
     """The supplements a user may see: those of organizations in their admin scope, or
     on the way up from an organization they administer or from their own branch (the
     requirements that bind them)."""
-    from dangjian import permissions
-
     paths = list(permissions.admin_paths(user))
     member = permissions.own_member(user)
     if member is not None:
@@ -338,8 +324,6 @@ def supplement_orgs(user, campaign: Campaign) -> list[Organization]:
 def progress_scope(user, campaign: Campaign) -> Organization | None:
     """Where a superior's progress view of a campaign starts: the campaign's organization
     for its admins, otherwise the outermost organization the user administers inside it."""
-    from dangjian import permissions
-
     paths = permissions.admin_paths(user)
     if any(campaign.org.path.startswith(p) for p in paths):
         return campaign.org

@@ -614,7 +614,7 @@ def submit_late_record(*, actor: User, activity: Activity, reason: str) -> Activ
 
 
 def _notify_reviewers(activity: Activity) -> None:
-    reviewers = selectors.reviewer_user_ids(activity.branch)
+    reviewers = permissions.reviewer_user_ids(activity.branch)
     notifications.notify(
         user_ids=reviewers,
         kind="plan_submitted",
