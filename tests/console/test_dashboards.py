@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from dangjian.scoring import services
+from dangjian.scoring import selectors, services
 from tests.scoring.conftest import NOW, attend, clock, make_activity  # noqa: F401
 from tests.scoring.test_rankings import set_month
 
@@ -19,7 +19,7 @@ DEC = date(2026, 12, 1)
 def december(world, clock):  # noqa: F811
     activity = make_activity(world.a.branch, DEC)
     attend(activity, world.a.member)
-    services.recompute(org=world.city, period=services.selectors.parse_period("2026-12"))
+    services.recompute(org=world.city, period=selectors.parse_period("2026-12"))
     set_month(world.b.branch, DEC, 7000)
     return activity
 

@@ -11,6 +11,7 @@ from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Member
 from dangjian.scoring import selectors, services
+from dangjian.scoring.inputs import inputs_of
 from dangjian.scoring.models import ActivityScore, BranchPeriodScore
 from dangjian.themedays.models import Activity, ActivityStatus
 from tests.scoring.conftest import (
@@ -32,7 +33,7 @@ DEC = date(2026, 12, 1)
 def test_the_inputs_are_counted_from_the_roster_attendance_likes_uploads_and_comments(
     scored, clock
 ):
-    inputs = selectors.inputs_of(scored.activity)
+    inputs = inputs_of(scored.activity)
     assert inputs.roster == 3
     assert inputs.roster_flowing == 1
     assert inputs.roster_non_flowing == 2
@@ -68,14 +69,14 @@ def test_not_checked_out_counts_as_came_and_leave_stays_on_the_roster(world, clo
     secretary = Member.objects.get(user=world.a.branch_admin)
     attend(activity, world.a.member, "not_checked_out")
     attend(activity, secretary, "on_leave")
-    inputs = selectors.inputs_of(activity)
+    inputs = inputs_of(activity)
     assert (inputs.checked_in_non_flowing, inputs.roster_non_flowing) == (1, 2)
 
 
 def test_a_flowing_member_checking_in_does_not_raise_the_sign_in_rate(world, clock):
     activity = make_activity(world.a.branch, DEC)
     attend(activity, world.a.flowing, "checked_out")
-    assert selectors.inputs_of(activity).checked_in_non_flowing == 0
+    assert inputs_of(activity).checked_in_non_flowing == 0
 
 
 def test_only_roster_members_count_even_if_others_left_traces(world, clock):
@@ -87,7 +88,7 @@ def test_only_roster_members_count_even_if_others_left_traces(world, clock):
     like(activity, late)
     comment(activity, late)
     attend(activity, late, "checked_out")
-    inputs = selectors.inputs_of(activity)
+    inputs = inputs_of(activity)
     assert (inputs.roster, inputs.checked_in_non_flowing, inputs.commenters) == (3, 0, 0)
 
 
@@ -95,7 +96,7 @@ def test_an_activity_not_frozen_yet_is_counted_from_the_branchs_members(world):
     with time_machine.travel(datetime(2026, 12, 10, 9, 30, tzinfo=SHANGHAI), tick=False):
         activity = make_activity(world.a.branch, DEC, status=ActivityStatus.APPROVED, freeze=False)
         attend(activity, world.a.member, "checked_in")
-        inputs = selectors.inputs_of(activity)
+        inputs = inputs_of(activity)
         assert (inputs.roster, inputs.roster_flowing, inputs.checked_in_non_flowing) == (3, 1, 1)
         # Held (started): scored live.
         assert services.recompute_activity(activity.pk) is not None

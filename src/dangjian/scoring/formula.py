@@ -1,6 +1,6 @@
 """The score of a theme-day activity (SPEC.md §5), as pure functions of counted inputs.
 
-Nothing here touches the database or another app: `selectors.gather_inputs` counts the
+Nothing here touches the database or another app: `inputs.gather_inputs` counts the
 inputs, `services` stores the result. Arithmetic is exact (fractions) until the one
 rounding at the end, half up to two decimals, so that a hand-computed example gives the
 same total on every machine.
@@ -9,7 +9,7 @@ same total on every machine.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -93,6 +93,10 @@ class ScoreInputs:
     @property
     def roster_non_flowing(self) -> int:
         return self.roster - self.roster_flowing
+
+
+# The counts' names, which the stored score's columns share.
+INPUT_FIELDS = tuple(f.name for f in fields(ScoreInputs))
 
 
 @dataclass(frozen=True)

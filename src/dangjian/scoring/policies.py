@@ -1,17 +1,52 @@
-"""Reads of the scoring policy's versions, for the page and the API that list them: every
-version newest first, the built-in version 1 included (it has no row, but old scores
-carry it), with who published it and which one is in force.
+"""Reads of the scoring policy: which version is in force at an instant (what a score is
+computed with), and every version newest first for the page and the API that list them,
+the built-in version 1 included (it has no row, but old scores carry it), with who
+published it and which one is in force.
 
-Kept apart from selectors.py, which reads scores; both only read."""
+Kept apart from the selectors, which read scores; both only read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from dangjian.core import clock
 from dangjian.scoring import formula
 from dangjian.scoring.models import ScoringPolicy
+from dangjian.themedays.models import Activity, ActivityStatus
+
+
+class PolicyBook:
+    """Every policy version, loaded once, to pick the one in force at an instant: the
+    latest to take effect by then, the built-in version before any."""
+
+    def __init__(self, rows: Iterable[ScoringPolicy] | None = None):
+        rows = ScoringPolicy.objects.all() if rows is None else rows
+        self.rows = sorted(rows, key=lambda row: (row.effective_from, row.version))
+
+    def row_at(self, moment: datetime) -> ScoringPolicy | None:
+        chosen = None
+        for row in self.rows:
+            if row.effective_from <= moment:
+                chosen = row
+        return chosen
+
+    def at(self, moment: datetime) -> formula.PolicyTerms:
+        row = self.row_at(moment)
+        return row.terms() if row is not None else formula.DEFAULT_POLICY
+
+
+def current_policy() -> formula.PolicyTerms:
+    return PolicyBook().at(clock.now())
+
+
+def scoring_moment(activity: Activity, now: datetime) -> datetime:
+    """A policy version applies to the activities that close after it; an activity still
+    open is scored with the version in force now (and again when it closes)."""
+    if activity.status == ActivityStatus.CLOSED and activity.closed_at is not None:
+        return activity.closed_at
+    return now
 
 
 @dataclass(frozen=True)
@@ -46,12 +81,10 @@ def _version(terms: formula.PolicyTerms, row: ScoringPolicy | None, current: int
 
 
 def policy_versions(now: datetime | None = None) -> list[PolicyVersion]:
-    """Every version, newest first, in one query. The one in force is the latest that took
-    effect by `now` (the same choice as selectors.PolicyBook)."""
-    now = now or clock.now()
+    """Every version, newest first, in one query, the one in force at `now` marked."""
     rows = list(ScoringPolicy.objects.select_related("created_by").order_by("-version"))
-    in_force = [r for r in rows if r.effective_from <= now]
-    current = max(in_force, key=lambda r: (r.effective_from, r.version)).version if in_force else 1
+    in_force = PolicyBook(rows).row_at(now or clock.now())
+    current = in_force.version if in_force is not None else formula.DEFAULT_POLICY.version
     versions = [_version(row.terms(), row, current) for row in rows]
     versions.append(_version(formula.DEFAULT_POLICY, None, current))
     return versions

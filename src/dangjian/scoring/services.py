@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -30,8 +31,9 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Organization, OrgKind, User
-from dangjian.scoring import formula, selectors
+from dangjian.scoring import formula
 from dangjian.scoring.formula import Period
+from dangjian.scoring.inputs import activity_month, chunks, is_held, scores
 from dangjian.scoring.models import ActivityScore, BranchPeriodScore, ScoringPolicy
 from dangjian.themedays.models import Activity, ActivityStatus
 
@@ -44,14 +46,7 @@ SCORE_FIELDS = [
     "policy_version",
     "total_hundredths",
     "components",
-    "roster",
-    "roster_flowing",
-    "checked_in_non_flowing",
-    "liked_flowing",
-    "commenters",
-    "photos",
-    "summary_chars",
-    "rating",
+    *formula.INPUT_FIELDS,
     "computed_at",
 ]
 PERIOD_FIELDS = [
@@ -63,6 +58,10 @@ PERIOD_FIELDS = [
     "computed_at",
 ]
 WRITE_BATCH = 1000
+# A full recompute scores this many activities a transaction, and reads and writes the
+# branch rows of this many branches at a time.
+ACTIVITY_CHUNK = 2000
+BRANCH_CHUNK = 2000
 
 POLICY_PROBLEMS = {
     "weights_components": lambda: _("须为五项得分各设权重"),
@@ -202,40 +201,23 @@ def set_policy(
 # Activity scores -------------------------------------------------------------------------
 
 
-def _score_row(activity: Activity, inputs, terms: formula.PolicyTerms, now) -> ActivityScore:
-    result = formula.compute(inputs, terms)
-    return ActivityScore(
-        activity_id=activity.pk,
-        branch_id=activity.branch_id,
-        month=selectors.activity_month(activity),
-        is_campaign=activity.campaign_id is not None,
-        is_closed=activity.status == ActivityStatus.CLOSED,
-        is_late_record=activity.is_late_record,
-        policy_version=result.policy_version,
-        total_hundredths=formula.to_hundredths(result.total),
-        components=result.as_dict()["components"],
-        roster=inputs.roster,
-        roster_flowing=inputs.roster_flowing,
-        checked_in_non_flowing=inputs.checked_in_non_flowing,
-        liked_flowing=inputs.liked_flowing,
-        commenters=inputs.commenters,
-        photos=inputs.photos,
-        summary_chars=inputs.summary_chars,
-        rating=inputs.rating,
-        computed_at=now,
-    )
-
-
 def _score_activities(activities: list[Activity], now) -> list[ActivityScore]:
-    book = selectors.PolicyBook()
-    rows = []
-    for start in range(0, len(activities), selectors.INPUT_CHUNK):
-        chunk = activities[start : start + selectors.INPUT_CHUNK]
-        inputs = selectors.gather_inputs(chunk)
-        for a in chunk:
-            terms = book.at(selectors.scoring_moment(a, now))
-            rows.append(_score_row(a, inputs[a.pk], terms, now))
-    return rows
+    return [
+        ActivityScore(
+            activity_id=activity.pk,
+            branch_id=activity.branch_id,
+            month=activity_month(activity),
+            is_campaign=activity.campaign_id is not None,
+            is_closed=activity.status == ActivityStatus.CLOSED,
+            is_late_record=activity.is_late_record,
+            policy_version=result.policy_version,
+            total_hundredths=formula.to_hundredths(result.total),
+            components=result.as_dict()["components"],
+            **asdict(inputs),
+            computed_at=now,
+        )
+        for activity, inputs, result in scores(activities, now)
+    ]
 
 
 def _save_scores(rows: list[ActivityScore]) -> None:
@@ -266,7 +248,7 @@ def recompute_activity(activity_id: int) -> ActivityScore | None:
             .first()
         )
         row = None
-        if selectors.is_held(activity, now):
+        if is_held(activity, now):
             row = _score_activities([activity], now)[0]
             _save_scores([row])
         else:
@@ -280,32 +262,29 @@ def recompute_activity(activity_id: int) -> ActivityScore | None:
 # Branch scores ---------------------------------------------------------------------------
 
 
-def _month_rows(branch_ids: Iterable[int], months: list[date], now) -> list[BranchPeriodScore]:
+def _month_rows(branch_ids: list[int], months: list[date], now) -> list[BranchPeriodScore]:
     """Month rows from the stored activity scores: the best held campaign activity of the
     month (a branch holds one per campaign; two campaigns in a month count the better),
-    0 without one."""
-    branch_ids = list(branch_ids)
+    0 without one. For up to BRANCH_CHUNK branches."""
     best: dict[tuple[int, date], ActivityScore] = {}
-    for start in range(0, len(branch_ids), 5000):
-        chunk = branch_ids[start : start + 5000]
-        for s in ActivityScore.objects.filter(
-            branch_id__in=chunk, month__in=months, is_campaign=True
-        ).only(
-            "activity_id",
-            "branch_id",
-            "month",
-            "total_hundredths",
-            "roster",
-            "roster_flowing",
-            "checked_in_non_flowing",
+    for s in ActivityScore.objects.filter(
+        branch_id__in=branch_ids, month__in=months, is_campaign=True
+    ).only(
+        "activity_id",
+        "branch_id",
+        "month",
+        "total_hundredths",
+        "roster",
+        "roster_flowing",
+        "checked_in_non_flowing",
+    ):
+        key = (s.branch_id, s.month)
+        kept = best.get(key)
+        if kept is None or (s.total_hundredths, -s.activity_id) > (
+            kept.total_hundredths,
+            -kept.activity_id,
         ):
-            key = (s.branch_id, s.month)
-            kept = best.get(key)
-            if kept is None or (s.total_hundredths, -s.activity_id) > (
-                kept.total_hundredths,
-                -kept.activity_id,
-            ):
-                best[key] = s
+            best[key] = s
     rows = []
     for branch_id in branch_ids:
         for month in months:
@@ -365,18 +344,18 @@ def _save_periods(rows: list[BranchPeriodScore]) -> None:
 
 
 def _refresh_aggregates(branch_ids: list[int], months: Iterable[date], now) -> None:
-    """Recompute the quarters and years containing `months` from the stored month rows."""
+    """Recompute the quarters and years containing `months` from the stored month rows,
+    for up to BRANCH_CHUNK branches."""
     periods = sorted(
         {p for m in months for p in formula.periods_containing(m) if p.kind != "month"}
     )
     if not periods:
         return
     all_months = sorted({m for p in periods for m in p.months})
-    month_rows: dict[tuple[int, date], BranchPeriodScore] = {}
-    for start in range(0, len(branch_ids), 5000):
-        chunk = branch_ids[start : start + 5000]
+    month_rows = {
+        (r.branch_id, r.period_start): r
         for r in BranchPeriodScore.objects.filter(
-            kind="month", period_start__in=all_months, branch_id__in=chunk
+            kind="month", period_start__in=all_months, branch_id__in=branch_ids
         ).only(
             "branch_id",
             "period_start",
@@ -384,8 +363,8 @@ def _refresh_aggregates(branch_ids: list[int], months: Iterable[date], now) -> N
             "held_months",
             "roster_non_flowing",
             "checked_in_non_flowing",
-        ):
-            month_rows[(r.branch_id, r.period_start)] = r
+        )
+    }
     _save_periods(_aggregate_rows(periods, month_rows, branch_ids, now))
 
 
@@ -425,12 +404,11 @@ def recompute(
     say = progress or (lambda message: None)
     now = clock.now()
     activities = list(activities_in(org, period).select_related("campaign").order_by("pk"))
-    held = [a for a in activities if selectors.is_held(a, now)]
-    dropped_ids = [a.pk for a in activities if not selectors.is_held(a, now)]
+    held = [a for a in activities if is_held(a, now)]
+    dropped_ids = [a.pk for a in activities if not is_held(a, now)]
     say(f"activities: {len(activities)} in scope, {len(held)} held")
     scored = 0
-    for start in range(0, len(held), 2000):
-        chunk = held[start : start + 2000]
+    for chunk in chunks(held, ACTIVITY_CHUNK):
         with transaction.atomic():
             _save_scores(_score_activities(chunk, now))
         scored += len(chunk)
@@ -444,12 +422,11 @@ def recompute(
     )
     months = period.months
     with transaction.atomic():
-        for start in range(0, len(branch_ids), 2000):
-            chunk = branch_ids[start : start + 2000]
+        for chunk in chunks(branch_ids, BRANCH_CHUNK):
             _save_periods(_month_rows(chunk, months, now))
         say(f"branches: {len(branch_ids)} × {len(months)} month rows")
-        for start in range(0, len(branch_ids), 2000):
-            _refresh_aggregates(branch_ids[start : start + 2000], months, now)
+        for chunk in chunks(branch_ids, BRANCH_CHUNK):
+            _refresh_aggregates(chunk, months, now)
         if actor is not None:
             audit.record(
                 actor=actor,

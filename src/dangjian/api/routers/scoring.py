@@ -2,6 +2,7 @@
 the ranking of the branches or child organizations under an organization, and the
 versions of the scoring policy (a root admin publishes a new one)."""
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Literal
 
@@ -153,17 +154,7 @@ class PolicyOut(Schema):
 
     @staticmethod
     def of(v: policies.PolicyVersion) -> "PolicyOut":
-        return PolicyOut(
-            version=v.version,
-            weights=WeightsOut(**v.weights),
-            upload_photos_target=v.upload_photos_target,
-            upload_summary_chars=v.upload_summary_chars,
-            upload_photos_share=v.upload_photos_share,
-            note=v.note,
-            created_by=v.created_by,
-            effective_from=v.effective_from,
-            is_current=v.is_current,
-        )
+        return PolicyOut(**asdict(v))
 
 
 class PolicyIn(Schema):
@@ -194,7 +185,7 @@ def create_policy(request, payload: PolicyIn):
     that close from now on; stored scores keep their version. 422 `invalid_policy` with
     `problems` when the terms do not add up."""
     user = actor(request)
-    current = selectors.current_policy()
+    current = policies.current_policy()
     policy = services.set_policy(
         actor=user,
         weights=payload.weights,

@@ -392,11 +392,11 @@ def ranking_export(request, org_id: int):
 ROSTER_FILTERS = {
     "checked_in": (
         N_("已签到"),
-        lambda line: line.status in ATTENDED_STATUSES and not line.is_flowing,
+        lambda line: line.attended and not line.is_flowing,
     ),
     "not_checked_in": (
         N_("未签到"),
-        lambda line: line.status not in ATTENDED_STATUSES and not line.is_flowing,
+        lambda line: not line.attended and not line.is_flowing,
     ),
     "non_flowing": (N_("非流动党员"), lambda line: not line.is_flowing),
     "flowing": (N_("流动党员"), lambda line: line.is_flowing),
@@ -405,7 +405,6 @@ ROSTER_FILTERS = {
     "on_leave": (N_("请假"), lambda line: line.status == "on_leave"),
     "corrected": (N_("经更正"), lambda line: line.is_corrected),
 }
-ATTENDED_STATUSES = ("checked_in", "checked_out", "not_checked_out")
 
 
 @require_GET
