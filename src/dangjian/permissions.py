@@ -122,6 +122,25 @@ def admin_scope_q(user, path_field: str = "path") -> Q:
     return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths))
 
 
+def _admin_or_own_q(user, path_field: str, **own: str) -> Q:
+    """Rows in the user's admin scope, or their own: `own` maps each field to the attribute
+    of the user's member record that it must equal."""
+    q = admin_scope_q(user, path_field)
+    member = own_member(user)
+    if member is not None:
+        q |= Q(**{field: getattr(member, attr) for field, attr in own.items()})
+    return q
+
+
+def standing_paths(user) -> list[str]:
+    """The paths of the organizations the user administers, and of their own branch."""
+    paths = list(admin_paths(user))
+    member = own_member(user)
+    if member is not None:
+        paths.append(member.branch.path)
+    return paths
+
+
 def can(user, action: Action | str, obj) -> bool:
     action = Action(action)
     if not _authenticated(user):
@@ -246,57 +265,43 @@ def _pk(value) -> int:
         raise not_found() from None
 
 
-def access_org(user, org_id, action: Action | str = Action.READ) -> Organization:
-    org = Organization.objects.filter(pk=_pk(org_id)).first()
-    if org is None or not can(user, Action.READ, org):
+def _access(user, queryset: QuerySet, obj_id, action: Action | str, checked=None):
+    """The object `obj_id` of `queryset`: not_found unless the user may read it (or
+    `checked(obj)`, what it is read with), forbidden unless they may do `action` to it."""
+    obj = queryset.filter(pk=_pk(obj_id)).first()
+    target = obj if obj is None or checked is None else checked(obj)
+    if obj is None or not can(user, Action.READ, target):
         raise not_found()
-    require(user, action, org)
-    return org
+    require(user, action, target)
+    return obj
+
+
+def access_org(user, org_id, action: Action | str = Action.READ) -> Organization:
+    return _access(user, Organization.objects.all(), org_id, action)
 
 
 def access_member(user, member_id, action: Action | str = Action.READ) -> Member:
-    member = Member.objects.select_related("branch", "user").filter(pk=_pk(member_id)).first()
-    if member is None or not can(user, Action.READ, member):
-        raise not_found()
-    require(user, action, member)
-    return member
+    return _access(user, Member.objects.select_related("branch", "user"), member_id, action)
 
 
 def access_campaign(user, campaign_id, action: Action | str = Action.READ) -> Campaign:
-    campaign = Campaign.objects.select_related("org", "parent").filter(pk=_pk(campaign_id)).first()
-    if campaign is None or not can(user, Action.READ, campaign):
-        raise not_found()
-    require(user, action, campaign)
-    return campaign
+    return _access(user, Campaign.objects.select_related("org", "parent"), campaign_id, action)
 
 
 def access_activity(user, activity_id, action: Action | str = Action.READ) -> Activity:
-    activity = (
-        Activity.objects.select_related("branch", "campaign").filter(pk=_pk(activity_id)).first()
-    )
-    if activity is None or not can(user, Action.READ, activity):
-        raise not_found()
-    require(user, action, activity)
-    return activity
+    return _access(user, Activity.objects.select_related("branch", "campaign"), activity_id, action)
 
 
 def scoped_activities(user) -> QuerySet[Activity]:
     """Activities the user may read: those of branches in their admin scope, and their own
     branch's."""
-    q = admin_scope_q(user, "branch__path")
-    member = own_member(user)
-    if member is not None:
-        q |= Q(branch_id=member.branch_id)
-    return Activity.objects.filter(q)
+    return Activity.objects.filter(_admin_or_own_q(user, "branch__path", branch_id="branch_id"))
 
 
 def scoped_campaigns(user) -> QuerySet[Campaign]:
     """Campaigns addressed to the user's scope: issued at or above any organization they
     administer or their branch, or inside their admin subtree."""
-    paths = list(admin_paths(user))
-    member = own_member(user)
-    if member is not None:
-        paths.append(member.branch.path)
+    paths = standing_paths(user)
     if not paths:
         return Campaign.objects.none()
     step = Organization.steplen
@@ -306,20 +311,12 @@ def scoped_campaigns(user) -> QuerySet[Campaign]:
 
 def scoped_orgs(user) -> QuerySet[Organization]:
     """Organizations the user may read."""
-    q = admin_scope_q(user)
-    member = own_member(user)
-    if member is not None:
-        q |= Q(pk=member.branch_id)
-    return Organization.objects.filter(q)
+    return Organization.objects.filter(_admin_or_own_q(user, "path", pk="branch_id"))
 
 
 def scoped_members(user) -> QuerySet[Member]:
     """Members whose records the user may read."""
-    q = admin_scope_q(user, "branch__path")
-    member = own_member(user)
-    if member is not None:
-        q |= Q(pk=member.pk)
-    return Member.objects.filter(q)
+    return Member.objects.filter(_admin_or_own_q(user, "branch__path", pk="pk"))
 
 
 # Activity record and interaction (SPEC.md §4) --------------------------------------------
@@ -354,27 +351,13 @@ def _can_comment(user, action: Action, comment: Comment) -> bool:
 def access_photo(user, photo_id, action: Action | str = Action.READ) -> Photo:
     """A photo is read with its activity: the branch's members and the admins above it,
     nobody else (the same not_found whether missing or out of scope)."""
-    photo = (
-        Photo.objects.select_related("activity", "activity__branch")
-        .filter(pk=_pk(photo_id))
-        .first()
-    )
-    if photo is None or not can(user, Action.READ, photo.activity):
-        raise not_found()
-    require(user, action, photo.activity)
-    return photo
+    photos = Photo.objects.select_related("activity", "activity__branch")
+    return _access(user, photos, photo_id, action, checked=lambda photo: photo.activity)
 
 
 def access_comment(user, comment_id, action: Action | str = Action.READ) -> Comment:
-    comment = (
-        Comment.objects.select_related("activity", "activity__branch", "author")
-        .filter(pk=_pk(comment_id))
-        .first()
-    )
-    if comment is None or not can(user, Action.READ, comment):
-        raise not_found()
-    require(user, action, comment)
-    return comment
+    comments = Comment.objects.select_related("activity", "activity__branch", "author")
+    return _access(user, comments, comment_id, action)
 
 
 def scoped_photos(user) -> QuerySet[Photo]:
@@ -406,36 +389,20 @@ def _can_correction(user, action: Action, correction: Correction) -> bool:
 
 
 def access_leave(user, leave_id, action: Action | str = Action.READ) -> LeaveRequest:
-    leave = (
-        LeaveRequest.objects.select_related("activity", "activity__branch", "member")
-        .filter(pk=_pk(leave_id))
-        .first()
-    )
-    if leave is None or not can(user, Action.READ, leave):
-        raise not_found()
-    require(user, action, leave)
-    return leave
+    leaves = LeaveRequest.objects.select_related("activity", "activity__branch", "member")
+    return _access(user, leaves, leave_id, action)
 
 
 def access_correction(user, correction_id, action: Action | str = Action.READ) -> Correction:
-    correction = (
-        Correction.objects.select_related("activity", "activity__branch", "member")
-        .filter(pk=_pk(correction_id))
-        .first()
-    )
-    if correction is None or not can(user, Action.READ, correction):
-        raise not_found()
-    require(user, action, correction)
-    return correction
+    corrections = Correction.objects.select_related("activity", "activity__branch", "member")
+    return _access(user, corrections, correction_id, action)
 
 
 def scoped_leaves(user) -> QuerySet[LeaveRequest]:
     """Leave requests of branches in the user's admin scope, and the user's own."""
-    q = admin_scope_q(user, "activity__branch__path")
-    member = own_member(user)
-    if member is not None:
-        q |= Q(member_id=member.pk)
-    return LeaveRequest.objects.filter(q)
+    return LeaveRequest.objects.filter(
+        _admin_or_own_q(user, "activity__branch__path", member_id="pk")
+    )
 
 
 def scoped_corrections(user) -> QuerySet[Correction]:
@@ -498,25 +465,14 @@ def _can_supervision(user, action: Action, obj) -> bool:
 
 
 def access_spot_check(user, spot_check_id, action: Action | str = Action.READ) -> SpotCheck:
-    spot_check = SpotCheck.objects.select_related("org").filter(pk=_pk(spot_check_id)).first()
-    if spot_check is None or not can(user, Action.READ, spot_check):
-        raise not_found()
-    require(user, action, spot_check)
-    return spot_check
+    return _access(user, SpotCheck.objects.select_related("org"), spot_check_id, action)
 
 
 def access_rectification(
     user, rectification_id, action: Action | str = Action.READ
 ) -> Rectification:
-    rectification = (
-        Rectification.objects.select_related("branch", "opened_by_org")
-        .filter(pk=_pk(rectification_id))
-        .first()
-    )
-    if rectification is None or not can(user, Action.READ, rectification):
-        raise not_found()
-    require(user, action, rectification)
-    return rectification
+    rectifications = Rectification.objects.select_related("branch", "opened_by_org")
+    return _access(user, rectifications, rectification_id, action)
 
 
 def scoped_spot_checks(user) -> QuerySet[SpotCheck]:

@@ -54,10 +54,14 @@ def campaign_applies_to(campaign: Campaign, branch: Organization) -> bool:
     )
 
 
+def _self_and_ancestor_paths(org: Organization) -> list[str]:
+    step = Organization.steplen
+    return [org.path[: step * i] for i in range(1, len(org.path) // step + 1)]
+
+
 def supplements_for(campaign: Campaign, branch: Organization) -> list[Campaign]:
     """The supplements of lower organizations on the branch's way up to the campaign."""
-    step = Organization.steplen
-    ancestors = [branch.path[: step * i] for i in range(1, len(branch.path) // step + 1)]
+    ancestors = _self_and_ancestor_paths(branch)
     return list(
         campaign.supplements.filter(org__path__in=ancestors)
         .select_related("org")
@@ -212,8 +216,7 @@ def political_birthdays(branch: Organization, month: int) -> list[Member]:
 
 def campaigns_for_branch(branch: Organization, month: date | None = None) -> list[Campaign]:
     """Top-level campaigns that apply to a branch (issued on its way up), newest first."""
-    step = Organization.steplen
-    ancestors = [branch.path[: step * i] for i in range(1, len(branch.path) // step + 1)]
+    ancestors = _self_and_ancestor_paths(branch)
     qs = Campaign.objects.filter(org__path__in=ancestors, parent__isnull=True).select_related("org")
     if month is not None:
         qs = qs.filter(month=month.replace(day=1))
@@ -270,11 +273,6 @@ EVENT_LABELS = {
 }
 
 
-def _self_and_ancestor_paths(org: Organization) -> list[str]:
-    step = Organization.steplen
-    return [org.path[: step * i] for i in range(1, len(org.path) // step + 1)]
-
-
 def campaigns_for_org(org: Organization) -> list[Campaign]:
     """The top-level campaigns an organization works with, newest month first: for a
     branch, those addressed to it; otherwise those issued by it, by its superiors, or
@@ -292,10 +290,7 @@ def visible_supplements(campaign: Campaign, user) -> list[Campaign]:
     """The supplements a user may see: those of organizations in their admin scope, or
     on the way up from an organization they administer or from their own branch (the
     requirements that bind them)."""
-    paths = list(permissions.admin_paths(user))
-    member = permissions.own_member(user)
-    if member is not None:
-        paths.append(member.branch.path)
+    paths = permissions.standing_paths(user)
     supplements = campaign.supplements.select_related("org").order_by("org__depth", "id")
     return [
         s
