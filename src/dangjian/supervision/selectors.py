@@ -53,6 +53,19 @@ def spot_checks_in(actor, org: Organization) -> QuerySet[SpotCheck]:
     )
 
 
+def item_of(spot_check: SpotCheck, **lookup) -> SpotCheckItem:
+    """One item of a spot check already fetched in scope (by `pk` or `branch_id`), or
+    not_found."""
+    item = (
+        spot_check.items.select_related("spot_check", "spot_check__org", "branch")
+        .filter(**lookup)
+        .first()
+    )
+    if item is None:
+        raise permissions.not_found()
+    return item
+
+
 def items_of(spot_check: SpotCheck) -> list[SpotCheckItem]:
     return list(
         spot_check.items.select_related("branch", "activity", "inspected_by").order_by("position")

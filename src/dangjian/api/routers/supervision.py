@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -123,11 +122,7 @@ def record_finding(request, spot_check_id: int, payload: FindingIn):
     """The inspector's finding for one sampled branch."""
     user = actor(request)
     spot_check = permissions.access_spot_check(user, spot_check_id, Action.CHANGE)
-    item = get_object_or_404(
-        SpotCheckItem.objects.select_related("spot_check", "spot_check__org", "branch"),
-        spot_check=spot_check,
-        branch_id=payload.branch_id,
-    )
+    item = selectors.item_of(spot_check, branch_id=payload.branch_id)
     item = services.record_finding(
         actor=user, item=item, result=payload.result, finding=payload.finding
     )

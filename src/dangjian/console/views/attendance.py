@@ -16,7 +16,7 @@ from dangjian import permissions
 from dangjian.attendance import codes, posters, selectors, services
 from dangjian.attendance.models import STORED_STATUSES, AttendanceStatus, RequestStatus
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import paginate, render_page, trail
+from dangjian.console.views.base import attempt, paginate, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
@@ -138,12 +138,12 @@ def poster(request, activity_id: int, fmt: str):
 @admin_view
 def regenerate_token(request, activity_id: int):
     activity = _activity(request, activity_id)
-    try:
-        themedays_services.regenerate_checkin_token(actor=request.user, activity=activity)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已更换签到二维码，之前打印的海报已失效，请重新下载打印。"))
+    attempt(
+        request,
+        _("已更换签到二维码，之前打印的海报已失效，请重新下载打印。"),
+        themedays_services.regenerate_checkin_token,
+        activity=activity,
+    )
     return _back(activity, "#poster")
 
 
@@ -152,17 +152,12 @@ def regenerate_token(request, activity_id: int):
 def rotating(request, activity_id: int):
     activity = _activity(request, activity_id)
     enabled = request.POST.get("enabled") == "1"
-    try:
-        services.set_rotating_qr(actor=request.user, activity=activity, enabled=enabled)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("已开启动态二维码：请在大屏上打开“投屏签到”页面，打印的海报暂停使用。")
-            if enabled
-            else _("已关闭动态二维码，打印的海报恢复可用。"),
-        )
+    success = (
+        _("已开启动态二维码：请在大屏上打开“投屏签到”页面，打印的海报暂停使用。")
+        if enabled
+        else _("已关闭动态二维码，打印的海报恢复可用。")
+    )
+    attempt(request, success, services.set_rotating_qr, activity=activity, enabled=enabled)
     return _back(activity, "#poster")
 
 
@@ -206,8 +201,8 @@ def refusals(request, activity_id: int):
     code = request.GET.get("code") or None
     page = paginate(request, selectors.refusals(activity, code=code), REFUSALS_PER_PAGE)
     page.object_list = list(page.object_list)
-    for attempt in page.object_list:
-        attempt.label = REFUSAL_LABELS.get(attempt.code, attempt.code)
+    for refusal in page.object_list:
+        refusal.label = REFUSAL_LABELS.get(refusal.code, refusal.code)
     return render_page(
         request,
         "console/attendance_refusals.html",
@@ -235,17 +230,13 @@ def leave_decide(request, leave_id: int, decision: str):
     if decision not in DECISIONS:
         raise Http404
     leave = permissions.access_leave(request.user, leave_id, Action.CHANGE)
-    try:
-        if decision == "approve":
-            services.approve_leave(actor=request.user, leave=leave)
-            messages.success(request, _("已批准 %s 的请假。") % leave.member.name)
-        else:
-            services.refuse_leave(
-                actor=request.user, leave=leave, note=request.POST.get("note", "")
-            )
-            messages.success(request, _("已不批准 %s 的请假。") % leave.member.name)
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    if decision == "approve":
+        success = _("已批准 %s 的请假。") % leave.member.name
+        attempt(request, success, services.approve_leave, leave=leave)
+    else:
+        success = _("已不批准 %s 的请假。") % leave.member.name
+        note = request.POST.get("note", "")
+        attempt(request, success, services.refuse_leave, leave=leave, note=note)
     return _next(request, _back(leave.activity, "#leave"))
 
 
@@ -281,17 +272,17 @@ def correction_decide(request, correction_id: int, decision: str):
     if decision not in DECISIONS:
         raise Http404
     correction = permissions.access_correction(request.user, correction_id, Action.REVIEW)
-    try:
-        if decision == "approve":
-            services.approve_correction(actor=request.user, correction=correction)
-            messages.success(request, _("已批准考勤更正。"))
-        else:
-            services.refuse_correction(
-                actor=request.user, correction=correction, note=request.POST.get("note", "")
-            )
-            messages.success(request, _("已不批准考勤更正。"))
-    except DomainError as exc:
-        messages.error(request, exc.message)
+    if decision == "approve":
+        attempt(request, _("已批准考勤更正。"), services.approve_correction, correction=correction)
+    else:
+        note = request.POST.get("note", "")
+        attempt(
+            request,
+            _("已不批准考勤更正。"),
+            services.refuse_correction,
+            correction=correction,
+            note=note,
+        )
     return _next(request, _back(correction.activity, "#corrections"))
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import paginate, render_page, trail
+from dangjian.console.views.base import attempt, paginate, render_page, trail
 from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors, services
 from dangjian.permissions import Action
@@ -93,16 +93,13 @@ def record_photos(request, activity_id: int):
 @admin_view
 def record_summary(request, activity_id: int):
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
-    try:
-        services.write_summary(
-            actor=request.user, activity=activity, text=request.POST.get("text", "")
-        )
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("活动总结已保存。"))
+    attempt(
+        request,
+        _("活动总结已保存。"),
+        services.write_summary,
+        activity=activity,
+        text=request.POST.get("text", ""),
+    )
     return _back(activity, "#summary")
 
 
@@ -110,16 +107,13 @@ def record_summary(request, activity_id: int):
 @admin_view
 def comment_hide(request, comment_id: int):
     comment = permissions.access_comment(request.user, comment_id, Action.CHANGE)
-    try:
-        services.hide_comment(
-            actor=request.user, comment=comment, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("评论已隐藏。"))
+    attempt(
+        request,
+        _("评论已隐藏。"),
+        services.hide_comment,
+        comment=comment,
+        reason=request.POST.get("reason", ""),
+    )
     return _back(comment.activity, f"#c{comment.pk}")
 
 
@@ -133,17 +127,12 @@ def record_rate(request, activity_id: int):
     except ValueError:
         messages.error(request, _("评分应为 0 到 100 之间的整数"))
         return _back(activity, "#rating")
-    try:
-        services.rate_activity(
-            actor=request.user,
-            activity=activity,
-            score=score,
-            remark=request.POST.get("remark", ""),
-        )
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("评分已保存。"))
+    attempt(
+        request,
+        _("评分已保存。"),
+        services.rate_activity,
+        activity=activity,
+        score=score,
+        remark=request.POST.get("remark", ""),
+    )
     return _back(activity, "#rating")

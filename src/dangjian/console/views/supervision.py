@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import paginate, posted, render_page, trail
+from dangjian.console.views.base import attempt, paginate, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
@@ -185,16 +185,9 @@ def spot_check(request, spot_check_id: int):
     )
 
 
-def _item(actor, spot_check_id: int, item_id: int) -> SpotCheckItem:
-    check = permissions.access_spot_check(actor, spot_check_id, Action.CHANGE)
-    item = (
-        SpotCheckItem.objects.select_related("spot_check", "spot_check__org", "branch")
-        .filter(spot_check=check, pk=item_id)
-        .first()
-    )
-    if item is None:
-        raise permissions.not_found()
-    return item
+def _item(actor, spot_check_id: int, item_id: int, action=Action.CHANGE) -> SpotCheckItem:
+    check = permissions.access_spot_check(actor, spot_check_id, action)
+    return selectors.item_of(check, pk=item_id)
 
 
 @require_POST
@@ -204,14 +197,8 @@ def record_finding(request, spot_check_id: int, item_id: int):
     item = _item(actor, spot_check_id, item_id)
     form = FindingForm(request.POST)
     if form.is_valid():
-        try:
-            services.record_finding(actor=actor, item=item, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已记录“%s”的检查结论。") % item.branch.name)
+        success = _("已记录“%s”的检查结论。") % item.branch.name
+        attempt(request, success, services.record_finding, item=item, **form.cleaned_data)
     else:
         messages.error(request, _("请选择检查结论。"))
     return redirect(f"/console/supervision/spot-checks/{spot_check_id}/?branch={item.branch_id}")
@@ -221,26 +208,18 @@ def record_finding(request, spot_check_id: int, item_id: int):
 @admin_view
 def open_rectification(request, spot_check_id: int, item_id: int):
     actor = request.user
-    check = permissions.access_spot_check(actor, spot_check_id)
-    item = (
-        SpotCheckItem.objects.select_related("spot_check", "spot_check__org", "branch")
-        .filter(spot_check=check, pk=item_id)
-        .first()
-    )
-    if item is None:
-        raise permissions.not_found()
+    item = _item(actor, spot_check_id, item_id, Action.READ)
     form = RectificationForm(request.POST)
     if form.is_valid():
-        try:
-            r = services.open_rectification(
-                actor=actor, branch=item.branch, finding=item, **form.cleaned_data
-            )
-        except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已下达整改任务。"))
+        r = attempt(
+            request,
+            _("已下达整改任务。"),
+            services.open_rectification,
+            branch=item.branch,
+            finding=item,
+            **form.cleaned_data,
+        )
+        if r is not None:
             return redirect("console:rectification", rectification_id=r.pk)
     else:
         messages.error(request, _("请填写整改事项、要求和期限。"))

@@ -21,7 +21,14 @@ from dangjian import permissions
 from dangjian.attendance import selectors as attendance_selectors
 from dangjian.console.decorators import admin_view
 from dangjian.console.forms import DATE, add_domain_error
-from dangjian.console.views.base import paginate, posted, render_page, resolve_org, trail
+from dangjian.console.views.base import (
+    attempt,
+    paginate,
+    posted,
+    render_page,
+    resolve_org,
+    trail,
+)
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
@@ -496,16 +503,11 @@ def review_queue(request):
 def activity_approve(request, activity_id: int):
     actor = request.user
     activity = permissions.access_activity(actor, activity_id, Action.REVIEW)
-    try:
-        services.approve_activity(actor=actor, activity=activity)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("已通过“%(title)s”（%(branch)s）。")
-            % {"title": activity.title, "branch": activity.branch.name},
-        )
+    success = _("已通过“%(title)s”（%(branch)s）。") % {
+        "title": activity.title,
+        "branch": activity.branch.name,
+    }
+    attempt(request, success, services.approve_activity, activity=activity)
     return redirect(_safe_next(request, reverse("console:activity_detail", args=[activity.pk])))
 
 
@@ -514,18 +516,12 @@ def activity_approve(request, activity_id: int):
 def activity_reject(request, activity_id: int):
     actor = request.user
     activity = permissions.access_activity(actor, activity_id, Action.REVIEW)
-    try:
-        services.reject_activity(
-            actor=actor, activity=activity, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("已退回“%(title)s”（%(branch)s），支部修改后可重新提交。")
-            % {"title": activity.title, "branch": activity.branch.name},
-        )
+    success = _("已退回“%(title)s”（%(branch)s），支部修改后可重新提交。") % {
+        "title": activity.title,
+        "branch": activity.branch.name,
+    }
+    reason = request.POST.get("reason", "")
+    attempt(request, success, services.reject_activity, activity=activity, reason=reason)
     return redirect(_safe_next(request, reverse("console:activity_detail", args=[activity.pk])))
 
 
@@ -580,14 +576,13 @@ def activity_detail(request, activity_id: int):
 def activity_cancel(request, activity_id: int):
     actor = request.user
     activity = permissions.access_activity(actor, activity_id, Action.CHANGE)
-    try:
-        services.cancel_activity(
-            actor=actor, activity=activity, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("活动已取消，已通知参加人员。本支部需要重新制定活动计划。"))
+    attempt(
+        request,
+        _("活动已取消，已通知参加人员。本支部需要重新制定活动计划。"),
+        services.cancel_activity,
+        activity=activity,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect("console:activity_detail", activity_id=activity.pk)
 
 
