@@ -148,12 +148,7 @@ def can(user, action: Action | str, obj) -> bool:
     if isinstance(obj, Organization):
         if action == Action.SUPERVISE and obj.kind == "branch":
             return is_admin_above(user, obj)
-        if is_admin_over(user, obj):
-            return True
-        if action == Action.READ:
-            member = own_member(user)
-            return member is not None and member.branch_id == obj.pk
-        return False
+        return _admin_or_member_reading(user, action, obj)
     if isinstance(obj, Member):
         if is_admin_over(user, obj.branch):
             return True
@@ -245,11 +240,17 @@ def _can_activity(user, action: Action, activity: Activity) -> bool:
         return is_admin_above(user, branch)
     if action == Action.TAKE_PART:
         return on_roster(user, activity)
-    if is_admin_over(user, branch):
+    return _admin_or_member_reading(user, action, branch)
+
+
+def _admin_or_member_reading(user, action: Action, org: Organization) -> bool:
+    """The admins over an organization do anything to it (and to what it holds); the
+    members of a branch read it."""
+    if is_admin_over(user, org):
         return True
     if action == Action.READ:
         member = own_member(user)
-        return member is not None and member.branch_id == branch.pk
+        return member is not None and member.branch_id == org.pk
     return False
 
 

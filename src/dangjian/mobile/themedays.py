@@ -17,7 +17,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -85,8 +84,6 @@ def campaign_attachment(request, campaign_id: int, attachment_id: int):
     """The campaign's infographic or document, for those it is addressed to."""
     campaign = permissions.access_campaign(request.user, campaign_id)
     attachment = selectors.campaign_attachment(campaign, attachment_id)
-    if attachment is None:
-        raise Http404
     return attachment_response(attachment, cache_control="private, max-age=3600")
 
 

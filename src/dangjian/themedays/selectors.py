@@ -87,8 +87,11 @@ def branch_admin_user_ids(branch: Organization) -> list[int]:
 
 
 def campaign_attachment(campaign: Campaign, attachment_id: int):
-    """One of this (already scope-checked) campaign's attachments, or None."""
-    return campaign.attachments.filter(pk=attachment_id).first()
+    """One of this (already scope-checked) campaign's attachments, or not_found."""
+    attachment = campaign.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise permissions.not_found()
+    return attachment
 
 
 def with_roster_size(qs: QuerySet) -> QuerySet:

@@ -9,7 +9,6 @@ only carry input to them and show what they answer."""
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -293,8 +292,6 @@ def campaign_detail(request, campaign_id: int):
 def campaign_attachment(request, campaign_id: int, attachment_id: int):
     campaign = permissions.access_campaign(request.user, campaign_id)
     attachment = selectors.campaign_attachment(campaign, attachment_id)
-    if attachment is None:
-        raise Http404
     return attachment_response(attachment, cache_control="private, max-age=3600")
 
 
