@@ -81,6 +81,11 @@ class Filters:
         return "，".join(str(p) for p in parts)
 
 
+def _org_and_filters(request, org_id: int) -> tuple[Organization, Filters]:
+    """The organization a dashboard page reads (in the admin's scope) and its filters."""
+    return permissions.access_org(request.user, org_id, Action.READ), Filters(request)
+
+
 def _url(name: str, pk: int, query: str = "") -> str:
     url = reverse(f"console:{name}", args=[pk])
     return f"{url}?{query}" if query else url
@@ -110,8 +115,7 @@ def home(request):
 @admin_view
 def dashboard(request, org_id: int):
     actor = request.user
-    org = permissions.access_org(actor, org_id, Action.READ)
-    f = Filters(request)
+    org, f = _org_and_filters(request, org_id)
     if org.is_branch:
         return _branch_dashboard(request, org, f)
     dash = selectors.dashboard(org, f.period, sector=f.sector, category=f.category)
@@ -338,8 +342,7 @@ def _ranking_rows(request, org: Organization, f: Filters, *, lazy: bool = False)
 @admin_view
 def ranking(request, org_id: int):
     actor = request.user
-    org = permissions.access_org(actor, org_id, Action.READ)
-    f = Filters(request)
+    org, f = _org_and_filters(request, org_id)
     rows, level, applied, extra = _ranking_rows(request, org, f, lazy=True)
     page = Paginator(rows, RANKING_PAGE_SIZE).get_page(request.GET.get("page"))
     lines = [
@@ -378,8 +381,7 @@ def ranking(request, org_id: int):
 @require_GET
 @admin_view
 def ranking_export(request, org_id: int):
-    org = permissions.access_org(request.user, org_id, Action.READ)
-    f = Filters(request)
+    org, f = _org_and_filters(request, org_id)
     rows, level, applied, _extra = _ranking_rows(request, org, f)
     content, filename, content_type = exports.ranking_xlsx(
         org, f.period, rows, level=level, filters=applied
