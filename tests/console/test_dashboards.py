@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
+from dangjian.registry.models import Member
 from dangjian.scoring import selectors, services
 from tests.scoring.conftest import NOW, attend, clock, make_activity  # noqa: F401
 from tests.scoring.test_rankings import set_month
@@ -118,3 +119,17 @@ def test_quarter_and_year_dashboards(world, page, december):
             client.get(f"/console/dashboards/orgs/{world.a.branch.pk}/?period={period}").status_code
             == 200
         )
+
+
+def test_the_roster_filters_count_as_attended_what_the_score_counts(world, page, clock):  # noqa: F811
+    activity = make_activity(world.a.branch, DEC)
+    secretary = Member.objects.get(user=world.a.branch_admin)
+    attend(activity, world.a.member, "not_checked_out")
+    attend(activity, secretary, "absent")
+    client = page(world.city_admin)
+    url = f"/console/dashboards/activities/{activity.pk}/"
+    came = client.get(url + "?show=checked_in").content.decode()
+    assert world.a.member.name in came and secretary.name not in came
+    missing = client.get(url + "?show=not_checked_in").content.decode()
+    assert secretary.name in missing and world.a.member.name not in missing
+    assert selectors.score_of(activity).inputs.checked_in_non_flowing == 1
