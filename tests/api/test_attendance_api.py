@@ -274,11 +274,11 @@ def checked_in(world, api, activity):
     return activity
 
 
-def test_check_out_after_the_end_with_a_reflection(world, api, checked_in):
+def test_check_out_answers_201_then_200_with_the_same_record(world, api, checked_in):
     client = api(world.a.member.user)
     with at(AFTER_END):
         resp = client.post("/attendance/check-out", body(checked_in, reflection="收获很大"))
-    assert resp.status_code == 200, resp.content
+    assert resp.status_code == 201, resp.content
     assert resp.json()["status"] == "checked_out"
     assert parse_datetime(resp.json()["checked_out_at"]) == AFTER_END
     with at(AFTER_END + timedelta(minutes=1)):

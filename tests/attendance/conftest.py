@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from dangjian.attendance import geo, services
+from dangjian.attendance import checkin, geo
 from dangjian.themedays import services as themedays
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
 
@@ -89,7 +89,7 @@ def activity(world, campaign):
 
 def check_in(user, activity, metres: float = 20, accuracy: float = 15, **kw):
     lat, lon = near(metres)
-    return services.check_in(
+    return checkin.check_in(
         actor=user,
         token=kw.pop("token", activity.checkin_token),
         latitude=lat,
@@ -101,7 +101,7 @@ def check_in(user, activity, metres: float = 20, accuracy: float = 15, **kw):
 
 def check_out(user, activity, reflection="学习党章，收获很大。", metres: float = 20, **kw):
     lat, lon = near(metres)
-    return services.check_out(
+    return checkin.check_out(
         actor=user,
         token=kw.pop("token", activity.checkin_token),
         latitude=lat,

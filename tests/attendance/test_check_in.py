@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from dangjian.attendance import services
+from dangjian.attendance import checkin, services
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.core.errors import DomainError
 from dangjian.registry import services as registry
@@ -167,7 +167,7 @@ def test_a_repeated_check_in_returns_the_first_unchanged(world, activity):
     with at(DURING + timedelta(minutes=3)):
         again = check_in(world.a.member.user, activity, metres=250)
     assert first.created and not again.created
-    assert again.record.pk == first.record.pk
+    assert again.record.id == first.record.id
     assert again.record.checked_in_at == DURING
     assert again.record.checkin_distance_m == 50
     assert AttendanceRecord.objects.filter(activity=activity).count() == 1
@@ -176,7 +176,7 @@ def test_a_repeated_check_in_returns_the_first_unchanged(world, activity):
 
 
 def test_every_attempt_is_logged_with_position_accuracy_distance_and_the_phone(world, activity):
-    client = services.ClientInfo(
+    client = checkin.ClientInfo(
         ip="10.1.2.3",
         user_agent="Mozilla/5.0 MicroMessenger/8.0",
         device_id="dev-1234567890",
@@ -224,7 +224,7 @@ def test_an_attempt_with_an_unknown_token_is_logged_without_an_activity(world, a
 def test_invalid_coordinates_are_a_validation_error(world, activity, lat, lon, acc, field):
     with at(DURING):
         refused = refusal(
-            services.check_in,
+            checkin.check_in,
             actor=world.a.member.user,
             token=activity.checkin_token,
             latitude=lat,
@@ -244,14 +244,14 @@ def test_a_member_on_approved_leave_who_comes_anyway_is_checked_in(world, activi
 
 
 def test_one_phone_checking_in_several_members_is_flagged(world, activity):
-    phone = services.ClientInfo(device_id="shared-phone-0001")
+    phone = checkin.ClientInfo(device_id="shared-phone-0001")
     with at(DURING):
         first = check_in(world.a.member.user, activity, client=phone)
         assert not first.record.is_device_shared
         second = check_in(world.a.flowing.user, activity, client=phone)
         assert second.record.is_device_shared
         other = check_in(
-            world.a.branch_admin, activity, client=services.ClientInfo(device_id="own-phone-1")
+            world.a.branch_admin, activity, client=checkin.ClientInfo(device_id="own-phone-1")
         )
     flagged = set(
         AttendanceRecord.objects.filter(is_device_shared=True).values_list("member_id", flat=True)
@@ -270,9 +270,7 @@ def test_the_check_in_runs_the_same_few_queries_whatever_the_roster_size(
 
     def queries_for(user) -> int:
         with at(DURING), CaptureQueriesContext(connection) as captured:
-            check_in(
-                user, activity, client=services.ClientInfo(device_id="device-of-" + user.phone)
-            )
+            check_in(user, activity, client=checkin.ClientInfo(device_id="device-of-" + user.phone))
         return len(captured)
 
     small = queries_for(world.a.member.user)
@@ -291,8 +289,8 @@ def test_in_rotating_qr_mode_only_the_current_or_the_previous_code_is_accepted(w
 
     setting = services.set_rotating_qr(actor=world.a.branch_admin, activity=activity, enabled=True)
 
-    def with_code(code: str) -> services.ClientInfo:
-        return services.ClientInfo(code=code)
+    def with_code(code: str) -> checkin.ClientInfo:
+        return checkin.ClientInfo(code=code)
 
     current = codes.code_at(setting.secret, DURING)
     previous = codes.code_at(setting.secret, DURING - timedelta(seconds=30))

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 
-from dangjian.attendance import selectors, services
+from dangjian.attendance import checkin, selectors, services
 from dangjian.attendance.models import AttendanceRecord
 from dangjian.audit.models import AuditEntry
 from dangjian.notifications.models import Notification
@@ -114,7 +114,7 @@ def test_a_cancelled_activity_is_never_closed_nor_marks_absences(world, activity
 
 
 def test_closing_tells_the_superior_about_one_phone_checking_in_several_members(world, activity):
-    phone = services.ClientInfo(device_id="shared-phone-0001")
+    phone = checkin.ClientInfo(device_id="shared-phone-0001")
     with at(DURING):
         check_in(world.a.member.user, activity, client=phone)
         check_in(world.a.flowing.user, activity, client=phone)
@@ -128,7 +128,7 @@ def test_closing_tells_the_superior_about_one_phone_checking_in_several_members(
 
 
 def test_closing_flags_a_shared_phone_whose_check_ins_raced_past_each_other(world, activity):
-    phone = services.ClientInfo(device_id="scripted-phone-02")
+    phone = checkin.ClientInfo(device_id="scripted-phone-02")
     with at(DURING):
         check_in(world.a.member.user, activity, client=phone)
         check_in(world.a.flowing.user, activity, client=phone)

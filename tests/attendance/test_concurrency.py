@@ -7,7 +7,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from dangjian.attendance import services
+from dangjian.attendance import checkin, services
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.interaction.models import Comment
 from tests.attendance.conftest import (
@@ -59,7 +59,7 @@ def test_concurrent_check_ins_of_one_member_leave_exactly_one_record(world, acti
     assert errors == []
     assert AttendanceRecord.objects.filter(activity=activity, member=world.a.member).count() == 1
     assert sum(1 for r in results if r.created) == 1
-    assert len({r.record.pk for r in results}) == 1
+    assert len({r.record.id for r in results}) == 1
     codes = sorted(CheckInAttempt.objects.values_list("code", flat=True))
     assert codes == ["accepted"] + ["repeated"] * (THREADS - 1)
 
@@ -80,7 +80,7 @@ def test_concurrent_check_outs_leave_one_check_out_and_one_reflection(world, act
 def test_one_phone_checking_in_two_members_at_the_same_instant_is_flagged_at_closing(
     world, activity
 ):
-    phone = services.ClientInfo(device_id="scripted-phone-01")
+    phone = checkin.ClientInfo(device_id="scripted-phone-01")
     users = [world.a.member.user, world.a.flowing.user]
     barrier = threading.Barrier(len(users))
     errors = []

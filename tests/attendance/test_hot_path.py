@@ -9,14 +9,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.attendance import services
+from dangjian.attendance import checkin, services
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.scoring import services as scoring
 from dangjian.themedays.models import RosterEntry
-from tests.attendance.conftest import DURING, START, at, check_in
+from tests.attendance.conftest import DURING, START, at, check_in, near
 from tests.attendance.test_check_in import refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def first_words(captured) -> list[str]:
+    return [q["sql"].split()[0] for q in captured.captured_queries]
 
 
 def test_a_check_in_writes_its_record_and_attempt_in_few_statements_and_no_savepoint(
@@ -32,62 +36,51 @@ def test_a_check_in_writes_its_record_and_attempt_in_few_statements_and_no_savep
     with at(DURING), CaptureQueriesContext(connection) as captured:
         outcome = check_in(user, activity)
     assert hooked == [{"activity_id": activity.pk, "debounce": True}]
-    assert outcome.created and outcome.record.pk is not None
+    assert outcome.created and outcome.record.id is not None
     record = AttendanceRecord.objects.get(activity=activity, member=world.a.member)
     assert (record.pk, record.status, record.checked_in_at) == (
-        outcome.record.pk,
+        outcome.record.id,
         "checked_in",
         DURING,
     )
     assert list(CheckInAttempt.objects.values_list("code", "member_id")) == [
         ("accepted", world.a.member.pk)
     ]
-    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
-    # The member's id (then cached; the API's token look-up brings it), the activity with
-    # its facts, and the writes: on PostgreSQL one statement, with no BEGIN/COMMIT around.
+    # The facts, then the writes: on PostgreSQL one statement, with no BEGIN/COMMIT.
     if connection.vendor == "postgresql":
-        assert statements == ["SELECT", "SELECT", "WITH"]
+        assert first_words(captured) == ["SELECT", "WITH"]
     else:
-        assert statements == ["SELECT", "BEGIN", "SELECT", "INSERT", "INSERT", "COMMIT"]
+        assert first_words(captured) == ["SELECT", "BEGIN", "INSERT", "INSERT", "COMMIT"]
 
 
-def test_a_check_in_by_api_key_reads_its_holder_with_the_activity(world, activity, monkeypatch):
-    from dangjian.registry import services as registry
-
+def test_a_check_in_over_the_api_reads_the_key_then_the_facts_then_writes(
+    world, activity, api, monkeypatch
+):
     # As above: only what the request itself runs is counted.
     monkeypatch.setattr(scoring, "inputs_changed", lambda **kwargs: None, raising=True)
-    key, _token = registry.issue_api_token(user=world.a.member.user)
+    client = api(world.a.member.user)
+    lat, lon = near(20)
+    payload = {"token": activity.checkin_token, "latitude": lat, "longitude": lon}
     with at(DURING), CaptureQueriesContext(connection) as captured:
-        outcome = services.check_in(
-            actor=registry.BearerKey(key),
-            token=activity.checkin_token,
-            latitude=activity.latitude,
-            longitude=activity.longitude,
-            accuracy_m=10,
-        )
-    assert outcome.created
+        answer = client.post("/attendance/check-in", {**payload, "accuracy_m": 10})
+    assert answer.status_code == 201, answer.content
     assert list(CheckInAttempt.objects.values_list("code", "user_id", "member_id")) == [
         ("accepted", world.a.member.user.pk, world.a.member.pk)
     ]
-    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
-    # Who and what in one statement (the token look-up is its WITH clause), then the writes.
     if connection.vendor == "postgresql":
-        assert statements == ["WITH", "WITH"]
+        assert first_words(captured) == ["SELECT", "SELECT", "WITH"]
     else:
-        assert statements == ["BEGIN", "WITH", "INSERT", "INSERT", "COMMIT"]
+        assert first_words(captured) == ["SELECT", "SELECT", "BEGIN", "INSERT", "INSERT", "COMMIT"]
 
 
-def test_an_api_key_nobody_holds_raises_before_anything_is_written(world, activity):
-    from dangjian.registry import services as registry
-
-    with at(DURING), pytest.raises(registry.InvalidApiKey):
-        services.check_in(
-            actor=registry.BearerKey("nobody-holds-this"),
-            token=activity.checkin_token,
-            latitude=activity.latitude,
-            longitude=activity.longitude,
-            accuracy_m=10,
-        )
+def test_an_api_key_nobody_holds_is_refused_before_anything_is_written(world, activity, api):
+    client = api(None)
+    client.headers_ = {"Authorization": "Bearer nobody-holds-this"}
+    lat, lon = near(20)
+    payload = {"token": activity.checkin_token, "latitude": lat, "longitude": lon}
+    with at(DURING):
+        answer = client.post("/attendance/check-in", {**payload, "accuracy_m": 10})
+    assert (answer.status_code, answer.json()["code"]) == (401, "unauthenticated")
     assert not CheckInAttempt.objects.exists()
 
 
@@ -104,9 +97,9 @@ def test_a_repeated_check_in_outside_a_transaction_changes_nothing(world, activi
         first = check_in(world.a.member.user, activity)
     with at(DURING + timedelta(minutes=2)):
         again = check_in(world.a.member.user, activity)
-    assert (again.created, again.record.pk, again.record.checked_in_at) == (
+    assert (again.created, again.record.id, again.record.checked_in_at) == (
         False,
-        first.record.pk,
+        first.record.id,
         DURING,
     )
     codes = sorted(CheckInAttempt.objects.values_list("code", flat=True))
@@ -135,7 +128,7 @@ def test_a_member_on_leave_who_comes_is_checked_in_in_a_transaction(world, activ
 
 
 def test_a_shared_phone_is_flagged_on_every_record_outside_a_test_transaction(world, activity):
-    phone = services.ClientInfo(device_id="shared-phone-0002")
+    phone = checkin.ClientInfo(device_id="shared-phone-0002")
     with at(DURING):
         first = check_in(world.a.member.user, activity, client=phone)
         second = check_in(world.a.flowing.user, activity, client=phone)

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from dangjian.attendance import geo
+from dangjian.attendance import checkin, geo
 from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.themedays import services as themedays
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
@@ -138,7 +138,6 @@ def test_from_a_kilometre_away_the_check_in_is_refused_with_the_distance(
 def test_the_branch_admins_live_view_updates_itself_when_a_member_checks_in(
     world, activity, desktop, shot
 ):
-    from dangjian.attendance import services
 
     page = desktop
     path = f"/console/activities/{activity.pk}/attendance/"
@@ -152,7 +151,7 @@ def test_the_branch_admins_live_view_updates_itself_when_a_member_checks_in(
     expect(row).to_contain_text("未签到")
     expect(page.get_by_role("link", name="下载海报（PDF）")).to_be_visible()
     lat, lon = geo.destination(*VENUE, 0, 50)
-    services.check_in(
+    checkin.check_in(
         actor=world.a.member.user,
         token=activity.checkin_token,
         latitude=lat,

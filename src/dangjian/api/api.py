@@ -6,7 +6,6 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from dangjian.api.auth import BearerToken
 from dangjian.api.errors import status_for
 from dangjian.core.errors import DomainError
-from dangjian.registry import services as registry_services
 
 api = NinjaAPI(
     title="Dangjian Cloud API",
@@ -34,9 +33,6 @@ def on_domain_error(request, exc: DomainError):
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
-    if _unknown_deferred_key(request):
-        # As everywhere else, an unauthenticated request hears only that.
-        return on_unauthenticated(request, exc)
     errors = [
         {
             "field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None,
@@ -52,19 +48,8 @@ def on_validation_error(request, exc: ValidationError):
 
 
 @api.exception_handler(AuthenticationError)
-@api.exception_handler(registry_services.InvalidApiKey)
 def on_unauthenticated(request, exc):
     return _error(request, 401, "unauthenticated", _("请先登录"))
-
-
-def _unknown_deferred_key(request) -> bool:
-    # The check-in's key (BearerToken(deferred=True)) is looked up by its service; a
-    # request refused before it reaches the service is looked up here.
-    key = getattr(request, "auth", None)
-    return (
-        isinstance(key, registry_services.BearerKey)
-        and registry_services.user_for_token(key.key) is None
-    )
 
 
 @api.exception_handler(Http404)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.urls import get_resolver, set_urlconf
+from django.urls import resolve
 from django.utils import translation
 
 
@@ -27,46 +27,26 @@ class DefaultLanguageMiddleware:
         return response
 
 
-MAX_REMEMBERED_PATHS = 200
-
-
 class ApiMiddleware:
     """Requests to the JSON API skip the page middleware below this one.
 
     The API authenticates with a bearer token and answers JSON: sessions, CSRF (ninja's
     views are exempt), session users, messages, htmx, X-Frame-Options and axes' lockout
     page (the token endpoint answers its own 429) do nothing for it but cost the city's
-    busiest endpoint, the check-in, about a tenth of its CPU. Above it stay what the API
-    needs too: the security headers and the language. So an API request is routed here
-    as Django's handler would (the same URL configuration, `request.resolver_match`),
+    busiest endpoint, the check-in, a good part of its CPU (docs/decisions.md). Above it
+    stay what the API needs too: the security headers and the language. An API request is
+    routed here as Django's handler would route it (`resolve()`, `request.resolver_match`),
     with `request.user` anonymous until the bearer token's check sets it; ninja turns its
-    own errors into responses, and an unknown path raises Resolver404 as before (Django's
-    404). Every other request goes on down the stack."""
+    own errors into responses, and an unknown path raises Resolver404 as before."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.prefix = settings.API_PATH_PREFIX
-        # path -> its ResolverMatch, for paths that capture nothing (the check-in's): with
-        # the URL configuration fixed while the process runs, the answer for such a path
-        # never changes, and walking the patterns to find it again was a seventh of the
-        # check-in's handling outside its service (callgrind, 111,000 of 774,000
-        # instructions). A request with its own `urlconf` is resolved as before.
-        self.matches = {}
 
     def __call__(self, request):
         if not request.path_info.startswith(self.prefix):
             return self.get_response(request)
         request.user = AnonymousUser()
-        urlconf = getattr(request, "urlconf", None)
-        path = request.path_info
-        match = self.matches.get(path) if urlconf is None else None
-        if match is None:
-            if urlconf is not None:
-                set_urlconf(urlconf)
-            match = get_resolver(urlconf).resolve(path)
-            if urlconf is None and not match.args and not match.kwargs:
-                if len(self.matches) >= MAX_REMEMBERED_PATHS:
-                    self.matches.clear()
-                self.matches[path] = match
+        match = resolve(request.path_info, getattr(request, "urlconf", None))
         request.resolver_match = match
         return match.func(request, *match.args, **match.kwargs)

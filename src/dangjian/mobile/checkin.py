@@ -4,7 +4,7 @@ Not signed in: the login page, then back here (`?next=`). The page asks the brow
 its position (high accuracy) and posts it; the answer is one clear Chinese sentence:
 success with the time, or why not (opens at …, you are 1.2 km away …). After the end the
 same page checks out, with the reflection box. All rules are in
-`dangjian.attendance.services`; this view only translates HTTP."""
+`dangjian.attendance.checkin`; this view only translates HTTP."""
 
 from django.contrib import messages
 from django.http import Http404, JsonResponse
@@ -16,8 +16,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from dangjian import permissions
+from dangjian.attendance import checkin as attendance
 from dangjian.attendance import selectors, services
-from dangjian.attendance.models import AttendanceStatus
+from dangjian.attendance.models import ATTENDED, AttendanceStatus
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.mobile.decorators import member_view
@@ -60,14 +61,11 @@ def attendance_links(user, activity, now=None) -> dict:
         elif phase == "check_out" and status == AttendanceStatus.CHECKED_IN:
             links["checkin_url"] = reverse("mobile:checkin", args=[activity.checkin_token])
             links["is_check_out"] = True
-        elif phase == "check_in" and status not in ATTENDED_STATUSES:
+        elif phase == "check_in" and status not in ATTENDED:
             links["scan_poster"] = True
             links["opens"] = _hm(activity.checkin_opens_at)
             links["closes"] = _hm(activity.checkin_closes_at)
     return links
-
-
-ATTENDED_STATUSES = (AttendanceStatus.CHECKED_IN, AttendanceStatus.CHECKED_OUT)
 
 
 def _hm(value) -> str:
@@ -81,12 +79,9 @@ def _phase(activity, now) -> str:
 
 def _notice(activity, record_status: str, phase: str, now) -> tuple[str, str] | None:
     """A sentence for a page with nothing to do (kind, text), or None to offer the button."""
-    if activity.status == ActivityStatus.CANCELLED:
-        return "error", _("该活动已取消。")
-    if activity.status == ActivityStatus.CLOSED:
-        return "info", _("该活动已结束，签到和签退均已截止。")
-    if activity.status != ActivityStatus.APPROVED:
-        return "error", _("该活动尚未通过审核，暂不能签到。")
+    refused = attendance.state_refusal(activity)
+    if refused is not None:
+        return ("info" if activity.status == ActivityStatus.CLOSED else "error"), refused.message
     if record_status == AttendanceStatus.CHECKED_OUT:
         return "success", _("你已完成签到和签退，感谢参加。")
     if phase == "check_in" and record_status == AttendanceStatus.CHECKED_IN:
@@ -96,7 +91,7 @@ def _notice(activity, record_status: str, phase: str, now) -> tuple[str, str] | 
     return None
 
 
-def _success_message(phase: str, outcome: services.Outcome) -> str:
+def _success_message(phase: str, outcome: attendance.Outcome) -> str:
     record = outcome.record
     if phase == "check_in":
         if not outcome.created:
@@ -142,7 +137,7 @@ def checkin(request, member, token: str):
 
 def _submit(request, activity, token: str, phase: str) -> JsonResponse:
     data = request.POST
-    client = services.ClientInfo.from_request(
+    client = attendance.ClientInfo.from_request(
         request,
         device_id=data.get("device_id", ""),
         code=data.get("code", ""),
@@ -161,9 +156,11 @@ def _submit(request, activity, token: str, phase: str) -> JsonResponse:
     }
     try:
         if action == "check_in":
-            outcome = services.check_in(actor=request.user, token=token, client=client, **position)
+            outcome = attendance.check_in(
+                actor=request.user, token=token, client=client, **position
+            )
         else:
-            outcome = services.check_out(
+            outcome = attendance.check_out(
                 actor=request.user,
                 token=token,
                 client=client,

@@ -2,9 +2,7 @@
 in one transaction and records an audit entry in that same transaction."""
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
-from dangjian.core import clock, rawsql
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard
@@ -276,81 +274,30 @@ def _token_ttl():
     return settings.API_TOKEN_TTL
 
 
-@dataclass(frozen=True)
-class BearerKey:
-    """An API key whose holder is not looked up yet: for a hot path that reads the holder
-    in the same statement as its own query (`token_holder_cte`), one round trip fewer.
-    The check-in takes one as its actor; `holder_from_row` makes the user of that row."""
-
-    key: str
-
-
-class InvalidApiKey(Exception):
-    """A `BearerKey` matched no active, unexpired token: the request is unauthenticated."""
-
-
-# The holder's member record id, beside the user's columns in the look-up's row.
-MEMBER_ID_ALIAS = "dj_member_id"
-
-
-@cache
-def _token_statement(vendor: str, whole_user: bool = True) -> tuple[str, tuple]:
-    """The SELECT behind `user_for_token`, written once per process from the models' _meta.
-
-    Every API request runs it, and the check-ins of a whole city arrive within minutes:
-    composing it with the ORM took several times longer than running it. The same row
-    brings the id of the user's member record (which never changes hands), so the check-in
-    does not look it up again. Its two parameters are `token_params(key)`. Not
-    `whole_user`: the user's id only (the other fields are deferred in `holder_from_row`)."""
-    t, c = rawsql.table, rawsql.column
-    fields = rawsql.concrete_attnames(User) if whole_user else ("id",)
-    sql = (
-        f"SELECT {rawsql.select_list(User, 'u', fields)},"  # noqa: S608
-        f" m.{c(Member, 'id')} AS {rawsql.quote(MEMBER_ID_ALIAS)}"
-        f" FROM {t(ApiToken)} {rawsql.quote('t')}"
-        f" INNER JOIN {t(User)} {rawsql.quote('u')}"
-        f" ON u.{c(User, 'id')} = t.{c(ApiToken, 'user_id')}"
-        f" LEFT OUTER JOIN {t(Member)} {rawsql.quote('m')}"
-        f" ON m.{c(Member, 'user_id')} = u.{c(User, 'id')}"
-        f" WHERE t.{c(ApiToken, 'key_hash')} = %s AND t.{c(ApiToken, 'expires_at')} > %s"
-        f" AND u.{c(User, 'is_active')} = TRUE"
-    )
-    return sql, fields
-
-
-def token_params(key: str) -> list:
-    """The parameters of the token look-up (`user_for_token`, `token_holder_cte`): the
-    key's hash and the server's time (expired tokens match nothing)."""
-    return [ApiToken.hash_key(key), connection.ops.adapt_datetimefield_value(clock.now())]
-
-
-def token_holder_cte(*, whole_user: bool = True) -> tuple[str, tuple[str, ...]]:
-    """The token look-up as the body of a WITH clause, for a caller that reads the holder
-    in its own statement: its columns are the user's (in the order of the fields returned;
-    only the id unless `whole_user`) then MEMBER_ID_ALIAS; its parameters, first in the
-    statement, are `token_params(key)`. No row: no active user holds this unexpired token."""
-    return _token_statement(connection.vendor, whole_user)
-
-
-def holder_from_row(fields: tuple[str, ...], values) -> User:
-    """The user of a look-up row (`values`: the user's columns in `fields` order, then
-    their member record's id, None when they have none)."""
-    user = rawsql.instance(User, fields, values[: len(fields)])
-    user._dj_member_id = values[len(fields)]
-    return user
-
-
 def user_for_token(key: str) -> User | None:
-    """The active user holding this unexpired API token, or None. Read from the database
-    on every request (nothing cached), so an expired token or a deactivated account stops
-    working at once. `user._dj_member_id` is their member record's id (None: no member)."""
-    sql, fields = _token_statement(connection.vendor)
-    with rawsql.cursor() as cursor:
-        cursor.execute(sql, token_params(key))
+    """The active user holding this unexpired API token, or None. Read on every request
+    (nothing cached), so an expired token or a deactivated account stops at once.
+
+    Literal SQL because every API request runs it: composing the same join with the ORM
+    cost more CPU than the rest of a check-in (docs/performance.md, "Checking in");
+    tests/registry/test_api_tokens.py checks it against the ORM's answer."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TOKEN_HOLDER_SQL,
+            [ApiToken.hash_key(key), _EXPIRES_AT.get_db_prep_save(clock.now(), connection)],
+        )
         row = cursor.fetchone()
-    if row is None:
-        return None
-    return holder_from_row(fields, row)
+    return None if row is None else User.from_db(connection.alias, _USER_COLUMNS, row)
+
+
+_USER_FIELDS = [f for f in User._meta.get_fields() if f.concrete]
+_USER_COLUMNS = [f.attname for f in _USER_FIELDS]
+_TOKEN_HOLDER_SQL = (
+    f"SELECT {', '.join(f'u.{f.column}' for f in _USER_FIELDS)}"  # noqa: S608
+    " FROM registry_apitoken t JOIN registry_user u ON u.id = t.user_id"
+    " WHERE t.key_hash = %s AND t.expires_at > %s AND u.is_active"
+)
+_EXPIRES_AT = ApiToken._meta.get_field("expires_at")
 
 
 @transaction.atomic

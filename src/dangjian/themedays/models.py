@@ -1,7 +1,8 @@
 """The monthly theme Party day: campaigns issued by superiors, planning tasks for branches,
 activity plans with their review history, and the roster frozen at the start."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -182,16 +183,50 @@ class Activity(models.Model):
         return self.title
 
     @property
-    def checkin_opens_at(self):
-        return self.starts_at - timedelta(minutes=self.checkin_opens_before_min)
+    def window(self) -> "Window":
+        return window_of(
+            self.starts_at,
+            self.ends_at,
+            self.checkin_opens_before_min,
+            self.checkin_closes_after_min,
+            self.checkout_closes_after_min,
+        )
 
     @property
-    def checkin_closes_at(self):
-        return self.starts_at + timedelta(minutes=self.checkin_closes_after_min)
+    def checkin_opens_at(self) -> datetime:
+        return self.window.checkin_opens_at
 
     @property
-    def checkout_closes_at(self):
-        return self.ends_at + timedelta(minutes=self.checkout_closes_after_min)
+    def checkin_closes_at(self) -> datetime:
+        return self.window.checkin_closes_at
+
+    @property
+    def checkout_closes_at(self) -> datetime:
+        return self.window.checkout_closes_at
+
+
+class Window(NamedTuple):
+    """When an activity takes check-ins and check-outs (SPEC.md §3): check-in from some
+    minutes before the start to some minutes after it, check-out from the end to some
+    minutes after it."""
+
+    checkin_opens_at: datetime
+    checkin_closes_at: datetime
+    checkout_closes_at: datetime
+
+
+def window_of(
+    starts_at: datetime,
+    ends_at: datetime,
+    checkin_opens_before_min: int,
+    checkin_closes_after_min: int,
+    checkout_closes_after_min: int,
+) -> Window:
+    return Window(
+        starts_at - timedelta(minutes=checkin_opens_before_min),
+        starts_at + timedelta(minutes=checkin_closes_after_min),
+        ends_at + timedelta(minutes=checkout_closes_after_min),
+    )
 
 
 class ActivityEvent(models.Model):

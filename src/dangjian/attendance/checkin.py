@@ -1,0 +1,750 @@
+"""Checking in and out at the venue (SPEC.md §3, docs/attendance.md), in three steps:
+
+1. **Facts.** `read_facts()` reads everything a decision needs in one query (`FACTS_SQL`):
+   the activity of the scanned token, the member, their roster standing, their record and
+   whether the phone checked in someone else, into a frozen `CheckInFacts`.
+2. **Decision.** `decide()` holds every rule (windows, radius, accuracy, roster,
+   cancelled, not approved, rotating code, repeats, shared phone). It is a pure function
+   of the facts, the server's time and what the phone sent.
+3. **Write.** `check_in()` and `check_out()` read, decide and write. Every attempt,
+   accepted or refused, is logged with its reason (`CheckInAttempt`); a refusal is raised
+   as a `DomainError` once its log entry is written.
+
+A whole branch scans the poster within minutes, and a city's branches on the same
+mornings, so the usual check-in is two statements: the facts, then the new record and its
+log entry together (docs/performance.md, "Checking in")."""
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from dangjian.attendance import codes, geo
+from dangjian.attendance.models import (
+    ACCEPTED,
+    ATTENDED,
+    REPEATED,
+    AttemptKind,
+    AttendanceRecord,
+    AttendanceStatus,
+    CheckInAttempt,
+)
+from dangjian.core import clock
+from dangjian.core.clientip import client_ip
+from dangjian.core.errors import DomainError
+from dangjian.registry.models import User
+from dangjian.themedays import roster
+from dangjian.themedays.models import Activity, ActivityStatus, window_of
+
+REFLECTION_MAX_CHARS = 1000
+DEVICE_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+# What a client may tell about itself, kept in the log (never trusted).
+CLIENT_META_KEYS = ("client_time", "timezone", "platform", "app", "source")
+
+
+# What the phone sent ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    latitude: float
+    longitude: float
+    accuracy_m: float
+
+
+def position(latitude, longitude, accuracy_m) -> Position:
+    """The phone's reported position, validated (`validation_error` with the field)."""
+    values = {"latitude": latitude, "longitude": longitude, "accuracy_m": accuracy_m}
+    for name, value in values.items():
+        if value is None:
+            raise DomainError("validation_error", _("缺少位置信息"), field=name)
+        values[name] = _number(value, name)
+    if not -90 <= values["latitude"] <= 90:
+        raise DomainError("validation_error", _("纬度应在 -90 到 90 之间"), field="latitude")
+    if not -180 <= values["longitude"] <= 180:
+        raise DomainError("validation_error", _("经度应在 -180 到 180 之间"), field="longitude")
+    if values["accuracy_m"] < 0:
+        raise DomainError("validation_error", _("定位精度不能为负数"), field="accuracy_m")
+    return Position(**values)
+
+
+def _number(value, name: str) -> float:
+    try:
+        number = float(value) if not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number != number or number in (float("inf"), float("-inf")):
+        raise DomainError("validation_error", _("坐标应为数字"), field=name)
+    return number
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """What the request says about the phone: kept in the attempt log, never trusted.
+    `code` is the rotating-QR code from the scanned address, when there is one."""
+
+    ip: str | None = None
+    user_agent: str = ""
+    device_id: str = ""
+    code: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request, *, device_id: str = "", code: str = "", **meta) -> "ClientInfo":
+        kept = {}
+        for key in CLIENT_META_KEYS:
+            value = meta.get(key)
+            if value not in (None, ""):
+                kept[key] = _client_time(value) if key == "client_time" else str(value)[:100]
+        device_id = (device_id or "").strip()
+        return cls(
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
+            device_id=device_id if DEVICE_ID_RE.match(device_id) else "",
+            code=(code or "").strip()[:32],
+            meta=kept,
+        )
+
+
+def _client_time(value) -> str:
+    # The phone's clock as it said it: evidence, not input (unparsable text is kept).
+    parsed = parse_datetime(str(value)[:40])
+    return parsed.isoformat() if parsed else str(value)[:40]
+
+
+# 1. Facts -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    id: int
+    branch_id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    latitude: float
+    longitude: float
+    radius_m: int
+    checkin_opens_before_min: int
+    checkin_closes_after_min: int
+    checkout_closes_after_min: int
+    is_roster_frozen: bool
+    rotating_secret: str | None
+
+    @property
+    def window(self):
+        return window_of(
+            self.starts_at,
+            self.ends_at,
+            self.checkin_opens_before_min,
+            self.checkin_closes_after_min,
+            self.checkout_closes_after_min,
+        )
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """A member's attendance record at an activity, as a check-in or check-out left it."""
+
+    id: int
+    activity_id: int
+    member_id: int
+    status: str
+    is_corrected: bool = False
+    is_device_shared: bool = False
+    checked_in_at: datetime | None = None
+    checkin_distance_m: int | None = None
+    checked_out_at: datetime | None = None
+    checkout_distance_m: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckInFacts:
+    """What a decision needs. `activity` is None when no activity has the scanned token;
+    `member_id` and `standing` are None for an account without a member record."""
+
+    activity: ActivityFacts | None
+    member_id: int | None
+    standing: roster.Standing | None
+    on_frozen_roster: bool
+    record: Attendance | None
+    is_device_shared: bool
+
+    def roster_needs_freezing(self, now: datetime) -> bool:
+        """Started and not frozen: the first attempt after the start freezes the roster."""
+        activity = self.activity
+        return (
+            activity is not None
+            and activity.status == ActivityStatus.APPROVED
+            and roster.source(
+                starts_at=activity.starts_at, is_frozen=activity.is_roster_frozen, now=now
+            )
+            == roster.Source.AT_START
+        )
+
+    def is_on_roster(self, now: datetime) -> bool:
+        return self.activity is not None and roster.on_roster(
+            branch_id=self.activity.branch_id,
+            starts_at=self.activity.starts_at,
+            is_frozen=self.activity.is_roster_frozen,
+            on_frozen_roster=self.on_frozen_roster,
+            standing=self.standing,
+            now=now,
+        )
+
+
+# One row whatever matches: the member is known (for the log) even when the token is not.
+# Each join and subquery reads at most a row through a unique or composite index, so the
+# cost does not grow with the roster. tests/attendance/test_checkin_facts.py checks every
+# table and column named here against the models.
+FACTS_SQL = """
+SELECT a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longitude,
+       a.radius_m, a.checkin_opens_before_min, a.checkin_closes_after_min,
+       a.checkout_closes_after_min, a.roster_frozen_at IS NOT NULL, q.secret,
+       m.id, m.branch_id, m.is_active, m.left_at,
+       EXISTS (SELECT 1 FROM themedays_rosterentry e
+               WHERE e.activity_id = a.id AND e.member_id = m.id),
+       (SELECT t.from_branch_id FROM registry_transfer t
+        WHERE t.member_id = m.id AND t.transferred_at > a.starts_at
+        ORDER BY t.transferred_at, t.id LIMIT 1),
+       r.id, r.status, r.is_corrected, r.is_device_shared, r.checked_in_at,
+       r.checkin_distance_m, r.checked_out_at, r.checkout_distance_m,
+       %(device)s <> '' AND EXISTS (
+           SELECT 1 FROM attendance_attendancerecord d
+           WHERE d.activity_id = a.id AND d.device_id = %(device)s AND d.member_id <> m.id)
+FROM (SELECT 1 AS one) AS just_one
+LEFT JOIN themedays_activity a ON a.checkin_token = %(token)s
+LEFT JOIN registry_member m ON m.user_id = %(user)s
+LEFT JOIN attendance_rotatingqr q ON q.activity_id = a.id AND q.is_enabled
+LEFT JOIN attendance_attendancerecord r ON r.activity_id = a.id AND r.member_id = m.id
+"""
+
+
+def read_facts(*, token: str, user_id: int, device_id: str = "") -> CheckInFacts:
+    with connection.cursor() as cursor:
+        cursor.execute(FACTS_SQL, {"token": token, "user": user_id, "device": device_id})
+        return _facts(cursor.fetchone())
+
+
+def _facts(row) -> CheckInFacts:
+    activity = None
+    if row[0] is not None:
+        activity = ActivityFacts(
+            *row[:3],
+            _datetime(row[3]),
+            _datetime(row[4]),
+            float(row[5]),
+            float(row[6]),
+            *row[7:11],
+            bool(row[11]),
+            row[12],
+        )
+    member_id, branch_id, is_active, left_at, on_frozen, left_branch = row[13:19]
+    standing = None
+    if member_id is not None:
+        standing = roster.Standing(branch_id, bool(is_active), left_at, left_branch)
+    record = None
+    if row[19] is not None:
+        record_id, status, corrected, shared, checked_in, in_m, checked_out, out_m = row[19:27]
+        record = Attendance(
+            record_id,
+            activity.id,
+            member_id,
+            status,
+            bool(corrected),
+            bool(shared),
+            _datetime(checked_in),
+            in_m,
+            _datetime(checked_out),
+            out_m,
+        )
+    return CheckInFacts(activity, member_id, standing, bool(on_frozen), record, bool(row[27]))
+
+
+def _datetime(value: datetime | None) -> datetime | None:
+    # SQLite gives back the UTC time Django wrote, without its zone.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+# 2. Decision --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """`code` is ACCEPTED, REPEATED or the refusal's code (with its message and the details
+    the API adds to it). `distance_m` is the phone's distance to the venue when measured."""
+
+    code: str
+    message: str = ""
+    details: dict = field(default_factory=dict)
+    distance_m: int | None = None
+    is_device_shared: bool = False
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.code not in (ACCEPTED, REPEATED)
+
+    def error(self) -> DomainError:
+        return DomainError(self.code, self.message, **self.details)
+
+
+def refuse(code: str, message: str, *, measured_m: int | None = None, **details) -> Decision:
+    """A refusal; `measured_m`: the distance to the venue, when it was measured (logged)."""
+    return Decision(code, str(message), details, measured_m)
+
+
+def decide(
+    kind: str,
+    facts: CheckInFacts,
+    *,
+    now: datetime,
+    where: Position,
+    code: str = "",
+    device_id: str = "",
+    reflection: str = "",
+) -> Decision:
+    """Accept, repeat or refuse a check-in or check-out (`kind`), in the order in which a
+    member can act on the refusals."""
+    activity = facts.activity
+    refused = activity_refusal(facts, now=now, code=code)
+    if refused is not None:
+        return refused
+    record, window = facts.record, activity.window
+    if kind == AttemptKind.CHECK_IN:
+        # Checked in already, or decided by a superior's correction: nothing changes.
+        if record is not None and (record.status in ATTENDED or record.is_corrected):
+            return Decision(REPEATED)
+        if now < window.checkin_opens_at:
+            return refuse(
+                "too_early",
+                _("签到尚未开始，将于 %(at)s 开放。") % {"at": _when(window.checkin_opens_at, now)},
+                opens_at=_iso(window.checkin_opens_at),
+            )
+        if now > window.checkin_closes_at:
+            return refuse(
+                "too_late",
+                _("签到已于 %(at)s 截止。") % {"at": _when(window.checkin_closes_at, now)},
+                closed_at=_iso(window.checkin_closes_at),
+            )
+    else:
+        if record is not None and record.status == AttendanceStatus.CHECKED_OUT:
+            return Decision(REPEATED)
+        if record is None or record.status != AttendanceStatus.CHECKED_IN:
+            return refuse("not_checked_in", _("你尚未签到，不能签退。"))
+        if now < activity.ends_at:
+            return refuse(
+                "too_early",
+                _("活动尚未结束，%(at)s 后才能签退。") % {"at": _when(activity.ends_at, now)},
+                opens_at=_iso(activity.ends_at),
+            )
+        if now > window.checkout_closes_at:
+            return refuse(
+                "too_late",
+                _("签退已于 %(at)s 截止。") % {"at": _when(window.checkout_closes_at, now)},
+                closed_at=_iso(window.checkout_closes_at),
+            )
+        reflection = (reflection or "").strip()
+        if not reflection:
+            return refuse("reflection_required", _("签退须填写心得体会。"), field="reflection")
+        if len(reflection) > REFLECTION_MAX_CHARS:
+            return refuse(
+                "validation_error",
+                _("心得体会不能超过 %d 个字") % REFLECTION_MAX_CHARS,
+                field="reflection",
+            )
+    return _at_the_venue(activity, where) or Decision(
+        ACCEPTED,
+        distance_m=_distance(activity, where),
+        is_device_shared=bool(device_id and facts.is_device_shared),
+    )
+
+
+def activity_refusal(facts: CheckInFacts, *, now: datetime, code: str = "") -> Decision | None:
+    """The refusals that do not depend on where the phone is or what it did before: the
+    token, the activity's state, the roster and the rotating code."""
+    activity = facts.activity
+    if activity is None:
+        return refuse("invalid_token", _("签到二维码无效或已更换，请扫描现场最新的二维码。"))
+    refused = state_refusal(activity)
+    if refused is not None:
+        return refused
+    if not facts.is_on_roster(now):
+        return refuse("not_on_roster", _("你不在本次活动的参加人员名单中。"))
+    if activity.rotating_secret and not codes.is_valid(activity.rotating_secret, code, now):
+        return refuse("invalid_token", _("二维码已过期，请重新扫描屏幕上的二维码。"), rotating=True)
+    return None
+
+
+def state_refusal(activity: ActivityFacts | Activity) -> Decision | None:
+    """An activity that takes no check-in or check-out at all, whoever asks: the check-in
+    page shows this before the member presses anything."""
+    if activity.status == ActivityStatus.CANCELLED:
+        return refuse("cancelled", _("该活动已取消。"))
+    if activity.status == ActivityStatus.CLOSED:
+        return refuse(
+            "too_late",
+            _("该活动已结束，签到和签退均已截止。"),
+            closed_at=_iso(activity.window.checkout_closes_at),
+        )
+    if activity.status != ActivityStatus.APPROVED:
+        return refuse("not_approved", _("该活动尚未通过审核，暂不能签到。"))
+    return None
+
+
+def _distance(activity: ActivityFacts, where: Position) -> int:
+    return round(
+        geo.distance_m(where.latitude, where.longitude, activity.latitude, activity.longitude)
+    )
+
+
+def _at_the_venue(activity: ActivityFacts, where: Position) -> Decision | None:
+    radius, distance = activity.radius_m, _distance(activity, where)
+    if where.accuracy_m > radius:
+        return refuse(
+            "imprecise_location",
+            _(
+                "定位不够准确（误差约 %(accuracy)d 米，须在 %(radius)d 米以内）。"
+                "请打开手机定位（GPS），到开阔处后重试。"
+            )
+            % {"accuracy": round(where.accuracy_m), "radius": radius},
+            measured_m=distance,
+            accuracy_m=round(where.accuracy_m),
+            radius_m=radius,
+        )
+    if distance > radius:
+        return refuse(
+            "out_of_range",
+            _("你距离活动地点 %(distance)s，签到范围为 %(radius)d 米。请到活动地点后再试。")
+            % {"distance": geo.describe(distance), "radius": radius},
+            measured_m=distance,
+            distance_m=distance,
+            radius_m=radius,
+        )
+    return None
+
+
+def _iso(at: datetime) -> str:
+    return timezone.localtime(at).isoformat()
+
+
+def _when(at: datetime, now: datetime) -> str:
+    local = timezone.localtime(at)
+    if local.date() == timezone.localtime(now).date():
+        return formats.date_format(local, "H:i")
+    # A translatable date format: "n月j日 H:i" in Chinese, "M j, H:i" in English.
+    return formats.date_format(local, _("n月j日 H:i"))
+
+
+# 3. Write -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A check-in or check-out that was not refused. `created` is true when this call
+    recorded it; false when it returns the earlier one unchanged."""
+
+    record: Attendance
+    created: bool
+
+
+def check_in(
+    *, actor: User, token: str, latitude, longitude, accuracy_m, client: ClientInfo | None = None
+) -> Outcome:
+    """Check in at the venue during the check-in window. A repeated check-in returns the
+    record unchanged. Refusals (`DomainError`): invalid_token, cancelled, not_approved,
+    not_on_roster, too_early, too_late, imprecise_location, out_of_range."""
+    return _attempt(
+        AttemptKind.CHECK_IN, actor, token, position(latitude, longitude, accuracy_m), client
+    )
+
+
+def check_out(
+    *,
+    actor: User,
+    token: str,
+    latitude,
+    longitude,
+    accuracy_m,
+    reflection: str,
+    client: ClientInfo | None = None,
+) -> Outcome:
+    """Check out at the venue after the end, with a reflection (posted as the member's
+    comment). A repeated check-out returns the record unchanged. Refusals: those of
+    check-in, and not_checked_in, reflection_required."""
+    where = position(latitude, longitude, accuracy_m)
+    return _attempt(AttemptKind.CHECK_OUT, actor, token, where, client, reflection)
+
+
+def _attempt(kind, actor, token, where, client, reflection="") -> Outcome:
+    client = client or ClientInfo()
+    token = (token or "").strip()
+    for last_try in (False, True):
+        now = clock.now()
+        facts = read_facts(token=token, user_id=actor.pk, device_id=client.device_id)
+        decision = decide(
+            kind,
+            facts,
+            now=now,
+            where=where,
+            code=client.code,
+            device_id=client.device_id,
+            reflection=reflection,
+        )
+        attempt = _Attempt(kind, actor, facts, decision, now, where, client, reflection)
+        try:
+            outcome = attempt.write()
+        except IntegrityError:
+            # The member's other attempt wrote the record first: read it again.
+            if last_try:
+                raise
+            continue
+        if outcome.created:
+            _score_inputs_changed(outcome.record.activity_id)
+        return outcome
+    raise AssertionError("unreachable")
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One attempt, decided: `write()` logs it and makes its change, or raises its refusal
+    once the log entry is written."""
+
+    kind: str
+    actor: User
+    facts: CheckInFacts
+    decision: Decision
+    now: datetime
+    where: Position
+    client: ClientInfo
+    reflection: str
+
+    def write(self) -> Outcome:
+        facts, decision = self.facts, self.decision
+        must_freeze = facts.roster_needs_freezing(self.now)
+        if decision.code == REPEATED or (decision.is_refusal and not must_freeze):
+            # The log entry alone: one statement, atomic by itself.
+            _execute(ATTEMPT_SQL, self.log_entry())
+            if decision.is_refusal:
+                raise decision.error()
+            return Outcome(facts.record, created=False)
+        if self.is_plain_check_in() and not must_freeze and _pair_in_one_statement():
+            record_id = _execute(PAIR_SQL, {**self.log_entry(), **self.new_record()})
+            return Outcome(self.checked_in(record_id), created=True)
+        error, outcome = None, None
+        with transaction.atomic():
+            if must_freeze:
+                _freeze_roster(facts.activity.id)
+            if decision.is_refusal:
+                error = decision.error()
+            else:
+                try:
+                    outcome = self.change()
+                except DomainError as exc:
+                    error = exc
+            _execute(ATTEMPT_SQL, self.log_entry(error.code if error else decision.code))
+        if error is not None:
+            raise error
+        return outcome
+
+    def is_plain_check_in(self) -> bool:
+        """A new record and its log entry, nothing else to write."""
+        return (
+            self.kind == AttemptKind.CHECK_IN
+            and not self.decision.is_refusal
+            and self.facts.record is None
+            and not self.decision.is_device_shared
+        )
+
+    def change(self) -> Outcome:
+        """Write the accepted attempt's change to the member's record."""
+        facts, decision, now = self.facts, self.decision, self.now
+        activity_id, record = facts.activity.id, facts.record
+        if self.kind == AttemptKind.CHECK_OUT:
+            # The reflection may be refused (forbidden words): so is the check-out.
+            with transaction.atomic():
+                changed = AttendanceRecord.objects.filter(
+                    pk=record.id, status=AttendanceStatus.CHECKED_IN
+                ).update(
+                    status=AttendanceStatus.CHECKED_OUT,
+                    checked_out_at=now,
+                    checkout_distance_m=decision.distance_m,
+                    updated_at=now,
+                )
+                if not changed:
+                    # A concurrent check-out of the same member won (the UPDATE waited for
+                    # it) and posted its reflection.
+                    return Outcome(_reread(record.id), created=False)
+                _post_reflection(self.actor, activity_id, self.reflection)
+            return Outcome(
+                replace(
+                    record,
+                    status=AttendanceStatus.CHECKED_OUT,
+                    checked_out_at=now,
+                    checkout_distance_m=decision.distance_m,
+                ),
+                created=True,
+            )
+        if record is None:
+            done = self.checked_in(_execute(RECORD_SQL, self.new_record()))
+        else:
+            # On approved leave and came all the same: present.
+            AttendanceRecord.objects.filter(pk=record.id, status=AttendanceStatus.ON_LEAVE).update(
+                status=AttendanceStatus.CHECKED_IN,
+                checked_in_at=now,
+                checkin_distance_m=decision.distance_m,
+                device_id=self.client.device_id,
+                updated_at=now,
+            )
+            done = replace(
+                record,
+                status=AttendanceStatus.CHECKED_IN,
+                checked_in_at=now,
+                checkin_distance_m=decision.distance_m,
+                is_device_shared=record.is_device_shared or decision.is_device_shared,
+            )
+        if decision.is_device_shared:
+            # One phone checking in several members: all their records are flagged, and
+            # the superior sees it on the attendance pages and at closing.
+            AttendanceRecord.objects.filter(
+                activity_id=activity_id, device_id=self.client.device_id
+            ).update(is_device_shared=True)
+        return Outcome(done, created=True)
+
+    def checked_in(self, record_id: int) -> Attendance:
+        return Attendance(
+            record_id,
+            self.facts.activity.id,
+            self.facts.member_id,
+            AttendanceStatus.CHECKED_IN,
+            is_device_shared=self.decision.is_device_shared,
+            checked_in_at=self.now,
+            checkin_distance_m=self.decision.distance_m,
+        )
+
+    def new_record(self) -> dict:
+        """RECORD_SQL's parameters (those it shares with ATTEMPT_SQL have the same value)."""
+        return {
+            "activity": self.facts.activity.id,
+            "member": self.facts.member_id,
+            "at": _db_time(self.now),
+            "distance": self.decision.distance_m,
+            "device": self.client.device_id,
+            "shared": self.decision.is_device_shared,
+        }
+
+    def log_entry(self, code: str | None = None) -> dict:
+        """ATTEMPT_SQL's parameters."""
+        facts, client, where = self.facts, self.client, self.where
+        meta = dict(client.meta)
+        if client.code:
+            meta["code"] = client.code
+        return {
+            "activity": facts.activity.id if facts.activity is not None else None,
+            "user": self.actor.pk,
+            "member": facts.member_id,
+            "kind": self.kind,
+            "code": code or self.decision.code,
+            "latitude": Decimal(f"{where.latitude:.6f}"),
+            "longitude": Decimal(f"{where.longitude:.6f}"),
+            "accuracy": where.accuracy_m,
+            "distance": self.decision.distance_m,
+            "at": _db_time(self.now),
+            "ip": client.ip,
+            "user_agent": client.user_agent,
+            "device": client.device_id,
+            "client": _db_json(meta),
+        }
+
+
+def _post_reflection(actor: User, activity_id: int, reflection: str) -> None:
+    from dangjian.interaction import services as interaction
+
+    activity = Activity.objects.select_related("branch").get(pk=activity_id)
+    interaction.post_comment(
+        actor=actor, activity=activity, body=reflection.strip(), is_reflection=True
+    )
+
+
+def _freeze_roster(activity_id: int) -> None:
+    # The first attempt after the start, and the scheduler has not frozen the roster yet:
+    # freeze it now, so that later reads take the frozen rows (this decision already used
+    # the same roster, rebuilt from the transfer history).
+    from dangjian.themedays import services as themedays
+
+    themedays.freeze_roster(activity=Activity(pk=activity_id))
+
+
+def _reread(record_id: int) -> Attendance:
+    r = AttendanceRecord.objects.get(pk=record_id)
+    return Attendance(
+        r.pk,
+        r.activity_id,
+        r.member_id,
+        r.status,
+        r.is_corrected,
+        r.is_device_shared,
+        r.checked_in_at,
+        r.checkin_distance_m,
+        r.checked_out_at,
+        r.checkout_distance_m,
+    )
+
+
+def _score_inputs_changed(activity_id: int) -> None:
+    # Attendance is the largest input of the activity's score (SPEC.md §5); check-ins come
+    # in bursts, so scoring debounces the recompute.
+    from dangjian.scoring import services as scoring
+
+    scoring.inputs_changed(activity_id=activity_id, debounce=True)
+
+
+# The statements. Literal SQL, as FACTS_SQL and checked with it: building these INSERTs
+# with the ORM cost more than running them.
+
+RECORD_COLUMNS = """activity_id, member_id, status, checked_in_at, checkin_distance_m,
+    checked_out_at, checkout_distance_m, device_id, is_device_shared, leave_id,
+    correction_id, is_corrected, created_at, updated_at"""
+RECORD_VALUES = """%(activity)s, %(member)s, 'checked_in', %(at)s, %(distance)s, NULL, NULL,
+    %(device)s, %(shared)s, NULL, NULL, FALSE, %(at)s, %(at)s"""
+RECORD_SQL = f"INSERT INTO attendance_attendancerecord ({RECORD_COLUMNS}) VALUES ({RECORD_VALUES}) RETURNING id"  # noqa: E501, S608
+
+ATTEMPT_SQL = """INSERT INTO attendance_checkinattempt (activity_id, user_id, member_id,
+    kind, code, latitude, longitude, accuracy_m, distance_m, at, ip, user_agent, device_id,
+    client)
+VALUES (%(activity)s, %(user)s, %(member)s, %(kind)s, %(code)s, %(latitude)s,
+    %(longitude)s, %(accuracy)s, %(distance)s, %(at)s, %(ip)s, %(user_agent)s, %(device)s,
+    %(client)s)"""
+
+# PostgreSQL writes both rows in one statement, atomic by itself without BEGIN/COMMIT
+# (docs/decisions.md); the record's values use the same names as the attempt's.
+PAIR_SQL = f"""WITH new_record AS ({RECORD_SQL})
+{ATTEMPT_SQL} RETURNING (SELECT id FROM new_record)"""  # noqa: S608
+
+
+def _pair_in_one_statement() -> bool:
+    # Outside a transaction only: inside one (a test's, say) the pair would need a
+    # savepoint to be retried after a unique violation, so it takes the general road.
+    return connection.vendor == "postgresql" and transaction.get_autocommit()
+
+
+def _execute(sql: str, params: dict) -> int | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone() if "RETURNING" in sql else None
+    return row[0] if row else None
+
+
+def _db_time(value: datetime):
+    # What the ORM writes for a timestamp on this database (SQLite: UTC text).
+    return CheckInAttempt._meta.get_field("at").get_db_prep_save(value, connection)
+
+
+def _db_json(value: dict):
+    return CheckInAttempt._meta.get_field("client").get_db_prep_save(value, connection)
