@@ -125,9 +125,12 @@ def is_on_roster(activity: Activity, member: Member | None, *, now: datetime | N
 def members_at(branch_id: int, at: datetime) -> list[Member]:
     """The branch's members at an instant (`member_then` for each candidate: the branch's
     members now and those who moved in or out of it since), by name."""
-    moved = Transfer.objects.filter(
-        Q(from_branch_id=branch_id) | Q(to_branch_id=branch_id), transferred_at__gt=at
-    ).values_list("member_id", flat=True)
+    # A list, not a subquery: with `OR id IN (subquery)` PostgreSQL scans every member.
+    moved = list(
+        Transfer.objects.filter(
+            Q(from_branch_id=branch_id) | Q(to_branch_id=branch_id), transferred_at__gt=at
+        ).values_list("member_id", flat=True)
+    )
     candidates = Member.objects.filter(Q(branch_id=branch_id) | Q(pk__in=moved))
     first_left: dict[int, int] = {}
     for member_id, from_branch in (
