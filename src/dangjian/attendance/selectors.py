@@ -180,11 +180,10 @@ def pending_leaves(user) -> QuerySet[LeaveRequest]:
 def corrections_to_review(user) -> QuerySet[Correction]:
     """Pending corrections the user may decide: branches strictly below an organization
     they administer (never their own branch's)."""
-    own = list(permissions.admin_paths(user))
     return (
         permissions.scoped_corrections(user)
+        .filter(permissions.admin_above_q(user, "activity__branch__path"))
         .filter(status=RequestStatus.PENDING)
-        .exclude(activity__branch__path__in=own)
         .select_related("activity", "activity__branch", "member", "proposed_by")
         .order_by("proposed_at", "id")
     )

@@ -24,7 +24,6 @@ from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
 from dangjian.themedays import roster
-from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays import services as themedays_services
 from dangjian.themedays.models import Activity, ActivityEvent, ActivityStatus, RosterEntry
 
@@ -74,7 +73,7 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
     except IntegrityError as exc:
         raise DomainError("leave_exists", _("你已提交过本次活动的请假申请。")) from exc
     notifications.notify(
-        user_ids=themedays_selectors.branch_admin_user_ids(activity.branch),
+        user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="leave_requested",
         title=_("请假申请：%(name)s（%(title)s）") % {"name": member.name, "title": activity.title},
         body=reason,
@@ -217,7 +216,7 @@ def propose_correction(
         after={"member_id": member.pk, "from": current, "to": to_status, "reason": reason},
     )
     notifications.notify(
-        user_ids=themedays_selectors.reviewer_user_ids(activity.branch),
+        user_ids=permissions.reviewer_user_ids(activity.branch),
         kind="correction_proposed",
         title=_("考勤更正待审批：%(name)s（%(title)s）")
         % {"name": member.name, "title": activity.title},
@@ -429,7 +428,7 @@ def _close(activity: Activity) -> dict | None:
     )
     if shared:
         notifications.notify(
-            user_ids=themedays_selectors.reviewer_user_ids(activity.branch),
+            user_ids=permissions.reviewer_user_ids(activity.branch),
             kind="attendance_shared_device",
             title=_("考勤异常：%s") % activity.title,
             body=_("有 %d 条签到记录来自同一部手机为多名党员签到，请核查。") % shared,

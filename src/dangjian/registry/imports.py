@@ -13,7 +13,6 @@ and the writes go out in batches inside one transaction.
 import codecs
 import csv
 import io
-import json
 import re
 import secrets
 from collections import defaultdict
@@ -25,14 +24,14 @@ from datetime import date
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.core.files.base import File as DjangoFile
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
-from django.db.models import F, JSONField
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
-from dangjian.core import clock
+from dangjian.core import bulk, clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard
@@ -739,122 +738,6 @@ def _match_existing(actor, rows: list[_MemberRow], errors: _Errors) -> list[_Mem
     return kept
 
 
-# Field types whose Python values psycopg writes as they are (aware datetimes included).
-_PLAIN_TYPES = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "BigIntegerField",
-        "BooleanField",
-        "CharField",
-        "DateField",
-        "DateTimeField",
-        "ForeignKey",
-        "IntegerField",
-        "OneToOneField",
-        "PositiveIntegerField",
-        "SmallIntegerField",
-        "TextField",
-    }
-)
-
-
-def _db_value(field, conn):
-    """A function turning the attribute into what COPY writes: most values as they are,
-    JSON as text, anything else through the field's own preparation."""
-    if isinstance(field, JSONField):
-        encoder = field.encoder
-        return lambda v: None if v is None else json.dumps(v, cls=encoder)
-    if field.get_internal_type() in _PLAIN_TYPES:
-        return None
-    return lambda v: field.get_db_prep_save(v, conn)
-
-
-def _insert(model, objs: list) -> None:
-    """bulk_create, but through COPY on PostgreSQL: a 208,000-member import spends most of
-    its time inserting members, accounts and audit entries, and COPY does that about four
-    times faster than multi-row INSERTs. Primary keys are drawn from the table's sequence
-    first, so the objects come back with their pk set, as from bulk_create."""
-    if not objs:
-        return
-    conn = connections[DEFAULT_DB_ALIAS]
-    if conn.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=WRITE_BATCH)
-        return
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    plan = [(f.attname, _db_value(f, conn)) for f in fields]
-    qn = conn.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in [meta.pk, *fields])
-    with conn.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(objs)],
-        )
-        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
-            obj.pk = pk
-        copy_sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
-        # The raw psycopg cursor: wrap so a unique violation is Django's IntegrityError.
-        with conn.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-            for obj in objs:
-                for f in auto:
-                    f.pre_save(obj, add=True)
-                values = obj.__dict__
-                row = [obj.pk]
-                for attname, convert in plan:
-                    value = values[attname]
-                    row.append(value if convert is None else convert(value))
-                copy.write_row(row)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = conn.alias
-
-
-def _update(model, objs: list, field_names: list[str]) -> None:
-    """bulk_update without its CASE WHEN per row and field, which takes minutes when a
-    whole city's file moves every member: on PostgreSQL one UPDATE … FROM unnest(arrays)
-    per batch, elsewhere one prepared UPDATE per row."""
-    if not objs:
-        return
-    conn = connections[DEFAULT_DB_ALIAS]
-    meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
-    qn = conn.ops.quote_name
-    if conn.vendor != "postgresql":
-        # An in-process database runs one prepared UPDATE per row faster than anything.
-        sets = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-        sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
-        with conn.cursor() as cursor:
-            for chunk in _chunks(objs, WRITE_BATCH):
-                cursor.executemany(
-                    sql,
-                    [
-                        [f.get_db_prep_save(getattr(o, f.attname), conn) for f in fields] + [o.pk]
-                        for o in chunk
-                    ],
-                )
-        return
-    columns = [meta.pk, *fields]
-    sets = ", ".join(f"{qn(f.column)} = s.{qn(f.column)}" for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(conn)}[]" for f in columns)
-    names = ", ".join(qn(f.column) for f in columns)
-    pk = qn(meta.pk.column)
-    # Only quoted identifiers from the model's metadata are formatted in; values are bound.
-    sql = (
-        f"UPDATE {qn(meta.db_table)} AS t SET {sets} "  # noqa: S608
-        f"FROM unnest({arrays}) AS s({names}) WHERE t.{pk} = s.{pk}"
-    )
-    plan = [(f.attname, _db_value(f, conn)) for f in fields]
-    with conn.cursor() as cursor:
-        for chunk in _chunks(objs, WRITE_BATCH):
-            params = [[obj.pk for obj in chunk]]
-            for attname, convert in plan:
-                values = [obj.__dict__[attname] for obj in chunk]
-                params.append(values if convert is None else [convert(v) for v in values])
-            cursor.execute(sql, params)
-
-
 def _unusable_password() -> str:
     # What User.set_unusable_password() stores ("!" + 40 random characters), made with one
     # call to the CSPRNG instead of forty, which saves seconds on a 208,000-row import.
@@ -868,7 +751,7 @@ def _create_members(actor, rows: list[_MemberRow], now) -> None:
             if r.user_id is None:
                 user = User(phone=r.phone, name=r.name, password=_unusable_password())
                 new_users.append((r, user))
-        _insert(User, [u for _r, u in new_users])
+        bulk.insert(User, [u for _r, u in new_users])
         for r, user in new_users:
             r.user_id = user.pk
         members = []
@@ -892,7 +775,7 @@ def _create_members(actor, rows: list[_MemberRow], now) -> None:
                     flowing_location=r.flowing_location,
                 )
             )
-        _insert(Member, members)
+        bulk.insert(Member, members)
         for r, member in zip(chunk, members, strict=True):
             entries.append(
                 audit.build_entry(
@@ -905,7 +788,7 @@ def _create_members(actor, rows: list[_MemberRow], now) -> None:
                 )
             )
         # Entries are built by audit.build_entry; only the insert is faster than record_many.
-        _insert(AuditEntry, entries)
+        bulk.insert(AuditEntry, entries)
 
 
 MEMBER_UPDATE_FIELDS = [
@@ -971,10 +854,10 @@ def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
                     at=now,
                 )
             )
-        _update(User, users, ["phone", "name"])
-        _update(Member, members, MEMBER_UPDATE_FIELDS)
-        _insert(Transfer, transfers)
-        _insert(AuditEntry, entries)
+        bulk.update(User, users, ["phone", "name"])
+        bulk.update(Member, members, MEMBER_UPDATE_FIELDS)
+        bulk.insert(Transfer, transfers)
+        bulk.insert(AuditEntry, entries)
     return changed_count
 
 

@@ -76,16 +76,6 @@ def required_items_for(campaign: Campaign, branch: Organization) -> list[str]:
     return items
 
 
-def reviewer_user_ids(branch: Organization) -> list[int]:
-    """Who is asked to review the branch's plans (permissions' rule)."""
-    return permissions.reviewer_user_ids(branch)
-
-
-def branch_admin_user_ids(branch: Organization) -> list[int]:
-    """The branch's own admins (permissions' rule)."""
-    return permissions.branch_admin_user_ids(branch)
-
-
 def campaign_attachment(campaign: Campaign, attachment_id: int):
     """One of this (already scope-checked) campaign's attachments, or not_found."""
     attachment = campaign.attachments.filter(pk=attachment_id).first()

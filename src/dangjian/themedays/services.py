@@ -648,7 +648,7 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
         after={"status": activity.status},
     )
     notifications.notify(
-        user_ids=selectors.branch_admin_user_ids(activity.branch),
+        user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="plan_approved",
         title=_("活动计划已通过：%s") % activity.title,
         link=f"/console/activities/{activity.pk}/",
@@ -680,7 +680,7 @@ def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity
         after={"status": activity.status, "reason": reason},
     )
     notifications.notify(
-        user_ids=selectors.branch_admin_user_ids(activity.branch),
+        user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="plan_rejected",
         title=_("活动计划被退回：%s") % activity.title,
         body=reason,
