@@ -31,7 +31,6 @@ exists is skipped, so running it again changes nothing."""
 from __future__ import annotations
 
 import io
-import json
 import random
 import secrets
 import time
@@ -59,7 +58,7 @@ from dangjian.attendance.models import (
     RequestStatus,
 )
 from dangjian.audit import services as audit
-from dangjian.core import clock
+from dangjian.core import bulk, clock
 from dangjian.interaction.models import ActivityLike, Comment, Evidence, Photo, Rating, Summary
 from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant
 from dangjian.scoring import services as scoring
@@ -212,7 +211,6 @@ class _Simulation:
         self.pg = connection.vendor == "postgresql"
         self.tz = timezone.get_default_timezone()
         self.policy = settings.ACTIVITY_POLICY
-        self._next_ids: dict[type[models.Model], int] = {}
         self.branches: list[_Branch] | None = None
         self.analyzed = False
         self.photos: list[tuple[str, str, int, int, int]] | None = None
@@ -311,74 +309,12 @@ class _Simulation:
 
     # Ids and writing ---------------------------------------------------------------------
 
-    def _ids(self, model: type[models.Model], count: int) -> list[int]:
-        """Primary keys for rows that other rows point at, taken before writing."""
-        if count == 0:
-            return []
-        meta = model._meta
-        if self.pg:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                    [meta.db_table, meta.pk.column, count],
-                )
-                return [row[0] for row in cursor.fetchall()]
-        if model not in self._next_ids:
-            top = model.objects.aggregate(m=models.Max("pk"))["m"] or 0
-            self._next_ids[model] = top + 1
-        first = self._next_ids[model]
-        self._next_ids[model] = first + count
-        return list(range(first, first + count))
-
     def _write(self, model: type[models.Model], names: tuple[str, ...], rows: list[tuple]):
         """Insert rows given as tuples of attribute values in the order of `names`."""
         if not rows:
             return
         t = time.perf_counter()
-        meta = model._meta
-        fields = [meta.get_field(n) if n != "id" else meta.pk for n in names]
-        # Columns not given take their model default (COPY would leave them NULL).
-        missing = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in names]
-        if missing:
-            fields += missing
-            tail = tuple(f.get_default() for f in missing)
-            rows = [row + tail for row in rows]
-        if self.pg:
-            from psycopg.copy import QueuedLibpqWriter
-
-            json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-            qn = connection.ops.quote_name
-            columns = ", ".join(qn(f.column) for f in fields)
-            sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
-            # Rows are formatted here while a thread sends them and PostgreSQL stores them:
-            # both cores work at once.
-            with (
-                connection.cursor() as cursor,
-                connection.wrap_database_errors,
-                cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy,
-            ):
-                write = copy.write_row
-                if json_at:
-                    dumped = {}
-                    for row in rows:
-                        row = list(row)
-                        for i in json_at:
-                            value = row[i]
-                            key = repr(value)
-                            text = dumped.get(key)
-                            if text is None:
-                                text = dumped[key] = json.dumps(value, ensure_ascii=False)
-                            row[i] = text
-                        write(row)
-                else:
-                    for row in rows:
-                        write(row)
-        else:
-            attnames = [f.attname for f in fields]
-            model.objects.bulk_create(
-                [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=500
-            )
-        self.report.rows[meta.label] += len(rows)
+        self.report.rows[model._meta.label] += bulk.insert_rows(model, names, rows)
         self.report.seconds["write"] += time.perf_counter() - t
 
     def _skip_foreign_key_checks(self) -> bool:
@@ -479,7 +415,7 @@ class _Simulation:
     def _activities(self, campaign: Campaign, branches: list[_Branch], rng: random.Random):
         t = time.perf_counter()
         month = campaign.month
-        ids = self._ids(Activity, len(branches))
+        ids = bulk.reserve_ids(Activity, len(branches))
         activities, events, roster, leaves, records, attempts = [], [], [], [], [], []
         comments, replies, likes, photos, summaries, ratings = [], [], [], [], [], []
         photo_files = self.photos
@@ -489,6 +425,9 @@ class _Simulation:
         agenda = list(campaign.required_items)
         rand, choice, randint, uniform = rng.random, rng.choice, rng.randint, rng.uniform
         attended_statuses = []
+        # What the phone said about itself: nothing, one object for all (bulk prepares
+        # each object once).
+        no_client: dict = {}
         for activity_id, b in zip(ids, branches, strict=True):
             day = month.replace(day=randint(1, 25))
             hour = choice((dtime(9), dtime(9, 30), dtime(14, 30), dtime(15), dtime(19, 30)))
@@ -585,7 +524,7 @@ class _Simulation:
                                 None,
                                 ua,
                                 device,
-                                {},
+                                no_client,
                             )
                         )
                     attempts.append(
@@ -603,7 +542,7 @@ class _Simulation:
                             None,
                             ua,
                             device,
-                            {},
+                            no_client,
                         )
                     )
                     if rand() < 0.92:
@@ -623,7 +562,7 @@ class _Simulation:
                                 None,
                                 ua,
                                 device,
-                                {},
+                                no_client,
                             )
                         )
                         status = AttendanceStatus.CHECKED_OUT
@@ -849,7 +788,7 @@ class _Simulation:
             events,
         )
         self._write(RosterEntry, ("activity_id", "member_id", "is_flowing"), roster)
-        leave_ids = self._ids(LeaveRequest, len(leaves))
+        leave_ids = bulk.reserve_ids(LeaveRequest, len(leaves))
         for row, pk in zip(leaves, leave_ids, strict=True):
             row[0] = pk
         self._write(
@@ -903,7 +842,7 @@ class _Simulation:
             ),
             attempts,
         )
-        comment_ids = self._ids(Comment, len(comments) + len(replies))
+        comment_ids = bulk.reserve_ids(Comment, len(comments) + len(replies))
         names = (
             "id",
             "activity_id",
