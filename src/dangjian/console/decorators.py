@@ -1,26 +1,22 @@
 """The one gate of the back office: who may enter, and how domain refusals become HTTP.
 
 Every console view is wrapped in `admin_view`. Views fetch objects with
-`permissions.access_*` and let a `DomainError` escape; this is the single place that turns
-`not_found` into a 404 and `forbidden` into a 403, so no view repeats it.
+`permissions.access_*` and let a `DomainError` escape; `core.pages.domain_errors` turns
+`not_found` into a 404 and `forbidden` into a 403 here, so no view repeats it.
 """
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
-from django.shortcuts import render
 from django_htmx.http import HttpResponseClientRedirect
 
 from dangjian import permissions
-from dangjian.core.errors import DomainError
-
-
-def forbidden_page(request):
-    return render(request, "403.html", status=403)
+from dangjian.core.pages import domain_errors, forbidden_page
 
 
 def admin_view(view):
+    guarded = domain_errors(view)
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -32,13 +28,6 @@ def admin_view(view):
             return redirect_to_login(request.get_full_path())
         if not permissions.is_admin(request.user):
             return forbidden_page(request)
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.code == "not_found":
-                raise Http404(exc.message) from exc
-            if exc.code == "forbidden":
-                return forbidden_page(request)
-            raise
+        return guarded(request, *args, **kwargs)
 
     return wrapper

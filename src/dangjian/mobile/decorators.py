@@ -4,28 +4,10 @@ for objects that are missing, out of scope or not to be touched."""
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
 from django.shortcuts import render
 
 from dangjian import permissions
-from dangjian.core.errors import DomainError
-
-
-def domain_errors(view):
-    """not_found → 404 and forbidden → 403, as everywhere else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            if exc.code == "not_found":
-                raise Http404(exc.message) from exc
-            if exc.code == "forbidden":
-                return render(request, "403.html", status=403)
-            raise
-
-    return wrapper
+from dangjian.core.pages import domain_errors
 
 
 def signed_in(view):

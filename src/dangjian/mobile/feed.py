@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import domain_errors
 from dangjian.interaction import selectors, services
 from dangjian.mobile.checkin import attendance_links
-from dangjian.mobile.decorators import domain_errors, member_view
+from dangjian.mobile.decorators import member_view
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
 

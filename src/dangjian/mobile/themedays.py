@@ -29,6 +29,7 @@ from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
+from dangjian.core.pages import attempt
 from dangjian.mobile.checkin import attendance_links
 from dangjian.mobile.decorators import signed_in
 from dangjian.notifications import selectors as notification_selectors
@@ -480,14 +481,11 @@ def plan_edit(request, activity_id: int):
 def plan_late(request, activity_id: int):
     """补录: the activity was held but not recorded in time; a reason goes with it."""
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
-    try:
-        services.submit_late_record(
-            actor=request.user, activity=activity, reason=request.POST.get("reason", "")
-        )
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("补录已提交上级审核，该活动将始终标注为“补录”。"))
+    attempt(
+        request,
+        _("补录已提交上级审核，该活动将始终标注为“补录”。"),
+        services.submit_late_record,
+        activity=activity,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect("mobile:plan_edit", activity_id=activity.pk)

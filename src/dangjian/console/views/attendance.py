@@ -16,9 +16,10 @@ from dangjian import permissions
 from dangjian.attendance import codes, posters, selectors, services
 from dangjian.attendance.models import STORED_STATUSES, AttendanceStatus, RequestStatus
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import attempt, paginate, render_page, trail
+from dangjian.console.views.base import paginate, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays import services as themedays_services

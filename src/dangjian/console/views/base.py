@@ -1,7 +1,6 @@
 """Helpers shared by the console views: the page frame and picking an organization that a
 user typed or chose in a search."""
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -30,21 +29,6 @@ def posted(request):
     """The form data of a POST, None otherwise. (`request.POST or None` would leave a form
     posted with every field empty unbound, so that it would show no errors.)"""
     return request.POST if request.method == "POST" else None
-
-
-def attempt(request, success: str, service, **kwargs):
-    """Run `service(actor=request.user, **kwargs)` for a form's POST and tell the next page
-    how it went: `success`, or the refusal's message (not_found and forbidden still reach
-    `admin_view`: 404, 403). Returns what the service returned, None when it refused."""
-    try:
-        result = service(actor=request.user, **kwargs)
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-        return None
-    messages.success(request, success)
-    return result
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

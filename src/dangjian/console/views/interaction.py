@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import attempt, paginate, render_page, trail
+from dangjian.console.views.base import paginate, render_page, trail
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import attempt
 from dangjian.interaction import selectors, services
 from dangjian.permissions import Action
 

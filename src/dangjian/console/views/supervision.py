@@ -11,10 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import attempt, paginate, posted, render_page, trail
+from dangjian.console.views.base import paginate, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
+from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import selectors, services

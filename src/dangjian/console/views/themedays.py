@@ -21,7 +21,6 @@ from dangjian.attendance import selectors as attendance_selectors
 from dangjian.console.decorators import admin_view
 from dangjian.console.forms import DATE, add_domain_error
 from dangjian.console.views.base import (
-    attempt,
     paginate,
     posted,
     render_page,
@@ -31,6 +30,7 @@ from dangjian.console.views.base import (
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
+from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector

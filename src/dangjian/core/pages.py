@@ -1,0 +1,47 @@
+"""How the page interfaces (console and mobile) turn a service's refusal into a page: 404
+and 403 for an object that is missing, out of scope or not to be touched (the same answer
+whichever, docs/architecture.md "How a request flows"), a message for the rest."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import render
+
+from dangjian.core.errors import DomainError
+
+
+def forbidden_page(request):
+    return render(request, "403.html", status=403)
+
+
+def domain_errors(view):
+    """A `DomainError` that escapes the view: not_found → 404, forbidden → 403."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as exc:
+            if exc.code == "not_found":
+                raise Http404(exc.message) from exc
+            if exc.code == "forbidden":
+                return forbidden_page(request)
+            raise
+
+    return wrapper
+
+
+def attempt(request, success: str, service, **kwargs):
+    """Run `service(actor=request.user, **kwargs)` for a form's POST and tell the next page
+    how it went: `success`, or the refusal's message (not_found and forbidden still reach
+    `domain_errors`: 404, 403). Returns what the service returned, None when it refused."""
+    try:
+        result = service(actor=request.user, **kwargs)
+    except DomainError as exc:
+        if exc.code in ("not_found", "forbidden"):
+            raise
+        messages.error(request, exc.message)
+        return None
+    messages.success(request, success)
+    return result
