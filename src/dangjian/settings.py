@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dangjian.attendance",
     "dangjian.scoring",
     "dangjian.supervision",
+    "dangjian.demodata",
     # interfaces
     "dangjian.portal",
     "dangjian.console",

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.core.errors import DomainError
-from dangjian.registry import seeding
+from dangjian.demodata import seeding, simulation
+from dangjian.registry.models import Organization
 
 
 class Command(BaseCommand):
@@ -68,11 +69,6 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _simulate(self, months: int, seed: int) -> None:
-        # Imported here: the registry's command reaches up to the apps that own theme days
-        # and scores only when asked to.
-        from dangjian.registry.models import Organization
-        from dangjian.scoring import simulation
-
         root = Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
         self.stdout.write(f"Simulating the theme days of {months} past months")
         result = simulation.simulate(

@@ -10,12 +10,12 @@ import time_machine
 from django.core.management import call_command
 
 from dangjian.attendance.models import ATTENDED, AttendanceRecord, LeaveRequest
+from dangjian.demodata import seeding
+from dangjian.demodata.simulation import months_before
 from dangjian.interaction.models import ActivityLike, Comment, Photo, Rating, Summary
-from dangjian.registry import seeding
 from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.scoring import formula, selectors
 from dangjian.scoring.models import ActivityScore, BranchPeriodScore
-from dangjian.scoring.simulation import months_before
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign, RosterEntry
 
 pytestmark = pytest.mark.django_db
