@@ -9,17 +9,15 @@ class Page(PageNumberPagination):
 
 
 class Mapped:
-    """A queryset the paginator can slice and count, whose page is turned into schemas
-    by `fn` (which may resolve extra data for the whole page in one query)."""
+    """A queryset the paginator can slice and count, whose page goes through `per_page`
+    (which resolves extra data for the whole page in one query). A page that needs nothing
+    more is the queryset itself: the response schema reads each row."""
 
-    def __init__(self, qs, fn, *, per_page=None):
-        self.qs, self.fn, self.per_page = qs, fn, per_page
+    def __init__(self, qs, per_page):
+        self.qs, self.per_page = qs, per_page
 
     def __getitem__(self, item):
-        rows = list(self.qs[item])
-        if self.per_page is not None:
-            return self.per_page(rows)
-        return [self.fn(x) for x in rows]
+        return self.per_page(list(self.qs[item]))
 
     def count(self):
         return self.qs.count()

@@ -1,17 +1,38 @@
+"""The API's shared schemas. An output schema reads its fields from the model instance
+that a view returns (django-ninja's from-attributes validation): `Field(alias=...)` names
+the attribute where the API's name differs, a `resolve_<field>` computes the rest. So each
+field is declared once, and a view returns the instance (or a queryset to paginate)."""
+
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
-from dangjian.registry.models import SECTOR_NAMES, Member, Organization, sector_from_input
+from dangjian.registry.models import SECTOR_NAMES, Organization, RoleGrant, sector_from_input
 
 Kind = Literal["committee", "general_branch", "branch"]
+# An account (uploader, author of a change, rater) shown by its name; null once it is gone.
+UserName = Annotated[str | None, BeforeValidator(lambda user: user.name if user else None)]
 
 
 class ErrorOut(Schema):
     code: str
     message: str
+
+
+class AttachmentOut(Schema):
+    """A file attached to a campaign or to a rectification's event."""
+
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+    @staticmethod
+    def resolve_url(attachment) -> str:
+        return attachment.file.url
 
 
 class TokenIn(Schema):
@@ -88,39 +109,19 @@ class OrgPatch(Schema):
 class MemberOut(Schema):
     id: int
     branch_id: int
-    branch_name: str
+    branch_name: str = Field(alias="branch.name")
     name: str
     gender: Literal["male", "female"]
     birth_date: date
-    id_number: str = Field(description="Masked, e.g. 6107**********1234")
-    phone: str
+    id_number: str = Field(alias="id_number_masked", description="Masked, e.g. 6107**********1234")
+    phone: str = Field(alias="user.phone")
     join_date: date
     full_date: date | None
     status: Literal["full", "probationary"]
-    flowing: bool
+    flowing: bool = Field(alias="is_flowing")
     flowing_location: str
     is_active: bool
     left_at: date | None
-
-    @staticmethod
-    def from_member(m: Member) -> "MemberOut":
-        return MemberOut(
-            id=m.pk,
-            branch_id=m.branch_id,
-            branch_name=m.branch.name,
-            name=m.name,
-            gender=m.gender,
-            birth_date=m.birth_date,
-            id_number=m.id_number_masked,
-            phone=m.user.phone,
-            join_date=m.join_date,
-            full_date=m.full_date,
-            status=m.status,
-            flowing=m.is_flowing,
-            flowing_location=m.flowing_location,
-            is_active=m.is_active,
-            left_at=m.left_at,
-        )
 
 
 class MemberIn(Schema):
@@ -193,13 +194,18 @@ class GrantOut(Schema):
     org_id: int
     user_id: int
     member_id: int | None
-    name: str
+    name: str = Field(alias="user.name")
     role: str
+
+    @staticmethod
+    def resolve_member_id(grant: RoleGrant) -> int | None:
+        member = getattr(grant.user, "member", None)
+        return member.pk if member else None
 
 
 class AuditOut(Schema):
     id: int
-    actor: str
+    actor: str = Field(alias="actor_label")
     action: str
     object_type: str
     object_id: str

@@ -12,10 +12,10 @@ from pydantic import Field
 from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Mapped, Page
-from dangjian.api.schemas import ErrorOut
+from dangjian.api.schemas import ErrorOut, UserName
 from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors, services
-from dangjian.interaction.models import Photo, Rating
+from dangjian.interaction.models import Photo, Summary
 from dangjian.permissions import Action
 
 router = Router(tags=["activity record"])
@@ -35,38 +35,24 @@ class PhotoOut(Schema):
     size: int
     source_type: str = Field(description="What was uploaded: jpeg, png, webp or heic")
     taken_at: datetime | None = Field(description="EXIF capture time")
-    latitude: float | None = Field(description="EXIF position (WGS-84)")
-    longitude: float | None
+    latitude: float | None = Field(alias="gps_latitude", description="EXIF position (WGS-84)")
+    longitude: float | None = Field(alias="gps_longitude")
     distance_m: int | None = Field(description="EXIF position's distance from the venue")
     evidence: str = Field(description="verified, flagged or unverified")
     flags: list[str] = Field(
         description="time_outside_activity, far_from_venue, unverified, late_upload"
     )
     is_late: bool
-    uploaded_by: str | None
+    uploaded_by: UserName
     created_at: datetime
 
     @staticmethod
-    def of(p: Photo) -> "PhotoOut":
-        return PhotoOut(
-            id=p.pk,
-            activity_id=p.activity_id,
-            url=reverse("portal:photo", args=[p.pk, "full"]),
-            thumbnail_url=reverse("portal:photo", args=[p.pk, "thumb"]),
-            width=p.width,
-            height=p.height,
-            size=p.size,
-            source_type=p.source_type,
-            taken_at=p.taken_at,
-            latitude=float(p.gps_latitude) if p.gps_latitude is not None else None,
-            longitude=float(p.gps_longitude) if p.gps_longitude is not None else None,
-            distance_m=p.distance_m,
-            evidence=p.evidence,
-            flags=p.flags,
-            is_late=p.is_late,
-            uploaded_by=p.uploaded_by.name if p.uploaded_by else None,
-            created_at=p.created_at,
-        )
+    def resolve_url(photo: Photo) -> str:
+        return reverse("portal:photo", args=[photo.pk, "full"])
+
+    @staticmethod
+    def resolve_thumbnail_url(photo: Photo) -> str:
+        return reverse("portal:photo", args=[photo.pk, "thumb"])
 
 
 @router.post("/activities/{activity_id}/photos", response={201: PhotoOut, **ERRORS})
@@ -83,14 +69,14 @@ def upload_photo(request, activity_id: int, file: File[UploadedFile]):
         if exc.code in ("file_too_large", "unsupported_file"):
             return Status(422, exc.as_dict())
         raise
-    return Status(201, PhotoOut.of(photo))
+    return Status(201, photo)
 
 
 @router.get("/activities/{activity_id}/photos", response={200: list[PhotoOut], **ERRORS})
 def list_photos(request, activity_id: int):
     """The activity's photos, oldest first, with their evidence flags."""
     activity = permissions.access_activity(actor(request), activity_id)
-    return [PhotoOut.of(p) for p in selectors.photos_of(activity)]
+    return selectors.photos_of(activity)
 
 
 # Summary ---------------------------------------------------------------------------------
@@ -105,8 +91,12 @@ class SummaryOut(Schema):
     text: str
     chars: int
     is_late: bool
-    updated_by: str | None
+    updated_by: UserName
     updated_at: datetime
+
+    @staticmethod
+    def resolve_chars(summary: Summary) -> int:
+        return len(summary.text)
 
 
 @router.put("/activities/{activity_id}/summary", response={200: SummaryOut, **ERRORS})
@@ -114,15 +104,7 @@ def write_summary(request, activity_id: int, payload: SummaryIn):
     """Write or rewrite the summary; the same window as photos."""
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, Action.CHANGE)
-    s = services.write_summary(actor=user, activity=activity, text=payload.text)
-    return SummaryOut(
-        activity_id=activity.pk,
-        text=s.text,
-        chars=len(s.text),
-        is_late=s.is_late,
-        updated_by=s.updated_by.name if s.updated_by else None,
-        updated_at=s.updated_at,
-    )
+    return services.write_summary(actor=user, activity=activity, text=payload.text)
 
 
 # Comments --------------------------------------------------------------------------------
@@ -147,33 +129,20 @@ class CommentOut(Schema):
     replies: list["CommentOut"] = []
 
     @staticmethod
-    def of(v: selectors.CommentView) -> "CommentOut":
-        return CommentOut(
-            id=v.id,
-            parent_id=v.parent_id,
-            author={
-                "member_id": v.author_id,
-                "name": v.author_name,
-                "is_flowing": v.author_is_flowing,
-            },
-            body=v.body,
-            is_reflection=v.is_reflection,
-            is_hidden=v.is_hidden,
-            hidden_reason=v.hidden_reason,
-            created_at=v.created_at,
-            like_count=v.like_count,
-            liked=v.liked,
-            replies=[CommentOut.of(r) for r in v.replies],
-        )
+    def resolve_author(view: selectors.CommentView) -> dict:
+        return {
+            "member_id": view.author_id,
+            "name": view.author_name,
+            "is_flowing": view.author_is_flowing,
+        }
 
 
 class ReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 
-def _comment_out(user, comment) -> CommentOut:
-    view = selectors.comment_views(user, comment.activity, [comment])[0]
-    return CommentOut.of(view)
+def _comment_view(user, comment) -> selectors.CommentView:
+    return selectors.comment_views(user, comment.activity, [comment])[0]
 
 
 @router.get("/activities/{activity_id}/comments", response={200: list[CommentOut], **ERRORS})
@@ -185,10 +154,7 @@ def list_comments(request, activity_id: int):
     activity = permissions.access_activity(user, activity_id)
     return Mapped(
         selectors.top_level_comments(user, activity),
-        None,
-        per_page=lambda rows: [
-            CommentOut.of(v) for v in selectors.comment_views(user, activity, rows)
-        ],
+        lambda rows: selectors.comment_views(user, activity, rows),
     )
 
 
@@ -203,7 +169,7 @@ def post_comment(request, activity_id: int, payload: CommentIn):
     if payload.parent_id is not None:
         parent = permissions.access_comment(user, payload.parent_id)
     comment = services.post_comment(actor=user, activity=activity, body=payload.body, parent=parent)
-    return Status(201, _comment_out(user, comment))
+    return Status(201, _comment_view(user, comment))
 
 
 @router.post("/comments/{comment_id}/hide", response={200: CommentOut, **ERRORS})
@@ -212,7 +178,7 @@ def hide_comment(request, comment_id: int, payload: ReasonIn):
     user = actor(request)
     comment = permissions.access_comment(user, comment_id, Action.CHANGE)
     comment = services.hide_comment(actor=user, comment=comment, reason=payload.reason)
-    return _comment_out(user, comment)
+    return _comment_view(user, comment)
 
 
 # Likes -----------------------------------------------------------------------------------
@@ -223,41 +189,41 @@ class LikeOut(Schema):
     like_count: int
 
 
+def _like_activity(request, activity_id: int, liked: bool) -> LikeOut:
+    user = actor(request)
+    activity = permissions.access_activity(user, activity_id)
+    like = services.like_activity if liked else services.unlike_activity
+    like(actor=user, activity=activity)
+    return LikeOut(liked=liked, like_count=selectors.like_count(activity))
+
+
+def _like_comment(request, comment_id: int, liked: bool) -> LikeOut:
+    user = actor(request)
+    comment = permissions.access_comment(user, comment_id)
+    like = services.like_comment if liked else services.unlike_comment
+    like(actor=user, comment=comment)
+    return LikeOut(liked=liked, like_count=comment.likes.count())
+
+
 @router.post("/activities/{activity_id}/like", response={200: LikeOut, **ERRORS})
 def like_activity(request, activity_id: int):
     """One like per member; liking again changes nothing."""
-    user = actor(request)
-    activity = permissions.access_activity(user, activity_id)
-    services.like_activity(actor=user, activity=activity)
-    return LikeOut(liked=True, like_count=selectors.like_count(activity))
+    return _like_activity(request, activity_id, liked=True)
 
 
 @router.delete("/activities/{activity_id}/like", response={200: LikeOut, **ERRORS})
 def unlike_activity(request, activity_id: int):
-    user = actor(request)
-    activity = permissions.access_activity(user, activity_id)
-    services.unlike_activity(actor=user, activity=activity)
-    return LikeOut(liked=False, like_count=selectors.like_count(activity))
-
-
-def _comment_likes(comment) -> int:
-    return comment.likes.count()
+    return _like_activity(request, activity_id, liked=False)
 
 
 @router.post("/comments/{comment_id}/like", response={200: LikeOut, **ERRORS})
 def like_comment(request, comment_id: int):
-    user = actor(request)
-    comment = permissions.access_comment(user, comment_id)
-    services.like_comment(actor=user, comment=comment)
-    return LikeOut(liked=True, like_count=_comment_likes(comment))
+    return _like_comment(request, comment_id, liked=True)
 
 
 @router.delete("/comments/{comment_id}/like", response={200: LikeOut, **ERRORS})
 def unlike_comment(request, comment_id: int):
-    user = actor(request)
-    comment = permissions.access_comment(user, comment_id)
-    services.unlike_comment(actor=user, comment=comment)
-    return LikeOut(liked=False, like_count=_comment_likes(comment))
+    return _like_comment(request, comment_id, liked=False)
 
 
 # Superior rating -------------------------------------------------------------------------
@@ -273,25 +239,11 @@ class RatingOut(Schema):
     activity_id: int
     score: int
     remark: str
-    rater: str | None
+    rater: UserName
     rater_org_id: int
-    rater_org: str
+    rater_org: str = Field(alias="rater_org.name")
     is_current: bool
     created_at: datetime
-
-    @staticmethod
-    def of(r: Rating) -> "RatingOut":
-        return RatingOut(
-            id=r.pk,
-            activity_id=r.activity_id,
-            score=r.score,
-            remark=r.remark,
-            rater=r.rater.name if r.rater else None,
-            rater_org_id=r.rater_org_id,
-            rater_org=r.rater_org.name,
-            is_current=r.is_current,
-            created_at=r.created_at,
-        )
 
 
 class RatingResult(Schema):
@@ -312,8 +264,5 @@ def rate_activity(request, activity_id: int, payload: RatingIn):
     )
     return Status(
         201,
-        RatingResult(
-            current=RatingOut.of(rating),
-            history=[RatingOut.of(r) for r in selectors.rating_history(activity)],
-        ),
+        RatingResult(current=rating, history=selectors.rating_history(activity)),
     )

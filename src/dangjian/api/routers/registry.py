@@ -2,10 +2,11 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.pagination import Mapped, Page
 from dangjian.api.schemas import (
     AuditOut,
     ErrorOut,
@@ -21,11 +22,9 @@ from dangjian.api.schemas import (
     OrgOut,
     OrgPatch,
     PasswordIn,
-    RoleOut,
     TokenIn,
     TokenOut,
     TransferIn,
-    UserOut,
 )
 from dangjian.audit import selectors as audit_selectors
 from dangjian.core.errors import DomainError
@@ -43,11 +42,6 @@ ERRORS = {
     422: ErrorOut,
     429: ErrorOut,
 }
-
-
-class Page(PageNumberPagination):
-    def __init__(self, **kwargs):
-        super().__init__(page_size=50, max_page_size=500, **kwargs)
 
 
 # Auth ------------------------------------------------------------------------------------
@@ -71,11 +65,7 @@ def me(request):
     user = actor(request)
     member = permissions.own_member(user)
     roles = RoleGrant.objects.filter(user=user).order_by("org_id")
-    return MeOut(
-        user=UserOut(id=user.pk, phone=user.phone, name=user.name),
-        member=MemberOut.from_member(member) if member else None,
-        roles=[RoleOut(org_id=g.org_id, role=g.role) for g in roles],
-    )
+    return MeOut(user=user, member=member, roles=roles)
 
 
 # Organizations ---------------------------------------------------------------------------
@@ -107,40 +97,17 @@ def list_orgs(request, filters: Query[OrgFilter]):
     if sector is None:
         # An unknown sector must not silently widen the search to every sector.
         raise DomainError("validation_error", _("所属领域无效"), field="sector")
-    return _LazyOrgs(
-        selectors.search_orgs(actor(request), q=filters.q, kind=filters.kind, sector=sector)
-    )
-
-
-class _LazyOrgs:
-    """Lets the paginator slice the queryset and count it, then resolves parent ids for
-    just the page in one query."""
-
-    def __init__(self, qs):
-        self.qs = qs
-
-    def __getitem__(self, item):
-        return _orgs_out(self.qs[item])
-
-    def count(self):
-        return self.qs.count()
-
-    def __len__(self):
-        return self.count()
+    qs = selectors.search_orgs(actor(request), q=filters.q, kind=filters.kind, sector=sector)
+    # The parent ids of just the page, in one query.
+    return Mapped(qs, _orgs_out)
 
 
 @router.post("/orgs", response={201: OrgOut, **ERRORS}, tags=["orgs"])
 def create_org(request, payload: OrgIn):
-    parent = permissions.access_org(actor(request), payload.parent_id, Action.CHANGE)
-    org = services.create_organization(
-        actor=actor(request),
-        parent=parent,
-        name=payload.name,
-        kind=payload.kind,
-        sector=payload.sector,
-        category=payload.category,
-        code=payload.code,
-    )
+    user = actor(request)
+    fields = payload.dict()
+    parent = permissions.access_org(user, fields.pop("parent_id"), Action.CHANGE)
+    org = services.create_organization(actor=user, parent=parent, **fields)
     return Status(201, _org_out(org))
 
 
@@ -198,38 +165,13 @@ def org_members(request, org_id: int, filters: Query[MemberFilter]):
         flowing=filters.flowing,
         active=filters.active,
     )
-    return _Mapped(qs, MemberOut.from_member)
-
-
-class _Mapped:
-    def __init__(self, qs, fn):
-        self.qs, self.fn = qs, fn
-
-    def __getitem__(self, item):
-        return [self.fn(x) for x in self.qs[item]]
-
-    def count(self):
-        return self.qs.count()
-
-    def __len__(self):
-        return self.count()
+    return qs
 
 
 @router.get("/orgs/{org_id}/admins", response={200: list[GrantOut], **ERRORS}, tags=["orgs"])
 def org_admins(request, org_id: int):
     org = permissions.access_org(actor(request), org_id, Action.GRANT)
-    return [_grant_out(g) for g in selectors.admins_of(org)]
-
-
-def _grant_out(grant) -> GrantOut:
-    member = getattr(grant.user, "member", None)
-    return GrantOut(
-        org_id=grant.org_id,
-        user_id=grant.user_id,
-        member_id=member.pk if member else None,
-        name=grant.user.name,
-        role=grant.role,
-    )
+    return selectors.admins_of(org)
 
 
 @router.post("/orgs/{org_id}/admins", response={201: GrantOut, **ERRORS}, tags=["orgs"])
@@ -238,7 +180,7 @@ def grant_admin(request, org_id: int, payload: GrantIn):
     org = permissions.access_org(user, org_id, Action.GRANT)
     member = permissions.access_member(user, payload.member_id)
     grant = services.grant_admin(actor=user, org=org, user=member.user)
-    return Status(201, _grant_out(grant))
+    return Status(201, grant)
 
 
 @router.delete("/orgs/{org_id}/admins/{user_id}", response={204: None, **ERRORS}, tags=["orgs"])
@@ -263,12 +205,12 @@ def create_member(request, payload: MemberIn):
     data.pop("branch_id")
     data["is_flowing"] = data.pop("flowing")
     member = services.create_member(actor=user, branch=branch, **data)
-    return Status(201, MemberOut.from_member(member))
+    return Status(201, member)
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, **ERRORS}, tags=["members"])
 def get_member(request, member_id: int):
-    return MemberOut.from_member(permissions.access_member(actor(request), member_id))
+    return permissions.access_member(actor(request), member_id)
 
 
 @router.patch("/members/{member_id}", response={200: MemberOut, **ERRORS}, tags=["members"])
@@ -278,8 +220,7 @@ def patch_member(request, member_id: int, payload: MemberPatch):
     changes = payload.dict(exclude_unset=True)
     if "flowing" in changes:
         changes["is_flowing"] = changes.pop("flowing")
-    member = services.update_member(actor=user, member=member, **changes)
-    return MemberOut.from_member(member)
+    return services.update_member(actor=user, member=member, **changes)
 
 
 @router.get(
@@ -299,17 +240,14 @@ def transfer_member(request, member_id: int, payload: TransferIn):
     to_branch = permissions.access_org(user, payload.branch_id, Action.CHANGE)
     services.transfer_member(actor=user, member=member, to_branch=to_branch, reason=payload.reason)
     member.refresh_from_db()
-    return MemberOut.from_member(member)
+    return member
 
 
 @router.post("/members/{member_id}/leave", response={200: MemberOut, **ERRORS}, tags=["members"])
 def member_left(request, member_id: int, payload: LeaveIn):
     user = actor(request)
     member = permissions.access_member(user, member_id, Action.CHANGE)
-    member = services.mark_member_left(
-        actor=user, member=member, left_at=payload.left_at, reason=payload.reason
-    )
-    return MemberOut.from_member(member)
+    return services.mark_member_left(actor=user, member=member, **payload.dict())
 
 
 @router.post("/members/{member_id}/password", response={204: None, **ERRORS}, tags=["members"])
@@ -343,18 +281,4 @@ def audit_log(request, filters: Query[AuditFilter]):
         object_type=filters.object_type or None,
         object_id=filters.object_id or None,
     )
-    return _Mapped(
-        qs,
-        lambda e: AuditOut(
-            id=e.pk,
-            actor=e.actor_label,
-            action=e.action,
-            object_type=e.object_type,
-            object_id=e.object_id,
-            object_label=e.object_label,
-            org_id=e.org_id,
-            before=e.before,
-            after=e.after,
-            created_at=e.created_at,
-        ),
-    )
+    return qs

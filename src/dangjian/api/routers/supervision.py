@@ -10,12 +10,17 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.pagination import Mapped, Page
-from dangjian.api.schemas import ErrorOut
+from dangjian.api.pagination import Page
+from dangjian.api.schemas import AttachmentOut, ErrorOut, UserName
+from dangjian.core import clock
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import selectors, services
-from dangjian.supervision.models import Rectification, SpotCheck, SpotCheckItem
+from dangjian.supervision.models import (
+    Rectification,
+    SpotCheck,
+    SpotCheckItem,
+)
 
 router = Router(tags=["supervision"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -38,7 +43,7 @@ class SpotCheckIn(Schema):
 
 class SpotCheckItemOut(Schema):
     branch_id: int
-    name: str
+    name: str = Field(alias="branch.name")
     position: int
     score: float
     activity_id: int | None
@@ -46,24 +51,11 @@ class SpotCheckItemOut(Schema):
     finding: str
     inspected_at: datetime | None
 
-    @staticmethod
-    def of(item: SpotCheckItem) -> "SpotCheckItemOut":
-        return SpotCheckItemOut(
-            branch_id=item.branch_id,
-            name=item.branch.name,
-            position=item.position,
-            score=float(item.score),
-            activity_id=item.activity_id,
-            result=item.result,
-            finding=item.finding,
-            inspected_at=item.inspected_at,
-        )
-
 
 class SpotCheckOut(Schema):
     id: int
     org_id: int
-    period: str
+    period: str = Field(alias="period_label")
     seed: int
     weight_low_scores: bool
     population: int
@@ -72,19 +64,12 @@ class SpotCheckOut(Schema):
     items: list[SpotCheckItemOut]
 
     @staticmethod
-    def of(spot_check: SpotCheck) -> "SpotCheckOut":
-        items = selectors.items_of(spot_check)
-        return SpotCheckOut(
-            id=spot_check.pk,
-            org_id=spot_check.org_id,
-            period=spot_check.period_label,
-            seed=spot_check.seed,
-            weight_low_scores=spot_check.weight_low_scores,
-            population=spot_check.population,
-            size=len(items),
-            created_at=spot_check.created_at,
-            items=[SpotCheckItemOut.of(i) for i in items],
-        )
+    def resolve_size(spot_check: SpotCheck) -> int:
+        return spot_check.items.count()
+
+    @staticmethod
+    def resolve_items(spot_check: SpotCheck) -> list[SpotCheckItem]:
+        return selectors.items_of(spot_check)
 
 
 @router.post("/orgs/{org_id}/spot-checks", response={201: SpotCheckOut, **ERRORS})
@@ -102,13 +87,12 @@ def create_spot_check(request, org_id: int, payload: SpotCheckIn):
         seed=payload.seed,
         weight_low_scores=payload.weight_low_scores,
     )
-    return Status(201, SpotCheckOut.of(spot_check))
+    return Status(201, spot_check)
 
 
 @router.get("/spot-checks/{spot_check_id}", response={200: SpotCheckOut, **ERRORS})
 def get_spot_check(request, spot_check_id: int):
-    spot_check = permissions.access_spot_check(actor(request), spot_check_id)
-    return SpotCheckOut.of(spot_check)
+    return permissions.access_spot_check(actor(request), spot_check_id)
 
 
 class FindingIn(Schema):
@@ -123,10 +107,9 @@ def record_finding(request, spot_check_id: int, payload: FindingIn):
     user = actor(request)
     spot_check = permissions.access_spot_check(user, spot_check_id, Action.CHANGE)
     item = selectors.item_of(spot_check, branch_id=payload.branch_id)
-    item = services.record_finding(
+    return services.record_finding(
         actor=user, item=item, result=payload.result, finding=payload.finding
     )
-    return SpotCheckItemOut.of(item)
 
 
 # Rectifications --------------------------------------------------------------------------
@@ -144,17 +127,17 @@ class RectificationIn(Schema):
 
 class EventOut(Schema):
     action: str
-    actor: str | None
+    actor: UserName
     text: str
     deadline: date | None
     at: datetime
-    attachments: list[dict]
+    attachments: list[AttachmentOut]
 
 
 class RectificationOut(Schema):
     id: int
     branch_id: int
-    branch_name: str
+    branch_name: str = Field(alias="branch.name")
     opened_by_org_id: int
     title: str
     requirement: str
@@ -168,56 +151,16 @@ class RectificationOut(Schema):
     accepted_at: datetime | None
 
     @staticmethod
-    def of(r: Rectification) -> "RectificationOut":
-        from dangjian.core import clock
-
-        return RectificationOut(
-            id=r.pk,
-            branch_id=r.branch_id,
-            branch_name=r.branch.name,
-            opened_by_org_id=r.opened_by_org_id,
-            title=r.title,
-            requirement=r.requirement,
-            deadline=r.deadline,
-            status=r.status,
-            is_overdue=r.is_overdue_on(clock.today()),
-            reopen_count=r.reopen_count,
-            finding_id=r.finding_id,
-            opened_at=r.opened_at,
-            answered_at=r.answered_at,
-            accepted_at=r.accepted_at,
-        )
+    def resolve_is_overdue(r: Rectification) -> bool:
+        return r.is_overdue_on(clock.today())
 
 
 class RectificationDetailOut(RectificationOut):
     events: list[EventOut]
 
     @staticmethod
-    def detail(r: Rectification) -> "RectificationDetailOut":
-        events = r.events.select_related("actor").prefetch_related("attachments")
-        return RectificationDetailOut(
-            **RectificationOut.of(r).model_dump(),
-            events=[
-                EventOut(
-                    action=e.action,
-                    actor=e.actor.name if e.actor else None,
-                    text=e.text,
-                    deadline=e.deadline,
-                    at=e.at,
-                    attachments=[
-                        {
-                            "id": a.pk,
-                            "name": a.name,
-                            "content_type": a.content_type,
-                            "size": a.size,
-                            "url": a.file.url,
-                        }
-                        for a in e.attachments.all()
-                    ],
-                )
-                for e in events
-            ],
-        )
+    def resolve_events(r: Rectification):
+        return r.events.select_related("actor").prefetch_related("attachments")
 
 
 @router.post("/rectifications", response={201: RectificationDetailOut, **ERRORS})
@@ -243,7 +186,7 @@ def open_rectification(request, payload: RectificationIn):
         deadline=payload.deadline,
         finding=finding,
     )
-    return Status(201, RectificationDetailOut.detail(rectification))
+    return Status(201, rectification)
 
 
 class RectificationFilters(Schema):
@@ -261,13 +204,12 @@ def list_rectifications(request, org_id: int, filters: Query[RectificationFilter
     qs = selectors.rectifications_in(
         user, org, status=filters.status or "", overdue=filters.overdue
     )
-    return Mapped(qs, RectificationOut.of)
+    return qs
 
 
 @router.get("/rectifications/{rectification_id}", response={200: RectificationDetailOut, **ERRORS})
 def get_rectification(request, rectification_id: int):
-    r = permissions.access_rectification(actor(request), rectification_id)
-    return RectificationDetailOut.detail(r)
+    return permissions.access_rectification(actor(request), rectification_id)
 
 
 @router.post(
@@ -282,8 +224,7 @@ def answer_rectification(
     """The branch's answer (multipart: `text`, and `files`: images or PDFs)."""
     user = actor(request)
     r = permissions.access_rectification(user, rectification_id, Action.ANSWER)
-    r = services.answer_rectification(actor=user, rectification=r, text=text, files=files or [])
-    return RectificationDetailOut.detail(r)
+    return services.answer_rectification(actor=user, rectification=r, text=text, files=files or [])
 
 
 class AcceptIn(Schema):
@@ -296,8 +237,7 @@ class AcceptIn(Schema):
 def accept_rectification(request, rectification_id: int, payload: AcceptIn):
     user = actor(request)
     r = permissions.access_rectification(user, rectification_id, Action.SUPERVISE)
-    r = services.accept_rectification(actor=user, rectification=r, remark=payload.remark)
-    return RectificationDetailOut.detail(r)
+    return services.accept_rectification(actor=user, rectification=r, remark=payload.remark)
 
 
 class ReopenIn(Schema):
@@ -311,7 +251,4 @@ class ReopenIn(Schema):
 def reopen_rectification(request, rectification_id: int, payload: ReopenIn):
     user = actor(request)
     r = permissions.access_rectification(user, rectification_id, Action.SUPERVISE)
-    r = services.reopen_rectification(
-        actor=user, rectification=r, reason=payload.reason, deadline=payload.deadline
-    )
-    return RectificationDetailOut.detail(r)
+    return services.reopen_rectification(actor=user, rectification=r, **payload.dict())

@@ -7,14 +7,15 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.pagination import Mapped, Page
-from dangjian.api.schemas import ErrorOut
+from dangjian.api.pagination import Page
+from dangjian.api.schemas import AttachmentOut, ErrorOut, UserName
 from dangjian.interaction import selectors as interaction_selectors
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
+from dangjian.registry.models import SECTOR_NAMES
 from dangjian.themedays import roster, selectors, services
-from dangjian.themedays.models import Activity, Campaign
+from dangjian.themedays.models import Activity, ActivityEvent, Campaign
 
 router = Router()
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
@@ -44,12 +45,11 @@ class SupplementIn(Schema):
     optional_items: list[str] = []
 
 
-class AttachmentOut(Schema):
+class SupplementOut(Schema):
     id: int
-    name: str
-    content_type: str
-    size: int
-    url: str
+    org_id: int
+    guidance: str
+    required_items: list[str]
 
 
 class CampaignOut(Schema):
@@ -65,42 +65,20 @@ class CampaignOut(Schema):
     holding_until: date
     sectors: list[str]
     attachments: list[AttachmentOut]
-    supplements: list[dict]
+    supplements: list[SupplementOut]
     distribution: dict
 
     @staticmethod
-    def of(c: Campaign) -> "CampaignOut":
-        from dangjian.registry.models import SECTOR_NAMES
+    def resolve_month(campaign: Campaign) -> str:
+        return campaign.month_label
 
-        return CampaignOut(
-            id=c.pk,
-            org_id=c.org_id,
-            parent_id=c.parent_id,
-            month=c.month_label,
-            theme=c.theme,
-            guidance=c.guidance,
-            required_items=c.required_items,
-            optional_items=c.optional_items,
-            holding_from=c.holding_from,
-            holding_until=c.holding_until,
-            sectors=[SECTOR_NAMES[s] for s in c.sectors],
-            attachments=[
-                AttachmentOut(
-                    id=a.pk, name=a.name, content_type=a.content_type, size=a.size, url=a.file.url
-                )
-                for a in c.attachments.all()
-            ],
-            supplements=[
-                {
-                    "id": s.pk,
-                    "org_id": s.org_id,
-                    "guidance": s.guidance,
-                    "required_items": s.required_items,
-                }
-                for s in c.supplements.all()
-            ],
-            distribution=_distribution(c),
-        )
+    @staticmethod
+    def resolve_sectors(campaign: Campaign) -> list[str]:
+        return [SECTOR_NAMES[s] for s in campaign.sectors]
+
+    @staticmethod
+    def resolve_distribution(campaign: Campaign) -> dict:
+        return _distribution(campaign)
 
 
 def _distribution(c: Campaign) -> dict:
@@ -122,19 +100,8 @@ def _distribution(c: Campaign) -> dict:
 def create_campaign(request, payload: CampaignIn):
     user = actor(request)
     org = permissions.access_org(user, payload.org_id, Action.CHANGE)
-    campaign = services.create_campaign(
-        actor=user,
-        org=org,
-        month=payload.month,
-        theme=payload.theme,
-        guidance=payload.guidance,
-        required_items=payload.required_items,
-        optional_items=payload.optional_items,
-        holding_from=payload.holding_from,
-        holding_until=payload.holding_until,
-        sectors=payload.sectors,
-    )
-    return Status(201, CampaignOut.of(campaign))
+    fields = payload.dict(exclude={"org_id"})
+    return Status(201, services.create_campaign(actor=user, org=org, **fields))
 
 
 @router.get("/campaigns", response={200: list[CampaignOut], **ERRORS}, tags=["theme days"])
@@ -147,12 +114,12 @@ def list_campaigns(request):
         .prefetch_related("attachments", "supplements")
         .order_by("-month", "-id")
     )
-    return Mapped(qs, CampaignOut.of)
+    return qs
 
 
 @router.get("/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, tags=["theme days"])
 def get_campaign(request, campaign_id: int):
-    return CampaignOut.of(permissions.access_campaign(actor(request), campaign_id))
+    return permissions.access_campaign(actor(request), campaign_id)
 
 
 @router.post(
@@ -164,15 +131,8 @@ def add_supplement(request, campaign_id: int, payload: SupplementIn):
     user = actor(request)
     parent = permissions.access_campaign(user, campaign_id)
     org = permissions.access_org(user, payload.org_id, Action.CHANGE)
-    supplement = services.add_supplement(
-        actor=user,
-        parent=parent,
-        org=org,
-        guidance=payload.guidance,
-        required_items=payload.required_items,
-        optional_items=payload.optional_items,
-    )
-    return Status(201, CampaignOut.of(supplement))
+    fields = payload.dict(exclude={"org_id"})
+    return Status(201, services.add_supplement(actor=user, parent=parent, org=org, **fields))
 
 
 @router.post(
@@ -183,11 +143,10 @@ def add_supplement(request, campaign_id: int, payload: SupplementIn):
 def add_attachment(request, campaign_id: int, file: File[UploadedFile]):
     user = actor(request)
     campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
-    a = services.add_campaign_attachment(actor=user, campaign=campaign, file=file, name=file.name)
-    out = AttachmentOut(
-        id=a.pk, name=a.name, content_type=a.content_type, size=a.size, url=a.file.url
+    attachment = services.add_campaign_attachment(
+        actor=user, campaign=campaign, file=file, name=file.name
     )
-    return Status(201, out)
+    return Status(201, attachment)
 
 
 class DistributionOut(Schema):
@@ -234,8 +193,6 @@ class ProgressOut(Schema):
 def progress(request, campaign_id: int, org_id: int | None = None):
     """Branches per stage (none, draft, submitted, approved, held, closed) under `org_id`
     (default: the campaign's organization), by sector, with the rows behind the counts."""
-    from dangjian.registry.models import SECTOR_NAMES
-
     user = actor(request)
     campaign = permissions.access_campaign(user, campaign_id)
     org = permissions.access_org(user, org_id or campaign.org_id, Action.CHANGE)
@@ -303,6 +260,15 @@ class ReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class ActivityEventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    actor: UserName
+    reason: str
+    at: datetime
+
+
 class ActivityOut(Schema):
     id: int
     branch_id: int
@@ -324,55 +290,54 @@ class ActivityOut(Schema):
     roster_size: int
     roster_frozen: bool
     cancel_reason: str
-    history: list[dict]
+    history: list[ActivityEventOut]
     checkin_url: str | None = Field(None, description="Only for the branch's admins")
     like_count: int = 0
     comment_count: int = Field(0, description="Visible comments and replies")
 
     @staticmethod
-    def of(a: Activity, user) -> "ActivityOut":
-        show_url = a.checkin_token and permissions.can(user, Action.CHANGE, a)
-        return ActivityOut(
-            id=a.pk,
-            branch_id=a.branch_id,
-            branch_name=a.branch.name,
-            campaign_id=a.campaign_id,
-            title=a.title,
-            status=a.status,
-            stage=selectors.stage_of(a),
-            is_late_record=a.is_late_record,
-            late_reason=a.late_reason,
-            starts_at=a.starts_at,
-            ends_at=a.ends_at,
-            venue={
-                "address": a.venue_address,
-                "latitude": float(a.latitude),
-                "longitude": float(a.longitude),
-                "radius_m": a.radius_m,
-            },
-            agenda=a.agenda,
-            optional_items=a.optional_items,
-            checkin_opens_at=a.checkin_opens_at,
-            checkin_closes_at=a.checkin_closes_at,
-            checkout_closes_at=a.checkout_closes_at,
-            roster_size=roster.roster_size(a),
-            roster_frozen=a.roster_frozen_at is not None,
-            cancel_reason=a.cancel_reason,
-            history=[
-                {
-                    "action": e.action,
-                    "from_status": e.from_status,
-                    "to_status": e.to_status,
-                    "actor": e.actor.name if e.actor else None,
-                    "reason": e.reason,
-                    "at": e.at,
-                }
-                for e in selectors.events_of(a)
-            ],
-            checkin_url=selectors.checkin_url(a) if show_url else None,
-            like_count=interaction_selectors.like_count(a),
-            comment_count=interaction_selectors.comment_count(a),
-        )
+    def resolve_branch_name(a: Activity) -> str:
+        return a.branch.name
+
+    @staticmethod
+    def resolve_stage(a: Activity) -> str:
+        return selectors.stage_of(a)
+
+    @staticmethod
+    def resolve_venue(a: Activity) -> dict:
+        return {
+            "address": a.venue_address,
+            "latitude": float(a.latitude),
+            "longitude": float(a.longitude),
+            "radius_m": a.radius_m,
+        }
+
+    @staticmethod
+    def resolve_roster_size(a: Activity) -> int:
+        return roster.roster_size(a)
+
+    @staticmethod
+    def resolve_roster_frozen(a: Activity) -> bool:
+        return a.roster_frozen_at is not None
+
+    @staticmethod
+    def resolve_history(a: Activity) -> list[ActivityEvent]:
+        return selectors.events_of(a)
+
+    @staticmethod
+    def resolve_checkin_url(a: Activity, context) -> str | None:
+        user = actor(context["request"])
+        if a.checkin_token and permissions.can(user, Action.CHANGE, a):
+            return selectors.checkin_url(a)
+        return None
+
+    @staticmethod
+    def resolve_like_count(a: Activity) -> int:
+        return interaction_selectors.like_count(a)
+
+    @staticmethod
+    def resolve_comment_count(a: Activity) -> int:
+        return interaction_selectors.comment_count(a)
 
 
 def _plan_fields(data: dict) -> dict:
@@ -397,13 +362,12 @@ def draft_activity(request, payload: ActivityIn):
     campaign_id = data.pop("campaign_id")
     campaign = permissions.access_campaign(user, campaign_id) if campaign_id else None
     activity = services.draft_activity(actor=user, branch=branch, campaign=campaign, **data)
-    return Status(201, ActivityOut.of(activity, user))
+    return Status(201, activity)
 
 
 @router.get("/activities/{activity_id}", response={200: ActivityOut, **ERRORS}, tags=["theme days"])
 def get_activity(request, activity_id: int):
-    user = actor(request)
-    return ActivityOut.of(permissions.access_activity(user, activity_id), user)
+    return permissions.access_activity(actor(request), activity_id)
 
 
 @router.patch(
@@ -414,15 +378,13 @@ def patch_activity(request, activity_id: int, payload: ActivityPatch):
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, Action.CHANGE)
     changes = _plan_fields(payload.dict(exclude_unset=True))
-    activity = services.update_activity(actor=user, activity=activity, **changes)
-    return ActivityOut.of(activity, user)
+    return services.update_activity(actor=user, activity=activity, **changes)
 
 
 def _transition(request, activity_id: int, action: Action, fn, **kwargs):
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, action)
-    activity = fn(actor=user, activity=activity, **kwargs)
-    return ActivityOut.of(activity, user)
+    return fn(actor=user, activity=activity, **kwargs)
 
 
 @router.post(
@@ -485,11 +447,8 @@ def regenerate_token(request, activity_id: int):
 @paginate(Page)
 def review_queue(request):
     """Submitted plans waiting for the caller's review, oldest first."""
-    user = actor(request)
-    queue = interaction_selectors.with_counts(
-        selectors.with_roster_size(selectors.review_queue(user))
-    )
-    return Mapped(queue, lambda a: ActivityOut.of(a, user))
+    queue = selectors.with_roster_size(selectors.review_queue(actor(request)))
+    return interaction_selectors.with_counts(queue)
 
 
 class BirthdayOut(Schema):
@@ -542,18 +501,7 @@ def inbox(request, unread: bool = False):
     qs = notification_selectors.inbox(actor(request))
     if unread:
         qs = qs.filter(read_at__isnull=True)
-    return Mapped(
-        qs,
-        lambda n: NotificationOut(
-            id=n.pk,
-            kind=n.kind,
-            title=n.title,
-            body=n.body,
-            link=n.link,
-            created_at=n.created_at,
-            read_at=n.read_at,
-        ),
-    )
+    return qs
 
 
 @router.get("/notifications/unread-count", response={200: dict, **ERRORS}, tags=["notifications"])
