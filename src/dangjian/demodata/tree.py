@@ -7,11 +7,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import F
-
-from dangjian.audit import services as audit
 from dangjian.core import clock
-from dangjian.registry import services
+from dangjian.registry.imports.organizations import insert_organizations
 from dangjian.registry.models import Organization, OrgKind, Sector
 
 CITY_NAME = "汉中市"
@@ -301,6 +298,16 @@ TOWN_PLANS = {
 }
 
 
+def _neighbourhoods(rng, node: OrgSpec, codes, names: list[str], kind: str, share: float):
+    """A branch for each village or community; a 党总支 over a few for the big ones."""
+    sector = Sector.RURAL if kind == "village" else Sector.COMMUNITY
+    for name in names:
+        if rng.random() < share:
+            _general_branch(rng, node, codes, name, sector, _sub_branches(rng, kind))
+        else:
+            _branch(rng, node, codes, f"{name}党支部", sector)
+
+
 def _town(rng, scale: str, county: OrgSpec, codes, town: str, demo_branch: bool) -> OrgSpec:
     is_street = town.endswith("街道")
     node = _committee(
@@ -315,20 +322,10 @@ def _town(rng, scale: str, county: OrgSpec, codes, town: str, demo_branch: bool)
     if demo_branch:
         taken.add("红星")
         _branch(rng, node, unit_codes, DEMO_BRANCH_NAME, Sector.RURAL).category = "五星"
-    for village in _village_names(rng, rng.randint(*plan.villages), taken):
-        if rng.random() < plan.general_share:
-            _general_branch(
-                rng, node, unit_codes, village, Sector.RURAL, _sub_branches(rng, "village")
-            )
-        else:
-            _branch(rng, node, unit_codes, f"{village}党支部", Sector.RURAL)
-    for community in _community_names(rng, rng.randint(*plan.communities), taken):
-        if rng.random() < plan.general_share:
-            _general_branch(
-                rng, node, unit_codes, community, Sector.COMMUNITY, _sub_branches(rng, "community")
-            )
-        else:
-            _branch(rng, node, unit_codes, f"{community}党支部", Sector.COMMUNITY)
+    villages = _village_names(rng, rng.randint(*plan.villages), taken)
+    _neighbourhoods(rng, node, unit_codes, villages, "village", plan.general_share)
+    communities = _community_names(rng, rng.randint(*plan.communities), taken)
+    _neighbourhoods(rng, node, unit_codes, communities, "community", plan.general_share)
     office = "街道办事处" if is_street else "镇政府"
     _branch(rng, node, unit_codes, f"{town}{office}机关党支部", Sector.GOVERNMENT)
     schools = ["中心小学", "初级中学", "中心幼儿园", "第二小学"] if not is_street else SCHOOL_KINDS
@@ -539,7 +536,7 @@ def build_tree(scale: str, rng: random.Random) -> OrgSpec:
     return root
 
 
-def insert_tree(parent: Organization, specs: list[OrgSpec], *, batch_size: int = 2000) -> int:
+def insert_tree(parent: Organization, specs: list[OrgSpec]) -> int:
     """Bulk-insert `specs` (and their subtrees) as the last children of `parent`, with the
     materialized paths treebeard would have given them: one INSERT per batch instead of
     the read-lock-write round trips of add_child for each of 9,000 nodes."""
@@ -566,21 +563,7 @@ def insert_tree(parent: Organization, specs: list[OrgSpec], *, batch_size: int =
             walk(node_path, depth + 1, spec.children, 1)
 
     walk(parent.path, parent.depth + 1, specs, start + 1)
-    Organization.objects.bulk_create(rows, batch_size=batch_size)
-    Organization.objects.filter(pk=parent.pk).update(numchild=F("numchild") + len(specs))
-    now = clock.now()
-    audit.record_many(
-        [
-            audit.build_entry(
-                actor=None,
-                action="org.create",
-                obj=org,
-                org=org,
-                after=audit.snapshot(org, services.ORG_AUDIT_FIELDS),
-                at=now,
-            )
-            for org in rows
-        ],
-        batch_size=batch_size,
+    insert_organizations(
+        actor=None, action="org.create", orgs=rows, added={parent.pk: len(specs)}, at=clock.now()
     )
     return len(rows)

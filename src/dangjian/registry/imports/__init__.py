@@ -12,13 +12,13 @@ and the writes go out in batches inside one transaction.
 
 from dangjian.registry.imports.members import import_member_rows, import_members
 from dangjian.registry.imports.organizations import import_organizations
+from dangjian.registry.imports.result import ImportResult
 from dangjian.registry.imports.tables import (
     CSV_TYPE,
     MASKED_ID_HEADER,
     MEMBER_COLUMNS,
     ORG_COLUMNS,
     XLSX_TYPE,
-    ImportResult,
 )
 from dangjian.registry.imports.templates import member_template, org_template
 

@@ -9,24 +9,26 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
 from dangjian.core import bulk, clock
-from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard
+from dangjian.registry.imports.result import (
+    WRITE_BATCH,
+    ImportResult,
+    all_or_nothing,
+    record_import,
+)
 from dangjian.registry.imports.tables import (
     LOOKUP_CHUNK,
     MEMBER_COLUMNS,
     MEMBER_HEADERS,
     MEMBER_REQUIRED,
-    WRITE_BATCH,
     Errors,
-    ImportResult,
     blank,
     chunks,
     clean_text,
@@ -65,6 +67,22 @@ class _MemberRow:
         # For a registered member whose values differ: (before, after, branch id, account).
         "change",
     )
+
+    def member(self, **values) -> Member:
+        """The member the row describes, with `values` for the fields it does not hold."""
+        return Member(
+            user_id=self.user_id,
+            branch=self.branch,
+            name=self.name,
+            gender=self.gender,
+            birth_date=self.birth_date,
+            join_date=self.join_date,
+            full_date=self.full_date,
+            status=self.status,
+            is_flowing=self.is_flowing,
+            flowing_location=self.flowing_location,
+            **values,
+        )
 
     def audit_values(self, *, masked: str, is_active=True, left_at=None) -> dict:
         values = {
@@ -367,20 +385,10 @@ def _create_members(actor, rows: list[_MemberRow], now) -> None:
         for r in chunk:
             masked = idcard.mask(r.id_number)
             members.append(
-                Member(
-                    user_id=r.user_id,
-                    branch=r.branch,
-                    name=r.name,
-                    gender=r.gender,
-                    birth_date=r.birth_date,
+                r.member(
                     id_number_encrypted=crypto.encrypt(r.id_number),
                     id_number_hash=r.id_hash,
                     id_number_masked=masked,
-                    join_date=r.join_date,
-                    full_date=r.full_date,
-                    status=r.status,
-                    is_flowing=r.is_flowing,
-                    flowing_location=r.flowing_location,
                 )
             )
         bulk.insert(Member, members)
@@ -425,20 +433,7 @@ def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
             if not new:
                 continue
             changed_count += 1
-            member = Member(
-                pk=r.member_id,
-                user_id=r.user_id,
-                branch=r.branch,
-                name=r.name,
-                gender=r.gender,
-                birth_date=r.birth_date,
-                join_date=r.join_date,
-                full_date=r.full_date,
-                status=r.status,
-                is_flowing=r.is_flowing,
-                flowing_location=r.flowing_location,
-                updated_at=now,
-            )
+            member = r.member(pk=r.member_id, updated_at=now)
             members.append(member)
             if branch_before != r.branch.pk:
                 transfers.append(
@@ -484,31 +479,19 @@ def _import_members(*, actor, org, records, filename: str | None) -> ImportResul
     del rows
     now = clock.now()
     reason = (_("批量导入") + (f"：{filename}" if filename else ""))[:200]
-    try:
-        with transaction.atomic():
-            changed = _update_members(actor, to_update, now, reason)
-            _create_members(actor, to_create, now)
-            result = ImportResult(created=len(to_create), updated=len(to_update))
-            audit.record(
-                actor=actor,
-                action="registry.import",
-                obj=org,
-                org=org,
-                label=f"{org} · {filename or _('批量导入')}",
-                after={
-                    "file": filename,
-                    "kind": "members",
-                    "created": result.created,
-                    "updated": result.updated,
-                    "changed": changed,
-                },
-                at=now,
-            )
-    except IntegrityError as exc:
-        # Someone registered the same person or phone between our checks and our writes.
-        raise DomainError(
-            "import_conflict", _("导入期间有人修改了相同的党员或手机号，请重新导入。")
-        ) from exc
+    with all_or_nothing(_("导入期间有人修改了相同的党员或手机号，请重新导入。")):
+        changed = _update_members(actor, to_update, now, reason)
+        _create_members(actor, to_create, now)
+        result = ImportResult(created=len(to_create), updated=len(to_update))
+        record_import(
+            actor=actor,
+            org=org,
+            filename=filename,
+            kind="members",
+            result=result,
+            at=now,
+            changed=changed,
+        )
     return result
 
 

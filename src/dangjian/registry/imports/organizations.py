@@ -3,7 +3,6 @@ order of the file, existing ones updated; all or nothing."""
 
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -12,14 +11,18 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
+from dangjian.registry.imports.result import (
+    WRITE_BATCH,
+    ImportResult,
+    all_or_nothing,
+    record_import,
+)
 from dangjian.registry.imports.tables import (
     LOOKUP_CHUNK,
     ORG_COLUMNS,
     ORG_HEADERS,
     ORG_REQUIRED,
-    WRITE_BATCH,
     Errors,
-    ImportResult,
     chunks,
     clean_text,
     invalid,
@@ -172,29 +175,13 @@ def import_organizations(*, actor, org, file, filename: str) -> ImportResult:
         raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)
 
     now = clock.now()
-    try:
-        with transaction.atomic():
-            created = _create_orgs(actor, org, ordered, by_code, now)
-            updated = _update_orgs(actor, [r for r in kept if r.existing is not None], now)
-            result = ImportResult(created=created, updated=updated)
-            audit.record(
-                actor=actor,
-                action="registry.import",
-                obj=org,
-                org=org,
-                label=f"{org} · {filename}",
-                after={
-                    "file": filename,
-                    "kind": "organizations",
-                    "created": created,
-                    "updated": updated,
-                },
-                at=now,
-            )
-    except IntegrityError as exc:
-        raise DomainError(
-            "import_conflict", _("导入期间有人修改了相同编码的组织，请重新导入。")
-        ) from exc
+    with all_or_nothing(_("导入期间有人修改了相同编码的组织，请重新导入。")):
+        created = _create_orgs(actor, org, ordered, by_code, now)
+        updated = _update_orgs(actor, [r for r in kept if r.existing is not None], now)
+        result = ImportResult(created=created, updated=updated)
+        record_import(
+            actor=actor, org=org, filename=filename, kind="organizations", result=result, at=now
+        )
     return result
 
 
@@ -306,26 +293,33 @@ def _create_orgs(actor, org, ordered: list[_OrgRow], by_code, now) -> int:
         )
     for o in new_orgs:
         o.numchild = child_count.get(o.path, 0)
-    Organization.objects.bulk_create(new_orgs, batch_size=WRITE_BATCH)
-    for o in parents.values():
-        if child_count.get(o.path):
-            Organization.objects.filter(pk=o.pk).update(
-                numchild=F("numchild") + child_count[o.path]
-            )
+    added = {o.pk: child_count[o.path] for o in parents.values() if child_count.get(o.path)}
+    insert_organizations(
+        actor=actor, action="org.import.create", orgs=new_orgs, added=added, at=now
+    )
+    return len(new_orgs)
+
+
+def insert_organizations(*, actor, action: str, orgs: list, added: dict[int, int], at) -> None:
+    """Insert new organizations whose paths, depths and child counts are worked out (parents
+    first), count them among their existing parents' children (`added`: parent id to how
+    many) and audit each as `action`."""
+    Organization.objects.bulk_create(orgs, batch_size=WRITE_BATCH)
+    for pk, count in added.items():
+        Organization.objects.filter(pk=pk).update(numchild=F("numchild") + count)
     audit.record_many(
         [
             audit.build_entry(
                 actor=actor,
-                action="org.import.create",
+                action=action,
                 obj=o,
                 org=o,
                 after=audit.snapshot(o, ORG_AUDIT_FIELDS),
-                at=now,
+                at=at,
             )
-            for o in new_orgs
+            for o in orgs
         ]
     )
-    return len(new_orgs)
 
 
 def _update_orgs(actor, rows: list[_OrgRow], now) -> int:

@@ -6,20 +6,12 @@ import csv
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import File as DjangoFile
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
-
-
-@dataclass
-class ImportResult:
-    created: int
-    updated: int
-
 
 MEMBER_COLUMNS: list[tuple[str, str]] = [
     ("name", "姓名"),
@@ -54,7 +46,6 @@ MASKED_ID_HEADER = "身份证号（脱敏）"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 
-WRITE_BATCH = 2000
 LOOKUP_CHUNK = 1000
 MAX_REPORTED_ERRORS = 1000
 # Magic numbers of files people pick by mistake; anything else is tried as CSV text.

@@ -1,0 +1,53 @@
+"""How an import ends: everything written in one transaction with one audit entry for the
+file, or nothing."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from dangjian.audit import services as audit
+from dangjian.core.errors import DomainError
+
+# Rows a write batch holds: the member import's accounts, members and audit entries.
+WRITE_BATCH = 2000
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+
+
+@contextmanager
+def all_or_nothing(conflict: str) -> Iterator[None]:
+    """One transaction for the whole file. A unique key that someone else took between
+    our checks and our writes fails it: DomainError("import_conflict", conflict)."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise DomainError("import_conflict", conflict) from exc
+
+
+def record_import(
+    *, actor, org, filename: str | None, kind: str, result: ImportResult, at, **details
+) -> None:
+    """The file's audit entry, on the organization it was imported into."""
+    audit.record(
+        actor=actor,
+        action="registry.import",
+        obj=org,
+        org=org,
+        label=f"{org} · {filename or _('批量导入')}",
+        after={
+            "file": filename,
+            "kind": kind,
+            "created": result.created,
+            "updated": result.updated,
+            **details,
+        },
+        at=at,
+    )
