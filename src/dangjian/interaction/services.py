@@ -198,29 +198,24 @@ def write_summary(*, actor: User, activity: Activity, text: str) -> Summary:
         )
     now = clock.now()
     is_late = _check_record_open(activity, now)
+    written = {"text": text, "updated_by": actor, "updated_at": now}
     summary = Summary.objects.select_for_update().filter(activity=activity).first()
     before = {"text": summary.text} if summary else None
     if summary is None:
         try:
             with transaction.atomic():
                 summary = Summary.objects.create(
-                    activity=activity,
-                    text=text,
-                    updated_by=actor,
-                    is_late=is_late,
-                    created_at=now,
-                    updated_at=now,
+                    activity=activity, is_late=is_late, created_at=now, **written
                 )
         except IntegrityError:
             # Two admins wrote the first version at the same moment: the later one wins.
             summary = Summary.objects.select_for_update().get(activity=activity)
             before = {"text": summary.text}
     if before is not None:
-        summary.text = text
-        summary.updated_by = actor
-        summary.updated_at = now
+        for name, value in written.items():
+            setattr(summary, name, value)
         summary.is_late = summary.is_late or is_late
-        summary.save(update_fields=["text", "updated_by", "updated_at", "is_late"])
+        summary.save(update_fields=[*written, "is_late"])
     audit.record(
         actor=actor,
         action="summary.write",

@@ -28,16 +28,15 @@ def notify(
     With a dedupe key, users who already have that notice get nothing. Returns how many
     notices were created."""
     ids = list(dict.fromkeys(user_ids))
+    notice = {"kind": kind, "title": title, "body": body, "link": link}
     created = 0
     for start in range(0, len(ids), BATCH_SIZE):
-        created += _notify_chunk(
-            ids[start : start + BATCH_SIZE], kind, title, body, link, dedupe_key
-        )
+        created += _notify_chunk(ids[start : start + BATCH_SIZE], notice, dedupe_key)
     return created
 
 
 @transaction.atomic
-def _notify_chunk(ids, kind, title, body, link, dedupe_key) -> int:
+def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
     if dedupe_key:
         already = set(
             Notification.objects.filter(dedupe_key=dedupe_key, user_id__in=ids).values_list(
@@ -50,22 +49,11 @@ def _notify_chunk(ids, kind, title, body, link, dedupe_key) -> int:
     now = clock.now()
     # ignore_conflicts: a concurrent run of the same distribution may have inserted some.
     Notification.objects.bulk_create(
-        [
-            Notification(
-                user_id=i,
-                kind=kind,
-                title=title,
-                body=body,
-                link=link,
-                dedupe_key=dedupe_key,
-                created_at=now,
-            )
-            for i in ids
-        ],
+        [Notification(user_id=i, dedupe_key=dedupe_key, created_at=now, **notice) for i in ids],
         batch_size=2000,
         ignore_conflicts=bool(dedupe_key),
     )
-    _queue_outbound(ids, kind, title, body, link)
+    _queue_outbound(ids, **notice)
     return len(ids)
 
 

@@ -130,9 +130,10 @@ def create_campaign(
         raise DomainError(
             "validation_error", _("开展时间的结束日期不能早于开始日期"), field="holding_until"
         )
-    now = clock.now()
-    campaign = Campaign.objects.create(
+    return _new_campaign(
+        actor=actor,
         org=org,
+        action="campaign.create",
         month=first,
         theme=theme,
         guidance=(guidance or "").strip(),
@@ -145,18 +146,7 @@ def create_campaign(
         holding_from=holding_from,
         holding_until=holding_until,
         sectors=_clean_sectors(sectors),
-        created_by=actor,
-        created_at=now,
-        updated_at=now,
     )
-    audit.record(
-        actor=actor,
-        action="campaign.create",
-        obj=campaign,
-        org=org,
-        after=audit.snapshot(campaign, CAMPAIGN_AUDIT_FIELDS),
-    )
-    return campaign
 
 
 @transaction.atomic
@@ -181,9 +171,10 @@ def add_supplement(
     extra = _clean_items(required_items, field="required_items", required=False)
     if not extra and not (guidance or "").strip():
         raise DomainError("validation_error", _("请填写补充要求"), field="guidance")
-    now = clock.now()
-    supplement = Campaign.objects.create(
+    return _new_campaign(
+        actor=actor,
         org=org,
+        action="campaign.supplement",
         parent=parent,
         month=parent.month,
         theme=parent.theme,
@@ -193,18 +184,18 @@ def add_supplement(
         holding_from=parent.holding_from,
         holding_until=parent.holding_until,
         sectors=parent.sectors,
-        created_by=actor,
-        created_at=now,
-        updated_at=now,
     )
-    audit.record(
-        actor=actor,
-        action="campaign.supplement",
-        obj=supplement,
-        org=org,
-        after=audit.snapshot(supplement, CAMPAIGN_AUDIT_FIELDS),
+
+
+def _new_campaign(*, actor: User, org: Organization, action: str, **fields) -> Campaign:
+    """Save a campaign or supplement whose fields are checked, and audit it."""
+    now = clock.now()
+    campaign = Campaign.objects.create(
+        org=org, created_by=actor, created_at=now, updated_at=now, **fields
     )
-    return supplement
+    snapshot = audit.snapshot(campaign, CAMPAIGN_AUDIT_FIELDS)
+    audit.record(actor=actor, action=action, obj=campaign, org=org, after=snapshot)
+    return campaign
 
 
 @transaction.atomic
@@ -512,6 +503,46 @@ def _locked(activity: Activity) -> Activity:
     )
 
 
+def _required_reason(reason: str, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", message, field="reason")
+    return reason
+
+
+def _move(
+    activity: Activity,
+    to: str,
+    *,
+    actor: User,
+    action: str,
+    reason: str = "",
+    noted: dict | None = None,
+    stamp: tuple[str, ...] = (),
+    **changes,
+) -> None:
+    """One step of a plan's life: the new status with `changes`, `updated_at` and the
+    `stamp` fields set to now, saved; the step kept as an event (`action`, `reason`) and
+    audited (`noted` joins the new status in the entry)."""
+    from_status = activity.status
+    now = clock.now()
+    activity.status = to
+    for name in ["updated_at", *stamp]:
+        setattr(activity, name, now)
+    for name, value in changes.items():
+        setattr(activity, name, value)
+    activity.save(update_fields=["status", "updated_at", *stamp, *changes])
+    _event(activity, action=action, actor=actor, from_status=from_status, reason=reason)
+    audit.record(
+        actor=actor,
+        action=f"activity.{action}",
+        obj=activity,
+        org=activity.branch,
+        before={"status": from_status},
+        after={"status": to, **(noted or {})},
+    )
+
+
 @transaction.atomic
 def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
     """Edit a plan before it starts. Editing an approved plan sends it back to review."""
@@ -562,19 +593,7 @@ def submit_activity(*, actor: User, activity: Activity) -> Activity:
             _("活动开始时间已过，不能按正常流程提交；如需补录，请说明原因提交补录申请"),
         )
     _check_plan(activity)
-    from_status = activity.status
-    activity.status = ActivityStatus.SUBMITTED
-    activity.submitted_at = activity.updated_at = clock.now()
-    activity.save(update_fields=["status", "submitted_at", "updated_at"])
-    _event(activity, action="submit", actor=actor, from_status=from_status)
-    audit.record(
-        actor=actor,
-        action="activity.submit",
-        obj=activity,
-        org=activity.branch,
-        before={"status": from_status},
-        after={"status": activity.status},
-    )
+    _move(activity, ActivityStatus.SUBMITTED, actor=actor, action="submit", stamp=("submitted_at",))
     _notify_reviewers(activity)
     return activity
 
@@ -584,30 +603,22 @@ def submit_late_record(*, actor: User, activity: Activity, reason: str) -> Activ
     """补录: an activity that was held but not recorded in time. It needs a reason, goes to
     the superior like any plan, and stays flagged for ever."""
     permissions.require(actor, Action.CHANGE, activity)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("补录须说明原因"), field="reason")
+    reason = _required_reason(reason, _("补录须说明原因"))
     activity = _locked(activity)
     if activity.status not in (ActivityStatus.DRAFT, ActivityStatus.REJECTED):
         raise DomainError("invalid_status", _("只有草稿或被退回的计划可以提交"))
     if activity.starts_at > clock.now():
         raise DomainError("not_late", _("活动尚未开始，请按正常流程提交"))
-    from_status = activity.status
-    activity.status = ActivityStatus.SUBMITTED
-    activity.is_late_record = True
-    activity.late_reason = reason[:300]
-    activity.submitted_at = activity.updated_at = clock.now()
-    activity.save(
-        update_fields=["status", "is_late_record", "late_reason", "submitted_at", "updated_at"]
-    )
-    _event(activity, action="submit_late", actor=actor, from_status=from_status, reason=reason)
-    audit.record(
+    _move(
+        activity,
+        ActivityStatus.SUBMITTED,
         actor=actor,
-        action="activity.submit_late",
-        obj=activity,
-        org=activity.branch,
-        before={"status": from_status},
-        after={"status": activity.status, "late_reason": reason},
+        action="submit_late",
+        reason=reason,
+        noted={"late_reason": reason},
+        stamp=("submitted_at",),
+        is_late_record=True,
+        late_reason=reason[:300],
     )
     _notify_reviewers(activity)
     return activity
@@ -630,23 +641,10 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
     activity = _locked(activity)
     if activity.status != ActivityStatus.SUBMITTED:
         raise DomainError("invalid_status", _("只有待审核的计划可以审批"))
-    activity.status = ActivityStatus.APPROVED
-    activity.reviewed_at = activity.updated_at = clock.now()
-    fields = ["status", "reviewed_at", "updated_at"]
-    if not activity.checkin_token:
-        activity.checkin_token = secrets.token_urlsafe(24)
-        activity.token_generated_at = clock.now()
-        fields += ["checkin_token", "token_generated_at"]
-    activity.save(update_fields=fields)
-    _event(activity, action="approve", actor=actor, from_status=ActivityStatus.SUBMITTED)
-    audit.record(
-        actor=actor,
-        action="activity.approve",
-        obj=activity,
-        org=activity.branch,
-        before={"status": ActivityStatus.SUBMITTED},
-        after={"status": activity.status},
-    )
+    # The check-in secret comes with the first approval and survives a re-approval.
+    token = {} if activity.checkin_token else {"checkin_token": secrets.token_urlsafe(24)}
+    stamp = ("reviewed_at", "token_generated_at") if token else ("reviewed_at",)
+    _move(activity, ActivityStatus.APPROVED, actor=actor, action="approve", stamp=stamp, **token)
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="plan_approved",
@@ -659,25 +657,18 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
 @transaction.atomic
 def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity:
     permissions.require(actor, Action.REVIEW, activity)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("退回须说明原因"), field="reason")
+    reason = _required_reason(reason, _("退回须说明原因"))
     activity = _locked(activity)
     if activity.status != ActivityStatus.SUBMITTED:
         raise DomainError("invalid_status", _("只有待审核的计划可以审批"))
-    activity.status = ActivityStatus.REJECTED
-    activity.reviewed_at = activity.updated_at = clock.now()
-    activity.save(update_fields=["status", "reviewed_at", "updated_at"])
-    _event(
-        activity, action="reject", actor=actor, from_status=ActivityStatus.SUBMITTED, reason=reason
-    )
-    audit.record(
+    _move(
+        activity,
+        ActivityStatus.REJECTED,
         actor=actor,
-        action="activity.reject",
-        obj=activity,
-        org=activity.branch,
-        before={"status": ActivityStatus.SUBMITTED},
-        after={"status": activity.status, "reason": reason},
+        action="reject",
+        reason=reason,
+        noted={"reason": reason},
+        stamp=("reviewed_at",),
     )
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
@@ -694,32 +685,26 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     """Cancel before the start: check-in is refused from now on, no absences are marked,
     the roster is told, and the branch plans again."""
     permissions.require(actor, Action.CHANGE, activity)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("取消活动须说明原因"), field="reason")
+    reason = _required_reason(reason, _("取消活动须说明原因"))
     activity = _locked(activity)
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.CLOSED):
         raise DomainError("invalid_status", _("该活动已取消或已结束"))
     if activity.starts_at <= clock.now():
         raise DomainError("start_passed", _("活动已开始，不能取消"))
     from_status = activity.status
-    activity.status = ActivityStatus.CANCELLED
-    activity.cancel_reason = reason[:300]
-    activity.updated_at = clock.now()
-    activity.save(update_fields=["status", "cancel_reason", "updated_at"])
-    _event(activity, action="cancel", actor=actor, from_status=from_status, reason=reason)
+    _move(
+        activity,
+        ActivityStatus.CANCELLED,
+        actor=actor,
+        action="cancel",
+        reason=reason,
+        noted={"reason": reason},
+        cancel_reason=reason[:300],
+    )
     # A cancelled activity is not held: its score (if any) goes, and its branch's month.
     from dangjian.scoring import services as scoring
 
     scoring.inputs_changed(activity_id=activity.pk)
-    audit.record(
-        actor=actor,
-        action="activity.cancel",
-        obj=activity,
-        org=activity.branch,
-        before={"status": from_status},
-        after={"status": activity.status, "reason": reason},
-    )
     if from_status == ActivityStatus.APPROVED:
         notifications.notify(
             user_ids=[m.user_id for m in roster.roster_of(activity)],
