@@ -518,28 +518,26 @@ def _move(
     action: str,
     reason: str = "",
     noted: dict | None = None,
-    stamp: tuple[str, ...] = (),
     **changes,
 ) -> None:
-    """One step of a plan's life: the new status with `changes`, `updated_at` and the
-    `stamp` fields set to now, saved; the step kept as an event (`action`, `reason`) and
-    audited (`noted` joins the new status in the entry)."""
+    """One step of a plan's life: the new status and `changes` saved; the step kept as an
+    event and audited (with `noted`, by default the reason, next to the new status)."""
     from_status = activity.status
-    now = clock.now()
     activity.status = to
-    for name in ["updated_at", *stamp]:
-        setattr(activity, name, now)
+    activity.updated_at = clock.now()
     for name, value in changes.items():
         setattr(activity, name, value)
-    activity.save(update_fields=["status", "updated_at", *stamp, *changes])
+    activity.save(update_fields=["status", "updated_at", *changes])
     _event(activity, action=action, actor=actor, from_status=from_status, reason=reason)
+    if noted is None:
+        noted = {"reason": reason} if reason else {}
     audit.record(
         actor=actor,
         action=f"activity.{action}",
         obj=activity,
         org=activity.branch,
         before={"status": from_status},
-        after={"status": to, **(noted or {})},
+        after={"status": to, **noted},
     )
 
 
@@ -593,7 +591,9 @@ def submit_activity(*, actor: User, activity: Activity) -> Activity:
             _("活动开始时间已过，不能按正常流程提交；如需补录，请说明原因提交补录申请"),
         )
     _check_plan(activity)
-    _move(activity, ActivityStatus.SUBMITTED, actor=actor, action="submit", stamp=("submitted_at",))
+    _move(
+        activity, ActivityStatus.SUBMITTED, actor=actor, action="submit", submitted_at=clock.now()
+    )
     _notify_reviewers(activity)
     return activity
 
@@ -616,9 +616,9 @@ def submit_late_record(*, actor: User, activity: Activity, reason: str) -> Activ
         action="submit_late",
         reason=reason,
         noted={"late_reason": reason},
-        stamp=("submitted_at",),
         is_late_record=True,
         late_reason=reason[:300],
+        submitted_at=clock.now(),
     )
     _notify_reviewers(activity)
     return activity
@@ -641,10 +641,14 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
     activity = _locked(activity)
     if activity.status != ActivityStatus.SUBMITTED:
         raise DomainError("invalid_status", _("只有待审核的计划可以审批"))
-    # The check-in secret comes with the first approval and survives a re-approval.
-    token = {} if activity.checkin_token else {"checkin_token": secrets.token_urlsafe(24)}
-    stamp = ("reviewed_at", "token_generated_at") if token else ("reviewed_at",)
-    _move(activity, ActivityStatus.APPROVED, actor=actor, action="approve", stamp=stamp, **token)
+    now = clock.now()
+    token = {}
+    if not activity.checkin_token:
+        # The check-in secret comes with the first approval and survives a re-approval.
+        token = {"checkin_token": secrets.token_urlsafe(24), "token_generated_at": now}
+    _move(
+        activity, ActivityStatus.APPROVED, actor=actor, action="approve", reviewed_at=now, **token
+    )
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="plan_approved",
@@ -667,8 +671,7 @@ def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity
         actor=actor,
         action="reject",
         reason=reason,
-        noted={"reason": reason},
-        stamp=("reviewed_at",),
+        reviewed_at=clock.now(),
     )
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
@@ -698,7 +701,6 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
         actor=actor,
         action="cancel",
         reason=reason,
-        noted={"reason": reason},
         cancel_reason=reason[:300],
     )
     # A cancelled activity is not held: its score (if any) goes, and its branch's month.
