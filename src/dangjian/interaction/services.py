@@ -21,6 +21,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import locked
 from dangjian.interaction import evidence, images
 from dangjian.interaction.models import (
     ActivityLike,
@@ -413,11 +414,7 @@ def rate_activity(*, actor: User, activity: Activity, score: int, remark: str = 
         raise DomainError(
             "validation_error", _("评语不能超过 %d 个字") % REMARK_MAX_CHARS, field="remark"
         )
-    activity = (
-        Activity.objects.select_for_update(of=("self",))
-        .select_related("branch")
-        .get(pk=activity.pk)
-    )
+    activity = locked(activity, "branch")
     held = activity.status == ActivityStatus.CLOSED or (
         activity.status == ActivityStatus.APPROVED and activity.starts_at <= clock.now()
     )

@@ -14,6 +14,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
+from dangjian.core.locking import locked
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, OrgKind, User
@@ -154,7 +155,26 @@ def record_finding(
 # Rectifications --------------------------------------------------------------------------
 
 
-def _event(rectification, *, action: str, actor, text: str = "", deadline=None):
+def _record(
+    rectification: Rectification,
+    *,
+    actor: User,
+    action: str,
+    text: str = "",
+    deadline: date | None = None,
+    before: dict | None = None,
+    after: dict,
+) -> RectificationEvent:
+    """A step of the rectification: kept in its history (the event, `text` and any new
+    `deadline`) and audited as `rectification.<action>` (`before`, `after`)."""
+    audit.record(
+        actor=actor,
+        action=f"rectification.{action}",
+        obj=rectification,
+        org=rectification.branch,
+        before=before,
+        after=after,
+    )
     return RectificationEvent.objects.create(
         rectification=rectification,
         action=action,
@@ -222,12 +242,12 @@ def open_rectification(
         opened_at=now,
         updated_at=now,
     )
-    _event(rectification, action="open", actor=actor, text=requirement, deadline=deadline)
-    audit.record(
+    _record(
+        rectification,
         actor=actor,
-        action="rectification.open",
-        obj=rectification,
-        org=branch,
+        action="open",
+        text=requirement,
+        deadline=deadline,
         after={
             "title": title,
             "deadline": deadline.isoformat(),
@@ -245,11 +265,7 @@ def open_rectification(
 
 
 def _locked(rectification: Rectification) -> Rectification:
-    return (
-        Rectification.objects.select_for_update(of=("self",))
-        .select_related("branch", "opened_by_org")
-        .get(pk=rectification.pk)
-    )
+    return locked(rectification, "branch", "opened_by_org")
 
 
 @transaction.atomic
@@ -284,7 +300,21 @@ def answer_rectification(
     if rectification.status != RectificationStatus.OPEN:
         raise DomainError("invalid_status", _("该整改任务当前不能反馈"))
     now = clock.now()
-    event = _event(rectification, action="answer", actor=actor, text=text)
+    rectification.status = RectificationStatus.ANSWERED
+    rectification.answered_at = rectification.updated_at = now
+    rectification.save(update_fields=["status", "answered_at", "updated_at"])
+    event = _record(
+        rectification,
+        actor=actor,
+        action="answer",
+        text=text,
+        before={"status": RectificationStatus.OPEN},
+        after={
+            "status": rectification.status,
+            "late": rectification.deadline < clock.today(),
+            "attachments": [u.name for u, _s, _k in checked],
+        },
+    )
     for upload, size, (content_type, extension) in checked:
         attachment = RectificationAttachment(
             rectification=rectification,
@@ -296,21 +326,6 @@ def answer_rectification(
         )
         attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(upload), save=False)
         attachment.save()
-    rectification.status = RectificationStatus.ANSWERED
-    rectification.answered_at = rectification.updated_at = now
-    rectification.save(update_fields=["status", "answered_at", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="rectification.answer",
-        obj=rectification,
-        org=rectification.branch,
-        before={"status": RectificationStatus.OPEN},
-        after={
-            "status": rectification.status,
-            "late": rectification.deadline < clock.today(),
-            "attachments": [u.name for u, _s, _k in checked],
-        },
-    )
     if rectification.opened_by_id:
         notifications.notify(
             user_ids=[rectification.opened_by_id],
@@ -334,12 +349,11 @@ def accept_rectification(
     rectification.status = RectificationStatus.ACCEPTED
     rectification.accepted_at = rectification.updated_at = now
     rectification.save(update_fields=["status", "accepted_at", "updated_at"])
-    _event(rectification, action="accept", actor=actor, text=remark)
-    audit.record(
+    _record(
+        rectification,
         actor=actor,
-        action="rectification.accept",
-        obj=rectification,
-        org=rectification.branch,
+        action="accept",
+        text=remark,
         before={"status": RectificationStatus.ANSWERED},
         after={"status": rectification.status, "remark": remark},
     )
@@ -372,12 +386,12 @@ def reopen_rectification(
         rectification.deadline = deadline
     rectification.updated_at = clock.now()
     rectification.save(update_fields=["status", "reopen_count", "deadline", "updated_at"])
-    _event(rectification, action="reopen", actor=actor, text=reason, deadline=deadline)
-    audit.record(
+    _record(
+        rectification,
         actor=actor,
-        action="rectification.reopen",
-        obj=rectification,
-        org=rectification.branch,
+        action="reopen",
+        text=reason,
+        deadline=deadline,
         before=before,
         after={
             "status": rectification.status,

@@ -16,6 +16,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
+from dangjian.core.locking import locked
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
@@ -419,6 +420,13 @@ def _snapshot(activity: Activity) -> dict:
     return audit.snapshot(activity, ACTIVITY_AUDIT_FIELDS)
 
 
+def _audit(activity: Activity, *, actor: User, action: str, **entry) -> None:
+    """An activity's audit entry: `activity.<action>`, filed under its branch."""
+    audit.record(
+        actor=actor, action=f"activity.{action}", obj=activity, org=activity.branch, **entry
+    )
+
+
 @transaction.atomic
 def draft_activity(
     *,
@@ -489,18 +497,12 @@ def draft_activity(
     except IntegrityError as exc:
         raise DomainError("plan_exists", _("本支部已有该月的活动计划")) from exc
     _event(activity, action="draft", actor=actor, from_status="")
-    audit.record(
-        actor=actor, action="activity.draft", obj=activity, org=branch, after=_snapshot(activity)
-    )
+    _audit(activity, actor=actor, action="draft", after=_snapshot(activity))
     return activity
 
 
 def _locked(activity: Activity) -> Activity:
-    return (
-        Activity.objects.select_for_update(of=("self",))
-        .select_related("branch", "campaign")
-        .get(pk=activity.pk)
-    )
+    return locked(activity, "branch", "campaign")
 
 
 def _required_reason(reason: str, message: str) -> str:
@@ -531,11 +533,10 @@ def _move(
     _event(activity, action=action, actor=actor, from_status=from_status, reason=reason)
     if noted is None:
         noted = {"reason": reason} if reason else {}
-    audit.record(
+    _audit(
+        activity,
         actor=actor,
-        action=f"activity.{action}",
-        obj=activity,
-        org=activity.branch,
+        action=action,
         before={"status": from_status},
         after={"status": to, **noted},
     )
@@ -568,14 +569,7 @@ def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
     activity.updated_at = clock.now()
     activity.save()
     _event(activity, action="edit", actor=actor, from_status=from_status)
-    audit.record(
-        actor=actor,
-        action="activity.update",
-        obj=activity,
-        org=activity.branch,
-        before=old,
-        after=new,
-    )
+    _audit(activity, actor=actor, action="update", before=old, after=new)
     return activity
 
 
@@ -728,7 +722,7 @@ def regenerate_checkin_token(*, actor: User, activity: Activity) -> Activity:
     activity.checkin_token = secrets.token_urlsafe(24)
     activity.token_generated_at = clock.now()
     activity.save(update_fields=["checkin_token", "token_generated_at"])
-    audit.record(actor=actor, action="activity.regenerate_token", obj=activity, org=activity.branch)
+    _audit(activity, actor=actor, action="regenerate_token")
     return activity
 
 
