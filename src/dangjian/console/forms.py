@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.errors import DomainError
-from dangjian.registry.models import Gender, MemberStatus, OrgKind, Sector
+from dangjian.registry.models import Gender, Member, MemberStatus, OrgKind, Sector
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -47,6 +47,7 @@ class OrgEditForm(OrgForm):
 
 class MemberForm(forms.Form):
     name = forms.CharField(label=_("姓名"), required=False, max_length=100)
+    phone = forms.CharField(label=_("手机号"), required=False, max_length=20)
     id_number = forms.CharField(label=_("身份证号"), required=False, max_length=40)
     gender = forms.ChoiceField(
         label=_("性别"),
@@ -54,7 +55,6 @@ class MemberForm(forms.Form):
         choices=[("", _("按身份证号确定"))] + list(Gender.choices),
     )
     birth_date = forms.CharField(label=_("出生日期"), required=False, widget=DATE)
-    phone = forms.CharField(label=_("手机号"), required=False, max_length=20)
     join_date = forms.CharField(label=_("入党日期"), required=False, widget=DATE)
     status = forms.ChoiceField(
         label=_("党员类型"),
@@ -65,10 +65,13 @@ class MemberForm(forms.Form):
     is_flowing = forms.BooleanField(label=_("流动党员"), required=False)
     flowing_location = forms.CharField(label=_("流动去向"), required=False, max_length=200)
 
-    def __init__(self, *args, editing: bool = False, **kwargs):
+    def __init__(self, *args, member: Member | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if editing:
-            self.fields["id_number"].help_text = _("留空则不修改")
+        if member is not None:
+            # An edit never shows the number: it stays as it is unless a new one is typed.
+            id_number = self.fields["id_number"]
+            id_number.help_text = _("留空则不修改")
+            id_number.widget.attrs.update(autocomplete="off", placeholder=member.id_number_masked)
 
     def service_fields(self) -> dict:
         """The values for services.create_member / update_member (an empty ID number on

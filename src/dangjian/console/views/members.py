@@ -157,7 +157,7 @@ def member_create(request, branch_id: int):
 def member_edit(request, member_id: int):
     actor = request.user
     member = permissions.access_member(actor, member_id, Action.CHANGE)
-    form = MemberForm(posted(request), initial=_member_initial(member), editing=True)
+    form = MemberForm(posted(request), initial=_member_initial(member), member=member)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_member(actor=actor, member=member, **form.service_fields())
