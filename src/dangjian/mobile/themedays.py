@@ -152,6 +152,27 @@ def _minutes_field(label, initial_key: str, maximum_key: str) -> forms.IntegerFi
     )
 
 
+def _time_field(label, required_message) -> forms.TimeField:
+    return forms.TimeField(
+        label=label,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={
+            "required": required_message,
+            "invalid": gettext_lazy("时间格式应为 HH:MM"),
+        },
+    )
+
+
+def _lines_field(label, *, rows: int) -> forms.CharField:
+    """Further items typed one a line (see `_lines`)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=gettext_lazy("每行一项。"),
+    )
+
+
 class PlanForm(forms.Form):
     """Carries the phone's input to services.draft_activity / update_activity. Text and
     coordinates are judged by the service (with the same words as the API); this form only
@@ -166,22 +187,8 @@ class PlanForm(forms.Form):
             "invalid": gettext_lazy("日期格式应为 YYYY-MM-DD"),
         },
     )
-    start_time = forms.TimeField(
-        label=gettext_lazy("开始时间"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": gettext_lazy("请填写开始时间"),
-            "invalid": gettext_lazy("时间格式应为 HH:MM"),
-        },
-    )
-    end_time = forms.TimeField(
-        label=gettext_lazy("结束时间"),
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={
-            "required": gettext_lazy("请填写结束时间"),
-            "invalid": gettext_lazy("时间格式应为 HH:MM"),
-        },
-    )
+    start_time = _time_field(gettext_lazy("开始时间"), gettext_lazy("请填写开始时间"))
+    end_time = _time_field(gettext_lazy("结束时间"), gettext_lazy("请填写结束时间"))
     venue_address = forms.CharField(label=gettext_lazy("活动地点"), required=False, max_length=300)
     latitude = forms.CharField(
         label=gettext_lazy("纬度"),
@@ -206,21 +213,11 @@ class PlanForm(forms.Form):
     required = forms.MultipleChoiceField(
         label=gettext_lazy("规定动作"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    extra_agenda = forms.CharField(
-        label=gettext_lazy("其他议程"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("每行一项。"),
-    )
+    extra_agenda = _lines_field(gettext_lazy("其他议程"), rows=3)
     optional = forms.MultipleChoiceField(
         label=gettext_lazy("自选动作"), required=False, widget=forms.CheckboxSelectMultiple
     )
-    optional_other = forms.CharField(
-        label=gettext_lazy("其他自选动作"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("每行一项。"),
-    )
+    optional_other = _lines_field(gettext_lazy("其他自选动作"), rows=2)
     checkin_opens_before_min = _minutes_field(
         gettext_lazy("开始前多少分钟开放签到"),
         "checkin_opens_before_min",

@@ -57,6 +57,27 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+def _items_field(label, help_text, *, rows: int) -> forms.CharField:
+    """Items typed one a line (the view turns them into a list with `lines`)."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
+    )
+
+
+def _holding_date(label) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=DATE,
+        error_messages={
+            "required": gettext_lazy("请填写开展时间"),
+            "invalid": gettext_lazy("日期格式应为 YYYY-MM-DD"),
+        },
+    )
+
+
 class CampaignForm(forms.Form):
     """Only carries input: empty or inconsistent values are judged by
     services.create_campaign, with the same words as in the API."""
@@ -71,34 +92,14 @@ class CampaignForm(forms.Form):
     guidance = forms.CharField(
         label=gettext_lazy("活动指引"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    required_items = forms.CharField(
-        label=gettext_lazy("规定动作"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy("每行一项；默认为六项规定动作，可修改。"),
+    required_items = _items_field(
+        gettext_lazy("规定动作"), gettext_lazy("每行一项；默认为六项规定动作，可修改。"), rows=6
     )
-    optional_items = forms.CharField(
-        label=gettext_lazy("建议的自选动作"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("每行一项，供各支部选择。"),
+    optional_items = _items_field(
+        gettext_lazy("建议的自选动作"), gettext_lazy("每行一项，供各支部选择。"), rows=4
     )
-    holding_from = forms.DateField(
-        label=gettext_lazy("开展时间自"),
-        widget=DATE,
-        error_messages={
-            "required": gettext_lazy("请填写开展时间"),
-            "invalid": gettext_lazy("日期格式应为 YYYY-MM-DD"),
-        },
-    )
-    holding_until = forms.DateField(
-        label=gettext_lazy("开展时间至"),
-        widget=DATE,
-        error_messages={
-            "required": gettext_lazy("请填写开展时间"),
-            "invalid": gettext_lazy("日期格式应为 YYYY-MM-DD"),
-        },
-    )
+    holding_from = _holding_date(gettext_lazy("开展时间自"))
+    holding_until = _holding_date(gettext_lazy("开展时间至"))
     sectors = forms.MultipleChoiceField(
         label=gettext_lazy("适用领域"),
         required=False,
@@ -134,17 +135,13 @@ class SupplementForm(forms.Form):
     guidance = forms.CharField(
         label=gettext_lazy("补充要求"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
-    required_items = forms.CharField(
-        label=gettext_lazy("增加的规定动作"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("每行一项；本组织所属党支部的活动议程须同时包含。"),
+    required_items = _items_field(
+        gettext_lazy("增加的规定动作"),
+        gettext_lazy("每行一项；本组织所属党支部的活动议程须同时包含。"),
+        rows=3,
     )
-    optional_items = forms.CharField(
-        label=gettext_lazy("建议的自选动作"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("每行一项。"),
+    optional_items = _items_field(
+        gettext_lazy("建议的自选动作"), gettext_lazy("每行一项。"), rows=3
     )
 
     def __init__(self, *args, orgs=(), **kwargs):
