@@ -373,9 +373,7 @@ def plan_start(request, branch_id: int, campaign_id: int):
     """A new plan for a campaign, pre-filled from it; the live plan if there is one."""
     user = request.user
     branch = permissions.access_org(user, branch_id, Action.CHANGE)
-    campaign = permissions.access_campaign(user, campaign_id)
-    if campaign.is_supplement:
-        campaign = campaign.parent
+    campaign = selectors.main_campaign(permissions.access_campaign(user, campaign_id))
     existing = selectors.current_activity_for_branch(branch, campaign)
     if existing is not None:
         return redirect("mobile:plan_edit", activity_id=existing.pk)

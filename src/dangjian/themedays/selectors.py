@@ -48,6 +48,12 @@ def branches_in_scope(campaign: Campaign, within: Organization | None = None) ->
     return qs
 
 
+def main_campaign(campaign: Campaign) -> Campaign:
+    """The campaign a supplement adds to (a supplement is planned, shown and supplemented as
+    part of it), or the campaign itself."""
+    return campaign.parent if campaign.is_supplement else campaign
+
+
 def campaign_applies_to(campaign: Campaign, branch: Organization) -> bool:
     return branch.path.startswith(campaign.org.path) and (
         not campaign.sectors or branch.sector in campaign.sectors

@@ -163,8 +163,7 @@ def add_supplement(
     """A lower organization's additional requirements to its superior's campaign, for its
     own subtree. Its branches must cover the parent's and the supplement's required items."""
     permissions.require(actor, Action.CHANGE, org)
-    if parent.is_supplement:
-        parent = parent.parent
+    parent = selectors.main_campaign(parent)
     if not org.path.startswith(parent.org.path) or org.pk == parent.org_id:
         raise DomainError("invalid_org", _("只能为上级党组织的活动要求补充本组织的要求"))
     if org.kind == OrgKind.BRANCH:
@@ -450,8 +449,7 @@ def draft_activity(
     if branch.kind != OrgKind.BRANCH:
         raise DomainError("not_a_branch", _("只有党支部可以制定活动计划"), field="branch_id")
     if campaign is not None:
-        if campaign.is_supplement:
-            campaign = campaign.parent
+        campaign = selectors.main_campaign(campaign)
         if not selectors.campaign_applies_to(campaign, branch):
             raise DomainError(
                 "campaign_not_applicable", _("该活动要求不适用于本支部"), field="campaign_id"

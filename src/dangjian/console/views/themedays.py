@@ -353,9 +353,7 @@ def campaign_distribute(request, campaign_id: int):
 @admin_view
 def supplement_create(request, campaign_id: int):
     actor = request.user
-    parent = permissions.access_campaign(actor, campaign_id)
-    if parent.is_supplement:
-        parent = parent.parent
+    parent = selectors.main_campaign(permissions.access_campaign(actor, campaign_id))
     orgs = selectors.supplement_orgs(actor, parent)
     if not orgs:
         raise permissions.forbidden()
@@ -393,9 +391,7 @@ def supplement_create(request, campaign_id: int):
 @admin_view
 def campaign_progress(request, campaign_id: int):
     actor = request.user
-    campaign = permissions.access_campaign(actor, campaign_id)
-    if campaign.is_supplement:
-        campaign = campaign.parent
+    campaign = selectors.main_campaign(permissions.access_campaign(actor, campaign_id))
     if request.GET.get("org"):
         org = permissions.access_org(actor, request.GET["org"], Action.CHANGE)
         if not (org.path.startswith(campaign.org.path) or campaign.org.path.startswith(org.path)):
@@ -492,31 +488,28 @@ def review_queue(request):
     return render_page(request, "console/themedays/review_queue.html", {"page": page})
 
 
+def _review(request, activity_id: int, service, success: str, **kwargs):
+    """Approve or reject a plan (`success` names it by title and branch), then go back to
+    where the reviewer was: the queue, or the plan."""
+    activity = permissions.access_activity(request.user, activity_id, Action.REVIEW)
+    names = {"title": activity.title, "branch": activity.branch.name}
+    attempt(request, success % names, service, activity=activity, **kwargs)
+    return redirect(_safe_next(request, reverse("console:activity_detail", args=[activity.pk])))
+
+
 @require_POST
 @admin_view
 def activity_approve(request, activity_id: int):
-    actor = request.user
-    activity = permissions.access_activity(actor, activity_id, Action.REVIEW)
-    success = _("已通过“%(title)s”（%(branch)s）。") % {
-        "title": activity.title,
-        "branch": activity.branch.name,
-    }
-    attempt(request, success, services.approve_activity, activity=activity)
-    return redirect(_safe_next(request, reverse("console:activity_detail", args=[activity.pk])))
+    success = _("已通过“%(title)s”（%(branch)s）。")
+    return _review(request, activity_id, services.approve_activity, success)
 
 
 @require_POST
 @admin_view
 def activity_reject(request, activity_id: int):
-    actor = request.user
-    activity = permissions.access_activity(actor, activity_id, Action.REVIEW)
-    success = _("已退回“%(title)s”（%(branch)s），支部修改后可重新提交。") % {
-        "title": activity.title,
-        "branch": activity.branch.name,
-    }
+    success = _("已退回“%(title)s”（%(branch)s），支部修改后可重新提交。")
     reason = request.POST.get("reason", "")
-    attempt(request, success, services.reject_activity, activity=activity, reason=reason)
-    return redirect(_safe_next(request, reverse("console:activity_detail", args=[activity.pk])))
+    return _review(request, activity_id, services.reject_activity, success, reason=reason)
 
 
 # The activity ----------------------------------------------------------------------------
