@@ -1,10 +1,25 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from dangjian.console.views import attendance as att
 from dangjian.console.views import audit, dashboards, data, members, orgs, scoring
 from dangjian.console.views import interaction as records
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
+
+
+class DecisionConverter:
+    """A reviewer's decision in a URL: approve or refuse (any other word is a 404)."""
+
+    regex = "approve|refuse"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DecisionConverter, "decision")
 
 app_name = "console"
 urlpatterns = [
@@ -66,12 +81,12 @@ urlpatterns = [
         name="attendance_correction_new",
     ),
     path(
-        "attendance/leaves/<int:leave_id>/<str:decision>/",
+        "attendance/leaves/<int:leave_id>/<decision:decision>/",
         att.leave_decide,
         name="attendance_leave",
     ),
     path(
-        "attendance/corrections/<int:correction_id>/<str:decision>/",
+        "attendance/corrections/<int:correction_id>/<decision:decision>/",
         att.correction_decide,
         name="attendance_correction",
     ),

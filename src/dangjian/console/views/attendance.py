@@ -28,7 +28,6 @@ from dangjian.themedays.models import ActivityStatus
 LIVE_POLL_SECONDS = 10
 SCREEN_POLL_SECONDS = 5
 REFUSALS_PER_PAGE = 50
-DECISIONS = ("approve", "refuse")
 REFUSAL_LABELS = {
     "invalid_token": gettext_lazy("二维码无效或已更换"),
     "not_approved": gettext_lazy("活动未通过审核"),
@@ -228,8 +227,6 @@ def _next(request, fallback):
 @require_POST
 @admin_view
 def leave_decide(request, leave_id: int, decision: str):
-    if decision not in DECISIONS:
-        raise Http404
     leave = permissions.access_leave(request.user, leave_id, Action.CHANGE)
     if decision == "approve":
         success = _("已批准 %s 的请假。") % leave.member.name
@@ -270,8 +267,6 @@ def correction_propose(request, activity_id: int):
 @require_POST
 @admin_view
 def correction_decide(request, correction_id: int, decision: str):
-    if decision not in DECISIONS:
-        raise Http404
     correction = permissions.access_correction(request.user, correction_id, Action.REVIEW)
     if decision == "approve":
         attempt(request, _("已批准考勤更正。"), services.approve_correction, correction=correction)
