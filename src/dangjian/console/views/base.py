@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.attendance import selectors as attendance
+from dangjian.console.forms import add_domain_error
 from dangjian.core.errors import DomainError
 from dangjian.registry import selectors
 from dangjian.registry.models import Organization
@@ -23,6 +24,18 @@ def render_page(request, template: str, context: dict | None = None, status: int
     context.setdefault("nav_org", selectors.top_orgs(request.user).first())
     context.setdefault("nav_waiting", lambda: attendance.waiting_count(request.user))
     return render(request, template, context, status=status)
+
+
+def form_page(request, form, template: str, context: dict, save):
+    """A page that is one form. On a valid POST `save()` runs the services and returns the
+    page that follows (a redirect, its message given); a refusal is shown on the form,
+    which is drawn again as for a GET or an invalid form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            return save()
+        except DomainError as exc:
+            add_domain_error(form, exc)
+    return render_page(request, template, {"form": form, **context})
 
 
 def posted(request):

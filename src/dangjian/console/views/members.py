@@ -14,10 +14,10 @@ from dangjian.console.forms import (
     MemberForm,
     PasswordForm,
     TransferForm,
-    add_domain_error,
 )
 from dangjian.console.views.audit import present_entries
 from dangjian.console.views.base import (
+    form_page,
     paginate,
     posted,
     render_page,
@@ -25,6 +25,7 @@ from dangjian.console.views.base import (
     trail,
 )
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.registry import selectors, services
 from dangjian.registry.models import MemberStatus, OrgKind, Sector
@@ -132,24 +133,18 @@ def member_create(request, branch_id: int):
     actor = request.user
     branch = permissions.access_org(actor, branch_id, Action.CHANGE)
     form = MemberForm(posted(request), initial={"status": MemberStatus.FULL})
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.create_member(actor=actor, branch=branch, **form.service_fields())
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("已登记党员%(name)s。") % {"name": member.name})
-            return redirect("console:member_detail", member_id=member.pk)
-    return render_page(
-        request,
-        "console/member_form.html",
-        {
-            "form": form,
-            "branch": branch,
-            "is_branch": branch.kind == OrgKind.BRANCH,
-            "crumbs": trail(actor, branch),
-        },
-    )
+
+    def save():
+        member = services.create_member(actor=actor, branch=branch, **form.service_fields())
+        messages.success(request, _("已登记党员%(name)s。") % {"name": member.name})
+        return redirect("console:member_detail", member_id=member.pk)
+
+    context = {
+        "branch": branch,
+        "is_branch": branch.kind == OrgKind.BRANCH,
+        "crumbs": trail(actor, branch),
+    }
+    return form_page(request, form, "console/member_form.html", context, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,25 +153,19 @@ def member_edit(request, member_id: int):
     actor = request.user
     member = permissions.access_member(actor, member_id, Action.CHANGE)
     form = MemberForm(posted(request), initial=_member_initial(member), member=member)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_member(actor=actor, member=member, **form.service_fields())
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("console:member_detail", member_id=member.pk)
-    return render_page(
-        request,
-        "console/member_form.html",
-        {
-            "form": form,
-            "member": member,
-            "branch": member.branch,
-            "is_branch": True,
-            "crumbs": trail(actor, member.branch),
-        },
-    )
+
+    def save():
+        services.update_member(actor=actor, member=member, **form.service_fields())
+        messages.success(request, _("已保存。"))
+        return redirect("console:member_detail", member_id=member.pk)
+
+    context = {
+        "member": member,
+        "branch": member.branch,
+        "is_branch": True,
+        "crumbs": trail(actor, member.branch),
+    }
+    return form_page(request, form, "console/member_form.html", context, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -185,28 +174,22 @@ def member_transfer(request, member_id: int):
     actor = request.user
     member = permissions.access_member(actor, member_id, Action.CHANGE)
     form = TransferForm(posted(request))
-    if request.method == "POST" and form.is_valid():
+
+    def save():
+        data = form.cleaned_data
         try:
-            try:
-                to_branch = resolve_org(actor, form.cleaned_data["to_branch"])
-            except DomainError as exc:
-                raise DomainError(exc.code, exc.message, field="to_branch") from exc
-            services.transfer_member(
-                actor=actor, member=member, to_branch=to_branch, reason=form.cleaned_data["reason"]
-            )
+            to_branch = resolve_org(actor, data["to_branch"])
         except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已将%(name)s转入%(branch)s。") % {"name": member.name, "branch": to_branch.name},
-            )
-            return redirect("console:member_detail", member_id=member.pk)
-    return render_page(
-        request,
-        "console/member_transfer.html",
-        {"form": form, "member": member, "crumbs": trail(actor, member.branch)},
-    )
+            raise DomainError(exc.code, exc.message, field="to_branch") from exc
+        services.transfer_member(
+            actor=actor, member=member, to_branch=to_branch, reason=data["reason"]
+        )
+        names = {"name": member.name, "branch": to_branch.name}
+        messages.success(request, _("已将%(name)s转入%(branch)s。") % names)
+        return redirect("console:member_detail", member_id=member.pk)
+
+    context = {"member": member, "crumbs": trail(actor, member.branch)}
+    return form_page(request, form, "console/member_transfer.html", context, save)
 
 
 @require_POST
@@ -216,12 +199,8 @@ def member_leave(request, member_id: int):
     member = permissions.access_member(actor, member_id, Action.CHANGE)
     form = LeaveForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.mark_member_left(actor=actor, member=member, reason=reason)
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已将%(name)s标记为离开。") % {"name": member.name})
+    success = _("已将%(name)s标记为离开。") % {"name": member.name}
+    attempt(request, success, services.mark_member_left, member=member, reason=reason)
     return redirect("console:member_detail", member_id=member.pk)
 
 
@@ -231,21 +210,15 @@ def member_password(request, member_id: int):
     actor = request.user
     member = permissions.access_member(actor, member_id, Action.CHANGE)
     form = PasswordForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.set_member_password(
-                actor=actor, member=member, password=form.cleaned_data["password"]
-            )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            if member.user_id == actor.pk:
-                # Setting one's own password would otherwise end this session.
-                update_session_auth_hash(request, member.user)
-            messages.success(request, _("已为%(name)s设置新密码。") % {"name": member.name})
-            return redirect("console:member_detail", member_id=member.pk)
-    return render_page(
-        request,
-        "console/member_password.html",
-        {"form": form, "member": member, "crumbs": trail(actor, member.branch)},
-    )
+
+    def save():
+        password = form.cleaned_data["password"]
+        services.set_member_password(actor=actor, member=member, password=password)
+        if member.user_id == actor.pk:
+            # Setting one's own password would otherwise end this session.
+            update_session_auth_hash(request, member.user)
+        messages.success(request, _("已为%(name)s设置新密码。") % {"name": member.name})
+        return redirect("console:member_detail", member_id=member.pk)
+
+    context = {"member": member, "crumbs": trail(actor, member.branch)}
+    return form_page(request, form, "console/member_password.html", context, save)

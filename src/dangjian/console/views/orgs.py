@@ -13,6 +13,7 @@ from dangjian.console.forms import GrantForm, OrgEditForm, OrgForm, add_domain_e
 from dangjian.console.views.base import (
     breadcrumb,
     breadcrumbs,
+    form_page,
     org_reference,
     posted,
     render_page,
@@ -89,19 +90,14 @@ def org_create(request, parent_id: int):
     parent = permissions.access_org(actor, parent_id, Action.CHANGE)
     default_kind = OrgKind.BRANCH if parent.kind == OrgKind.GENERAL_BRANCH else ""
     form = OrgForm(posted(request), initial={"sector": parent.sector, "kind": default_kind or None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            org = services.create_organization(actor=actor, parent=parent, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("已创建组织“%(name)s”。") % {"name": org.name})
-            return redirect("console:org_detail", org_id=org.pk)
-    return render_page(
-        request,
-        "console/org_form.html",
-        {"form": form, "parent": parent, "crumbs": trail(actor, parent)},
-    )
+
+    def save():
+        org = services.create_organization(actor=actor, parent=parent, **form.cleaned_data)
+        messages.success(request, _("已创建组织“%(name)s”。") % {"name": org.name})
+        return redirect("console:org_detail", org_id=org.pk)
+
+    context = {"parent": parent, "crumbs": trail(actor, parent)}
+    return form_page(request, form, "console/org_form.html", context, save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -111,32 +107,30 @@ def org_edit(request, org_id: int):
     org = permissions.access_org(actor, org_id, Action.CHANGE)
     initial = {f: getattr(org, f) for f in ("name", "code", "kind", "sector", "category")}
     form = OrgEditForm(posted(request), initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = dict(form.cleaned_data)
         target = data.pop("new_parent").strip()
+        new_parent = None
+        if target:
+            try:
+                new_parent = resolve_org(actor, target)
+            except DomainError as exc:
+                raise DomainError(exc.code, exc.message, field="new_parent") from exc
         try:
-            new_parent = None
-            if target:
-                try:
-                    new_parent = resolve_org(actor, target)
-                except DomainError as exc:
-                    raise DomainError(exc.code, exc.message, field="new_parent") from exc
             # One transaction for both services: a refused edit also undoes the move.
             with transaction.atomic():
                 if new_parent is not None and new_parent.path != org.path[: -org.steplen]:
-                    org = services.move_organization(actor=actor, org=org, new_parent=new_parent)
-                org = services.update_organization(actor=actor, org=org, **data)
-        except DomainError as exc:
+                    services.move_organization(actor=actor, org=org, new_parent=new_parent)
+                services.update_organization(actor=actor, org=org, **data)
+        except DomainError:
             org.refresh_from_db()  # a rolled-back move left the new path on the instance
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("已保存。"))
-            return redirect("console:org_detail", org_id=org.pk)
-    return render_page(
-        request,
-        "console/org_edit.html",
-        {"form": form, "org": org, "crumbs": trail(actor, org), "parents": breadcrumb(actor, org)},
-    )
+            raise
+        messages.success(request, _("已保存。"))
+        return redirect("console:org_detail", org_id=org.pk)
+
+    context = {"org": org, "crumbs": trail(actor, org), "parents": breadcrumb(actor, org)}
+    return form_page(request, form, "console/org_edit.html", context, save)
 
 
 def _find_member_user(actor, value: str):

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian import permissions
 from dangjian.attendance import selectors as attendance_selectors
 from dangjian.console.decorators import admin_view
-from dangjian.console.forms import DATE, add_domain_error
+from dangjian.console.forms import DATE
 from dangjian.console.views.base import (
+    form_page,
     paginate,
     posted,
     render_page,
@@ -226,29 +227,17 @@ def campaign_create(request, org_id: int):
             "optional_items": "\n".join(DEFAULT_OPTIONAL_ITEMS),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            # The campaign and its attachments together, or nothing.
-            with transaction.atomic():
-                campaign = services.create_campaign(actor=actor, org=org, **form.service_fields())
-                _attach_files(actor, campaign, request.FILES.getlist("attachments"))
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(
-                request, _("已保存活动要求。请核对内容后点击“一键下发”，下发到各党支部。")
-            )
-            return redirect("console:campaign_detail", campaign_id=campaign.pk)
-    return render_page(
-        request,
-        "console/themedays/campaign_form.html",
-        {
-            "form": form,
-            "org": org,
-            "crumbs": trail(actor, org),
-            "is_branch": org.kind == OrgKind.BRANCH,
-        },
-    )
+
+    def save():
+        # The campaign and its attachments together, or nothing.
+        with transaction.atomic():
+            campaign = services.create_campaign(actor=actor, org=org, **form.service_fields())
+            _attach_files(actor, campaign, request.FILES.getlist("attachments"))
+        messages.success(request, _("已保存活动要求。请核对内容后点击“一键下发”，下发到各党支部。"))
+        return redirect("console:campaign_detail", campaign_id=campaign.pk)
+
+    context = {"org": org, "crumbs": trail(actor, org), "is_branch": org.kind == OrgKind.BRANCH}
+    return form_page(request, form, "console/themedays/campaign_form.html", context, save)
 
 
 def _campaign_context(actor, campaign) -> dict:
@@ -358,30 +347,23 @@ def supplement_create(request, campaign_id: int):
     if not orgs:
         raise permissions.forbidden()
     form = SupplementForm(posted(request), orgs=orgs)
-    if request.method == "POST" and form.is_valid():
+
+    def save():
         data = form.cleaned_data
-        try:
-            org = permissions.access_org(actor, data["org"], Action.CHANGE)
-            services.add_supplement(
-                actor=actor,
-                parent=parent,
-                org=org,
-                guidance=data["guidance"],
-                required_items=lines(data["required_items"]),
-                optional_items=lines(data["optional_items"]),
-            )
-        except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("已添加补充要求，本组织所属党支部将同时看到。"))
-            return redirect("console:campaign_detail", campaign_id=parent.pk)
-    return render_page(
-        request,
-        "console/themedays/supplement_form.html",
-        {"form": form, "campaign": parent},
-    )
+        services.add_supplement(
+            actor=actor,
+            parent=parent,
+            # One of the form's choices, all of them administered by the actor.
+            org=permissions.access_org(actor, data["org"], Action.CHANGE),
+            guidance=data["guidance"],
+            required_items=lines(data["required_items"]),
+            optional_items=lines(data["optional_items"]),
+        )
+        messages.success(request, _("已添加补充要求，本组织所属党支部将同时看到。"))
+        return redirect("console:campaign_detail", campaign_id=parent.pk)
+
+    context = {"campaign": parent}
+    return form_page(request, form, "console/themedays/supplement_form.html", context, save)
 
 
 # Progress --------------------------------------------------------------------------------
