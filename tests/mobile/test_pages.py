@@ -75,8 +75,8 @@ def test_a_member_changes_their_own_password_and_stays_signed_in(world, page):
         reverse("mobile:profile"),
         {
             "old_password": PASSWORD,
-            "new_password": "Hongqi-2026!",
-            "new_password2": "Hongqi-2026!",
+            "password": "Hongqi-2026!",
+            "password2": "Hongqi-2026!",
         },
     )
     assert response.status_code == 302
@@ -93,17 +93,15 @@ def test_a_wrong_old_password_or_a_weak_new_one_changes_nothing(world, page):
     url = reverse("mobile:profile")
     wrong = client.post(
         url,
-        {"old_password": "nope", "new_password": "Hongqi-2026!", "new_password2": "Hongqi-2026!"},
+        {"old_password": "nope", "password": "Hongqi-2026!", "password2": "Hongqi-2026!"},
     )
     assert wrong.status_code == 200 and "原密码不正确" in html(wrong)
     mismatch = client.post(
         url,
-        {"old_password": PASSWORD, "new_password": "Hongqi-2026!", "new_password2": "Other-2026!"},
+        {"old_password": PASSWORD, "password": "Hongqi-2026!", "password2": "Other-2026!"},
     )
     assert "两次输入的密码不一致" in html(mismatch)
-    weak = client.post(
-        url, {"old_password": PASSWORD, "new_password": "1234", "new_password2": "1234"}
-    )
+    weak = client.post(url, {"old_password": PASSWORD, "password": "1234", "password2": "1234"})
     assert weak.status_code == 200 and 'class="field-error"' in html(weak)
     empty = client.post(url, {})
     assert "请输入原密码" in html(empty)

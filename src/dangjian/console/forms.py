@@ -98,25 +98,6 @@ class LeaveForm(forms.Form):
     reason = forms.CharField(label=_("原因"), required=False, max_length=200)
 
 
-class PasswordForm(forms.Form):
-    password = forms.CharField(
-        label=_("新密码"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": _("请输入新密码")},
-    )
-    password2 = forms.CharField(
-        label=_("再次输入新密码"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        error_messages={"required": _("请再次输入新密码")},
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password2") != data.get("password"):
-            self.add_error("password2", _("两次输入的密码不一致"))
-        return data
-
-
 class GrantForm(forms.Form):
     who = forms.CharField(
         label=_("党员手机号或身份证号"),

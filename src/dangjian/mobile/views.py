@@ -40,14 +40,11 @@ def profile(request, member):
             services.change_own_password(
                 user=request.user,
                 old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
+                new_password=form.cleaned_data["password"],
             )
         except DomainError as exc:
             field = exc.details.get("field")
-            form.add_error(
-                "new_password" if field == "password" else field if field in form.fields else None,
-                exc.message,
-            )
+            form.add_error(field if field in form.fields else None, exc.message)
         else:
             # Keep this phone signed in; other sessions end with the old password.
             update_session_auth_hash(request, request.user)

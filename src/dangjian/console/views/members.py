@@ -12,7 +12,6 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.forms import (
     LeaveForm,
     MemberForm,
-    PasswordForm,
     TransferForm,
 )
 from dangjian.console.views.audit import present_entries
@@ -25,6 +24,7 @@ from dangjian.console.views.base import (
     trail,
 )
 from dangjian.core.errors import DomainError
+from dangjian.core.forms import NewPasswordForm
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.registry import selectors, services
@@ -209,7 +209,7 @@ def member_leave(request, member_id: int):
 def member_password(request, member_id: int):
     actor = request.user
     member = permissions.access_member(actor, member_id, Action.CHANGE)
-    form = PasswordForm(posted(request))
+    form = NewPasswordForm(posted(request))
 
     def save():
         password = form.cleaned_data["password"]

@@ -1,0 +1,25 @@
+"""Form pieces that the console and the phone pages share."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class NewPasswordForm(forms.Form):
+    """A new password, typed twice; what makes it strong enough the service judges."""
+
+    password = forms.CharField(
+        label=_("新密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("请输入新密码")},
+    )
+    password2 = forms.CharField(
+        label=_("再次输入新密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("请再次输入新密码")},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") != data.get("password"):
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data
