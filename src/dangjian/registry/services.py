@@ -106,6 +106,11 @@ def create_organization(
         parent,
         instance=Organization(name=name, kind=kind, sector=sector, category=category, code=code),
     )
+    _audit_created(actor, org)
+    return org
+
+
+def _audit_created(actor: User | None, org: Organization) -> None:
     audit.record(
         actor=actor,
         action="org.create",
@@ -113,7 +118,6 @@ def create_organization(
         org=org,
         after=audit.snapshot(org, ORG_AUDIT_FIELDS),
     )
-    return org
 
 
 @transaction.atomic
@@ -186,6 +190,14 @@ def move_organization(*, actor: User, org: Organization, new_parent: Organizatio
 @transaction.atomic
 def grant_admin(*, actor: User, org: Organization, user: User) -> RoleGrant:
     permissions.require(actor, Action.GRANT, org)
+    grant = _admin_role(actor, org, user)
+    permissions.forget(user)
+    return grant
+
+
+def _admin_role(actor: User | None, org: Organization, user: User) -> RoleGrant:
+    """The user's admin role on the organization: granted and audited, unless it is held
+    already."""
     grant, created = RoleGrant.objects.get_or_create(
         user=user, org=org, role=Role.ADMIN, defaults={"granted_by": actor}
     )
@@ -198,7 +210,6 @@ def grant_admin(*, actor: User, org: Organization, user: User) -> RoleGrant:
             label=f"{user} @ {org}",
             after={"user_id": user.pk, "org_id": org.pk, "role": grant.role},
         )
-    permissions.forget(user)
     return grant
 
 
@@ -309,30 +320,14 @@ def bootstrap_city(*, name: str, phone: str, password: str, admin_name: str = ""
     root = Organization.objects.get_root_nodes().filter(name=name).first()
     if root is None:
         root = create_root_organization(name=name)
-        audit.record(
-            actor=None,
-            action="org.create",
-            obj=root,
-            org=root,
-            after=audit.snapshot(root, ORG_AUDIT_FIELDS),
-        )
+        _audit_created(None, root)
     user = User.objects.filter(phone=phone).first()
     if user is None:
         user = User.objects.create_user(phone=phone, name=admin_name or _("平台管理员"))
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    grant, created = RoleGrant.objects.get_or_create(user=user, org=root, role=Role.ADMIN)
-    if created:
-        audit.record(
-            actor=None,
-            action="role.grant",
-            obj=grant,
-            org=root,
-            label=f"{user} @ {root}",
-            after={"user_id": user.pk, "org_id": root.pk, "role": grant.role},
-        )
-    return grant
+    return _admin_role(None, root, user)
 
 
 # Members ---------------------------------------------------------------------------------
