@@ -202,8 +202,15 @@ def _text(value: str, field: str, message: str, limit: int = TEXT_MAX_CHARS) -> 
     return value
 
 
-def _link(rectification: Rectification) -> str:
-    return f"/console/supervision/rectifications/{rectification.pk}/"
+def _notify(rectification: Rectification, user_ids, title: str, body: str = "") -> None:
+    """A notice about the rectification (`title` takes its title), linking to its page."""
+    notifications.notify(
+        user_ids=user_ids,
+        kind="rectification",
+        title=title % rectification.title,
+        body=body,
+        link=f"/console/supervision/rectifications/{rectification.pk}/",
+    )
 
 
 @transaction.atomic
@@ -254,12 +261,11 @@ def open_rectification(
             "finding_id": finding.pk if finding else None,
         },
     )
-    notifications.notify(
-        user_ids=permissions.branch_admin_user_ids(branch),
-        kind="rectification",
-        title=_("整改通知：%s") % title,
+    _notify(
+        rectification,
+        permissions.branch_admin_user_ids(branch),
+        _("整改通知：%s"),
         body=_("请于 %s 前完成整改并在线反馈。") % deadline.isoformat(),
-        link=_link(rectification),
     )
     return rectification
 
@@ -327,12 +333,7 @@ def answer_rectification(
         attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(upload), save=False)
         attachment.save()
     if rectification.opened_by_id:
-        notifications.notify(
-            user_ids=[rectification.opened_by_id],
-            kind="rectification",
-            title=_("整改已反馈：%s") % rectification.title,
-            link=_link(rectification),
-        )
+        _notify(rectification, [rectification.opened_by_id], _("整改已反馈：%s"))
     return rectification
 
 
@@ -357,12 +358,8 @@ def accept_rectification(
         before={"status": RectificationStatus.ANSWERED},
         after={"status": rectification.status, "remark": remark},
     )
-    notifications.notify(
-        user_ids=permissions.branch_admin_user_ids(rectification.branch),
-        kind="rectification",
-        title=_("整改已通过验收：%s") % rectification.title,
-        link=_link(rectification),
-    )
+    admins = permissions.branch_admin_user_ids(rectification.branch)
+    _notify(rectification, admins, _("整改已通过验收：%s"))
     return rectification
 
 
@@ -399,11 +396,6 @@ def reopen_rectification(
             "reason": reason,
         },
     )
-    notifications.notify(
-        user_ids=permissions.branch_admin_user_ids(rectification.branch),
-        kind="rectification",
-        title=_("整改被退回：%s") % rectification.title,
-        body=reason,
-        link=_link(rectification),
-    )
+    admins = permissions.branch_admin_user_ids(rectification.branch)
+    _notify(rectification, admins, _("整改被退回：%s"), body=reason)
     return rectification
