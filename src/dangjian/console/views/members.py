@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian import permissions
@@ -33,23 +34,43 @@ from dangjian.registry.models import MemberStatus, OrgKind, Sector
 AUDIT_ON_DETAIL = 20
 
 
+# The list's select filters: the query parameter, its label, and its choices (value, text),
+# the first being the default; `_filters` reads them.
+ALL = ("", gettext_lazy("全部"))
+SELECTS = (
+    ("status", gettext_lazy("党员类型"), [ALL, *MemberStatus.choices]),
+    (
+        "flowing",
+        gettext_lazy("流动党员"),
+        [ALL, ("yes", gettext_lazy("是")), ("no", gettext_lazy("否"))],
+    ),
+    ("sector", gettext_lazy("所属领域"), [ALL, *Sector.choices]),
+    (
+        "active",
+        gettext_lazy("在册状态"),
+        [
+            ("yes", gettext_lazy("在册")),
+            ("no", gettext_lazy("已离开")),
+            ("all", gettext_lazy("全部")),
+        ],
+    ),
+)
+YES_NO = {"yes": True, "no": False}
+
+
 def _filters(request) -> tuple[dict, dict]:
-    """The list filters as typed (for the form and page links) and as selector arguments."""
-    raw = {
-        "q": request.GET.get("q", "").strip(),
-        "status": request.GET.get("status", ""),
-        "flowing": request.GET.get("flowing", ""),
-        "sector": request.GET.get("sector", ""),
-        "active": request.GET.get("active", "yes"),
-    }
+    """The list filters as chosen (a value not offered is the default) and as selector
+    arguments."""
+    chosen = {"q": request.GET.get("q", "").strip()}
+    for name, _label, choices in SELECTS:
+        value = request.GET.get(name)
+        chosen[name] = value if value in dict(choices) else choices[0][0]
     args = {
-        "q": raw["q"],
-        "status": raw["status"] if raw["status"] in MemberStatus.values else "",
-        "flowing": {"yes": True, "no": False}.get(raw["flowing"]),
-        "sector": raw["sector"] if raw["sector"] in Sector.values else "",
-        "active": {"yes": True, "no": False}.get(raw["active"]),
+        **chosen,
+        "flowing": YES_NO.get(chosen["flowing"]),
+        "active": YES_NO.get(chosen["active"]),
     }
-    return raw, args
+    return chosen, args
 
 
 @require_GET
@@ -57,7 +78,7 @@ def _filters(request) -> tuple[dict, dict]:
 def member_list(request, org_id: int):
     actor = request.user
     org = permissions.access_org(actor, org_id, Action.READ)
-    raw, args = _filters(request)
+    chosen, args = _filters(request)
     page = paginate(request, selectors.members_of(actor, org, **args))
     return render_page(
         request,
@@ -66,10 +87,10 @@ def member_list(request, org_id: int):
             "org": org,
             "crumbs": trail(actor, org),
             "page": page,
-            "filters": raw,
-            "filtered": any(v for k, v in raw.items() if k != "active") or raw["active"] != "yes",
-            "statuses": MemberStatus.choices,
-            "sectors": Sector.choices,
+            "q": chosen["q"],
+            "selects": [(name, label, choices, chosen[name]) for name, label, choices in SELECTS],
+            "filtered": any(chosen[name] != choices[0][0] for name, _l, choices in SELECTS)
+            or bool(chosen["q"]),
             "can_import": permissions.can(actor, Action.IMPORT, org),
             "is_branch": org.kind == OrgKind.BRANCH,
         },
