@@ -56,7 +56,7 @@ class CampaignOut(Schema):
     id: int
     org_id: int
     parent_id: int | None
-    month: str
+    month: str = Field(alias="month_label")
     theme: str
     guidance: str
     required_items: list[str]
@@ -67,10 +67,6 @@ class CampaignOut(Schema):
     attachments: list[AttachmentOut]
     supplements: list[SupplementOut]
     distribution: dict
-
-    @staticmethod
-    def resolve_month(campaign: Campaign) -> str:
-        return campaign.month_label
 
     @staticmethod
     def resolve_sectors(campaign: Campaign) -> list[str]:
@@ -272,7 +268,7 @@ class ActivityEventOut(Schema):
 class ActivityOut(Schema):
     id: int
     branch_id: int
-    branch_name: str
+    branch_name: str = Field(alias="branch.name")
     campaign_id: int | None
     title: str
     status: str
@@ -294,10 +290,6 @@ class ActivityOut(Schema):
     checkin_url: str | None = Field(None, description="Only for the branch's admins")
     like_count: int = 0
     comment_count: int = Field(0, description="Visible comments and replies")
-
-    @staticmethod
-    def resolve_branch_name(a: Activity) -> str:
-        return a.branch.name
 
     @staticmethod
     def resolve_stage(a: Activity) -> str:
