@@ -126,7 +126,7 @@ TEMPLATES = [
 
 # Database. PostgreSQL in production and CI (DATABASE_URL=postgres://...). With no
 # DATABASE_URL we fall back to an embedded SQLite file so that `make demo` needs nothing
-# installed; WAL mode lets the page server and the scheduler loop use it at the same time.
+# installed.
 DATABASE_URL = env_str("DATABASE_URL")
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 # A persistent connection is checked before each request reuses it, so a restarted
@@ -134,36 +134,41 @@ CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 # round trip (core/db/postgresql); CONN_HEALTH_CHECKS=0 skips it, at the price of one
 # failed request per worker after the database restarts.
 CONN_HEALTH_CHECKS = env_bool("CONN_HEALTH_CHECKS", True)
-if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
+DATABASES = {
+    "default": (
+        dj_database_url.parse(
             DATABASE_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_HEALTH_CHECKS
         )
-    }
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Django's backend, with a health check that sends nothing (core/db/postgresql).
-        DATABASES["default"]["ENGINE"] = "dangjian.core.db.postgresql"
-        # Prepared statements, for the few hand-written hot statements only (core/rawsql.py:
-        # the API's token look-up, the check-in); Django's own queries never prepare. Set
-        # DB_PREPARE_THRESHOLD=none behind a pooler that cannot keep prepared statements
-        # (PgBouncer in transaction mode before 1.21).
-        _prepare = env_str("DB_PREPARE_THRESHOLD", "1").lower()
-        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-            None if _prepare in ("", "none") else env_int("DB_PREPARE_THRESHOLD", 1)
-        )
-else:
-    DATABASES = {
-        "default": {
+        if DATABASE_URL
+        else {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "var" / "dangjian.sqlite3")),
-            "OPTIONS": {
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
-                ),
-                "transaction_mode": "IMMEDIATE",
-            },
         }
-    }
+    )
+}
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Any SQLite database, the embedded default or a sqlite:// URL: WAL lets the page server
+    # and the scheduler read while one writes; writers wait for each other (busy timeout)
+    # instead of failing with "database is locked", and take the write lock when their
+    # transaction begins (IMMEDIATE), so that a read-then-write never has to be refused.
+    _options["init_command"] = (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+    )
+    _options["transaction_mode"] = "IMMEDIATE"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that sends nothing (core/db/postgresql).
+    DATABASES["default"]["ENGINE"] = "dangjian.core.db.postgresql"
+    # Parameters bound on the server, so that psycopg prepares a statement it has run
+    # `DB_PREPARE_THRESHOLD` times on a connection: PostgreSQL then plans it once per
+    # connection, not on every request (planning the check-in's query took five times
+    # longer than running it). Behind a pooler that cannot keep prepared statements
+    # (PgBouncer in transaction mode before 1.21) set DB_PREPARE_THRESHOLD=none.
+    _options["server_side_binding"] = True
+    _prepare = env_str("DB_PREPARE_THRESHOLD", "5").lower()
+    _options["prepare_threshold"] = (
+        None if _prepare in ("", "none") else env_int("DB_PREPARE_THRESHOLD", 5)
+    )
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -266,7 +271,7 @@ REDIS_CACHE_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "dangjian.core.cache.redis.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_PREFIX", "dj"),
             # redis-py waits forever by default: a Redis that hangs would hold every

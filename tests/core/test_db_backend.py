@@ -28,7 +28,7 @@ def _end_from_elsewhere(pid: int) -> None:
         other.close()
     # The server's FATAL message and close reach the socket: wait for them, not a guess.
     poller = select.poll()
-    poller.register(connection.connection.pgconn.socket, select.POLLIN)
+    poller.register(connection.connection.fileno(), select.POLLIN)
     assert poller.poll(5000), "the ended connection never became readable"
 
 

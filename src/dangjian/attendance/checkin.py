@@ -15,9 +15,12 @@ mornings, so the usual check-in is two statements: the facts, then the new recor
 log entry together (docs/performance.md, "Checking in")."""
 
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import formats, timezone
@@ -225,8 +228,9 @@ LEFT JOIN attendance_attendancerecord r ON r.activity_id = a.id AND r.member_id 
 """
 
 
-def read_facts(*, token: str, user_id: int, device_id: str = "") -> CheckInFacts:
-    with connection.cursor() as cursor:
+def read_facts(*, token: str, user_id: int, device_id: str = "", cursor=None) -> CheckInFacts:
+    """`cursor`: the attempt's own (one cursor for its statements), else a new one."""
+    with nullcontext(cursor) if cursor is not None else connection.cursor() as cursor:
         cursor.execute(FACTS_SQL, {"token": token, "user": user_id, "device": device_id})
         return _facts(cursor.fetchone())
 
@@ -359,9 +363,10 @@ def decide(
                 _("心得体会不能超过 %d 个字") % REFLECTION_MAX_CHARS,
                 field="reflection",
             )
-    return _at_the_venue(activity, where) or Decision(
+    distance = _distance(activity, where)
+    return _at_the_venue(activity, where, distance) or Decision(
         ACCEPTED,
-        distance_m=_distance(activity, where),
+        distance_m=distance,
         is_device_shared=bool(device_id and facts.is_device_shared),
     )
 
@@ -404,8 +409,8 @@ def _distance(activity: ActivityFacts, where: Position) -> int:
     )
 
 
-def _at_the_venue(activity: ActivityFacts, where: Position) -> Decision | None:
-    radius, distance = activity.radius_m, _distance(activity, where)
+def _at_the_venue(activity: ActivityFacts, where: Position, distance: int) -> Decision | None:
+    radius = activity.radius_m
     if where.accuracy_m > radius:
         return refuse(
             "imprecise_location",
@@ -485,33 +490,36 @@ def check_out(
 def _attempt(kind, actor, token, where, client, reflection="") -> Outcome:
     client = client or ClientInfo()
     token = (token or "").strip()
-    for last_try in (False, True):
-        now = clock.now()
-        facts = read_facts(token=token, user_id=actor.pk, device_id=client.device_id)
-        decision = decide(
-            kind,
-            facts,
-            now=now,
-            where=where,
-            code=client.code,
-            device_id=client.device_id,
-            reflection=reflection,
-        )
-        attempt = _Attempt(kind, actor, facts, decision, now, where, client, reflection)
-        try:
-            outcome = attempt.write()
-        except IntegrityError:
-            # The member's other attempt wrote the record first: read it again.
-            if last_try:
-                raise
-            continue
-        if outcome.created:
-            _score_inputs_changed(outcome.record.activity_id)
-        return outcome
+    with connection.cursor() as cursor:
+        for last_try in (False, True):
+            now = clock.now()
+            facts = read_facts(
+                token=token, user_id=actor.pk, device_id=client.device_id, cursor=cursor
+            )
+            decision = decide(
+                kind,
+                facts,
+                now=now,
+                where=where,
+                code=client.code,
+                device_id=client.device_id,
+                reflection=reflection,
+            )
+            attempt = _Attempt(kind, actor, facts, decision, now, where, client, reflection, cursor)
+            try:
+                outcome = attempt.write()
+            except IntegrityError:
+                # The member's other attempt wrote the record first: read it again.
+                if last_try:
+                    raise
+                continue
+            if outcome.created:
+                _score_inputs_changed(outcome.record.activity_id)
+            return outcome
     raise AssertionError("unreachable")
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Attempt:
     """One attempt, decided: `write()` logs it and makes its change, or raises its refusal
     once the log entry is written."""
@@ -524,18 +532,19 @@ class _Attempt:
     where: Position
     client: ClientInfo
     reflection: str
+    cursor: Any
 
     def write(self) -> Outcome:
         facts, decision = self.facts, self.decision
         must_freeze = facts.roster_needs_freezing(self.now)
         if decision.code == REPEATED or (decision.is_refusal and not must_freeze):
             # The log entry alone: one statement, atomic by itself.
-            _execute(ATTEMPT_SQL, self.log_entry())
+            self.execute(ATTEMPT_SQL, self.log_entry())
             if decision.is_refusal:
                 raise decision.error()
             return Outcome(facts.record, created=False)
         if self.is_plain_check_in() and not must_freeze and _pair_in_one_statement():
-            record_id = _execute(PAIR_SQL, {**self.log_entry(), **self.new_record()})
+            record_id = self.execute(PAIR_SQL, {**self.log_entry(), **self.new_record()})
             return Outcome(self.checked_in(record_id), created=True)
         error, outcome = None, None
         with transaction.atomic():
@@ -548,10 +557,16 @@ class _Attempt:
                     outcome = self.change()
                 except DomainError as exc:
                     error = exc
-            _execute(ATTEMPT_SQL, self.log_entry(error.code if error else decision.code))
+            self.execute(ATTEMPT_SQL, self.log_entry(error.code if error else decision.code))
         if error is not None:
             raise error
         return outcome
+
+    def execute(self, sql: str, params: dict) -> int | None:
+        """Run one of the INSERTs below; the new row's id when it returns one."""
+        self.cursor.execute(sql, params)
+        row = self.cursor.fetchone() if "RETURNING" in sql else None
+        return row[0] if row else None
 
     def is_plain_check_in(self) -> bool:
         """A new record and its log entry, nothing else to write."""
@@ -592,7 +607,7 @@ class _Attempt:
                 created=True,
             )
         if record is None:
-            done = self.checked_in(_execute(RECORD_SQL, self.new_record()))
+            done = self.checked_in(self.execute(RECORD_SQL, self.new_record()))
         else:
             # On approved leave and came all the same: present.
             AttendanceRecord.objects.filter(pk=record.id, status=AttendanceStatus.ON_LEAVE).update(
@@ -628,12 +643,16 @@ class _Attempt:
             checkin_distance_m=self.decision.distance_m,
         )
 
+    @cached_property
+    def db_now(self):
+        return _db_time(self.now)
+
     def new_record(self) -> dict:
         """RECORD_SQL's parameters (those it shares with ATTEMPT_SQL have the same value)."""
         return {
             "activity": self.facts.activity.id,
             "member": self.facts.member_id,
-            "at": _db_time(self.now),
+            "at": self.db_now,
             "distance": self.decision.distance_m,
             "device": self.client.device_id,
             "shared": self.decision.is_device_shared,
@@ -655,7 +674,7 @@ class _Attempt:
             "longitude": Decimal(f"{where.longitude:.6f}"),
             "accuracy": where.accuracy_m,
             "distance": self.decision.distance_m,
-            "at": _db_time(self.now),
+            "at": self.db_now,
             "ip": client.ip,
             "user_agent": client.user_agent,
             "device": client.device_id,
@@ -732,13 +751,6 @@ def _pair_in_one_statement() -> bool:
     # Outside a transaction only: inside one (a test's, say) the pair would need a
     # savepoint to be retried after a unique violation, so it takes the general road.
     return connection.vendor == "postgresql" and transaction.get_autocommit()
-
-
-def _execute(sql: str, params: dict) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone() if "RETURNING" in sql else None
-    return row[0] if row else None
 
 
 def _db_time(value: datetime):

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
@@ -36,7 +36,10 @@ def _coordinate(low: float, high: float, description: str):
     return Field(ge=low, le=high, strict=True, allow_inf_nan=False, description=description)
 
 
-class CheckInIn(Schema):
+# The check-in's body is a plain pydantic model, not a ninja Schema: a Schema runs a
+# validator that wraps the input for reading Django objects, which a JSON body never needs
+# and which cost the city's busiest endpoint a tenth of its handling.
+class CheckInIn(BaseModel):
     token: str = Field(min_length=1, max_length=64, description="The token of the QR address")
     latitude: float = _coordinate(-90, 90, "WGS-84, as the browser's geolocation reports it")
     longitude: float = _coordinate(-180, 180, "WGS-84")
@@ -52,7 +55,7 @@ class CheckOutIn(CheckInIn):
     reflection: str = Field("", max_length=2000, description="Posted as the member's comment")
 
 
-class CheckOut(Schema):
+class CheckOut(BaseModel):
     status: str
     checked_in_at: datetime | None
     checked_out_at: datetime | None = None
