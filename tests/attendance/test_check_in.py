@@ -306,3 +306,26 @@ def test_in_rotating_qr_mode_only_the_current_or_the_previous_code_is_accepted(w
     services.set_rotating_qr(actor=world.a.branch_admin, activity=activity, enabled=False)
     with at(DURING):
         assert check_in(world.a.branch_admin, activity).created
+
+
+def test_a_member_who_transfers_a_minute_after_the_start_still_checks_in_before_any_freeze(
+    world, activity
+):
+    # The scheduler has not frozen the roster: it is the branch as it stood at the start.
+    with at(START + timedelta(minutes=1)):
+        registry.transfer_member(
+            actor=world.city_admin, member=world.a.member, to_branch=world.a.other_branch
+        )
+    with at(START + timedelta(minutes=5)):
+        assert check_in(world.a.member.user, activity).record.status == "checked_in"
+    activity.refresh_from_db()
+    assert activity.roster_frozen_at is not None
+    assert activity.roster.filter(member=world.a.member).exists()
+
+
+def test_a_member_who_transfers_in_a_minute_after_the_start_is_not_on_the_roster(world, activity):
+    newcomer = world.b.member
+    with at(START + timedelta(minutes=1)):
+        registry.transfer_member(actor=world.city_admin, member=newcomer, to_branch=world.a.branch)
+    with at(START + timedelta(minutes=5)):
+        assert refusal(check_in, newcomer.user, activity).code == "not_on_roster"
