@@ -2,9 +2,11 @@ from django.conf import settings
 from django.urls import include, path
 from django.views.static import serve
 
+from dangjian.api.api import api
+
 # Matched in order: the API (check-ins in bursts) first.
 urlpatterns = [
-    path("api/v1/", include("dangjian.api.urls")),
+    path("api/v1/", api.urls),
     path("", include("dangjian.portal.urls")),
     path("console/", include("dangjian.console.urls")),
     path("m/", include("dangjian.mobile.urls")),
