@@ -20,6 +20,7 @@ from dangjian.attendance.models import (
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import locked
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
@@ -82,19 +83,11 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
     return leave
 
 
-def _locked_leave(leave: LeaveRequest) -> LeaveRequest:
-    return (
-        LeaveRequest.objects.select_for_update(of=("self",))
-        .select_related("activity__branch", "member")
-        .get(pk=leave.pk)
-    )
-
-
 @transaction.atomic
 def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
     """The branch excuses the member, before the start: shown as `on_leave`."""
     permissions.require(actor, Action.CHANGE, leave)
-    leave = _locked_leave(leave)
+    leave = locked(leave, "activity__branch", "member")
     activity = leave.activity
     if leave.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该请假申请已处理。"))
@@ -140,7 +133,7 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
 @transaction.atomic
 def refuse_leave(*, actor: User, leave: LeaveRequest, note: str = "") -> LeaveRequest:
     permissions.require(actor, Action.CHANGE, leave)
-    leave = _locked_leave(leave)
+    leave = locked(leave, "activity__branch", "member")
     if leave.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该请假申请已处理。"))
     leave.status = RequestStatus.REFUSED
@@ -226,19 +219,11 @@ def propose_correction(
     return correction
 
 
-def _locked_correction(correction: Correction) -> Correction:
-    return (
-        Correction.objects.select_for_update(of=("self",))
-        .select_related("activity__branch", "member")
-        .get(pk=correction.pk)
-    )
-
-
 @transaction.atomic
 def approve_correction(*, actor: User, correction: Correction) -> Correction:
     """A superior's admin approves: the record takes the corrected status, flagged."""
     permissions.require(actor, Action.REVIEW, correction)
-    correction = _locked_correction(correction)
+    correction = locked(correction, "activity__branch", "member")
     if correction.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该考勤更正已处理。"))
     if correction.proposed_by_id == actor.pk:
@@ -287,7 +272,7 @@ def refuse_correction(*, actor: User, correction: Correction, note: str) -> Corr
     note = (note or "").strip()
     if not note:
         raise DomainError("reason_required", _("不批准须说明原因。"), field="note")
-    correction = _locked_correction(correction)
+    correction = locked(correction, "activity__branch", "member")
     if correction.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该考勤更正已处理。"))
     correction.status = RequestStatus.REFUSED

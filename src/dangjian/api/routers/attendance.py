@@ -20,7 +20,7 @@ from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.attendance import checkin, posters, selectors, services
-from dangjian.attendance.models import AttendanceStatus, LeaveRequest
+from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
@@ -118,12 +118,16 @@ def _answer(outcome: checkin.Outcome, distance_m: int | None) -> JsonResponse:
 class AttendanceRowOut(Schema):
     member_id: int
     name: str
-    flowing: bool
+    flowing: bool = Field(alias="is_flowing")
     status: str = Field(description=", ".join(AttendanceStatus.values))
     checked_in_at: datetime | None
     checked_out_at: datetime | None
-    corrected: bool = Field(description="Set by a manual correction approved by a superior")
-    device_shared: bool = Field(description="The same phone checked in several members")
+    corrected: bool = Field(
+        alias="is_corrected", description="Set by a manual correction approved by a superior"
+    )
+    device_shared: bool = Field(
+        alias="is_device_shared", description="The same phone checked in several members"
+    )
 
 
 @router.get(
@@ -135,19 +139,7 @@ def attendance(request, activity_id: int, status: str | None = None):
     """The roster (frozen at the start) with each member's status; `?status=` filters.
     For the admins of the branch and above."""
     activity = permissions.access_activity(actor(request), activity_id, Action.CHANGE)
-    return [
-        AttendanceRowOut(
-            member_id=r.member_id,
-            name=r.name,
-            flowing=r.is_flowing,
-            status=r.status,
-            checked_in_at=r.checked_in_at,
-            checked_out_at=r.checked_out_at,
-            corrected=r.is_corrected,
-            device_shared=r.is_device_shared,
-        )
-        for r in selectors.attendance_rows(activity, status=status)
-    ]
+    return selectors.attendance_rows(activity, status=status)
 
 
 def _poster_activity(request, activity_id: int) -> tuple[Activity, str]:
@@ -192,26 +184,12 @@ class LeaveOut(Schema):
     id: int
     activity_id: int
     member_id: int
-    name: str
+    name: str = Field(alias="member.name")
     reason: str
     status: str = Field(description="pending, approved or refused")
     requested_at: datetime
     decided_at: datetime | None
     decision_note: str
-
-    @staticmethod
-    def of(leave: LeaveRequest) -> "LeaveOut":
-        return LeaveOut(
-            id=leave.pk,
-            activity_id=leave.activity_id,
-            member_id=leave.member_id,
-            name=leave.member.name,
-            reason=leave.reason,
-            status=leave.status,
-            requested_at=leave.requested_at,
-            decided_at=leave.decided_at,
-            decision_note=leave.decision_note,
-        )
 
 
 @router.post("/activities/{activity_id}/leave", response={201: LeaveOut, **ERRORS})
@@ -221,7 +199,7 @@ def request_leave(request, activity_id: int, payload: LeaveIn):
     user = actor(request)
     activity = permissions.access_activity(user, activity_id)
     leave = services.request_leave(actor=user, activity=activity, reason=payload.reason)
-    return Status(201, LeaveOut.of(leave))
+    return Status(201, leave)
 
 
 @router.post("/leaves/{leave_id}/approve", response={200: LeaveOut, **ERRORS})
@@ -229,7 +207,7 @@ def approve_leave(request, leave_id: int):
     """An admin of the branch approves, before the start: the member shows as on_leave."""
     user = actor(request)
     leave = permissions.access_leave(user, leave_id, Action.CHANGE)
-    return LeaveOut.of(services.approve_leave(actor=user, leave=leave))
+    return services.approve_leave(actor=user, leave=leave)
 
 
 @router.post("/leaves/{leave_id}/refuse", response={200: LeaveOut, **ERRORS})
@@ -237,4 +215,4 @@ def refuse_leave(request, leave_id: int, payload: NoteIn | None = None):
     user = actor(request)
     leave = permissions.access_leave(user, leave_id, Action.CHANGE)
     note = payload.reason if payload is not None else ""
-    return LeaveOut.of(services.refuse_leave(actor=user, leave=leave, note=note))
+    return services.refuse_leave(actor=user, leave=leave, note=note)
