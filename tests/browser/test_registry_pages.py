@@ -7,7 +7,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from dangjian.registry import seeding
+from dangjian.demodata import seeding
 from dangjian.registry.imports import MEMBER_COLUMNS
 from tests.factories import PASSWORD
 
