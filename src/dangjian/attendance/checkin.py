@@ -203,7 +203,7 @@ class CheckInFacts:
 
 # One row whatever matches: the member is known (for the log) even when the token is not.
 # Each join and subquery reads at most a row through a unique or composite index, so the
-# cost does not grow with the roster. tests/attendance/test_checkin_facts.py checks every
+# cost does not grow with the roster. tests/attendance/test_checkin_sql.py checks every
 # table and column named here against the models.
 FACTS_SQL = """
 SELECT a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longitude,
@@ -724,7 +724,7 @@ def _score_inputs_changed(activity_id: int) -> None:
     scoring.inputs_changed(activity_id=activity_id, debounce=True)
 
 
-# The statements. Literal SQL, as FACTS_SQL and checked with it: building these INSERTs
+# The statements. Literal SQL like FACTS_SQL, and checked with it: building these INSERTs
 # with the ORM cost more than running them.
 
 RECORD_COLUMNS = """activity_id, member_id, status, checked_in_at, checkin_distance_m,
