@@ -39,7 +39,7 @@ demo: install
 	$(PY) manage.py seed --scale demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	@# The scheduler (what Celery beat does in production) runs beside the web server, so
-	@# that activities close and reminders go out with nobody clicking.
+	@# that activities close and rosters freeze with nobody clicking.
 	$(PY) manage.py run_scheduled --loop 60 >var/scheduler.log 2>&1 & sched=$$!; \
 	  trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	  $(VENV)/bin/gunicorn dangjian.wsgi:application --bind $(HOST):$(PORT) --workers 2 \

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
@@ -298,11 +298,15 @@ def user_for_token(key: str) -> User | None:
             [ApiToken.hash_key(key), _EXPIRES_AT.get_db_prep_save(clock.now(), connection)],
         )
         row = cursor.fetchone()
-    return None if row is None else User.from_db(connection.alias, _USER_COLUMNS, row)
+    return None if row is None else User.from_db(connection.alias, _USER_ATTNAMES, row)
 
 
-_USER_FIELDS = [f for f in User._meta.get_fields() if f.concrete]
-_USER_COLUMNS = [f.attname for f in _USER_FIELDS]
+# The account's timestamps stay deferred (they load if ever touched): read by hand, SQLite
+# gives them back without their time zone, which only the ORM's own read adds.
+_USER_FIELDS = [
+    f for f in User._meta.get_fields() if f.concrete and not isinstance(f, models.DateTimeField)
+]
+_USER_ATTNAMES = [f.attname for f in _USER_FIELDS]
 _TOKEN_HOLDER_SQL = (
     f"SELECT {', '.join(f'u.{f.column}' for f in _USER_FIELDS)}"  # noqa: S608
     " FROM registry_apitoken t JOIN registry_user u ON u.id = t.user_id"
