@@ -161,8 +161,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "dangjian.core.db.postgresql"
     # Parameters bound on the server, so that psycopg prepares a statement it has run
     # `DB_PREPARE_THRESHOLD` times on a connection: PostgreSQL then plans it once per
-    # connection, not on every request (planning the check-in's query took five times
-    # longer than running it). Behind a pooler that cannot keep prepared statements
+    # connection, not on every request (planning the check-in's query took longer than
+    # running it). Behind a pooler that cannot keep prepared statements
     # (PgBouncer in transaction mode before 1.21) set DB_PREPARE_THRESHOLD=none.
     _options["server_side_binding"] = True
     _prepare = env_str("DB_PREPARE_THRESHOLD", "5").lower()

@@ -2,9 +2,8 @@
 
 Django imports the URL configuration (and with it every view, the API and its schemas) on
 the first request a process serves, and the cache's Redis client and Celery's producer
-are set up on first use. Measured on this project's 2-core machine, that made a new
-gunicorn worker's first request take about 2 s and its first check-in another 0.4 s:
-after every deploy or worker restart, the first members to scan a poster waited for it.
+are set up on first use: after every deploy or worker restart, the first members to scan
+a poster would wait for it (docs/performance.md, "Checking in").
 dangjian/wsgi.py runs `warm_up()` as each worker starts, before it accepts requests."""
 
 import logging
@@ -16,11 +15,10 @@ def warm_up() -> None:
     """Import the URL configuration, and connect the cache and the task queue. A service
     that is down is logged, not raised: the worker starts all the same and connects when a
     request needs it (as it would have without this)."""
-    from django.urls import get_resolver
+    from django.urls import resolve
 
-    # Reading the patterns imports every module they name.
-    patterns = get_resolver().url_patterns
-    logger.debug("warm-up: %d URL patterns", len(patterns))
+    # Resolving any path imports the URL configuration and every module it names.
+    resolve("/healthz")
 
     from django.conf import settings
     from django.core.cache import cache

@@ -120,7 +120,7 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
     activity's time and venue. After the close it is accepted for the grace period and
     marked late.
 
-    The image work (about a second for a large photo) runs before the transaction that
+    The image work (the slow part of an upload) runs before the transaction that
     writes the row and its audit entry, so no transaction stays open meanwhile."""
     permissions.require(actor, Action.CHANGE, activity)
     policy = settings.PHOTO_POLICY

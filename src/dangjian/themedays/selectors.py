@@ -145,9 +145,8 @@ def _stage(status: str, started: bool) -> str:
 
 
 class ProgressRow(NamedTuple):
-    """A tuple of plain values: Python's collector stops tracking those, so a city's 8,000
-    rows per view do not set off full collections of the whole process (50–100 ms each
-    here)."""
+    """A tuple of plain values: Python's collector stops tracking those, so a city's
+    thousands of rows per view do not set off full collections of the whole process."""
 
     branch_id: int
     branch_name: str
@@ -171,7 +170,7 @@ def campaign_progress(
 ) -> Progress:
     """Where every branch in scope stands for a campaign: two queries whatever the size.
     The activities come back as plain values, whether each has started decided in the
-    query: a city's 8,000 model instances took about 150 ms to build."""
+    query: building a city's model instances cost more than the query."""
     today = today or clock.today()
     started = ExpressionWrapper(Q(starts_at__lte=clock.now()), output_field=BooleanField())
     live = {

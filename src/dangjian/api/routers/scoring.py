@@ -79,7 +79,7 @@ class RankingFilters(Schema):
 
 
 # Plain pydantic models, not ninja Schemas: ninja's per-object getter (made for reading
-# ORM objects) cost about 25 µs an item, 12 ms for a page of 500.
+# ORM objects) cost more than the rest of a ranking page (docs/performance.md).
 class RankedOut(BaseModel):
     org_id: int
     name: str

@@ -102,24 +102,26 @@ def _trend_sums(
     org: Organization, kind: str, starts: list[date], sector: str, category: str
 ) -> dict[date, tuple[int, int]]:
     """(non-flowing roster, checked in) of the scope for each period, summed over the
-    stored branch rows. The whole city's twelve months are about 100,000 rows (some 40 ms
-    here), and past periods rarely change, so each period's sums are cached under a key
+    stored branch rows. A city's year is a lot of rows to sum and past periods rarely
+    change, so each period's sums are cached under a key
     that holds the latest `computed_at` of that period's rows: every rewrite of a row
     (a recompute, in any process) moves it on."""
-    meta, qn = BranchPeriodScore._meta, connection.ops.quote_name
-    table, written, kind_, start_ = (
-        qn(meta.db_table),
-        *(qn(meta.get_field(f).column) for f in ("computed_at", "kind", "period_start")),
-    )
     # One statement of index probes (PostgreSQL and SQLite answer each MAX from the index
     # on kind, period_start, computed_at), written out because composing it with the ORM
-    # took 5 ms, twenty times longer than running it. Only quoted identifiers from the
-    # model are formatted in; values are bound.
-    probe = f"(SELECT MAX({written}) FROM {table} WHERE {kind_} = %s AND {start_} = %s)"  # noqa: S608
+    # took far longer than running it; the tests run it on both databases.
+    probe = (
+        "(SELECT MAX(computed_at) FROM scoring_branchperiodscore"
+        " WHERE kind = %s AND period_start = %s)"
+    )
+    period_start = BranchPeriodScore._meta.get_field("period_start")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT " + ", ".join([probe] * len(starts)),
-            [v for start in starts for v in (kind, connection.ops.adapt_datefield_value(start))],
+            [
+                v
+                for start in starts
+                for v in (kind, period_start.get_db_prep_save(start, connection))
+            ],
         )
         stamps = cursor.fetchone()
     # Hashed: a category is any text, a stamp has blanks (memcached takes neither).
