@@ -101,7 +101,7 @@ def own_member(user) -> Member | None:
 
 def forget(user) -> None:
     """Drop the cached facts after the user's roles or membership changed."""
-    for attr in ("_dj_admin_paths", "_dj_member", "_dj_member_id"):
+    for attr in ("_dj_admin_paths", "_dj_member"):
         if hasattr(user, attr):
             delattr(user, attr)
 
