@@ -10,6 +10,10 @@ from dangjian.registry import services
 from dangjian.registry.models import Member, Organization, OrgKind, Sector, User
 from tests.factories import PASSWORD, make_admin, make_member, make_org
 
+# Tests that run as production does, outside a test transaction, and may reach every
+# connection the application uses (core.db.hot_connection's as well as the default one).
+COMMITTED = pytest.mark.django_db(transaction=True, databases="__all__")
+
 
 @dataclass
 class County:

@@ -128,6 +128,7 @@ TEMPLATES = [
 # DATABASE_URL we fall back to an embedded SQLite file so that `make demo` needs nothing
 # installed.
 DATABASE_URL = env_str("DATABASE_URL")
+HOT_DB_ALIAS = "hot"
 CONN_MAX_AGE = env_int("CONN_MAX_AGE", 600)
 # A persistent connection is checked before each request reuses it, so a restarted
 # database costs no failed request. On PostgreSQL the check asks the socket and costs no
@@ -159,16 +160,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, with a health check that sends nothing (core/db/postgresql).
     DATABASES["default"]["ENGINE"] = "dangjian.core.db.postgresql"
-    # Parameters bound on the server, so that psycopg prepares a statement it has run
-    # `DB_PREPARE_THRESHOLD` times on a connection: PostgreSQL then plans it once per
-    # connection, not on every request (planning the check-in's query took longer than
-    # running it). Behind a pooler that cannot keep prepared statements
-    # (PgBouncer in transaction mode before 1.21) set DB_PREPARE_THRESHOLD=none.
-    _options["server_side_binding"] = True
-    _prepare = env_str("DB_PREPARE_THRESHOLD", "5").lower()
-    _options["prepare_threshold"] = (
-        None if _prepare in ("", "none") else env_int("DB_PREPARE_THRESHOLD", 5)
-    )
+    # A second connection of each worker to the same database, for the statements every
+    # check-in runs (core.db.hot_connection): there parameters are bound on the server and
+    # psycopg prepares a statement it has run DB_PREPARE_THRESHOLD times, so PostgreSQL
+    # plans it once per connection instead of on every check-in (planning the facts query
+    # took longer than running it). Everything else keeps Django's defaults on `default`:
+    # client-side binding, never prepared, each statement planned for its own values.
+    # Behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+    # before 1.21) set DB_PREPARE_THRESHOLD=none.
+    _prepare = env_str("DB_PREPARE_THRESHOLD", "1").lower()
+    DATABASES[HOT_DB_ALIAS] = {
+        **DATABASES["default"],
+        "OPTIONS": {
+            **_options,
+            "server_side_binding": True,
+            "prepare_threshold": (
+                None if _prepare in ("", "none") else env_int("DB_PREPARE_THRESHOLD", 1)
+            ),
+        },
+        "TEST": {"MIRROR": "default"},
+    }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

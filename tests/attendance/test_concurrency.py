@@ -19,8 +19,9 @@ from tests.attendance.conftest import (
     check_in,
     check_out,
 )
+from tests.conftest import COMMITTED
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = COMMITTED
 THREADS = 8
 
 

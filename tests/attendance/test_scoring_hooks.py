@@ -23,8 +23,9 @@ from tests.attendance.conftest import (
     check_in,
     check_out,
 )
+from tests.conftest import COMMITTED
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = COMMITTED
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ from dangjian.attendance.models import AttendanceRecord, CheckInAttempt
 from dangjian.themedays import services as themedays
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
 from tests.browser.conftest import PHONE, _context
+from tests.conftest import COMMITTED
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, COMMITTED]
 VENUE = (33.0678, 107.0234)
 # What WeChat's browser on an Android phone says it is.
 WECHAT_UA = (

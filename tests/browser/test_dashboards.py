@@ -10,11 +10,12 @@ import pytest
 from playwright.sync_api import expect
 
 from dangjian.scoring import selectors, services
+from tests.conftest import COMMITTED
 from tests.factories import PASSWORD
 from tests.scoring.conftest import attend, like, make_activity, photos, summary
 from tests.scoring.test_rankings import set_month
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, COMMITTED]
 DEC = date(2026, 12, 1)
 RED = (0xC8, 0x16, 0x1D)
 

@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 
 from dangjian.core import clock
 from dangjian.themedays.models import Activity, ActivityStatus
+from tests.conftest import COMMITTED
 from tests.factories import PASSWORD
 from tests.interaction.conftest import VENUE, image_bytes, use_tmp_media
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, COMMITTED]
 
 
 @pytest.fixture(autouse=True)

@@ -9,9 +9,10 @@ from playwright.sync_api import expect
 
 from dangjian.demodata import seeding
 from dangjian.registry.imports import MEMBER_COLUMNS
+from tests.conftest import COMMITTED
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, COMMITTED]
 
 
 def log_in(page, path: str, phone: str, password: str = PASSWORD) -> None:

@@ -17,8 +17,9 @@ from dangjian.themedays import services
 from dangjian.themedays.models import Activity, ActivityStatus
 from tests.browser.conftest import PHONE, _context
 from tests.browser.test_registry_pages import log_in
+from tests.conftest import COMMITTED
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, COMMITTED]
 VENUE = (33.0678, 107.0234)
 THEME = "学习贯彻党的二十届四中全会精神"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -19,6 +19,7 @@ from dangjian.themedays.models import (
     Campaign,
     PlanningTask,
 )
+from tests.conftest import COMMITTED
 from tests.themedays.conftest import DAY, NOW, plan_kwargs
 
 pytestmark = pytest.mark.django_db
@@ -227,7 +228,7 @@ def test_attachments_can_be_added_on_the_campaign_page(world, page, campaign):
     assert page(world.a.admin).post(url, {"attachments": [pdf]}).status_code == 403
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITTED
 def test_one_click_distribution_reports_the_counts_and_a_second_click_adds_nothing(
     world, page, campaign
 ):

@@ -143,30 +143,6 @@ def test_a_duplicate_key_raises_djangos_integrity_error():
     assert User.objects.filter(phone="13900009999").count() == 1
 
 
-def plan_cache_mode() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('plan_cache_mode')")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
-def test_statements_in_a_custom_plans_block_are_planned_for_their_own_values_and_no_others():
-    before = plan_cache_mode()
-    with bulk.custom_plans():
-        assert plan_cache_mode() == "force_custom_plan"
-        assert CheckInAttempt.objects.count() == 0
-    assert plan_cache_mode() == before
-    with pytest.raises(ZeroDivisionError), bulk.custom_plans():
-        1 / 0  # noqa: B018
-    assert plan_cache_mode() == before
-
-
-def test_a_custom_plans_block_runs_its_statements_on_any_database():
-    with bulk.custom_plans():
-        bulk.insert_rows(CheckInAttempt, NAMES, ROWS)
-    assert read_back() == ROWS
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the claim is PostgreSQL's")
 def test_plain_types_reach_the_driver_as_the_fields_would_prepare_them():
     samples = {

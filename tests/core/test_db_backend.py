@@ -7,7 +7,9 @@ import select
 import pytest
 from django.db import connection, connections
 
-pytestmark = pytest.mark.django_db(transaction=True)
+from tests.conftest import COMMITTED
+
+pytestmark = COMMITTED
 
 
 @pytest.fixture(autouse=True)

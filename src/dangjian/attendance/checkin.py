@@ -39,6 +39,7 @@ from dangjian.attendance.models import (
 )
 from dangjian.core import clock
 from dangjian.core.clientip import client_ip
+from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import User
 from dangjian.themedays import roster
@@ -230,7 +231,7 @@ LEFT JOIN attendance_attendancerecord r ON r.activity_id = a.id AND r.member_id 
 
 def read_facts(*, token: str, user_id: int, device_id: str = "", cursor=None) -> CheckInFacts:
     """`cursor`: the attempt's own (one cursor for its statements), else a new one."""
-    with nullcontext(cursor) if cursor is not None else connection.cursor() as cursor:
+    with nullcontext(cursor) if cursor is not None else hot_connection().cursor() as cursor:
         cursor.execute(FACTS_SQL, {"token": token, "user": user_id, "device": device_id})
         return _facts(cursor.fetchone())
 
@@ -490,7 +491,8 @@ def check_out(
 def _attempt(kind, actor, token, where, client, reflection="") -> Outcome:
     client = client or ClientInfo()
     token = (token or "").strip()
-    with connection.cursor() as cursor:
+    # The hot connection's cursor: its statements are prepared (core.db.hot_connection).
+    with hot_connection().cursor() as cursor:
         for last_try in (False, True):
             now = clock.now()
             facts = read_facts(
@@ -547,7 +549,9 @@ class _Attempt:
             record_id = self.execute(PAIR_SQL, {**self.log_entry(), **self.new_record()})
             return Outcome(self.checked_in(record_id), created=True)
         error, outcome = None, None
-        with transaction.atomic():
+        with transaction.atomic(), connection.cursor() as cursor:
+            # The transaction's statements share its connection, the default one.
+            self.cursor = cursor
             if must_freeze:
                 _freeze_roster(facts.activity.id)
             if decision.is_refusal:

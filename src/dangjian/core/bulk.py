@@ -9,8 +9,7 @@ as the ORM would, except where that returns the value unchanged (`PLAIN_TYPES`).
 docs/performance.md has the figures.
 """
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connections, models, transaction
 from psycopg.copy import QueuedLibpqWriter
@@ -213,26 +212,6 @@ def update(
                 values = [obj.__dict__[attname] for obj in chunk]
                 params.append(values if convert is None else [convert(v) for v in values])
             cursor.execute(sql, params)
-
-
-@contextmanager
-def custom_plans(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """On PostgreSQL, plan every statement run inside for its own parameters. The same
-    look-up run hundreds of times with a thousand values is prepared by psycopg after a few
-    runs (server-side binding), and PostgreSQL may then keep a generic plan that reads whole
-    tables each time. A transaction of its own, whose setting ends with the block."""
-    conn = connections[using]
-    if conn.vendor != "postgresql":
-        yield
-        return
-    with transaction.atomic(using=using):
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT current_setting('plan_cache_mode')")
-            (previous,) = cursor.fetchone()
-            cursor.execute("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
-        yield
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT set_config('plan_cache_mode', %s, true)", [previous])
 
 
 def _writer(cursor, rows: Iterable[Sequence]):

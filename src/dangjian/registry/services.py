@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard
@@ -292,12 +293,15 @@ def user_for_token(key: str) -> User | None:
     Literal SQL because every API request runs it: composing the same join with the ORM
     cost more CPU than the rest of a check-in (docs/performance.md, "Checking in");
     tests/registry/test_api_tokens.py checks it against the ORM's answer."""
-    with connection.cursor() as cursor:
+    # On the hot connection (core.db.hot_connection): every API request runs it.
+    db = hot_connection()
+    with db.cursor() as cursor:
         cursor.execute(
             _TOKEN_HOLDER_SQL,
-            [ApiToken.hash_key(key), _EXPIRES_AT.get_db_prep_save(clock.now(), connection)],
+            [ApiToken.hash_key(key), _EXPIRES_AT.get_db_prep_save(clock.now(), db)],
         )
         row = cursor.fetchone()
+    # The user belongs to the default connection, as if the ORM had read it.
     return None if row is None else User.from_db(connection.alias, _USER_ATTNAMES, row)
 
 

@@ -470,8 +470,7 @@ def _import_members(*, actor, org, records, filename: str | None) -> ImportResul
     errors = Errors()
     rows = _clean_members(records, branches, errors, clock.today())
     db_errors = Errors()
-    with bulk.custom_plans():
-        rows = _match_existing(actor, rows, db_errors)
+    rows = _match_existing(actor, rows, db_errors)
     raise_invalid(errors, db_errors)
     if not rows:
         raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)

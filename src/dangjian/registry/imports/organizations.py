@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
-from dangjian.core import bulk, clock
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry.imports.result import (
@@ -94,10 +94,9 @@ def import_organizations(*, actor, org, file, filename: str) -> ImportResult:
     # Codes used outside the actor's reach can be neither claimed nor updated from here.
     unknown = [r.code for r in rows if r.code not in by_code]
     foreign: set[str] = set()
-    with bulk.custom_plans():
-        for chunk in chunks(unknown, LOOKUP_CHUNK):
-            codes = Organization.objects.filter(code__in=chunk).values_list("code", flat=True)
-            foreign.update(codes)
+    for chunk in chunks(unknown, LOOKUP_CHUNK):
+        codes = Organization.objects.filter(code__in=chunk).values_list("code", flat=True)
+        foreign.update(codes)
     in_file = {r.code: r for r in rows}
     changing_branches = [
         o.pk

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian.audit import services as audit
-from dangjian.core import bulk
 from dangjian.core.errors import DomainError
 
 # Rows a write batch holds: the member import's accounts, members and audit entries.
@@ -24,11 +23,10 @@ class ImportResult:
 
 @contextmanager
 def all_or_nothing(conflict: str) -> Iterator[None]:
-    """One transaction for the whole file, its batches planned for their own values
-    (`bulk.custom_plans`). A unique key that someone else took between our checks and our
-    writes fails it: DomainError("import_conflict", conflict)."""
+    """One transaction for the whole file. A unique key that someone else took between our
+    checks and our writes fails it: DomainError("import_conflict", conflict)."""
     try:
-        with transaction.atomic(), bulk.custom_plans():
+        with transaction.atomic():
             yield
     except IntegrityError as exc:
         raise DomainError("import_conflict", conflict) from exc
