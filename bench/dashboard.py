@@ -24,7 +24,7 @@ Then `manage.py recompute_scores <month> --org <city>` is timed: every activity 
 the month recomputed from the attendance and interaction rows, every branch's month row
 and the quarter and year they belong to.
 
-Goals (issue 6): month ranking and the dashboard p95 < 100 ms, quarter and year rankings
+Goals (docs/performance.md): month ranking and the dashboard p95 < 100 ms, quarter and year rankings
 p95 < 300 ms, the month's recompute < 60 s.
 """
 
@@ -168,7 +168,7 @@ def main() -> None:
         ("year", f"dashboard page {year}", console, f"{board}?period={year}"),
     ]
     if campaign is not None:
-        # Theme-day progress of one campaign (issue 3): every branch's stage, listed.
+        # Theme-day progress of one campaign: every branch's stage, listed.
         endpoints += [
             (
                 None,
