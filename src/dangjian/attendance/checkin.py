@@ -142,13 +142,7 @@ class ActivityFacts:
 
     @property
     def window(self):
-        return window_of(
-            self.starts_at,
-            self.ends_at,
-            self.checkin_opens_before_min,
-            self.checkin_closes_after_min,
-            self.checkout_closes_after_min,
-        )
+        return window_of(self)
 
 
 @dataclass(frozen=True)

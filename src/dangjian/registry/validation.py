@@ -75,7 +75,8 @@ def parse_date(value) -> date | None:
     raise ValueError(text)
 
 
-def _text(value) -> str:
+def clean_text(value) -> str:
+    """A cell or field as text: blanks dropped, a spreadsheet's 1.0 read as 1."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -88,14 +89,14 @@ def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields
     today = today or clock.today()
     out = MemberFields()
 
-    out.name = _text(raw.get("name"))
+    out.name = clean_text(raw.get("name"))
     if not out.name:
         out.error("name", _("姓名不能为空"))
     elif len(out.name) > 50:
         out.error("name", _("姓名不能超过50个字"))
 
     parsed_id = None
-    out.id_number = idcard.normalize(_text(raw.get("id_number")))
+    out.id_number = idcard.normalize(clean_text(raw.get("id_number")))
     if not out.id_number:
         out.error("id_number", _("身份证号不能为空"), "invalid_id_number")
     else:
@@ -104,7 +105,7 @@ def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields
         except idcard.InvalidIdNumber as exc:
             out.error("id_number", str(exc), "invalid_id_number")
 
-    gender_raw = _text(raw.get("gender")).lower()
+    gender_raw = clean_text(raw.get("gender")).lower()
     if gender_raw:
         out.gender = GENDER_WORDS.get(gender_raw, "")
         if not out.gender:
@@ -129,7 +130,7 @@ def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields
         if out.gender and out.gender != parsed_id.gender:
             out.error("gender", _("性别与身份证号不一致"))
 
-    out.phone = _text(raw.get("phone")).replace(" ", "").replace("-", "")
+    out.phone = clean_text(raw.get("phone")).replace(" ", "").replace("-", "")
     if out.phone.startswith("+86"):
         out.phone = out.phone[3:]
     if not PHONE_RE.match(out.phone):
@@ -147,7 +148,7 @@ def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields
         elif out.birth_date and _age_on(out.birth_date, out.join_date) < MIN_JOIN_AGE:
             out.error("join_date", _("入党时应年满18周岁"))
 
-    status_raw = _text(raw.get("status")).lower()
+    status_raw = clean_text(raw.get("status")).lower()
     out.status = STATUS_WORDS.get(status_raw, "")
     if not out.status:
         out.error("status", _("党员类型应为“正式党员”或“预备党员”"))
@@ -170,14 +171,14 @@ def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields
     if isinstance(flowing, bool):
         out.is_flowing = flowing
     else:
-        word = _text(flowing).lower()
+        word = clean_text(flowing).lower()
         if word in YES_WORDS:
             out.is_flowing = True
         elif word in NO_WORDS:
             out.is_flowing = False
         else:
             out.error("is_flowing", _("是否流动党员应为“是”或“否”"))
-    out.flowing_location = _text(raw.get("flowing_location"))
+    out.flowing_location = clean_text(raw.get("flowing_location"))
     if out.is_flowing and not out.flowing_location:
         out.error("flowing_location", _("流动党员须填写流动去向"))
     if len(out.flowing_location) > 200:

@@ -184,13 +184,7 @@ class Activity(models.Model):
 
     @property
     def window(self) -> "Window":
-        return window_of(
-            self.starts_at,
-            self.ends_at,
-            self.checkin_opens_before_min,
-            self.checkin_closes_after_min,
-            self.checkout_closes_after_min,
-        )
+        return window_of(self)
 
     @property
     def checkin_opens_at(self) -> datetime:
@@ -215,17 +209,13 @@ class Window(NamedTuple):
     checkout_closes_at: datetime
 
 
-def window_of(
-    starts_at: datetime,
-    ends_at: datetime,
-    checkin_opens_before_min: int,
-    checkin_closes_after_min: int,
-    checkout_closes_after_min: int,
-) -> Window:
+def window_of(activity) -> Window:
+    """The windows of anything with an activity's `starts_at`, `ends_at` and minutes (an
+    Activity, or the check-in's facts about one)."""
     return Window(
-        starts_at - timedelta(minutes=checkin_opens_before_min),
-        starts_at + timedelta(minutes=checkin_closes_after_min),
-        ends_at + timedelta(minutes=checkout_closes_after_min),
+        activity.starts_at - timedelta(minutes=activity.checkin_opens_before_min),
+        activity.starts_at + timedelta(minutes=activity.checkin_closes_after_min),
+        activity.ends_at + timedelta(minutes=activity.checkout_closes_after_min),
     )
 
 

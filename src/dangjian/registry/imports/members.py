@@ -31,14 +31,13 @@ from dangjian.registry.imports.tables import (
     Errors,
     blank,
     chunks,
-    clean_text,
     invalid,
     raise_invalid,
     records,
 )
 from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, Transfer, User
 from dangjian.registry.services import MEMBER_AUDIT_FIELDS
-from dangjian.registry.validation import clean_member_fields
+from dangjian.registry.validation import clean_member_fields, clean_text
 
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What Excel writes into a CSV for an 18-digit number it took for a float: 6.10702E+17.

@@ -24,13 +24,13 @@ from dangjian.registry.imports.tables import (
     ORG_REQUIRED,
     Errors,
     chunks,
-    clean_text,
     invalid,
     raise_invalid,
     records,
 )
 from dangjian.registry.models import KIND_BY_NAME, Member, Organization, OrgKind, sector_from_input
 from dangjian.registry.services import ORG_AUDIT_FIELDS
+from dangjian.registry.validation import clean_text
 
 
 class _OrgRow:
