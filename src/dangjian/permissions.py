@@ -320,7 +320,7 @@ def scoped_members(user) -> QuerySet[Member]:
     return Member.objects.filter(_admin_or_own_q(user, "branch__path", pk="pk"))
 
 
-# Activity record and interaction (SPEC.md §4) --------------------------------------------
+# Activity record and interaction (docs/product.md, "The activity record") -------------------------
 
 
 def on_roster(user, activity: Activity) -> bool:
@@ -366,7 +366,7 @@ def scoped_photos(user) -> QuerySet[Photo]:
     return Photo.objects.filter(activity__in=scoped_activities(user))
 
 
-# Attendance (SPEC.md §3) -----------------------------------------------------------------
+# Attendance (docs/product.md, "Checking in and out") ----------------------------------------------
 
 
 def _can_leave(user, action: Action, leave: LeaveRequest) -> bool:
@@ -411,7 +411,7 @@ def scoped_corrections(user) -> QuerySet[Correction]:
     return Correction.objects.filter(admin_scope_q(user, "activity__branch__path"))
 
 
-# Scoring and supervision (SPEC.md §5) ----------------------------------------------------
+# Scoring and supervision (docs/product.md, "Scoring") ---------------------------------------------
 
 
 def root_orgs(user) -> list[Organization]:

@@ -301,7 +301,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 # Celery beat's schedule is dangjian.core.scheduling.JOBS (set in dangjian/celery.py).
 
-# Theme-day activity policy: the defaults of SPEC.md §3 and the bounds a branch may set.
+# Theme-day activity policy: the defaults of docs/product.md, "Checking in and out" and the
+# bounds a branch may set.
 ACTIVITY_POLICY = {
     "default_radius_m": 300,
     "min_radius_m": 50,
@@ -320,7 +321,8 @@ CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 10
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
 
-# Activity photos (SPEC.md §4): what an upload may be, how it is stored, how it is checked.
+# Activity photos (docs/product.md, "The activity record"): what an upload may be, how it is
+# stored, how it is checked.
 PHOTO_POLICY = {
     "max_upload_bytes": env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024),
     # Refused before decoding (a "decompression bomb" is a small file of huge dimensions).

@@ -1,4 +1,4 @@
-"""The formula of SPEC.md §5 by hand-computed examples: one per rule, the left-out
+"""The formula of docs/product.md, "Scoring" by hand-computed examples: one per rule, the left-out
 components with their weights shared out, and half-up rounding. Pure: no database."""
 
 from decimal import Decimal

@@ -26,7 +26,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_held": 409,
     "higher_rating_exists": 409,
     "already_hidden": 409,
-    # Attendance: refusals of a check-in or check-out (SPEC.md §3) and leave/corrections.
+    # Attendance: refusals of a check-in or check-out (docs/product.md, "Checking in and out")
+    # and leave/corrections.
     "invalid_token": 404,
     "not_approved": 409,
     "cancelled": 409,

@@ -1,4 +1,5 @@
-"""Checking in and out at the venue (SPEC.md §3, docs/attendance.md), in three steps:
+"""Checking in and out at the venue (docs/product.md, "Checking in and out",
+docs/attendance.md), in three steps:
 
 1. **Facts.** `read_facts()` reads everything a decision needs in one query (`FACTS_SQL`):
    the activity of the scanned token, the member, their roster standing, their record and
@@ -715,8 +716,8 @@ def _reread(record_id: int) -> Attendance:
 
 
 def _score_inputs_changed(activity_id: int) -> None:
-    # Attendance is the largest input of the activity's score (SPEC.md §5); check-ins come
-    # in bursts, so scoring debounces the recompute.
+    # Attendance is the largest input of the activity's score (docs/product.md, "Scoring");
+    # check-ins come in bursts, so scoring debounces the recompute.
     from dangjian.scoring import services as scoring
 
     scoring.inputs_changed(activity_id=activity_id, debounce=True)

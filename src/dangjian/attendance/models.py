@@ -1,6 +1,6 @@
-"""Attendance at a theme-day activity (SPEC.md §3): one record per roster member who
-checked in, was marked absent, is on leave or was corrected; the log of every check-in and
-check-out attempt; leave requests; manual corrections approved by a superior; and the
+"""Attendance at a theme-day activity (docs/product.md, "Checking in and out"): one record per
+roster member who checked in, was marked absent, is on leave or was corrected; the log of every
+check-in and check-out attempt; leave requests; manual corrections approved by a superior; and the
 optional rotating QR code for activities shown on a screen.
 
 A roster member without a record is `pending` until the activity closes: the record is
@@ -117,7 +117,7 @@ class AttemptKind(models.TextChoices):
     CHECK_OUT = "check_out", _("签退")
 
 
-# Codes of the attempt log besides the refusal codes of SPEC.md §3.
+# Codes of the attempt log besides the refusal codes of docs/product.md, "Checking in and out".
 ACCEPTED = "accepted"
 REPEATED = "repeated"
 

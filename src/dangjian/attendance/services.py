@@ -1,5 +1,6 @@
-"""Writes for attendance besides checking in and out (`attendance.checkin`, SPEC.md §3):
-leave, manual corrections, rotating-QR mode and the closing of an activity."""
+"""Writes for attendance besides checking in and out (`attendance.checkin`, docs/product.md,
+"Checking in and out"): leave, manual corrections, rotating-QR mode and the closing of an
+activity."""
 
 import secrets
 
@@ -30,8 +31,8 @@ from dangjian.themedays.models import Activity, ActivityEvent, ActivityStatus, R
 
 
 def _score_inputs_changed(activity_id: int) -> None:
-    """Attendance is the largest input of the activity's score (SPEC.md §5): tell scoring,
-    which recomputes after the commit."""
+    """Attendance is the largest input of the activity's score (docs/product.md, "Scoring"):
+    tell scoring, which recomputes after the commit."""
     from dangjian.scoring import services as scoring
 
     scoring.inputs_changed(activity_id=activity_id)

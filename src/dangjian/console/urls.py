@@ -42,7 +42,7 @@ urlpatterns = [
     path("members/<int:member_id>/leave/", members.member_leave, name="member_leave"),
     path("members/<int:member_id>/password/", members.member_password, name="member_password"),
     path("audit/", audit.audit_log, name="audit"),
-    # Attendance (SPEC.md §3)
+    # Attendance (docs/product.md, "Checking in and out")
     path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),
     path(
         "activities/<int:activity_id>/attendance/live/",
@@ -135,7 +135,7 @@ urlpatterns = [
         sup.rectification_attachment,
         name="rectification_attachment",
     ),
-    # Theme days (SPEC.md §2)
+    # Theme days (docs/product.md, "Monthly theme days")
     path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),
     path("orgs/<int:org_id>/campaigns/new/", td.campaign_create, name="campaign_create"),
     path("orgs/<int:org_id>/birthdays/", td.birthdays, name="birthdays"),

@@ -1,6 +1,6 @@
-"""What turns a held activity into evidence and lets members take part (SPEC.md §4):
-photos with their evidence check, the branch's written summary, comments and reflections
-with one level of replies, likes on activities and comments, and superiors' ratings."""
+"""What turns a held activity into evidence and lets members take part (docs/product.md, "The
+activity record"): photos with their evidence check, the branch's written summary, comments and
+reflections with one level of replies, likes on activities and comments, and superiors' ratings."""
 
 from django.conf import settings
 from django.db import models

@@ -260,7 +260,7 @@ def prefetch_photos(activities: list[Activity], per_activity: int | None = None)
             a.feed_photos = a.feed_photos[:per_activity]
 
 
-# For scoring (SPEC.md §5) ------------------------------------------------------------------
+# For scoring (docs/product.md, "Scoring") ---------------------------------------------------------
 
 
 def liked_member_ids(activity: Activity) -> set[int]:

@@ -42,7 +42,7 @@ REMARK_MAX_CHARS = 500
 
 def _score_inputs_changed(activity_id: int, *, debounce: bool = False) -> None:
     """Photos, the summary, comments, likes and ratings are inputs of the activity's score
-    (SPEC.md §5): tell scoring, which recomputes after the commit."""
+    (docs/product.md, "Scoring"): tell scoring, which recomputes after the commit."""
     if apps.is_installed("dangjian.scoring"):
         from dangjian.scoring import services as scoring
 

@@ -1,4 +1,5 @@
-"""The check-in page a member opens by scanning the activity's QR code (SPEC.md §3).
+"""The check-in page a member opens by scanning the activity's QR code (docs/product.md,
+"Checking in and out").
 
 Not signed in: the login page, then back here (`?next=`). The page asks the browser for
 its position (high accuracy) and posts it; the answer is one clear Chinese sentence:

@@ -1,6 +1,6 @@
-"""The member's feed (SPEC.md §4): their branch's theme-day activities newest first, each
-with its photos, summary, comments and likes; the activity page where members comment,
-reply and like. Flowing members far from home take part here."""
+"""The member's feed (docs/product.md, "The activity record"): their branch's theme-day
+activities newest first, each with its photos, summary, comments and likes; the activity page
+where members comment, reply and like. Flowing members far from home take part here."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator

@@ -1,4 +1,4 @@
-"""Theme days on the phone (SPEC.md §2).
+"""Theme days on the phone (docs/product.md, "Monthly theme days").
 
 - The member's home shows this month's theme day of their branch (theme, guidance,
   required items, the infographic, and the time and place once the plan is approved) and

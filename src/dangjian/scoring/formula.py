@@ -1,4 +1,5 @@
-"""The score of a theme-day activity (SPEC.md §5), as pure functions of counted inputs.
+"""The score of a theme-day activity (docs/product.md, "Scoring"), as pure functions of counted
+inputs.
 
 Nothing here touches the database or another app: `inputs.gather_inputs` counts the
 inputs, `services` stores the result. Arithmetic is exact (fractions) until the one
@@ -72,7 +73,7 @@ def policy_problems(
 
 
 DEFAULT_WEIGHTS = {SIGN_IN: 70, FLOWING_LIKE: 10, UPLOAD: 10, COMMENT: 5, SUPERIOR: 5}
-# Version 1 is SPEC.md's default and lives here, not in a table, so that a database with
+# Version 1 is docs/product.md's default and lives here, not in a table, so that a database with
 # no policy row (a fresh one, or a test's) scores the same as the spec says.
 DEFAULT_POLICY = PolicyTerms(version=1, weights=DEFAULT_WEIGHTS)
 

@@ -1,6 +1,6 @@
-"""Stored scores (SPEC.md §5): the versioned scoring policy, each held activity's score
-with its breakdown and the counts behind it, and each branch's score per month, quarter
-and year. Scores are maintained as their inputs change (services.inputs_changed), so that
+"""Stored scores (docs/product.md, "Scoring"): the versioned scoring policy, each held
+activity's score with its breakdown and the counts behind it, and each branch's score per month,
+quarter and year. Scores are maintained as their inputs change (services.inputs_changed), so that
 rankings and dashboards read a few thousand stored rows instead of aggregating millions
 of attendance rows per request.
 

@@ -1,5 +1,5 @@
-"""Supervision (SPEC.md §5): one-click spot checks of branches, with the drawn sample
-recorded (seed included, so the draw can be repeated) and findings per branch; and
+"""Supervision (docs/product.md, "Scoring"): one-click spot checks of branches, with the drawn
+sample recorded (seed included, so the draw can be repeated) and findings per branch; and
 rectifications, a correction task with a deadline that the branch answers and the
 superior accepts or reopens."""
 

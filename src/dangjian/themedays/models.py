@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.registry.models import Member, Organization
 
-# The six required items of SPEC.md §2, in the order the case study lists them.
+# The six required items of docs/product.md, "Monthly theme days", in the order the case study
+# lists them.
 DEFAULT_REQUIRED_ITEMS = [
     "诵读党章",
     "缴纳党费",
@@ -200,9 +201,9 @@ class Activity(models.Model):
 
 
 class Window(NamedTuple):
-    """When an activity takes check-ins and check-outs (SPEC.md §3): check-in from some
-    minutes before the start to some minutes after it, check-out from the end to some
-    minutes after it."""
+    """When an activity takes check-ins and check-outs (docs/product.md, "Checking in and out"):
+    check-in from some minutes before the start to some minutes after it, check-out from the end
+    to some minutes after it."""
 
     checkin_opens_at: datetime
     checkin_closes_at: datetime

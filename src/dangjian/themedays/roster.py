@@ -1,6 +1,6 @@
-"""Who is on an activity's roster (SPEC.md §3): the one rule, used by attendance (check-in,
-leave, corrections, closing), interaction (who may comment and like), scoring (who counts)
-and permissions.
+"""Who is on an activity's roster (docs/product.md, "Checking in and out"): the one rule, used
+by attendance (check-in, leave, corrections, closing), interaction (who may comment and like),
+scoring (who counts) and permissions.
 
 The roster is the branch's members as they stood at the activity's start, flowing members
 included. Which source answers depends only on where the activity is in time:

@@ -1,5 +1,6 @@
-"""Attendance over the API (SPEC.md §3): check-in and check-out from a phone, the roster
-with each member's status, the QR code and poster, leave requests and their decisions.
+"""Attendance over the API (docs/product.md, "Checking in and out"): check-in and check-out from
+a phone, the roster with each member's status, the QR code and poster, leave requests and their
+decisions.
 
 Refusals answer `{"code", "message", ...details}` with a stable code: `invalid_token`,
 `not_approved`, `cancelled`, `not_on_roster`, `too_early` (with `opens_at`), `too_late`

@@ -1,5 +1,5 @@
 """The activity record over the API: photos (with their evidence flags), the summary,
-comments and replies, likes, hiding, superiors' ratings (SPEC.md §4)."""
+comments and replies, likes, hiding, superiors' ratings (docs/product.md, "The activity record")."""
 
 from datetime import datetime
 

@@ -1,5 +1,5 @@
-"""Scores and rankings over the API (SPEC.md §5): an activity's score with its breakdown,
-the ranking of the branches or child organizations under an organization, and the
+"""Scores and rankings over the API (docs/product.md, "Scoring"): an activity's score with its
+breakdown, the ranking of the branches or child organizations under an organization, and the
 versions of the scoring policy (a root admin publishes a new one)."""
 
 from dataclasses import asdict

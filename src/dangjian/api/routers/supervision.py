@@ -1,4 +1,4 @@
-"""Spot checks and rectifications over the API (SPEC.md §5)."""
+"""Spot checks and rectifications over the API (docs/product.md, "Scoring")."""
 
 from datetime import date, datetime
 from typing import Literal

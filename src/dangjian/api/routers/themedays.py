@@ -30,7 +30,7 @@ class CampaignIn(Schema):
     theme: str = Field(min_length=1, max_length=200)
     guidance: str = ""
     required_items: list[str] | None = Field(
-        None, description="Defaults to the six required items of SPEC.md"
+        None, description="Defaults to the six required items of docs/product.md"
     )
     optional_items: list[str] | None = None
     holding_from: date

@@ -1,6 +1,6 @@
-"""Attendance in the back office (SPEC.md §3): for one activity, the QR poster (PNG/PDF),
-regenerating its token, rotating-QR mode and its screen, the live view that refreshes
-itself (htmx polling), the refusal log, leave decisions and manual corrections; and the
+"""Attendance in the back office (docs/product.md, "Checking in and out"): for one activity, the
+QR poster (PNG/PDF), regenerating its token, rotating-QR mode and its screen, the live view that
+refreshes itself (htmx polling), the refusal log, leave decisions and manual corrections; and the
 admin's inbox of leave requests and corrections waiting for them."""
 
 from django.contrib import messages

@@ -1,6 +1,6 @@
-"""The activity record in the back office (SPEC.md §4): the list of held activities in the
-admin's scope, and one activity's record, where the branch uploads photos and writes the
-summary, admins of the scope hide comments, and superiors rate."""
+"""The activity record in the back office (docs/product.md, "The activity record"): the list of
+held activities in the admin's scope, and one activity's record, where the branch uploads photos
+and writes the summary, admins of the scope hide comments, and superiors rate."""
 
 from django.conf import settings
 from django.contrib import messages

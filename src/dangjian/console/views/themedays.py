@@ -1,7 +1,7 @@
-"""Theme days in the back office (SPEC.md §2): an organization's campaigns, the campaign
-editor (with attachments), supplements, one-click distribution with its counts, the review
-queue of superiors, the progress of a campaign per scope and sector, an activity's page
-(plan, history, roster, cancellation) and the political birthdays of a branch.
+"""Theme days in the back office (docs/product.md, "Monthly theme days"): an organization's
+campaigns, the campaign editor (with attachments), supplements, one-click distribution with its
+counts, the review queue of superiors, the progress of a campaign per scope and sector, an
+activity's page (plan, history, roster, cancellation) and the political birthdays of a branch.
 
 The rules and their Chinese refusals live in `dangjian.themedays.services`; these views
 only carry input to them and show what they answer."""
