@@ -77,4 +77,9 @@ def show(label: str, f: dict) -> None:
         f"{label:10} {f['rps']:8.0f} req/s  p50 {f['p50']:6.1f} ms  p90 {f['p90']:6.1f} ms  "
         f"p99 {f['p99']:6.1f} ms  requests {f['requests']}  "
         f"errors {f['non2xx'] + f['socket_errors']}"
+        + (
+            f" (non-2xx {f['non2xx']}, socket {f['socket_errors']}: see docs/performance.md)"
+            if f["non2xx"] or f["socket_errors"]
+            else ""
+        )
     )

@@ -44,7 +44,7 @@ from django.db.models import Count  # noqa: E402
 
 import bare_insert  # noqa: E402
 from _serve import show, start_gunicorn, warm_up, wrk  # noqa: E402
-from dangjian.attendance.models import AttendanceRecord  # noqa: E402
+from dangjian.attendance.models import AttendanceRecord, CheckInAttempt  # noqa: E402
 from dangjian.core import clock  # noqa: E402
 from dangjian.registry.models import (  # noqa: E402
     ApiToken,
@@ -155,6 +155,7 @@ def prepare(members_wanted: int) -> tuple[list[tuple[str, str]], list[int]]:
             ApiToken(user_id=user_id, key_hash=ApiToken.hash_key(key), expires_at=expires)
         )
     ApiToken.objects.bulk_create(tokens, batch_size=2000)
+    analyze(ApiToken, Activity, AttendanceRecord, CheckInAttempt)
     lines = []
     for key, (_user_id, branch_id) in zip(keys, members, strict=True):
         body = (
@@ -163,6 +164,14 @@ def prepare(members_wanted: int) -> tuple[list[tuple[str, str]], list[int]]:
         )
         lines.append((key, body))
     return lines, activity_ids
+
+
+def analyze(*models) -> None:
+    """What autovacuum does in production after this many new rows (tokens, activities, check-ins
+    of earlier runs): without statistics the planner guesses from empty tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in models))
 
 
 # The goal (docs/performance.md, "Checking in"): at least this share of the bare one-INSERT
