@@ -31,8 +31,16 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; }
 
+# Random keys for this checkout (SECRET_KEY, FIELD_ENCRYPTION_KEYS, ID_NUMBER_HASH_KEY),
+# written once to var/secrets.env, which the settings read for the keys the environment does
+# not set; never replaced, since the ID numbers stored with them could not be read with others.
+.PHONY: keys
+keys: var/secrets.env
+var/secrets.env:
+	$(PYTHON) scripts/generate_keys.py $@
+
 demo: export STATIC_MANIFEST = 1
-demo: install
+demo: install var/secrets.env
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
@@ -64,11 +72,11 @@ test-pg: install browser
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dangjian} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-seed-city: install
+seed-city: install var/secrets.env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed --scale city
 
-messages: install
+messages: install var/secrets.env
 	cd src/dangjian && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete && \
 	  ../../$(PY) ../../manage.py compilemessages -l en
 

@@ -1,6 +1,7 @@
 """The one settings module. Everything that differs between machines comes from the
 environment; see `.env.example` for the full list."""
 
+import base64
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -43,9 +44,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _key_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of a file of keys; empty when there is none."""
+    if not path.is_file():
+        return {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+# Keys the environment does not set are read from var/secrets.env when it exists: `make
+# demo` (or `make keys`) writes random ones there once, so that a demo or a development
+# checkout never runs on a key anybody can read in this file.
+KEYS_FILE = BASE_DIR / "var" / "secrets.env"
+_keys_from_file = _key_file(KEYS_FILE)
+
+
+def env_key(name: str) -> str:
+    return os.environ.get(name) or _keys_from_file.get(name, "")
+
+
 DEBUG = env_bool("DEBUG", False)
-# Only the embedded demo and the tests run without one; `manage.py check --deploy` flags it.
-SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-embedded-default-do-not-deploy"
+# Django's signing key (sessions, CSRF tokens).
+SECRET_KEY = env_key("SECRET_KEY")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -53,11 +74,40 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Key material for personal data (ID-card numbers). Comma-separated Fernet keys; the first
-# encrypts, all decrypt, so keys can be rotated. Derived from SECRET_KEY when unset so that
-# the demo needs nothing, which is why production must set it explicitly.
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# encrypts, all decrypt, so keys can be rotated.
+FIELD_ENCRYPTION_KEYS = [
+    k.strip() for k in env_key("FIELD_ENCRYPTION_KEYS").split(",") if k.strip()
+]
 # Key for the keyed hash that lets us find a member by exact ID number without decrypting.
-ID_NUMBER_HASH_KEY = env_str("ID_NUMBER_HASH_KEY", "")
+ID_NUMBER_HASH_KEY = env_key("ID_NUMBER_HASH_KEY")
+_unset = [
+    name
+    for name, value in (
+        ("SECRET_KEY", SECRET_KEY),
+        ("FIELD_ENCRYPTION_KEYS", FIELD_ENCRYPTION_KEYS),
+        ("ID_NUMBER_HASH_KEY", ID_NUMBER_HASH_KEY),
+    )
+    if not value
+]
+if _unset and not DEBUG:
+    # Without them the keys would come from a string in this file: anybody who reads the
+    # code could decrypt every ID number. Only development (DEBUG=1) runs on that default
+    # (registry/crypto.py derives the data keys from it).
+    raise ImproperlyConfigured(
+        f"{', '.join(_unset)} not set. Production sets every key in the environment "
+        "(docs/operations.md, Configure; `python3 scripts/generate_keys.py` prints new ones); "
+        f"a demo or development checkout can run `make keys` to write random ones to {KEYS_FILE}."
+    )
+SECRET_KEY = SECRET_KEY or "django-insecure-embedded-default-do-not-deploy"
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        _fernet_key = base64.urlsafe_b64decode(_key.encode())
+    except ValueError:
+        _fernet_key = b""
+    if len(_fernet_key) != 32:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS: each key must be a Fernet key (32 bytes in URL-safe base64)"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.auth",

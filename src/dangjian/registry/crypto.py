@@ -11,8 +11,8 @@ from django.conf import settings
 
 
 def _derived_key(purpose: bytes) -> bytes:
-    # Only when FIELD_ENCRYPTION_KEYS / ID_NUMBER_HASH_KEY are unset (demo, tests): derive from
-    # SECRET_KEY, so the demo needs no set-up. Production sets its own keys (docs/operations.md).
+    # Only in development (DEBUG=1) with FIELD_ENCRYPTION_KEYS / ID_NUMBER_HASH_KEY unset:
+    # settings.py refuses to start without them otherwise (docs/operations.md).
     return hashlib.sha256(purpose + settings.SECRET_KEY.encode()).digest()
 
 
