@@ -138,6 +138,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer carries X-Request-ID and every log line its request's id.
+    "dangjian.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dangjian.core.middleware.DefaultLanguageMiddleware",
@@ -408,12 +410,29 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )
+# HTTPS only: browsers told to use nothing else for this many seconds (HSTS), and plain
+# HTTP redirected. Behind a proxy that ends TLS, SECURE_SSL_REDIRECT needs BEHIND_TLS_PROXY
+# (else every request looks like plain HTTP and is redirected for ever). The health check
+# answers over plain HTTP too, for probes that talk to gunicorn directly.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 X_FRAME_OPTIONS = "DENY"
 
+# Each line names its level, logger and request (core.requestid: the id of the X-Request-ID
+# header and of the API's 500 answer; "-" outside a request).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "dangjian.core.requestid.LogFilter"}},
+    "formatters": {"line": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
     "root": {"handlers": ["console"], "level": (env_str("LOG_LEVEL", "INFO") or "INFO").upper()},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -1,4 +1,5 @@
 import json
+import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -110,3 +111,38 @@ def test_notify_with_a_dedupe_key_sends_each_user_one_notice(world):
         )
     assert created == 0
     assert Notification.objects.filter(dedupe_key="campaign:1").count() == 2
+
+
+@pytest.mark.parametrize(
+    "phone, masked",
+    [
+        ("13812345678", "138****5678"),
+        ("+8613812345678", "+86*******5678"),
+        ("1381234", "*******"),
+        ("", ""),
+    ],
+)
+def test_a_phone_number_is_masked_for_the_log(phone, masked):
+    assert channels.mask_phone(phone) == masked
+
+
+def test_the_log_channel_writes_recipients_phone_numbers_masked(
+    world, settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATION_CHANNELS = ["log"]
+    channels.get.cache_clear()
+    phone = world.a.member.user.phone
+
+    with (
+        caplog.at_level(logging.INFO, logger="dangjian.notifications.channels"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.notify(user_ids=[world.a.member.user_id], kind="test", title="测试通知")
+
+    logged = [r.getMessage() for r in caplog.records if r.name == channels.logger.name]
+    assert len(logged) == 1 and "测试通知" in logged[0]
+    assert phone not in logged[0]
+    assert f"{phone[:3]}****{phone[-4:]}" in logged[0]
+    batch = OutboundBatch.objects.get()
+    assert batch.status == OutboundStatus.SENT
+    assert batch.payload["notices"][0]["phone"] == phone  # what a channel is given is whole

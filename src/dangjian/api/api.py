@@ -1,3 +1,4 @@
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -63,6 +64,36 @@ def on_http_error(request, exc: HttpError):
         exc.status_code, "error"
     )
     return _error(request, exc.status_code, code, str(exc))
+
+
+# What Django answers itself, outside any endpoint (dangjian.urls' handlers send requests
+# under API_PATH_PREFIX here): an unknown path, a body over DATA_UPLOAD_MAX_MEMORY_SIZE,
+# an unhandled exception. The request id (core.requestid) is on the log's lines too.
+
+
+def route_not_found(request):
+    return _error(request, 404, "not_found", _("未找到该接口。"))
+
+
+def bad_request(request, exc: Exception):
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return _error(request, 413, "payload_too_large", _("请求数据过大。"))
+    return _error(request, 400, "bad_request", _("请求无效。"))
+
+
+def permission_denied(request, exc: Exception):
+    return _error(request, 403, "forbidden", _("您没有权限执行此操作。"))
+
+
+def server_error(request):
+    request_id = getattr(request, "request_id", None)
+    return _error(
+        request,
+        500,
+        "server_error",
+        _("服务器出错了，请稍后再试；如仍出错，请把编号 %(id)s 告知管理员。") % {"id": request_id},
+        request_id=request_id,
+    )
 
 
 from dangjian.api.routers import (  # noqa: E402

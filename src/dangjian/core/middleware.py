@@ -3,6 +3,27 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import resolve
 from django.utils import translation
 
+from dangjian.core import requestid
+
+
+class RequestIdMiddleware:
+    """Gives each request a short random id (core.requestid): `request.request_id`, on every
+    log line written while it runs, and in the answer's X-Request-ID header, so that the id
+    a user reads off an error leads to its traceback in the log."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = request_id = requestid.new()
+        token = requestid.begin(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            requestid.end(token)
+        response.headers[requestid.HEADER] = request_id
+        return response
+
 
 class DefaultLanguageMiddleware:
     """Simplified Chinese unless the user chose another language.
@@ -37,7 +58,8 @@ class ApiMiddleware:
     stay what the API needs too: the security headers and the language. An API request is
     routed here as Django's handler would route it (`resolve()`, `request.resolver_match`),
     with `request.user` anonymous until the bearer token's check sets it; ninja turns its
-    own errors into responses, and an unknown path raises Resolver404 as before."""
+    own errors into responses; an unknown path raises Resolver404, and any other exception
+    escapes, to Django's handlers that dangjian.urls points at the API's JSON answers."""
 
     def __init__(self, get_response):
         self.get_response = get_response

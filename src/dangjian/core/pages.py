@@ -5,14 +5,22 @@ whichever, docs/architecture.md "How a request flows"), a message for the rest."
 from functools import wraps
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from dangjian.core.errors import DomainError
 
 
 def forbidden_page(request):
     return render(request, "403.html", status=403)
+
+
+def server_error(request):
+    """The page of an unhandled exception (dangjian.urls' handler500): standalone, so that
+    it renders whatever failed, with the request id that leads to the logged traceback."""
+    context = {"request_id": getattr(request, "request_id", "")}
+    return HttpResponseServerError(loader.get_template("500.html").render(context))
 
 
 def domain_errors(view):
