@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.pagination import Page
+from dangjian.api.pagination import MAX_PAGE, MAX_PAGE_SIZE, PAGE_SIZE, Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
@@ -74,8 +74,8 @@ class RankingFilters(Schema):
     level: Literal["branch", "children"] = "branch"
     sector: str = Field("", description="A sector's Chinese name (农村) or code (rural)")
     category: str = ""
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=500)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
 
 
 # Plain pydantic models, not ninja Schemas: ninja's per-object getter (made for reading
