@@ -1,11 +1,11 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
+from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS, Activity
 from tests.themedays.conftest import DAY
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +222,132 @@ def test_the_review_queue_answers_in_the_same_queries_however_many_plans_wait(
         alone = city.get(f"/activities/{item['id']}").json()
         for key in ("roster_size", "like_count", "comment_count", "history"):
             assert item[key] == alone[key], key
+
+
+# The start and the late-record rule, impossible dates, partial venues --------------------
+
+
+def submitted_plan(world, api, campaign_id) -> int:
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    assert branch.post(f"/activities/{aid}/submit").status_code == 200
+    return aid
+
+
+PASSED = {
+    "starts_at": DAY.replace(day=1, hour=7).isoformat(),
+    "ends_at": DAY.replace(day=1, hour=8).isoformat(),
+}
+
+
+def test_a_plan_is_neither_moved_to_a_passed_start_nor_approved_after_it(world, api, campaign_id):
+    aid = submitted_plan(world, api, campaign_id)
+    branch, county = api(world.a.branch_admin), api(world.a.admin)
+    moved = branch.patch(f"/activities/{aid}", PASSED)
+    assert moved.status_code == 409
+    assert moved.json()["code"] == "start_passed" and moved.json()["field"] == "starts_at"
+    assert api(world.outsider).patch(f"/activities/{aid}", PASSED).status_code == 404
+
+    with time_machine.travel(DAY + timedelta(minutes=1), tick=False):
+        late = county.post(f"/activities/{aid}/approve")
+        assert late.status_code == 409 and late.json()["code"] == "start_passed"
+        body = county.get(f"/activities/{aid}").json()
+    assert body["status"] == "submitted" and body["is_late_record"] is False
+    assert datetime.fromisoformat(body["starts_at"]) == DAY
+
+
+def test_an_approved_plan_cannot_be_moved_to_a_passed_start(world, api, campaign_id):
+    aid = submitted_plan(world, api, campaign_id)
+    assert api(world.a.admin).post(f"/activities/{aid}/approve").status_code == 200
+    moved = api(world.a.branch_admin).patch(f"/activities/{aid}", PASSED)
+    assert moved.status_code == 409 and moved.json()["code"] == "start_passed"
+    body = api(world.a.admin).get(f"/activities/{aid}").json()
+    assert body["status"] == "approved"
+    assert datetime.fromisoformat(body["starts_at"]) == DAY
+
+
+FAR_PAST = datetime(1, 1, 1, tzinfo=UTC)
+FAR_FUTURE = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("starts_at", [FAR_PAST, FAR_FUTURE], ids=["year-1", "year-9999"])
+def test_an_impossible_date_is_refused_before_anything_is_written(world, api, clock, starts_at):
+    branch = api(world.a.branch_admin)
+    body = plan(
+        world,
+        None,
+        starts_at=starts_at.isoformat(),
+        ends_at=(starts_at + timedelta(minutes=30)).isoformat(),
+    )
+    refused = branch.post("/activities", body)
+    assert refused.status_code == 422
+    assert refused.json()["code"] == "validation_error"
+    assert refused.json()["field"] == "starts_at"
+    assert "2000" in refused.json()["message"]
+    assert not Activity.objects.exists()
+
+    aid = branch.post("/activities", plan(world, None)).json()["id"]
+    edit = {"starts_at": body["starts_at"], "ends_at": body["ends_at"]}
+    assert branch.patch(f"/activities/{aid}", edit).status_code == 422
+    assert branch.patch(f"/activities/{aid}", {"ends_at": body["ends_at"]}).status_code == 422
+    assert api(world.outsider).patch(f"/activities/{aid}", {"title": "改"}).status_code == 404
+    assert Activity.objects.get(pk=aid).starts_at == DAY
+
+
+@pytest.mark.parametrize("starts_at", [FAR_PAST, FAR_FUTURE], ids=["year-1", "year-9999"])
+def test_an_activity_stored_with_an_impossible_date_still_reads(world, api, campaign_id, starts_at):
+    aid = submitted_plan(world, api, campaign_id)
+    # As the API stored it before dates were checked.
+    Activity.objects.filter(pk=aid).update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30)
+    )
+    for user in (world.a.admin, world.city_admin):
+        client = api(user)
+        one = client.get(f"/activities/{aid}")
+        assert one.status_code == 200, user
+        assert one.json()["starts_at"][:4] == f"{starts_at.year:04d}"
+        assert one.json()["checkout_closes_at"][:4] == f"{starts_at.year:04d}"
+        queue = client.get("/reviews")
+        assert queue.status_code == 200, user
+        assert [a["id"] for a in queue.json()["items"]] == [aid]
+    assert api(world.outsider).get(f"/activities/{aid}").status_code == 404
+
+
+def test_a_partial_venue_keeps_the_fields_it_leaves_out(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    url = f"/activities/{aid}"
+    # Without radius_m, as a client that does not change it sends it.
+    venue = {"address": "村党群服务中心", "latitude": 33.07, "longitude": 107.03}
+    moved = branch.patch(url, {"venue": venue})
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["venue"] == {**venue, "radius_m": 300}
+    nudged = branch.patch(url, {"venue": {"latitude": 33.071}})
+    assert nudged.json()["venue"] == {**venue, "latitude": 33.071, "radius_m": 300}
+    wider = branch.patch(url, {"venue": {"radius_m": 500}}).json()["venue"]
+    assert wider == {**nudged.json()["venue"], "radius_m": 500}
+    too_wide = branch.patch(url, {"venue": {"radius_m": 50000}})
+    assert too_wide.status_code == 422 and too_wide.json()["field"] == "radius_m"
+    assert api(world.outsider).patch(url, {"venue": {"radius_m": 400}}).status_code == 404
+
+
+def test_a_full_venue_replaces_the_stored_one(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    venue = {"address": "镇文化广场", "latitude": 33.1, "longitude": 107.1, "radius_m": 800}
+    resp = branch.patch(f"/activities/{aid}", {"venue": venue})
+    assert resp.status_code == 200
+    assert resp.json()["venue"] == venue
+    assert branch.get(f"/activities/{aid}").json()["venue"] == venue
+
+
+def test_null_fields_of_an_edit_leave_the_plan_as_it_is(world, api, campaign_id):
+    branch = api(world.a.branch_admin)
+    aid = branch.post("/activities", plan(world, campaign_id)).json()["id"]
+    edit = {"title": None, "starts_at": None, "venue": None, "checkin_opens_before_min": None}
+    resp = branch.patch(f"/activities/{aid}", edit)
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["title"] == "十二月主题党日"
+    assert datetime.fromisoformat(resp.json()["starts_at"]) == DAY
+    opens = datetime.fromisoformat(resp.json()["checkin_opens_at"])
+    assert opens == DAY - timedelta(minutes=30)

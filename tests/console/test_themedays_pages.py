@@ -2,7 +2,7 @@
 templates and database: campaigns, distribution, supplements, the review queue, progress,
 the activity page and political birthdays."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -330,6 +330,43 @@ def test_a_superior_approves_from_the_queue(world, page, submitted):
     assert "已通过“十二月主题党日”（汉台区某村党支部）" in html(response)
     submitted.refresh_from_db()
     assert submitted.status == ActivityStatus.APPROVED and submitted.checkin_token
+
+
+def test_a_plan_whose_start_has_passed_is_not_approved_from_the_queue(
+    world, page, submitted, clock
+):
+    clock.move_to(DAY + timedelta(minutes=1))
+    queue = reverse("console:review_queue")
+    response = page(world.a.admin).post(
+        reverse("console:activity_approve", args=[submitted.pk]), {"next": queue}, follow=True
+    )
+    assert "活动开始时间已过，不能再审核通过；请退回，由支部提交补录" in html(response)
+    submitted.refresh_from_db()
+    assert submitted.status == ActivityStatus.SUBMITTED and not submitted.checkin_token
+    url = reverse("console:activity_approve", args=[submitted.pk])
+    assert page(world.outsider).post(url).status_code == 403
+    assert page(world.b.admin).post(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 0, tzinfo=UTC)],
+    ids=["year-1", "year-9999"],
+)
+def test_a_plan_stored_with_an_impossible_date_still_shows(world, page, submitted, starts_at):
+    # As the API stored it before dates were checked.
+    Activity.objects.filter(pk=submitted.pk).update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30)
+    )
+    detail = reverse("console:activity_detail", args=[submitted.pk])
+    for user in (world.a.admin, world.city_admin):
+        client = page(user)
+        queue = client.get(reverse("console:review_queue"))
+        assert queue.status_code == 200, user
+        assert "共1份活动计划待审核" in html(queue) and "十二月主题党日" in html(queue)
+        assert client.get(detail).status_code == 200, user
+    assert page(world.outsider).get(detail).status_code == 403
+    assert page(world.b.admin).get(detail).status_code == 404
 
 
 def test_rejecting_needs_a_reason_and_the_branchs_own_admin_cannot_review(world, page, submitted):

@@ -390,3 +390,37 @@ def test_a_plan_whose_start_passed_needs_a_late_record_with_a_reason(world, page
     assert "补录已提交上级审核" in body and 'data-testid="late-flag"' in body
     activity.refresh_from_db()
     assert activity.status == ActivityStatus.SUBMITTED and activity.is_late_record
+
+
+def test_impossible_dates_are_refused_next_to_the_date_before_anything_is_saved(
+    world, page, campaign
+):
+    client = page(world.a.branch_admin)
+    for change in (
+        {"date": "0001-01-01", "start_time": "00:00", "end_time": "01:00"},
+        {"date": "9999-12-31", "start_time": "22:00", "end_time": "23:00"},
+    ):
+        response = client.post(start_url(world, campaign), plan_post(**change))
+        assert response.status_code == 422, change
+        assert '<p class="field-error">活动时间应在 2000 年至 2031 年之间' in html(response)
+    assert Activity.objects.count() == 0
+
+
+def test_a_submitted_plan_cannot_be_moved_to_a_day_that_has_passed(world, page, campaign):
+    activity = services.draft_activity(
+        actor=world.a.branch_admin, branch=world.a.branch, campaign=campaign, **plan_kwargs()
+    )
+    services.submit_activity(actor=world.a.branch_admin, activity=activity)
+    url = reverse("mobile:plan_edit", args=[activity.pk])
+    for user in (world.outsider, world.b.branch_admin):
+        assert page(user).post(url, plan_post(date="2026-12-01")).status_code == 404
+    response = page(world.a.branch_admin).post(
+        url, plan_post(date="2026-12-01", start_time="07:00", end_time="08:00")
+    )
+    assert response.status_code == 422
+    assert (
+        '<p class="field-error">开始时间不能改到已经过去的时间；已开展但未及时录入的活动请提交补录'
+        in html(response)
+    )
+    activity.refresh_from_db()
+    assert activity.starts_at == DAY and activity.status == ActivityStatus.SUBMITTED

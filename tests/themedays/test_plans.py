@@ -1,11 +1,17 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
+from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.themedays import services
-from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS, ActivityEvent, ActivityStatus
+from dangjian.themedays.models import (
+    DEFAULT_REQUIRED_ITEMS,
+    Activity,
+    ActivityEvent,
+    ActivityStatus,
+)
 from tests.themedays.conftest import DAY, plan_kwargs
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +185,92 @@ def test_a_submitted_plan_is_announced_to_its_nearest_superiors_with_admins_only
     told = set(Notification.objects.filter(kind="plan_submitted").values_list("user", flat=True))
     # The town has no admin: the county's are asked, not the city's (who may review too).
     assert told == {world.a.admin.pk}
+
+
+# The start and the late-record rule ------------------------------------------------------
+
+PASSED = {"starts_at": DAY.replace(day=1, hour=7), "ends_at": DAY.replace(day=1, hour=8)}
+
+
+@pytest.mark.parametrize("approved", [False, True], ids=["submitted", "approved"])
+def test_it_refuses_to_move_a_plan_to_a_start_that_has_passed(world, draft, approved):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    if approved:
+        services.approve_activity(actor=world.a.admin, activity=draft)
+    with pytest.raises(DomainError) as refused:
+        services.update_activity(actor=world.a.branch_admin, activity=draft, **PASSED)
+    assert refused.value.code == "start_passed"
+    assert refused.value.details["field"] == "starts_at"
+    draft.refresh_from_db()
+    assert draft.starts_at == DAY
+    assert draft.status == (ActivityStatus.APPROVED if approved else ActivityStatus.SUBMITTED)
+    assert not ActivityEvent.objects.filter(activity=draft, action="edit").exists()
+
+
+def test_it_refuses_to_approve_a_plan_whose_start_has_passed(world, draft):
+    services.submit_activity(actor=world.a.branch_admin, activity=draft)
+    with (
+        time_machine.travel(DAY + timedelta(minutes=1), tick=False),
+        pytest.raises(DomainError) as refused,
+    ):
+        services.approve_activity(actor=world.a.admin, activity=draft)
+    assert refused.value.code == "start_passed"
+    draft.refresh_from_db()
+    assert draft.status == ActivityStatus.SUBMITTED and draft.checkin_token is None
+    # The way on: sent back, then recorded late with a reason and approved, flagged.
+    with time_machine.travel(DAY + timedelta(minutes=2), tick=False):
+        services.reject_activity(actor=world.a.admin, activity=draft, reason="开始时间已过")
+        services.submit_late_record(
+            actor=world.a.branch_admin, activity=draft, reason="审核前活动已开展"
+        )
+        approved = services.approve_activity(actor=world.a.admin, activity=draft)
+    assert approved.status == ActivityStatus.APPROVED and approved.is_late_record
+
+
+def test_a_late_record_may_still_be_corrected_to_another_past_time(world, draft):
+    with time_machine.travel(DAY + timedelta(days=1), tick=False):
+        services.submit_late_record(actor=world.a.branch_admin, activity=draft, reason="停电")
+        edited = services.update_activity(actor=world.a.branch_admin, activity=draft, **PASSED)
+    assert edited.starts_at == PASSED["starts_at"] and edited.is_late_record
+
+
+# Impossible dates ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "starts_at",
+    [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 0, tzinfo=UTC),
+        datetime(1999, 12, 31, 12, 0, tzinfo=UTC),
+    ],
+    ids=["year-1", "year-9999", "before-2000"],
+)
+def test_it_refuses_an_impossible_start_before_writing_anything(world, starts_at):
+    before = (Activity.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(DomainError) as refused:
+        services.draft_activity(
+            actor=world.a.branch_admin,
+            branch=world.a.branch,
+            campaign=None,
+            **plan_kwargs(starts_at=starts_at, ends_at=starts_at + timedelta(minutes=30)),
+        )
+    assert refused.value.code == "validation_error"
+    assert refused.value.details["field"] == "starts_at"
+    assert (Activity.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_it_refuses_an_edit_to_an_impossible_date_or_a_missing_window(world, draft):
+    far = datetime(9999, 12, 31, 22, 0, tzinfo=UTC)
+    for changes, field in (
+        ({"starts_at": far, "ends_at": far + timedelta(hours=1)}, "starts_at"),
+        ({"ends_at": DAY + timedelta(days=400)}, "ends_at"),
+        ({"checkout_closes_after_min": None}, "checkout_closes_after_min"),
+        ({"starts_at": None}, "starts_at"),
+    ):
+        with pytest.raises(DomainError) as refused:
+            services.update_activity(actor=world.a.branch_admin, activity=draft, **changes)
+        assert refused.value.code == "validation_error", changes
+        assert refused.value.details["field"] == field, changes
+    draft.refresh_from_db()
+    assert (draft.starts_at, draft.ends_at) == (DAY, DAY.replace(hour=11))

@@ -35,7 +35,7 @@ from dangjian.mobile.decorators import signed_in
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
-from dangjian.themedays import selectors, services
+from dangjian.themedays import schedule, selectors, services
 from dangjian.themedays.models import ActivityStatus
 
 HOME_NOTICES = 5
@@ -245,12 +245,27 @@ class PlanForm(forms.Form):
         self.fields["optional"].choices = [(i, i) for i in optional_items]
         self.fields["radius_m"].initial = settings.ACTIVITY_POLICY["default_radius_m"]
 
+    def clean(self):
+        """An impossible schedule is refused by the service's rule, next to its field."""
+        data = super().clean()
+        day, start, end = data.get("date"), data.get("start_time"), data.get("end_time")
+        if day is not None and start is not None and end is not None:
+            try:
+                schedule.check_schedule(
+                    starts_at=_at(day, start),
+                    ends_at=_at(day, end),
+                    **{name: data.get(name) for name, _max in schedule.WINDOW_MINUTES},
+                )
+            except DomainError as exc:
+                _put_error(self, exc)
+        return data
+
     def service_fields(self) -> dict:
         data = self.cleaned_data
         day = data["date"]
 
         def at(time):
-            return timezone.make_aware(datetime.combine(day, time))
+            return _at(day, time)
 
         required = [i for i, _label in self.fields["required"].choices if i in data["required"]]
         optional = [i for i, _label in self.fields["optional"].choices if i in data["optional"]]
@@ -268,6 +283,10 @@ class PlanForm(forms.Form):
             "checkin_closes_after_min": data["checkin_closes_after_min"],
             "checkout_closes_after_min": data["checkout_closes_after_min"],
         }
+
+
+def _at(day, time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time))
 
 
 def _lines(text: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The monthly theme Party day: campaigns issued by superiors, planning tasks for branches,
 activity plans with their review history, and the roster frozen at the start."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -183,6 +183,17 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        activity = super().from_db(db, field_names, values)
+        # A time stored before the dates were checked (themedays.schedule) is read as the
+        # nearest one that every page and the API can show, so that reading it never fails.
+        for name in ("starts_at", "ends_at"):
+            at = activity.__dict__.get(name)
+            if at is not None:
+                activity.__dict__[name] = showable(at)
+        return activity
+
     @property
     def window(self) -> "Window":
         return window_of(self)
@@ -212,12 +223,34 @@ class Window(NamedTuple):
 
 def window_of(activity) -> Window:
     """The windows of anything with an activity's `starts_at`, `ends_at` and minutes (an
-    Activity, or the check-in's facts about one)."""
+    Activity, or the check-in's facts about one). They stop at the times `showable` allows,
+    so that even a time stored before the dates were checked gives a window."""
     return Window(
-        activity.starts_at - timedelta(minutes=activity.checkin_opens_before_min),
-        activity.starts_at + timedelta(minutes=activity.checkin_closes_after_min),
-        activity.ends_at + timedelta(minutes=activity.checkout_closes_after_min),
+        _shifted(activity.starts_at, -activity.checkin_opens_before_min),
+        _shifted(activity.starts_at, activity.checkin_closes_after_min),
+        _shifted(activity.ends_at, activity.checkout_closes_after_min),
     )
+
+
+# The first and last instants that can be shown in any time zone: a day inside the range of
+# Python's datetime, which a local time just beyond would leave (OverflowError).
+SHOWABLE_FROM = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+SHOWABLE_UNTIL = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+def showable(at: datetime) -> datetime:
+    """`at`, or the nearest showable instant when it lies beyond them."""
+    if at.tzinfo is None:
+        return at
+    return min(max(at, SHOWABLE_FROM), SHOWABLE_UNTIL)
+
+
+def _shifted(at: datetime, minutes: int) -> datetime:
+    try:
+        moved = at + timedelta(minutes=minutes)
+    except OverflowError:
+        return SHOWABLE_UNTIL if minutes > 0 else SHOWABLE_FROM
+    return showable(moved)
 
 
 class ActivityEvent(models.Model):

@@ -3,7 +3,7 @@ plan (draft → submitted → approved/rejected → closed, or cancelled). Every
 permission-checked, transactional, kept as an ActivityEvent and audited."""
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -20,7 +20,7 @@ from dangjian.core.locking import locked
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
-from dangjian.themedays import roster, selectors
+from dangjian.themedays import roster, schedule, selectors
 from dangjian.themedays.models import (
     DEFAULT_REQUIRED_ITEMS,
     Activity,
@@ -317,6 +317,8 @@ def _as_aware(value: datetime | str, field: str) -> datetime:
         if parsed is None:
             raise DomainError("validation_error", _("时间格式无效"), field=field)
         value = parsed
+    if not isinstance(value, datetime):
+        raise DomainError("validation_error", _("时间格式无效"), field=field)
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     return value
@@ -340,14 +342,17 @@ def _check_plan(activity: Activity) -> None:
         raise DomainError("validation_error", _("活动名称不能为空，且不超过200个字"), field="title")
     activity.starts_at = _as_aware(activity.starts_at, "starts_at")
     activity.ends_at = _as_aware(activity.ends_at, "ends_at")
-    if activity.ends_at <= activity.starts_at:
-        raise DomainError("validation_error", _("结束时间应晚于开始时间"), field="ends_at")
-    if activity.ends_at - activity.starts_at > timedelta(hours=policy["max_duration_hours"]):
-        raise DomainError(
-            "validation_error",
-            _("活动时长不能超过 %d 小时") % policy["max_duration_hours"],
-            field="ends_at",
-        )
+    for name, _maximum in schedule.WINDOW_MINUTES:
+        if getattr(activity, name) is None:
+            raise DomainError("validation_error", _("请填写签到/签退时间设置"), field=name)
+    schedule.check_schedule(
+        starts_at=activity.starts_at,
+        ends_at=activity.ends_at,
+        checkin_opens_before_min=activity.checkin_opens_before_min,
+        checkin_closes_after_min=activity.checkin_closes_after_min,
+        checkout_closes_after_min=activity.checkout_closes_after_min,
+        policy=policy,
+    )
     activity.venue_address = (activity.venue_address or "").strip()
     if not activity.venue_address or len(activity.venue_address) > 300:
         raise DomainError("validation_error", _("请填写活动地点"), field="venue_address")
@@ -359,24 +364,6 @@ def _check_plan(activity: Activity) -> None:
             _("签到半径应在 %(min)d 到 %(max)d 米之间")
             % {"min": policy["min_radius_m"], "max": policy["max_radius_m"]},
             field="radius_m",
-        )
-    for field, limit in (
-        ("checkin_opens_before_min", policy["max_checkin_opens_before_min"]),
-        ("checkin_closes_after_min", policy["max_checkin_closes_after_min"]),
-        ("checkout_closes_after_min", policy["max_checkout_closes_after_min"]),
-    ):
-        value = int(getattr(activity, field))
-        if not 0 <= value <= limit:
-            raise DomainError(
-                "validation_error",
-                _("签到/签退时间设置超出允许范围（0–%d 分钟）") % limit,
-                field=field,
-            )
-    if activity.checkout_closes_after_min < policy["min_checkout_closes_after_min"]:
-        raise DomainError(
-            "validation_error",
-            _("签退时间窗口不能少于 %d 分钟") % policy["min_checkout_closes_after_min"],
-            field="checkout_closes_after_min",
         )
     activity.agenda = _clean_items(activity.agenda, field="agenda", required=False)
     activity.optional_items = _clean_items(
@@ -542,7 +529,8 @@ def _move(
 
 @transaction.atomic
 def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
-    """Edit a plan before it starts. Editing an approved plan sends it back to review."""
+    """Edit a plan before it starts, to a start that has not passed either (a late record
+    excepted). Editing an approved plan sends it back to review."""
     permissions.require(actor, Action.CHANGE, activity)
     unknown = set(changes) - EDITABLE_ACTIVITY_FIELDS
     if unknown:
@@ -556,6 +544,14 @@ def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
     for name, value in changes.items():
         setattr(activity, name, value)
     _check_plan(activity)
+    if activity.starts_at <= clock.now() and not activity.is_late_record:
+        # Only a flagged late record (补录) may lie in the past: an edit cannot move a
+        # plan there and have it approved as if it had been planned in time.
+        raise DomainError(
+            "start_passed",
+            _("开始时间不能改到已经过去的时间；已开展但未及时录入的活动请提交补录"),
+            field="starts_at",
+        )
     old, new = audit.diff(before, _snapshot(activity))
     if not new:
         return activity
@@ -634,6 +630,11 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
     if activity.status != ActivityStatus.SUBMITTED:
         raise DomainError("invalid_status", _("只有待审核的计划可以审批"))
     now = clock.now()
+    if activity.starts_at <= now and not activity.is_late_record:
+        raise DomainError(
+            "start_passed",
+            _("活动开始时间已过，不能再审核通过；请退回，由支部提交补录"),
+        )
     token = {}
     if not activity.checkin_token:
         # The check-in secret comes with the first approval and survives a re-approval.

@@ -3,7 +3,7 @@ from datetime import date, datetime
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dangjian import permissions
 from dangjian.api.auth import actor
@@ -14,7 +14,7 @@ from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
 from dangjian.registry.models import SECTOR_NAMES
-from dangjian.themedays import roster, selectors, services
+from dangjian.themedays import roster, schedule, selectors, services
 from dangjian.themedays.models import Activity, ActivityEvent, Campaign
 
 router = Router()
@@ -226,6 +226,27 @@ class VenueIn(Schema):
     radius_m: int = Field(300, ge=1)
 
 
+class VenuePatch(Schema):
+    """An edit's venue: the fields given replace the stored ones, the others stay."""
+
+    address: str | None = Field(None, min_length=1, max_length=300)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    radius_m: int | None = Field(None, ge=1)
+
+
+def _check_schedule(body):
+    """The dates and windows a body carries, by the service's rule (422 before anything)."""
+    schedule.check_schedule(
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        checkin_opens_before_min=body.checkin_opens_before_min,
+        checkin_closes_after_min=body.checkin_closes_after_min,
+        checkout_closes_after_min=body.checkout_closes_after_min,
+    )
+    return body
+
+
 class ActivityIn(Schema):
     branch_id: int
     campaign_id: int | None = None
@@ -239,17 +260,23 @@ class ActivityIn(Schema):
     checkin_closes_after_min: int | None = Field(None, ge=0)
     checkout_closes_after_min: int | None = Field(None, ge=0)
 
+    _schedule = model_validator(mode="after")(_check_schedule)
+
 
 class ActivityPatch(Schema):
+    """Only the fields given (and not null) change; a `venue` may name some of its fields."""
+
     title: str | None = Field(None, min_length=1, max_length=200)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
-    venue: VenueIn | None = None
+    venue: VenuePatch | None = None
     agenda: list[str] | None = None
     optional_items: list[str] | None = None
     checkin_opens_before_min: int | None = Field(None, ge=0)
     checkin_closes_after_min: int | None = Field(None, ge=0)
     checkout_closes_after_min: int | None = Field(None, ge=0)
+
+    _schedule = model_validator(mode="after")(_check_schedule)
 
 
 class ReasonIn(Schema):
@@ -332,26 +359,32 @@ class ActivityOut(Schema):
         return interaction_selectors.comment_count(a)
 
 
+VENUE_FIELDS = {
+    "address": "venue_address",
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "radius_m": "radius_m",
+}
+
+
 def _plan_fields(data: dict) -> dict:
-    venue = data.pop("venue", None)
-    if venue is not None:
-        data.update(
-            venue_address=venue["address"],
-            latitude=venue["latitude"],
-            longitude=venue["longitude"],
-            radius_m=venue["radius_m"],
-        )
+    """The service's fields of a body: the venue's spread out, nulls (unchanged) left out."""
+    venue = data.pop("venue", None) or {}
+    data = {name: value for name, value in data.items() if value is not None}
+    data.update({VENUE_FIELDS[k]: v for k, v in venue.items() if v is not None})
     return data
 
 
 @router.post("/activities", response={201: ActivityOut, **ERRORS}, tags=["theme days"])
 def draft_activity(request, payload: ActivityIn):
     """Draft a plan. 422 `required_items_missing` (with `missing`) when the agenda does not
-    cover every required item of the campaign and its supplements."""
+    cover every required item of the campaign and its supplements; 422 `validation_error`
+    (with `field`) for an impossible schedule: a start outside 2000 to the fifth year ahead,
+    an end not after it or more than the maximum duration later, windows out of range."""
     user = actor(request)
     data = _plan_fields(payload.dict())
     branch = permissions.access_org(user, data.pop("branch_id"), Action.CHANGE)
-    campaign_id = data.pop("campaign_id")
+    campaign_id = data.pop("campaign_id", None)
     campaign = permissions.access_campaign(user, campaign_id) if campaign_id else None
     activity = services.draft_activity(actor=user, branch=branch, campaign=campaign, **data)
     return Status(201, activity)
@@ -366,7 +399,9 @@ def get_activity(request, activity_id: int):
     "/activities/{activity_id}", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
 )
 def patch_activity(request, activity_id: int, payload: ActivityPatch):
-    """Edit a plan before it starts; an approved plan goes back to review."""
+    """Edit a plan before it starts; an approved plan goes back to review. A `venue` may
+    give only the fields that change. 409 `start_passed` for a new start that has passed,
+    unless the plan is a late record."""
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, Action.CHANGE)
     changes = _plan_fields(payload.dict(exclude_unset=True))
@@ -403,7 +438,8 @@ def late_record(request, activity_id: int, payload: ReasonIn):
     "/activities/{activity_id}/approve", response={200: ActivityOut, **ERRORS}, tags=["theme days"]
 )
 def approve(request, activity_id: int):
-    """Only an admin of a superior organization; 403 for the branch's own admins."""
+    """Only an admin of a superior organization; 403 for the branch's own admins. 409
+    `start_passed` once the start has passed, unless the plan is a late record (补录)."""
     return _transition(request, activity_id, Action.REVIEW, services.approve_activity)
 
 
