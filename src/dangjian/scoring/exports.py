@@ -1,5 +1,6 @@
 """A ranking as an .xlsx workbook (openpyxl), with the period, scope and filters in its
-title rows so that a printed sheet says what it ranks."""
+title rows so that a printed sheet says what it ranks. Names and categories are typed text:
+they go through core.spreadsheets, as every export's cells do."""
 
 import io
 
@@ -8,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from dangjian.core.spreadsheets import xlsx_row
 from dangjian.registry.models import Organization
 from dangjian.scoring.formula import Period
 from dangjian.scoring.selectors import RankedRow
@@ -23,17 +25,17 @@ def ranking_xlsx(
     ws = wb.active
     ws.title = _("排名")
     what = _("党支部排名") if level == "branch" else _("下级组织排名")
-    ws.append([f"{org.name} · {period.label} · {what}"])
+    ws.append(xlsx_row(ws, [f"{org.name} · {period.label} · {what}"]))
     ws["A1"].font = Font(bold=True, size=13)
     if filters:
-        ws.append([filters])
+        ws.append(xlsx_row(ws, [filters]))
     ws.append([])
     header = [_("名次"), _("组织"), _("类别"), _("所属领域"), _("分类"), _("得分")]
     if level == "children":
         header += [_("党支部数"), _("已开展支部数")]
     else:
         header += [_("已开展月数") if period.kind != "month" else _("当月已开展")]
-    ws.append(header)
+    ws.append(xlsx_row(ws, header))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     kinds = {"committee": _("党委"), "general_branch": _("党总支"), "branch": _("党支部")}
@@ -44,7 +46,7 @@ def ranking_xlsx(
             line += [r.branches, r.held]
         else:
             line += [r.held_months if period.kind != "month" else (_("是") if r.held else _("否"))]
-        ws.append(line)
+        ws.append(xlsx_row(ws, line))
     for i, width in enumerate([8, 36, 10, 12, 12, 10, 12, 14], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = ws.cell(row=ws.max_row - len(rows) + 1, column=1)

@@ -6,6 +6,7 @@ import io
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
+from dangjian.core.spreadsheets import csv_row, xlsx_row
 from dangjian.registry.imports.tables import CSV_TYPE, MEMBER_COLUMNS, ORG_COLUMNS, XLSX_TYPE
 
 
@@ -70,7 +71,7 @@ def _template(
     headers = [header for _field, header in columns]
     if fmt == "csv":
         out = io.StringIO()
-        csv.writer(out).writerow(headers)
+        csv.writer(out).writerow(csv_row(headers))
         # With a BOM, Excel in China opens UTF-8 CSV without garbling the headers.
         return out.getvalue().encode("utf-8-sig"), f"{stem}.csv", CSV_TYPE
     if fmt == "xlsx":
@@ -80,19 +81,19 @@ def _template(
         wb = Workbook()
         ws = wb.active
         ws.title = sheet_title
-        ws.append(headers)
+        ws.append(xlsx_row(ws, headers))
         for cell in ws[1]:
             cell.font = Font(bold=True)
             # Text format, so that Excel keeps ID numbers and phones as typed.
             ws.column_dimensions[cell.column_letter].width = 18
             ws.column_dimensions[cell.column_letter].number_format = "@"
         help_ws = wb.create_sheet(_("填写说明"))
-        help_ws.append([_("列"), _("是否必填"), _("说明")])
+        help_ws.append(xlsx_row(help_ws, [_("列"), _("是否必填"), _("说明")]))
         for row in notes:
-            help_ws.append(list(row))
+            help_ws.append(xlsx_row(help_ws, row))
         help_ws.append([])
         for rule in rules:
-            help_ws.append([rule])
+            help_ws.append(xlsx_row(help_ws, [rule]))
         help_ws.column_dimensions["A"].width = 16
         help_ws.column_dimensions["B"].width = 14
         help_ws.column_dimensions["C"].width = 70
