@@ -9,6 +9,7 @@ from datetime import date, datetime
 from django.utils.translation import gettext as _
 
 from dangjian.core import clock
+from dangjian.core.text import single_line
 from dangjian.registry import idcard
 from dangjian.registry.models import Gender, MemberStatus
 
@@ -76,12 +77,13 @@ def parse_date(value) -> date | None:
 
 
 def clean_text(value) -> str:
-    """A cell or field as text: blanks dropped, a spreadsheet's 1.0 read as 1."""
+    """A cell or one-line field as text: blanks around it dropped, a spreadsheet's 1.0 read
+    as 1, control characters dropped (tab and line breaks read as spaces: core.text)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return single_line(str(value))
 
 
 def clean_member_fields(raw: dict, *, today: date | None = None) -> MemberFields:

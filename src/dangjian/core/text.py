@@ -1,0 +1,24 @@
+"""Which characters text may hold, wherever it arrives (pages, API, imports).
+
+C0 control characters (U+0000–U+001F) are never text a person typed: PostgreSQL refuses
+NUL in any text or JSON column, and openpyxl refuses the others in a spreadsheet cell, so
+one stored in a name would break every export that includes it. Tab, line feed and
+carriage return are the exception, in multi-line fields (a comment, a reflection); a
+single-line field (a name, a place) takes them as a space."""
+
+import re
+
+# The C0 controls that no field may hold: all of them but tab, line feed, carriage return.
+FORBIDDEN_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CONTROLS}]")
+_LINE_BREAKS_RE = re.compile("[\t\n\r]")
+
+
+def has_forbidden_controls(text: str) -> bool:
+    return FORBIDDEN_RE.search(text) is not None
+
+
+def single_line(text: str) -> str:
+    """`text` for a one-line field: the forbidden controls dropped, tab and line breaks read
+    as spaces (a pasted cell keeps its words apart), surrounding blanks stripped."""
+    return _LINE_BREAKS_RE.sub(" ", FORBIDDEN_RE.sub("", text)).strip()
