@@ -106,6 +106,15 @@ def test_every_answer_carries_its_own_request_id(world, api, page):
     assert len(set(ids)) == len(ids)
 
 
+def test_a_refusal_is_logged_with_its_request_id(world, api, log_lines):
+    response = api(None).get("/no-such-endpoint")
+
+    request_id = response.headers["X-Request-ID"]
+    assert f"WARNING django.request [{request_id}] Not Found: /api/v1/no-such-endpoint" in (
+        log_lines.getvalue()
+    )
+
+
 def test_log_lines_outside_a_request_carry_no_request_id(log_lines):
     logging.getLogger("dangjian.test").warning("outside any request")
 

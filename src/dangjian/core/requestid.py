@@ -35,8 +35,13 @@ def end(token) -> None:
 
 
 class LogFilter(logging.Filter):
-    """Gives every record a `request_id` attribute for the formatter."""
+    """Gives every record a `request_id` attribute for the formatter: the current request's,
+    or that of the request the record names (Django logs a 4xx answer with `request` after
+    the middleware has returned)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _current.get()
+        request_id = _current.get()
+        if request_id == NONE:
+            request_id = getattr(getattr(record, "request", None), "request_id", NONE)
+        record.request_id = request_id
         return True
