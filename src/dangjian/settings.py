@@ -143,6 +143,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dangjian.core.middleware.DefaultLanguageMiddleware",
+    # Text that no field may hold (NUL, the other control characters) is refused here, for
+    # the API and the pages alike (core.textguard).
+    "dangjian.core.textguard.TextGuardMiddleware",
     # Requests under API_PATH_PREFIX leave the stack here: what follows is for pages.
     "dangjian.core.middleware.ApiMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

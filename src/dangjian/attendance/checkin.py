@@ -42,6 +42,7 @@ from dangjian.core import clock
 from dangjian.core.clientip import client_ip
 from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
+from dangjian.core.text import single_line
 from dangjian.registry.models import User
 from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, ActivityStatus, window_of
@@ -101,17 +102,19 @@ class ClientInfo:
 
     @classmethod
     def from_request(cls, request, *, device_id: str = "", code: str = "", **meta) -> "ClientInfo":
+        # Kept as text, without what no text or JSON column may hold (NUL: core.text).
         kept = {}
         for key in CLIENT_META_KEYS:
             value = meta.get(key)
-            if value not in (None, ""):
-                kept[key] = _client_time(value) if key == "client_time" else str(value)[:100]
+            text = single_line(str(value)) if value is not None else ""
+            if text:
+                kept[key] = _client_time(text) if key == "client_time" else text[:100]
         device_id = (device_id or "").strip()
         return cls(
             ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
+            user_agent=single_line(request.META.get("HTTP_USER_AGENT", ""))[:400],
             device_id=device_id if DEVICE_ID_RE.match(device_id) else "",
-            code=(code or "").strip()[:32],
+            code=single_line(code or "")[:32],
             meta=kept,
         )
 
