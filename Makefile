@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install assets browser lint format pytest test-pg serve seed-city messages clean
+.PHONY: demo test install assets browser lint format pytest test-pg fuzz serve seed-city messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -71,6 +71,13 @@ test: lint pytest
 test-pg: install browser
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dangjian} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Schemathesis against the served API (scripts/fuzz.py, docs/api.md "Fuzzing"): as the city
+# admin and as a member, every phase, a fixed seed, its own database and port under
+# var/fuzz/; fails on any server error. FUZZ_EXAMPLES=3 for a short run (.ci/run).
+FUZZ_EXAMPLES ?=
+fuzz: install
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) scripts/fuzz.py
 
 seed-city: install var/secrets.env
 	$(PY) manage.py migrate --noinput
