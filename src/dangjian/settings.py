@@ -353,7 +353,24 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it ends, and put back on the queue when the process running it
+# dies (killed, out of memory): every task is idempotent, so running it again completes it.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A web request that queues a task must not wait long for a Redis that is down: the publish
+# gives up within the cache's timeouts and the caller leaves the work to the scheduled
+# sweeps (dangjian.celery.send, core/scheduling.py).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CACHE_TIMEOUTS["socket_connect_timeout"]
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# visibility_timeout (kombu's default, an hour) must stay above the longest countdown a task
+# is queued with (notifications' backoff): a message unacknowledged for that long is
+# delivered again.
+CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_CACHE_TIMEOUTS, "visibility_timeout": 3600}
 # Celery beat's schedule is dangjian.core.scheduling.JOBS (set in dangjian/celery.py).
 
 # Theme-day activity policy: the defaults of docs/product.md, "Checking in and out" and the

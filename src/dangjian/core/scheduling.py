@@ -10,6 +10,11 @@ JOBS: dict[str, tuple[str, int]] = {
     "close-due-activities": ("dangjian.attendance.tasks.close_due_activities", 60),
     # A safety net behind scoring.services.inputs_changed: held activities left unscored.
     "refresh-stale-scores": ("dangjian.scoring.tasks.refresh_stale_scores", 600),
+    # What Redis lost or refused while it was down, done once it is back: recomputes
+    # marked due, notices never handed to their channel, distributions never finished.
+    "recompute-due-scores": ("dangjian.scoring.tasks.recompute_due_scores", 60),
+    "deliver-due-notifications": ("dangjian.notifications.tasks.deliver_due_outbound", 60),
+    "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 
+from dangjian import celery
 from dangjian.core import clock
 from dangjian.notifications import channels
 from dangjian.notifications.models import Notification, OutboundBatch
@@ -80,7 +81,8 @@ def _queue_outbound(user_ids: list[int], kind: str, title: str, body: str, link:
         batch = OutboundBatch.objects.create(
             channel=name, payload={"notices": notices}, created_at=clock.now()
         )
-        transaction.on_commit(lambda pk=batch.pk: deliver_outbound.delay(pk))
+        # A Redis that is down leaves the batch pending for tasks.deliver_due.
+        transaction.on_commit(lambda pk=batch.pk: celery.send(deliver_outbound, (pk,)))
 
 
 def count_with_key(dedupe_key: str) -> int:

@@ -1,10 +1,18 @@
-from celery import shared_task
+from datetime import timedelta
 
+from celery import shared_task
+from django.db import transaction
+from django.db.models import Q
+
+from dangjian import celery
 from dangjian.core import clock
 from dangjian.notifications import channels
 from dangjian.notifications.models import OutboundBatch, OutboundStatus
 
 MAX_ATTEMPTS = 7
+# A batch whose next attempt is this late was never queued (Redis was down when it was
+# created or retried) or its task was lost: the scheduled sweep (deliver_due) sends it.
+DUE_GRACE_SECONDS = 120
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -16,23 +24,57 @@ def backoff_seconds(attempts: int) -> int:
 def deliver_outbound(batch_id: int) -> str:
     """One delivery attempt; a failure schedules the next with exponential backoff. The
     attempt count lives on the batch row, so retries survive worker restarts and behave the
-    same when tasks run eagerly (the embedded default retries at once)."""
-    batch = OutboundBatch.objects.filter(pk=batch_id).first()
-    if batch is None or batch.status != OutboundStatus.PENDING:
-        return "skipped"
-    batch.attempts += 1
-    try:
-        channels.get(batch.channel).send(batch.payload["notices"])
-    except channels.ChannelError as exc:
-        final = batch.attempts >= MAX_ATTEMPTS
-        batch.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
-        batch.last_error = str(exc)[:2000]
-        batch.save(update_fields=["attempts", "status", "last_error"])
-        if not final:
-            deliver_outbound.apply_async((batch_id,), countdown=backoff_seconds(batch.attempts))
-        return "failed" if final else "retrying"
-    batch.status = OutboundStatus.SENT
-    batch.sent_at = clock.now()
-    batch.last_error = ""
-    batch.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-    return "sent"
+    same when tasks run eagerly (the embedded default retries at once). The row is locked
+    for the attempt: the queued task and the sweep never send a batch twice at once."""
+    with transaction.atomic():
+        batch = (
+            OutboundBatch.objects.select_for_update(skip_locked=True)
+            .filter(pk=batch_id, status=OutboundStatus.PENDING)
+            .first()
+        )
+        if batch is None:
+            return "skipped"
+        batch.attempts += 1
+        try:
+            channels.get(batch.channel).send(batch.payload["notices"])
+        except channels.ChannelError as exc:
+            final = batch.attempts >= MAX_ATTEMPTS
+            batch.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
+            batch.last_error = str(exc)[:2000]
+            batch.save(update_fields=["attempts", "status", "last_error"])
+            if not final:
+                countdown = backoff_seconds(batch.attempts)
+                transaction.on_commit(
+                    lambda: celery.send(deliver_outbound, (batch_id,), countdown=countdown)
+                )
+            return "failed" if final else "retrying"
+        batch.status = OutboundStatus.SENT
+        batch.sent_at = clock.now()
+        batch.last_error = ""
+        batch.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return "sent"
+
+
+def deliver_due() -> int:
+    """Scheduled safety net: attempt the pending batches whose next attempt is overdue
+    (their task never reached the broker, or was lost with it). How late a batch is comes
+    from its creation and its attempts so far (the backoff between them)."""
+    now = clock.now()
+    overdue = Q()
+    for attempts in range(MAX_ATTEMPTS):
+        waited = sum(backoff_seconds(n) for n in range(1, attempts + 1)) + DUE_GRACE_SECONDS
+        overdue |= Q(attempts=attempts, created_at__lte=now - timedelta(seconds=waited))
+    due = list(
+        OutboundBatch.objects.filter(status=OutboundStatus.PENDING)
+        .filter(overdue)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+    for batch_id in due:
+        deliver_outbound(batch_id)
+    return len(due)
+
+
+@shared_task
+def deliver_due_outbound() -> int:
+    return deliver_due()

@@ -141,6 +141,20 @@ class ActivityScore(models.Model):
         return self.roster - self.roster_flowing
 
 
+class RecomputeDue(models.Model):
+    """An activity whose score must be recomputed: written when a recompute is queued (on a
+    broker), deleted when it starts. A row that outlives its queued task (Redis stopped and
+    lost it, or refused it) is found by the scheduled sweep (services.recompute_due)."""
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    since = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} since {self.since}"
+
+
 class PeriodKind(models.TextChoices):
     MONTH = "month", _("月度")
     QUARTER = "quarter", _("季度")

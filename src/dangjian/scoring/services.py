@@ -10,10 +10,13 @@ photo, the summary, a comment or its hiding, a rating, closing or cancelling), c
 
 inside the writing transaction. It queues `scoring.tasks.recompute_activity_score` to run
 after the commit (in-process in the embedded default, on a Celery worker with Redis), so a
-rolled-back write queues nothing and the writer never waits for the recompute."""
+rolled-back write queues nothing and the writer never waits for the recompute. With Redis,
+the recompute is also marked due in the database until it starts, and the scheduled sweep
+(`recompute_due`) does what a stopped Redis lost or refused."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -26,7 +29,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian import permissions
+from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
@@ -34,7 +37,12 @@ from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.scoring import formula
 from dangjian.scoring.formula import Period
 from dangjian.scoring.inputs import activity_month, chunks, is_held, scores
-from dangjian.scoring.models import ActivityScore, BranchPeriodScore, ScoringPolicy
+from dangjian.scoring.models import (
+    ActivityScore,
+    BranchPeriodScore,
+    RecomputeDue,
+    ScoringPolicy,
+)
 from dangjian.themedays.models import Activity, ActivityStatus
 
 SCORE_FIELDS = [
@@ -81,8 +89,13 @@ POLICY_PROBLEMS = {
 # first change queues one recompute this many seconds later, and the changes until it runs
 # ride on it (the task clears the mark before it reads, so none is missed).
 DEBOUNCE_SECONDS = 20
+# A recompute due this long after its queued task should have started is done by the
+# scheduled sweep (recompute_due): its task was lost (Redis stopped) or never queued.
+DUE_GRACE_SECONDS = 40
 # activity id -> until when (monotonic clock) the recompute this process queued is pending.
 _queued_here: dict[int, float] = {}
+
+logger = logging.getLogger(__name__)
 
 
 def pending_key(activity_id: int) -> str:
@@ -95,11 +108,21 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
 
     `debounce=True` is for the hot paths (check-in, check-out): with a broker the
     recompute runs at most once per DEBOUNCE_SECONDS per activity, marked in the shared
-    cache. Without one (tasks run eagerly in the embedded default) it runs at once."""
+    cache. Without one (tasks run eagerly in the embedded default) it runs at once.
+
+    With a broker the recompute is also marked due in the database (RecomputeDue) until
+    it starts, so that a task Redis lost, or a Redis that is down, delays the recompute
+    until the scheduled sweep instead of losing it; the writer never fails or waits for
+    Redis."""
     from dangjian.scoring.tasks import recompute_activity_score
 
-    if not debounce or settings.CELERY_TASK_ALWAYS_EAGER:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         transaction.on_commit(lambda: recompute_activity_score.delay(activity_id))
+        return
+    if not debounce:
+        # In the writing transaction: the mark commits with the change or not at all.
+        mark_due(activity_id)
+        transaction.on_commit(lambda: celery.send(recompute_activity_score, (activity_id,)))
         return
 
     def queue() -> None:
@@ -111,13 +134,17 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
             return
         key = pending_key(activity_id)
         due = clock.now().timestamp() + DEBOUNCE_SECONDS
-        if cache.add(key, due, timeout=DEBOUNCE_SECONDS + 60):
-            recompute_activity_score.apply_async((activity_id,), countdown=DEBOUNCE_SECONDS)
-        else:
+        added = _cache_add(key, due)
+        if added is False:
             # Another process queued it: its mark holds when the recompute is due.
-            due = cache.get(key)
+            due = _cache_get(key)
             if not isinstance(due, float):
                 return
+        else:
+            mark_due(activity_id)
+            if added:
+                celery.send(recompute_activity_score, (activity_id,), countdown=DEBOUNCE_SECONDS)
+            # Otherwise Redis is down: the broker is the same Redis, the sweep will do it.
         if len(_queued_here) > 10000:
             _queued_here.clear()
         # Two seconds short: the worker's clock, which starts the task, may run ahead.
@@ -132,10 +159,58 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
         queue()
 
 
+def _cache_add(key: str, due: float) -> bool | None:
+    """Set the debounce mark unless it is set: True if this call set it, False if it was
+    set, None if the cache (Redis) is down; a check-in never fails or waits for it."""
+    if celery.broker_is_down():
+        return None
+    try:
+        return bool(cache.add(key, due, timeout=DEBOUNCE_SECONDS + 60))
+    except Exception:  # Redis down or hanging: the mark in the database will do
+        celery.broker_failed()
+        logger.warning("cache unavailable: score recompute left to the sweep", exc_info=True)
+        return None
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # the recompute is queued (the mark was there): nothing to do
+        return None
+
+
+def mark_due(activity_id: int) -> None:
+    """Mark the activity's recompute due (kept if already marked, with its first time)."""
+    RecomputeDue.objects.bulk_create(
+        [RecomputeDue(activity_id=activity_id, since=clock.now())], ignore_conflicts=True
+    )
+
+
 def clear_pending(activity_id: int) -> None:
-    """The queued recompute starts: a change committed from now on queues another."""
-    cache.delete(pending_key(activity_id))
+    """The queued recompute starts: a change committed from now on queues another. The
+    mark in the database goes first: a change that still sees the cache's mark rides on
+    this recompute, which reads after it."""
     _queued_here.pop(activity_id, None)
+    RecomputeDue.objects.filter(activity_id=activity_id).delete()
+    try:
+        cache.delete(pending_key(activity_id))
+    except Exception:  # Redis down: its mark expires by itself
+        logger.warning("cache unavailable: debounce mark not cleared", exc_info=True)
+
+
+def recompute_due() -> int:
+    """Scheduled safety net: recompute the activities whose recompute was due and never
+    started (its task lost with a stopped Redis, or never queued while Redis was down)."""
+    cutoff = clock.now() - timedelta(seconds=DEBOUNCE_SECONDS + DUE_GRACE_SECONDS)
+    due = list(
+        RecomputeDue.objects.filter(since__lte=cutoff)
+        .order_by("since")
+        .values_list("activity_id", flat=True)[:2000]
+    )
+    for activity_id in due:
+        clear_pending(activity_id)
+        recompute_activity(activity_id)
+    return len(due)
 
 
 # Policy ----------------------------------------------------------------------------------

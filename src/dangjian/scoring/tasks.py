@@ -16,3 +16,8 @@ def recompute_activity_score(activity_id: int) -> str | None:
 @shared_task
 def refresh_stale_scores() -> int:
     return services.refresh_stale()
+
+
+@shared_task
+def recompute_due_scores() -> int:
+    return services.recompute_due()

@@ -3,15 +3,16 @@ plan (draft → submitted → approved/rejected → closed, or cancelled). Every
 permission-checked, transactional, kept as an ActivityEvent and audited."""
 
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian import permissions
+from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
@@ -66,6 +67,8 @@ EDITABLE_ACTIVITY_FIELDS = frozenset(ACTIVITY_AUDIT_FIELDS) - {
     "campaign_id",
 }
 DISTRIBUTION_BATCH_BRANCHES = 500
+# A distribution requested this long ago and not finished is run again by the scheduler.
+DISTRIBUTION_RESUME_AFTER = timedelta(minutes=10)
 
 
 # Campaigns -------------------------------------------------------------------------------
@@ -262,7 +265,8 @@ def request_distribution(*, actor: User, campaign: Campaign) -> dict:
     )
     from dangjian.themedays.tasks import distribute_campaign
 
-    transaction.on_commit(lambda: distribute_campaign.delay(campaign.pk))
+    # With Redis down the campaign stays queued, and resume_distributions runs it.
+    transaction.on_commit(lambda: celery.send(distribute_campaign, (campaign.pk,)))
     return {"already_distributed": already}
 
 
@@ -304,6 +308,25 @@ def distribute(campaign_id: int) -> Campaign:
     )
     campaign.refresh_from_db()
     return campaign
+
+
+def resume_distributions() -> int:
+    """Scheduled safety net: run again the distributions requested a while ago and not
+    finished (their task was never queued because Redis was down, or it was lost with a
+    worker that died); distribute() is idempotent, so what was done is not done twice."""
+    requested_before = clock.now() - DISTRIBUTION_RESUME_AFTER
+    unfinished = (
+        Campaign.objects.filter(distribution_requested_at__lte=requested_before)
+        .filter(
+            Q(distributed_at__isnull=True) | Q(distributed_at__lt=F("distribution_requested_at"))
+        )
+        .order_by("distribution_requested_at")
+        .values_list("pk", flat=True)
+    )
+    resumed = list(unfinished[:20])
+    for campaign_id in resumed:
+        distribute(campaign_id)
+    return len(resumed)
 
 
 # Activity plans --------------------------------------------------------------------------

@@ -5,6 +5,9 @@ from dangjian.themedays import services
 
 @shared_task(acks_late=True)
 def distribute_campaign(campaign_id: int) -> dict:
+    """Idempotent: a worker killed halfway through puts the task back on the queue
+    (settings.CELERY_TASK_REJECT_ON_WORKER_LOST), and the run again adds only what is
+    missing."""
     campaign = services.distribute(campaign_id)
     return {"branches": campaign.distributed_branches, "members": campaign.notified_members}
 
@@ -12,3 +15,8 @@ def distribute_campaign(campaign_id: int) -> dict:
 @shared_task
 def freeze_due_rosters() -> int:
     return services.freeze_due_rosters()
+
+
+@shared_task
+def resume_distributions() -> int:
+    return services.resume_distributions()

@@ -7,6 +7,7 @@ Callers check access to the organization first (`permissions.access_*`)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,6 +34,8 @@ from dangjian.scoring.selectors.rankings import (
     score_hundredths,
 )
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign
+
+logger = logging.getLogger(__name__)
 
 BUCKETS = [(i * 10, i * 10 + 10) for i in range(10)]
 
@@ -133,7 +136,7 @@ def _trend_sums(
         ).hexdigest()
         for start, stamp in zip(starts, stamps, strict=True)
     }
-    cached = cache.get_many(list(keys.values()))
+    cached = _cached(list(keys.values()))
     sums = {start: tuple(cached[key]) for start, key in keys.items() if key in cached}
     missing = [start for start in starts if start not in sums]
     if missing:
@@ -155,12 +158,25 @@ def _trend_sums(
             .order_by()
         }
         fresh = {start: found.get(start, (0, 0)) for start in missing}
-        cache.set_many(
-            {keys[start]: list(value) for start, value in fresh.items()},
-            timeout=TREND_CACHE_SECONDS,
-        )
+        _keep({keys[start]: list(value) for start, value in fresh.items()})
         sums.update(fresh)
     return sums
+
+
+def _cached(keys: list[str]) -> dict:
+    # The cache is only a shortcut: with Redis down the dashboard reads the sums instead.
+    try:
+        return cache.get_many(keys)
+    except Exception:
+        logger.warning("cache unavailable: the trend is read from the database", exc_info=True)
+        return {}
+
+
+def _keep(values: dict) -> None:
+    try:
+        cache.set_many(values, timeout=TREND_CACHE_SECONDS)
+    except Exception:  # Redis down: the next dashboard reads the database again
+        logger.warning("cache unavailable: the trend is not kept", exc_info=True)
 
 
 def signin_trend(
