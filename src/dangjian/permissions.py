@@ -389,6 +389,20 @@ def _can_correction(user, action: Action, correction: Correction) -> bool:
     return is_admin_over(user, branch)
 
 
+def require_not_own_request(user, request: LeaveRequest | Correction) -> None:
+    """Nobody decides a request of their own: a branch secretary on the roster does not
+    approve their own leave, an admin does not approve a correction they proposed
+    (`self_approval`, whatever else they may do)."""
+    if isinstance(request, LeaveRequest):
+        own, message = request.member.user_id == user.pk, _("不能审批自己的请假申请。")
+    elif isinstance(request, Correction):
+        own, message = request.proposed_by_id == user.pk, _("不能审批自己提出的考勤更正。")
+    else:
+        raise TypeError(f"not a request: {type(request).__name__}")
+    if own:
+        raise DomainError("self_approval", message)
+
+
 def access_leave(user, leave_id, action: Action | str = Action.READ) -> LeaveRequest:
     leaves = LeaveRequest.objects.select_related("activity", "activity__branch", "member")
     return _access(user, leaves, leave_id, action)

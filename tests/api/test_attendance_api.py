@@ -402,3 +402,83 @@ def test_leave_after_the_start_and_from_outside_the_branch_is_refused(world, api
         assert resp.status_code == 404
     empty = api(world.a.member.user).post(f"/activities/{activity.pk}/leave", {"reason": ""})
     assert (empty.status_code, empty.json()["code"]) == (422, "validation_error")
+
+
+def test_a_branch_secretary_cannot_approve_their_own_leave(world, api, activity):
+    secretary = world.a.branch_admin  # a member of the branch, on the roster
+    asked = api(secretary).post(f"/activities/{activity.pk}/leave", {"reason": "到县里开会"})
+    assert asked.status_code == 201, asked.content
+    leave_id = asked.json()["id"]
+    own = api(secretary).post(f"/leaves/{leave_id}/approve")
+    assert (own.status_code, own.json()["code"]) == (403, "self_approval")
+    assert own.json()["message"]
+    rows = api(world.a.admin).get(f"/activities/{activity.pk}/attendance").json()["items"]
+    assert {r["name"]: r["status"] for r in rows}[secretary.name] == "pending"
+    approved = api(world.a.admin).post(f"/leaves/{leave_id}/approve")
+    assert (approved.status_code, approved.json()["status"]) == (200, "approved")
+
+
+# Corrections -------------------------------------------------------------------------------
+
+
+def test_a_member_who_could_not_scan_is_corrected_to_checked_in_over_the_api(world, api, activity):
+    member = world.a.member
+    with at(START + timedelta(minutes=10)):
+        proposed = api(world.a.branch_admin).post(
+            f"/activities/{activity.pk}/corrections",
+            {"member_id": member.pk, "to_status": "checked_in", "reason": "手机无法扫码"},
+        )
+        assert proposed.status_code == 201, proposed.content
+        correction = proposed.json()
+        assert (correction["from_status"], correction["to_status"], correction["status"]) == (
+            "pending",
+            "checked_in",
+            "pending",
+        )
+        path = f"/corrections/{correction['id']}/approve"
+        # The branch's own admin may not decide it; outside the scope it does not exist.
+        own = api(world.a.branch_admin).post(path)
+        assert (own.status_code, own.json()["code"]) == (403, "forbidden")
+        for user in (world.b.admin, world.b.member.user, world.outsider, world.a.member.user):
+            assert api(user).post(path).status_code == 404, user
+        approved = api(world.a.admin).post(path)
+        assert approved.status_code == 200, approved.content
+        assert approved.json()["status"] == "approved"
+        rows = api(world.a.branch_admin).get(f"/activities/{activity.pk}/attendance").json()
+    row = {r["member_id"]: r for r in rows["items"]}[member.pk]
+    assert (row["status"], row["corrected"], row["checked_in_at"]) == ("checked_in", True, None)
+    record = AttendanceRecord.objects.get(activity=activity, member=member)
+    assert record.correction_id == correction["id"]
+
+
+def test_corrections_are_proposed_listed_and_refused_over_the_api(world, api, activity):
+    with at(START + timedelta(minutes=10)):
+        base = f"/activities/{activity.pk}/corrections"
+        empty = api(world.a.branch_admin).post(
+            base, {"member_id": world.a.member.pk, "to_status": "checked_in", "reason": " "}
+        )
+        assert (empty.status_code, empty.json()["code"]) == (422, "reason_required")
+        stranger = api(world.a.branch_admin).post(
+            base, {"member_id": world.b.member.pk, "to_status": "checked_in", "reason": "x"}
+        )
+        assert (stranger.status_code, stranger.json()["code"]) == (403, "not_on_roster")
+        for user in (world.b.admin, world.outsider):
+            resp = api(user).post(
+                base, {"member_id": world.a.member.pk, "to_status": "absent", "reason": "x"}
+            )
+            assert resp.status_code == 404
+        assert api(world.a.member.user).get(base).status_code == 403
+        proposed = api(world.a.branch_admin).post(
+            base, {"member_id": world.a.member.pk, "to_status": "checked_in", "reason": "没电"}
+        )
+        assert proposed.status_code == 201
+        listed = api(world.a.admin).get(base).json()
+        assert [c["id"] for c in listed] == [proposed.json()["id"]]
+        bare = api(world.a.admin).post(f"/corrections/{proposed.json()['id']}/refuse")
+        assert (bare.status_code, bare.json()["code"]) == (422, "reason_required")
+        refused = api(world.a.admin).post(
+            f"/corrections/{proposed.json()['id']}/refuse", {"reason": "无旁证"}
+        )
+        assert refused.status_code == 200
+        assert (refused.json()["status"], refused.json()["decision_note"]) == ("refused", "无旁证")
+    assert not AttendanceRecord.objects.filter(activity=activity).exists()

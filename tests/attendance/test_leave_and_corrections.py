@@ -270,3 +270,103 @@ def test_an_admin_elsewhere_does_not_find_their_own_leave_among_those_to_decide(
     assert list(selectors.pending_leaves(member.user)) == []
     assert selectors.waiting_count(member.user) == 0
     assert list(selectors.pending_leaves(world.a.branch_admin)) == [leave]
+
+
+# Corrections for members who have no record -------------------------------------------------
+
+
+@pytest.mark.parametrize("to_status", ["checked_in", "checked_out", "not_checked_out"])
+def test_a_correction_to_attended_for_a_member_who_never_scanned_writes_a_flagged_record(
+    world, activity, to_status
+):
+    # Present, but the phone could not scan: during the activity there is no record yet.
+    with at(DURING + timedelta(minutes=10)):
+        correction = services.propose_correction(
+            actor=world.a.branch_admin,
+            activity=activity,
+            member=world.a.member,
+            to_status=to_status,
+            reason="手机无法扫码，现场签到表可证明",
+        )
+        assert correction.from_status == "pending"
+        services.approve_correction(actor=world.a.admin, correction=correction)
+    correction.refresh_from_db()
+    assert correction.status == "approved"
+    record = AttendanceRecord.objects.get(activity=activity, member=world.a.member)
+    assert (record.status, record.is_corrected, record.correction) == (
+        to_status,
+        True,
+        correction,
+    )
+    # No check-in time is made up: the flag says where the status came from.
+    assert record.checked_in_at is None
+    row = {r.member_id: r for r in selectors.attendance_rows(activity)}[world.a.member.pk]
+    assert (row.status, row.is_corrected) == (to_status, True)
+    entry = AuditEntry.objects.get(action="attendance.correction_approve")
+    assert entry.before == {"status": "pending"}
+
+
+def test_a_member_corrected_to_checked_in_checks_out_and_the_record_stays_flagged(world, activity):
+    from tests.attendance.conftest import AFTER_END, check_out
+
+    with at(DURING + timedelta(minutes=10)):
+        correction = services.propose_correction(
+            actor=world.a.branch_admin,
+            activity=activity,
+            member=world.a.member,
+            to_status="checked_in",
+            reason="手机无法扫码",
+        )
+        services.approve_correction(actor=world.a.admin, correction=correction)
+    with at(AFTER_END):
+        outcome = check_out(world.a.member.user, activity)
+    assert outcome.created
+    record = AttendanceRecord.objects.get(activity=activity, member=world.a.member)
+    assert (record.status, record.is_corrected) == ("checked_out", True)
+    assert record.checked_out_at == AFTER_END
+
+
+# Nobody decides their own request -----------------------------------------------------------
+
+
+def test_a_branch_secretary_cannot_approve_their_own_leave(world, activity):
+    secretary = world.a.branch_admin  # a member of the branch, on the roster
+    leave = services.request_leave(actor=secretary, activity=activity, reason="到县里开会")
+    refused = refusal(services.approve_leave, actor=secretary, leave=leave)
+    assert refused.code == "self_approval"
+    assert "自己" in refused.message
+    leave.refresh_from_db()
+    assert leave.status == "pending"
+    assert not AttendanceRecord.objects.filter(activity=activity).exists()
+    # Another admin of the branch (the county's) decides it.
+    services.approve_leave(actor=world.a.admin, leave=leave)
+    leave.refresh_from_db()
+    assert (leave.status, leave.decided_by) == ("approved", world.a.admin)
+
+
+@pytest.mark.parametrize(
+    ("request_of", "decider", "refused"),
+    [
+        ("leave of user 7", 7, True),
+        ("leave of user 7", 8, False),
+        ("correction proposed by user 7", 7, True),
+        ("correction proposed by user 7", 8, False),
+        ("correction whose proposer is gone", 7, False),
+    ],
+)
+def test_nobody_decides_a_request_of_their_own(request_of, decider, refused):
+    from dangjian import permissions
+    from dangjian.registry.models import Member, User
+
+    request = {
+        "leave of user 7": LeaveRequest(member=Member(user_id=7)),
+        "correction proposed by user 7": Correction(proposed_by_id=7),
+        "correction whose proposer is gone": Correction(proposed_by_id=None),
+    }[request_of]
+    actor = User(pk=decider)
+    if refused:
+        with pytest.raises(DomainError) as error:
+            permissions.require_not_own_request(actor, request)
+        assert error.value.code == "self_approval"
+    else:
+        assert permissions.require_not_own_request(actor, request) is None

@@ -253,3 +253,40 @@ def test_a_member_asks_for_leave_on_the_phone(world, page, activity):
     assert LeaveRequest.objects.get().member == world.a.member
     assert page(world.b.member.user).get(path).status_code == 404
     assert page(None).get(path).status_code == 302
+
+
+def test_a_member_who_could_not_scan_is_corrected_to_checked_in_on_the_pages(world, page, activity):
+    with at(DURING + timedelta(minutes=10)):
+        resp = page(world.a.branch_admin).post(
+            console(activity, "corrections/"),
+            {"member_id": world.a.member.pk, "to_status": "checked_in", "reason": "手机无法扫码"},
+        )
+        assert resp.status_code == 302
+        correction = Correction.objects.get()
+        decide = f"/console/attendance/corrections/{correction.pk}/approve/"
+        assert page(world.b.admin).post(decide).status_code == 404
+        assert page(world.outsider).post(decide).status_code == 403
+        approved = page(world.a.admin).post(
+            f"/console/attendance/corrections/{correction.pk}/approve/", follow=True
+        )
+        assert "已批准考勤更正" in approved.content.decode()
+        html = page(world.a.branch_admin).get(console(activity)).content.decode()
+    assert Correction.objects.get().status == "approved"
+    record = AttendanceRecord.objects.get(activity=activity, member=world.a.member)
+    assert (record.status, record.is_corrected, record.correction) == (
+        "checked_in",
+        True,
+        correction,
+    )
+    assert "已更正" in html
+
+
+def test_a_branch_secretary_is_told_they_cannot_approve_their_own_leave(world, page, activity):
+    secretary = world.a.branch_admin
+    leave = services.request_leave(actor=secretary, activity=activity, reason="到县里开会")
+    resp = page(secretary).post(f"/console/attendance/leaves/{leave.pk}/approve/", follow=True)
+    assert resp.status_code == 200
+    assert "不能审批自己的请假申请" in resp.content.decode()
+    assert LeaveRequest.objects.get().status == "pending"
+    page(world.a.admin).post(f"/console/attendance/leaves/{leave.pk}/approve/")
+    assert LeaveRequest.objects.get().status == "approved"

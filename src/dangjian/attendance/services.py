@@ -92,6 +92,7 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
     activity = leave.activity
     if leave.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该请假申请已处理。"))
+    permissions.require_not_own_request(actor, leave)
     _live_activity(activity)
     now = clock.now()
     if now >= activity.starts_at:
@@ -227,17 +228,25 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
     correction = locked(correction, "activity__branch", "member")
     if correction.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该考勤更正已处理。"))
-    if correction.proposed_by_id == actor.pk:
-        raise DomainError("self_approval", _("不能审批自己提出的考勤更正。"))
+    permissions.require_not_own_request(actor, correction)
     now = clock.now()
     correction.status = RequestStatus.APPROVED
     correction.decided_by = actor
     correction.decided_at = now
     correction.save(update_fields=["status", "decided_by", "decided_at"])
+    # A member who never scanned has no record yet: it is written flagged as corrected from
+    # the start, which is what lets an attended status stand without a check-in's time
+    # (the record's constraints).
     record, created = AttendanceRecord.objects.select_for_update().get_or_create(
         activity_id=correction.activity_id,
         member_id=correction.member_id,
-        defaults={"status": correction.to_status, "created_at": now, "updated_at": now},
+        defaults={
+            "status": correction.to_status,
+            "correction": correction,
+            "is_corrected": True,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
     before = AttendanceStatus.PENDING if created else record.status
     record.status = correction.to_status

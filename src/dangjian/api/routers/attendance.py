@@ -217,3 +217,69 @@ def refuse_leave(request, leave_id: int, payload: NoteIn | None = None):
     leave = permissions.access_leave(user, leave_id, Action.CHANGE)
     note = payload.reason if payload is not None else ""
     return services.refuse_leave(actor=user, leave=leave, note=note)
+
+
+class CorrectionIn(Schema):
+    member_id: int
+    to_status: str = Field(description=", ".join(s for s in AttendanceStatus.values))
+    reason: str = Field(max_length=300)
+
+
+class CorrectionOut(Schema):
+    id: int
+    activity_id: int
+    member_id: int
+    name: str = Field(alias="member.name")
+    from_status: str = Field(description="The member's status when it was proposed")
+    to_status: str
+    reason: str
+    status: str = Field(description="pending, approved or refused")
+    proposed_at: datetime
+    decided_at: datetime | None
+    decision_note: str
+
+
+@router.get("/activities/{activity_id}/corrections", response={200: list[CorrectionOut], **ERRORS})
+def corrections(request, activity_id: int):
+    """The activity's corrections, newest first, for the admins of the branch and above."""
+    activity = permissions.access_activity(actor(request), activity_id, Action.CHANGE)
+    return selectors.corrections_of(activity)
+
+
+@router.post("/activities/{activity_id}/corrections", response={201: CorrectionOut, **ERRORS})
+def propose_correction(request, activity_id: int, payload: CorrectionIn):
+    """An admin of the branch proposes a roster member's status, with a reason, after the
+    start; it takes effect when an admin above the branch approves. 403 `not_on_roster`,
+    409 `not_started` / `correction_exists`, 422 `no_change` / `reason_required`."""
+    user = actor(request)
+    activity = permissions.access_activity(user, activity_id, Action.CHANGE)
+    member = selectors.roster_member(activity, payload.member_id)
+    if member is None:
+        raise DomainError("not_on_roster", _("该党员不在本次活动的参加人员名单中。"))
+    correction = services.propose_correction(
+        actor=user,
+        activity=activity,
+        member=member,
+        to_status=payload.to_status,
+        reason=payload.reason,
+    )
+    return Status(201, correction)
+
+
+@router.post("/corrections/{correction_id}/approve", response={200: CorrectionOut, **ERRORS})
+def approve_correction(request, correction_id: int):
+    """An admin of an organization above the branch approves: the member's record takes the
+    status, flagged as corrected. 403 `forbidden` for the branch's own admins, 403
+    `self_approval` for the one who proposed it."""
+    user = actor(request)
+    correction = permissions.access_correction(user, correction_id, Action.REVIEW)
+    return services.approve_correction(actor=user, correction=correction)
+
+
+@router.post("/corrections/{correction_id}/refuse", response={200: CorrectionOut, **ERRORS})
+def refuse_correction(request, correction_id: int, payload: NoteIn | None = None):
+    """The same admins refuse, with a reason (422 `reason_required` without one)."""
+    user = actor(request)
+    correction = permissions.access_correction(user, correction_id, Action.REVIEW)
+    note = payload.reason if payload is not None else ""
+    return services.refuse_correction(actor=user, correction=correction, note=note)
