@@ -218,3 +218,15 @@ def test_a_bad_upload_leaves_no_file_behind(world, activity, during, monkeypatch
     assert Photo.objects.count() == 0
     _dirs, files = default_storage.listdir(f"photos/{DURING:%Y/%m}")
     assert files == []
+
+
+def test_an_activity_takes_photos_up_to_its_cap_and_then_refuses_them(
+    world, activity, during, settings
+):
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_per_activity": 2}
+    data = image_bytes()
+    add(world, activity, data)
+    add(world, activity, data)
+    error = refused(world, activity, data)
+    assert error.code == "too_many_photos" and "2" in error.message
+    assert Photo.objects.filter(activity=activity).count() == 2

@@ -114,6 +114,13 @@ def _storage_name(kind: str) -> str:
     return f"photos/{now:%Y/%m}/{secrets.token_hex(16)}{kind}.jpg"
 
 
+def _check_photo_cap(activity: Activity, policy: dict) -> None:
+    if Photo.objects.filter(activity=activity).count() >= policy["max_per_activity"]:
+        raise DomainError(
+            "too_many_photos", _("每个活动最多上传 %d 张照片") % policy["max_per_activity"]
+        )
+
+
 def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Photo:
     """Add a photo to a held activity: sniffed (JPEG/PNG/WebP/HEIC), size-limited,
     re-encoded with the orientation applied, thumbnailed, and checked against the
@@ -126,10 +133,8 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
     policy = settings.PHOTO_POLICY
     now = clock.now()
     is_late = _check_record_open(activity, now)
-    if Photo.objects.filter(activity=activity).count() >= policy["max_per_activity"]:
-        raise DomainError(
-            "too_many_photos", _("每个活动最多上传 %d 张照片") % policy["max_per_activity"]
-        )
+    # Counted here to spare the image work, and again under the activity's lock below.
+    _check_photo_cap(activity, policy)
     data = _read_upload(file)
     processed = images.process(data, policy)
     check = evidence.assess(
@@ -143,6 +148,13 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
     thumb_name = default_storage.save(_storage_name("_t"), ContentFile(processed.thumbnail))
     try:
         with transaction.atomic():
+            # Uploads to one activity queue here, so the count they check is the one they
+            # add to. NO KEY UPDATE: check-ins inserting attendance rows (which share-lock
+            # the activity for their foreign key) are not held up by it.
+            Activity.objects.select_for_update(no_key=True).filter(pk=activity.pk).values_list(
+                "pk", flat=True
+            ).get()
+            _check_photo_cap(activity, policy)
             photo = Photo.objects.create(
                 activity=activity,
                 uploaded_by=actor,
