@@ -397,8 +397,11 @@ POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
 # stored, how it is checked.
 PHOTO_POLICY = {
     "max_upload_bytes": env_int("PHOTO_MAX_BYTES", 20 * 1024 * 1024),
-    # Refused before decoding (a "decompression bomb" is a small file of huge dimensions).
-    "max_pixels": env_int("PHOTO_MAX_PIXELS", 80_000_000),
+    # Refused before decoding (a "decompression bomb" is a small file of huge dimensions):
+    # the pixels an image decodes to (a JPEG scaled down as it is decoded), fewer for
+    # transparency and WebP (interaction.images.pixel_limit). It bounds a worker's memory
+    # (docs/performance.md, "Photo uploads"); 25 MP lets a 24 MP phone photo through.
+    "max_pixels": env_int("PHOTO_MAX_PIXELS", 25_000_000),
     # Stored re-encoded as JPEG, the longer edge at most this, and a thumbnail.
     "max_edge_px": env_int("PHOTO_MAX_EDGE_PX", 2560),
     "thumb_edge_px": 480,

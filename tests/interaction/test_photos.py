@@ -151,7 +151,7 @@ def test_an_image_with_too_many_pixels_is_refused_before_decoding(
     world, activity, during, settings
 ):
     settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_pixels": 1_000_000}
-    assert refused(world, activity, image_bytes(size=(2000, 1000))).code == "file_too_large"
+    assert refused(world, activity, image_bytes(size=(2000, 1000))).code == "image_too_large"
 
 
 def test_photos_after_the_close_are_late_within_the_grace_period_then_refused(
@@ -230,3 +230,55 @@ def test_an_activity_takes_photos_up_to_its_cap_and_then_refuses_them(
     error = refused(world, activity, data)
     assert error.code == "too_many_photos" and "2" in error.message
     assert Photo.objects.filter(activity=activity).count() == 2
+
+
+def test_an_image_over_the_pixel_ceiling_is_refused_with_its_own_code_whatever_the_format(
+    world, activity, during, settings
+):
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_pixels": 1_000_000}
+    for fmt in ("PNG", "WEBP", "HEIF"):
+        error = refused(world, activity, image_bytes(fmt, size=(1200, 1000)))
+        assert error.code == "image_too_large", fmt
+        assert "万像素" in error.message and "缩小" in error.message
+    png = refused(world, activity, image_bytes("PNG", size=(1200, 1000)))
+    assert "最多 100 万像素" in png.message
+    # Transparency costs a second copy as the image is scaled: two thirds of the pixels.
+    rgba = Image.new("RGBA", (900, 800), (200, 30, 30, 128))
+    out = io.BytesIO()
+    rgba.save(out, format="PNG")
+    transparent = refused(world, activity, out.getvalue(), name="a.png")
+    assert (transparent.code, transparent.details["max_pixels"]) == ("image_too_large", 666_666)
+    assert add(world, activity, image_bytes("PNG", size=(900, 800))).source_type == "png"
+    # WebP's decoder holds a canvas and a copy of it: a third of the pixels.
+    webp = refused(world, activity, image_bytes("WEBP", size=(600, 600)))
+    assert (webp.code, webp.details["max_pixels"]) == ("image_too_large", 333_333)
+    assert add(world, activity, image_bytes("WEBP", size=(570, 570))).source_type == "webp"
+    assert Photo.objects.count() == 2
+
+
+def test_a_jpeg_is_decoded_scaled_down_so_its_ceiling_counts_the_pixels_it_decodes_to(
+    world, activity, during, settings
+):
+    settings.PHOTO_POLICY = {**settings.PHOTO_POLICY, "max_pixels": 1_000_000, "max_edge_px": 1000}
+    # 12 megapixels, decoded at 1/4: 1000 × 750.
+    photo = add(world, activity, image_bytes(size=(4000, 3000), noise=True))
+    assert (photo.width, photo.height) == (1000, 750)
+    # The same pixels as a PNG are decoded whole: refused.
+    assert refused(world, activity, image_bytes("PNG", size=(4000, 3000))).code == (
+        "image_too_large"
+    )
+
+
+def test_a_transparent_png_is_scaled_and_laid_on_white(world, activity, during, settings):
+    im = Image.new("RGBA", (3000, 1500), (0, 0, 0, 0))
+    im.paste((200, 30, 30, 255), (0, 0, 1500, 1500))
+    out = io.BytesIO()
+    im.save(out, format="PNG")
+    photo = add(world, activity, out.getvalue(), name="cut-out.png")
+    assert (photo.width, photo.height) == (2560, 1280)
+    with default_storage.open(photo.image.name) as f:
+        stored = Image.open(io.BytesIO(f.read()))
+        stored.load()
+    assert stored.mode == "RGB"
+    red, white = stored.getpixel((100, 600)), stored.getpixel((2400, 600))
+    assert red[0] > 180 and red[1] < 60 and min(white) > 240

@@ -6,6 +6,7 @@ polyglot payloads, the EXIF itself with a member's home position) is not stored.
 facts we need are extracted first and kept in columns."""
 
 import io
+import struct
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 from dangjian.core.errors import DomainError
 
@@ -66,43 +67,102 @@ def too_large(limit: int) -> DomainError:
     )
 
 
+def too_many_pixels(limit: int) -> DomainError:
+    return DomainError(
+        "image_too_large",
+        _("照片像素过多（最多 %s 万像素），请缩小后再上传") % f"{limit / 10_000:g}",
+        max_pixels=limit,
+    )
+
+
+# What decoding and scaling an image costs beyond its pixels, as a divisor of the pixel
+# ceiling: an alpha channel or 16-bit samples make a second full-size copy as the image is
+# scaled (Pillow scales transparency premultiplied); Pillow's WebP decoder holds a
+# full-size canvas and hands over a copy of it, whatever the image.
+ALPHA_COST = 1.5
+WEBP_COST = 3
+# Modes that take no extra copy.
+PLAIN_MODES = {"RGB", "L", "CMYK", "YCbCr", "1"}
+
+
+def pixel_limit(kind: str, mode: str, info: dict, policy: dict) -> int:
+    """The most pixels an image of this type and mode may decode to."""
+    if kind == "webp":
+        cost = WEBP_COST
+    elif mode in PLAIN_MODES or (mode == "P" and "transparency" not in info):
+        cost = 1
+    else:
+        cost = ALPHA_COST
+    return int(policy["max_pixels"] / cost)
+
+
+# EXIF orientation → the transposition that makes the image upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# Modes Pillow scales as they are; the others are converted first.
+SCALABLE_MODES = {"RGB", "RGBA", "L", "LA", "CMYK"}
+
+
+def _check_pixels(size: tuple[int, int] | None, limit: int) -> None:
+    if size is None:
+        raise _unsupported()
+    if size[0] * size[1] > limit:
+        raise too_many_pixels(limit)
+
+
 def process(data: bytes, policy: dict | None = None) -> Processed:
     """Validate and re-encode one uploaded image. Raises `unsupported_file` for anything
-    that is not a decodable JPEG/PNG/WebP/HEIC and `file_too_large` past the limits."""
+    that is not a decodable JPEG/PNG/WebP/HEIC, `file_too_large` past the size limit and
+    `image_too_large` past the pixel ceiling.
+
+    The ceiling counts the pixels that are decoded, and is checked before any of them
+    are: what a worker holds at the peak is a few times that (docs/performance.md,
+    "Photo uploads"). A JPEG is decoded already scaled down (by 1/2, 1/4 or 1/8) to what
+    the stored size needs; every image is scaled down before it is turned upright or
+    converted, so only the decoded image itself is ever full size."""
     policy = policy or settings.PHOTO_POLICY
     if len(data) > policy["max_upload_bytes"]:
         raise too_large(policy["max_upload_bytes"])
     kind = sniff(data[:32])
     if kind is None:
         raise _unsupported()
+    if kind == "webp":
+        # Pillow's WebP decoder allocates its canvas as the file is opened.
+        _check_pixels(webp_size(data[:30]), pixel_limit(kind, "RGBA", {}, policy))
     try:
         im = Image.open(io.BytesIO(data), formats=PIL_FORMATS[kind])
+    except Image.DecompressionBombError:
+        raise too_many_pixels(pixel_limit(kind, "RGB", {}, policy)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise _unsupported() from None
-    except Image.DecompressionBombError:
-        raise DomainError("file_too_large", _("照片像素过多，请压缩后再上传")) from None
+    edge = policy["max_edge_px"]
     with im:
-        width, height = im.size
-        if width * height > policy["max_pixels"]:
-            raise DomainError("file_too_large", _("照片像素过多，请压缩后再上传"))
+        if kind == "jpeg":
+            # `size` becomes what the decoder will produce: the smallest power-of-two
+            # scale that still covers the stored size.
+            im.draft("RGB", _fitted(im.size, edge))
+        _check_pixels(im.size, pixel_limit(kind, im.mode, im.info, policy))
         try:
             exif = im.getexif()
         except Exception:  # noqa: BLE001 - a broken EXIF block only means "no EXIF"
             exif = Image.Exif()
         taken_at = exif_time(exif)
         latitude, longitude = exif_position(exif)
-        edge = policy["max_edge_px"]
-        if kind == "jpeg":
-            # Let the JPEG decoder scale down by a power of two while decoding: a 50 MP
-            # photo then never exists in memory at full size.
-            im.draft("RGB", (edge, edge))
         try:
             im.load()
-            upright = ImageOps.exif_transpose(im)
+            rgb = _scaled_rgb(im, edge)
         except (OSError, ValueError, SyntaxError):
             raise _unsupported() from None
-        rgb = _as_rgb(upright)
-    rgb.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    upright = UPRIGHT.get(exif.get(ExifTags.Base.Orientation))
+    if upright is not None:
+        rgb = rgb.transpose(upright)
     image = _jpeg(rgb, policy["jpeg_quality"])
     # Pathological content can defeat JPEG; step the quality down rather than store a file
     # larger than we accept.
@@ -125,17 +185,56 @@ def process(data: bytes, policy: dict | None = None) -> Processed:
     )
 
 
+def _fitted(size: tuple[int, int], edge: int) -> tuple[int, int]:
+    """`size` scaled down, keeping its proportions, to fit `edge` × `edge`."""
+    ratio = min(1.0, edge / max(size))
+    return max(1, round(size[0] * ratio)), max(1, round(size[1] * ratio))
+
+
+def webp_size(head: bytes) -> tuple[int, int] | None:
+    """The canvas size a WebP file declares (its first 30 bytes), or None."""
+    chunk = head[12:16]
+    if chunk == b"VP8 " and len(head) >= 30 and head[23:26] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", head[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8X" and len(head) >= 30:
+        width = int.from_bytes(head[24:27], "little") + 1
+        return width, int.from_bytes(head[27:30], "little") + 1
+    if chunk == b"VP8L" and len(head) >= 25 and head[20] == 0x2F:
+        bits = int.from_bytes(head[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def _scaled_rgb(im: Image.Image, edge: int) -> Image.Image:
+    """The loaded image scaled down to fit `edge` × `edge`, in RGB (transparency on white).
+    Scaled in place first, so that laying it on white and converting copy the small
+    image, not the decoded one. Palette, 1-bit and 16-bit images are converted to RGB(A)
+    first, as Pillow scales them poorly or not at all."""
+    if im.mode not in SCALABLE_MODES:
+        im = _as_rgba_or_rgb(im)
+    im.thumbnail((edge, edge), Image.Resampling.LANCZOS)
+    return _as_rgb(im)
+
+
+def _as_rgba_or_rgb(im: Image.Image) -> Image.Image:
+    if im.mode in ("PA", "La", "RGBa") or (im.mode == "P" and "transparency" in im.info):
+        return im.convert("RGBA")
+    if im.mode.startswith("I;16") or im.mode == "I":
+        # 16-bit greyscale PNG: scale to 8 bits before converting.
+        return im.point(lambda v: v / 256).convert("L")
+    return im.convert("RGB")
+
+
 def _as_rgb(im: Image.Image) -> Image.Image:
+    """A new RGB image of `im` (scaled already, in one of SCALABLE_MODES)."""
     if im.mode == "RGB":
         return im.copy()
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+    if im.mode in ("RGBA", "LA"):
         rgba = im.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
         canvas.paste(rgba, mask=rgba.getchannel("A"))
         return canvas
-    if im.mode.startswith("I;16") or im.mode == "I":
-        # 16-bit greyscale PNG: scale to 8 bits before converting.
-        return im.point(lambda v: v / 256).convert("L").convert("RGB")
     return im.convert("RGB")
 
 

@@ -58,9 +58,11 @@ class PhotoOut(Schema):
 @router.post("/activities/{activity_id}/photos", response={201: PhotoOut, **ERRORS})
 def upload_photo(request, activity_id: int, file: File[UploadedFile]):
     """Multipart `file`: JPEG, PNG, WebP or HEIC, recognised from its content. 422
-    `unsupported_file` for anything else, 422 `file_too_large` past the size limit;
-    409 `not_started` / `record_closed` outside the record window (from the start to the
-    close plus the grace period; photos after the close are marked late)."""
+    `unsupported_file` for anything else, 422 `file_too_large` past the size limit, 422
+    `image_too_large` (with `max_pixels`) past the pixel ceiling, 422 `too_many_photos`
+    past the activity's cap; 409 `not_started` / `record_closed` outside the record window
+    (from the start to the close plus the grace period; photos after the close are marked
+    late)."""
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, Action.CHANGE)
     try:
