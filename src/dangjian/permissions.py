@@ -26,9 +26,9 @@ from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
 from dangjian.registry.models import Member, Organization, Role, RoleGrant
-from dangjian.supervision.models import Rectification, SpotCheck
+from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
-from dangjian.themedays.models import Activity, Campaign
+from dangjian.themedays.models import Activity, Campaign, CampaignAttachment
 
 
 class Action(StrEnum):
@@ -293,6 +293,12 @@ def access_activity(user, activity_id, action: Action | str = Action.READ) -> Ac
     return _access(user, Activity.objects.select_related("branch", "campaign"), activity_id, action)
 
 
+def access_campaign_attachment(user, attachment_id) -> CampaignAttachment:
+    """A campaign's file, read by whoever reads the campaign."""
+    attachments = CampaignAttachment.objects.select_related("campaign", "campaign__org")
+    return _access(user, attachments, attachment_id, Action.READ, checked=lambda a: a.campaign)
+
+
 def scoped_activities(user) -> QuerySet[Activity]:
     """Activities the user may read: those of branches in their admin scope, and their own
     branch's."""
@@ -488,6 +494,14 @@ def access_rectification(
 ) -> Rectification:
     rectifications = Rectification.objects.select_related("branch", "opened_by_org")
     return _access(user, rectifications, rectification_id, action)
+
+
+def access_rectification_attachment(user, attachment_id) -> RectificationAttachment:
+    """A file of a rectification's answer, read by whoever reads the rectification."""
+    attachments = RectificationAttachment.objects.select_related(
+        "rectification", "rectification__branch"
+    )
+    return _access(user, attachments, attachment_id, Action.READ, checked=lambda a: a.rectification)
 
 
 def scoped_spot_checks(user) -> QuerySet[SpotCheck]:

@@ -112,7 +112,8 @@ api.add_router("", imports.router)
 api.add_router("", themedays.router)
 api.add_router("", interaction.router)
 
-from dangjian.api.routers import scoring, supervision  # noqa: E402
+from dangjian.api.routers import attachments, scoring, supervision  # noqa: E402
 
 api.add_router("", scoring.router)
 api.add_router("", supervision.router)
+api.add_router("", attachments.router)

@@ -6,6 +6,7 @@ field is declared once, and a view returns the instance (or a queryset to pagina
 from datetime import date, datetime
 from typing import Annotated, Literal
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import BeforeValidator, Field, field_validator
 
@@ -28,11 +29,14 @@ class AttachmentOut(Schema):
     name: str
     content_type: str
     size: int
-    url: str
+    url: str = Field(
+        description="Downloads the file (bearer token; the same scope as what it is attached to)"
+    )
 
     @staticmethod
     def resolve_url(attachment) -> str:
-        return attachment.file.url
+        kind = "campaign" if hasattr(attachment, "campaign_id") else "rectification"
+        return reverse(f"api:{kind}_attachment_download", args=[attachment.pk])
 
 
 class TokenIn(Schema):
