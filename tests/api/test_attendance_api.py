@@ -449,6 +449,11 @@ def test_a_member_who_could_not_scan_is_corrected_to_checked_in_over_the_api(wor
     assert (row["status"], row["corrected"], row["checked_in_at"]) == ("checked_in", True, None)
     record = AttendanceRecord.objects.get(activity=activity, member=member)
     assert record.correction_id == correction["id"]
+    # Scanning afterwards changes nothing: the superior's decision stands.
+    with at(START + timedelta(minutes=12)):
+        again = api(member.user).post("/attendance/check-in", body(activity))
+    assert (again.status_code, again.json()["status"]) == (200, "checked_in")
+    assert again.json()["checked_in_at"] is None
 
 
 def test_corrections_are_proposed_listed_and_refused_over_the_api(world, api, activity):
