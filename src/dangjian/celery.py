@@ -54,13 +54,14 @@ def send(task, args: tuple = (), *, countdown: float | None = None) -> bool:
     return True
 
 
-def broker_is_down() -> bool:
-    """This process saw the broker fail in the last BROKER_DOWN_PAUSE_SECONDS."""
+def redis_is_down() -> bool:
+    """This process saw Redis fail (the broker, or the cache: both are REDIS_URL) in the
+    last BROKER_DOWN_PAUSE_SECONDS: callers skip what they would have asked it."""
     return time.monotonic() < _broker_down_until
 
 
-def broker_failed() -> None:
-    """Another client of the same Redis (the cache) failed: don't wait on the broker."""
+def redis_failed() -> None:
+    """The cache, the same Redis as the broker, failed: don't wait on either for a while."""
     global _broker_down_until
     _broker_down_until = time.monotonic() + BROKER_DOWN_PAUSE_SECONDS
 

@@ -1,8 +1,11 @@
 """Redis (cache and task broker) stops in the middle of a theme day's check-in burst: every
 check-in is still recorded at once, no request fails or waits on Redis, and what Redis
 lost or refused (score recomputes, notices to the outbound channels, a distribution) is
-done by the scheduled jobs once it is back, with nobody clicking."""
+done by the scheduled jobs once it is back, with nobody clicking. A Redis that hangs costs
+a request its timeout, once."""
 
+import os
+import signal
 import time
 from datetime import timedelta
 
@@ -157,3 +160,46 @@ def test_check_ins_survive_a_stopped_redis_and_what_it_lost_is_done_once_it_is_b
     sent = [(n["kind"], n["user_id"]) for b in batches for n in b.payload["notices"]]
     assert len(sent) == len(set(sent))  # each notice handed to the channel once
     assert {kind for kind, _user in sent} == {"plan_approved", "campaign"}
+
+
+def test_a_redis_that_hangs_costs_a_request_its_timeout_once_and_the_rest_nothing(world, on_redis):
+    """Redis stops answering without closing its connections (SIGSTOP: a full disk, a host
+    that froze): the first request that asks it gives up after the timeout, and the next
+    ones don't ask it for a while."""
+    redis_server = on_redis
+    with at(NOW):
+        campaign = make_campaign(world)
+        activity = approve(world, world.a.branch, world.a.branch_admin, world.a.admin, campaign)
+        for i in range(EXTRA_MEMBERS):
+            make_member(world.city_admin, world.a.branch, name=f"支部党员{i}", password=None)
+    members = list(Member.objects.filter(branch=world.a.branch, is_active=True).order_by("pk"))
+    clients = [Api(m.user) for m in members]
+    city_pages = Client(raise_request_exception=False)
+    city_pages.force_login(world.city_admin, backend="django.contrib.auth.backends.ModelBackend")
+    with at(START + timedelta(minutes=1)):
+        assert clients[0].post("/attendance/check-in", check_in_body(activity)).status_code == 201
+        assert city_pages.get(f"/console/dashboards/orgs/{world.city.pk}/").status_code == 200
+
+    os.kill(redis_server.process.pid, signal.SIGSTOP)
+    try:
+        with at(START + timedelta(minutes=2)):
+            waited = []
+            for client in clients[1:]:
+                scoring._queued_here.clear()  # each on another web worker
+                client.slowest = 0.0
+                answer = client.post("/attendance/check-in", check_in_body(activity))
+                assert answer.status_code == 201, answer.content[:300]
+                waited.append(client.slowest)
+            started = time.monotonic()
+            dashboard = city_pages.get(f"/console/dashboards/orgs/{world.city.pk}/")
+            waited.append(time.monotonic() - started)
+        assert dashboard.status_code == 200
+    finally:
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+    assert max(waited) < TIMEOUT_S + 1  # the timeout, and the request's own work
+    assert sum(1 for s in waited if s > 1) <= 1, waited
+
+    with at(START + timedelta(minutes=15)):
+        scheduling.run_all()
+    score = ActivityScore.objects.get(activity=activity)
+    assert score.checked_in_non_flowing == sum(1 for m in members if not m.is_flowing)

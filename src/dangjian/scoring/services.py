@@ -162,12 +162,12 @@ def inputs_changed(*, activity_id: int, debounce: bool = False) -> None:
 def _cache_add(key: str, due: float) -> bool | None:
     """Set the debounce mark unless it is set: True if this call set it, False if it was
     set, None if the cache (Redis) is down; a check-in never fails or waits for it."""
-    if celery.broker_is_down():
+    if celery.redis_is_down():
         return None
     try:
         return bool(cache.add(key, due, timeout=DEBOUNCE_SECONDS + 60))
     except Exception:  # Redis down or hanging: the mark in the database will do
-        celery.broker_failed()
+        celery.redis_failed()
         logger.warning("cache unavailable: score recompute left to the sweep", exc_info=True)
         return None
 

@@ -20,6 +20,7 @@ from django.db.models import Case, Count, F, FilteredRelation, Max, Q, Sum, Valu
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
+from dangjian import celery
 from dangjian.core import clock
 from dangjian.registry.models import Organization, OrgKind, Sector
 from dangjian.scoring import formula
@@ -164,18 +165,25 @@ def _trend_sums(
 
 
 def _cached(keys: list[str]) -> dict:
-    # The cache is only a shortcut: with Redis down the dashboard reads the sums instead.
+    # The cache is only a shortcut: with Redis down the dashboard reads the sums instead,
+    # and waits for Redis at most once (its timeouts) while it is down.
+    if celery.redis_is_down():
+        return {}
     try:
         return cache.get_many(keys)
     except Exception:
+        celery.redis_failed()
         logger.warning("cache unavailable: the trend is read from the database", exc_info=True)
         return {}
 
 
 def _keep(values: dict) -> None:
+    if celery.redis_is_down():
+        return
     try:
         cache.set_many(values, timeout=TREND_CACHE_SECONDS)
     except Exception:  # Redis down: the next dashboard reads the database again
+        celery.redis_failed()
         logger.warning("cache unavailable: the trend is not kept", exc_info=True)
 
 
