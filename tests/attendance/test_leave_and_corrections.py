@@ -370,3 +370,12 @@ def test_nobody_decides_a_request_of_their_own(request_of, decider, refused):
         assert error.value.code == "self_approval"
     else:
         assert permissions.require_not_own_request(actor, request) is None
+
+
+def test_a_branch_secretary_does_not_find_their_own_leave_among_those_to_decide(world, activity):
+    secretary = world.a.branch_admin
+    own = services.request_leave(actor=secretary, activity=activity, reason="到县里开会")
+    other = services.request_leave(actor=world.a.member.user, activity=activity, reason="出差")
+    assert list(selectors.pending_leaves(secretary)) == [other]
+    assert selectors.waiting_count(secretary) == 1
+    assert set(selectors.pending_leaves(world.a.admin)) == {own, other}

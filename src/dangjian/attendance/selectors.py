@@ -166,10 +166,12 @@ def corrections_of(activity: Activity) -> QuerySet[Correction]:
 
 def pending_leaves(user) -> QuerySet[LeaveRequest]:
     """Leave requests the user may decide, still waiting, for activities not started: in
-    their admin scope (their own requests as a member elsewhere are not theirs to decide)."""
+    their admin scope, and not their own (`permissions.require_not_own_request`: neither as
+    a member elsewhere nor as a member of the branch they run)."""
     return (
         permissions.scoped_leaves(user)
         .filter(permissions.admin_scope_q(user, "activity__branch__path"))
+        .exclude(member__user_id=user.pk)
         .filter(status=RequestStatus.PENDING, activity__status=ActivityStatus.APPROVED)
         .filter(activity__starts_at__gt=clock.now())
         .select_related("activity", "activity__branch", "member")
