@@ -23,6 +23,7 @@ from django.db import connection
 from django.test import override_settings
 
 from dangjian import celery
+from dangjian.scoring import services as scoring
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -129,6 +130,7 @@ def on_redis(redis_server):
         celery.app.conf.update(saved)
         _new_producers()
         celery.reset()
+        scoring._queued_here.clear()  # this process's debounce marks, for the next tests
         overridden.disable()
 
 
