@@ -239,9 +239,9 @@ def test_an_image_over_the_pixel_ceiling_is_refused_with_its_own_code_whatever_t
     for fmt in ("PNG", "WEBP", "HEIF"):
         error = refused(world, activity, image_bytes(fmt, size=(1200, 1000)))
         assert error.code == "image_too_large", fmt
-        assert "万像素" in error.message and "缩小" in error.message
+        assert "百万像素" in error.message and "缩小" in error.message
     png = refused(world, activity, image_bytes("PNG", size=(1200, 1000)))
-    assert "最多 100 万像素" in png.message
+    assert "最多 1 百万像素" in png.message
     # Transparency costs a second copy as the image is scaled: two thirds of the pixels.
     rgba = Image.new("RGBA", (900, 800), (200, 30, 30, 128))
     out = io.BytesIO()

@@ -68,9 +68,10 @@ def too_large(limit: int) -> DomainError:
 
 
 def too_many_pixels(limit: int) -> DomainError:
+    megapixels = f"{limit // 100_000 / 10:g}"  # rounded down to a tenth
     return DomainError(
         "image_too_large",
-        _("照片像素过多（最多 %s 万像素），请缩小后再上传") % f"{limit / 10_000:g}",
+        _("照片像素过多（最多 %(mp)s 百万像素），请缩小后再上传") % {"mp": megapixels},
         max_pixels=limit,
     )
 
