@@ -1,14 +1,14 @@
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from dangjian.api.auth import BearerToken
 from dangjian.api.errors import status_for
+from dangjian.api.openapi import DocumentedApi
 from dangjian.core.errors import DomainError
 
-api = NinjaAPI(
+api = DocumentedApi(
     title="Dangjian Cloud API",
     version="1",
     description=(

@@ -28,10 +28,18 @@ class RowErrorOut(Schema):
     message: str
 
 
+class FieldErrorOut(Schema):
+    field: str | None
+    message: str
+
+
 class ImportErrorOut(Schema):
+    """422: `import_invalid` lists the rows and columns at fault, `validation_error` (a
+    parameter or form field of the wrong type) the fields."""
+
     code: str
     message: str
-    errors: list[RowErrorOut] = []
+    errors: list[RowErrorOut | FieldErrorOut] = []
     error_count: int | None = None
 
 
