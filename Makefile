@@ -74,10 +74,12 @@ test-pg: install browser
 
 # Schemathesis against the served API (scripts/fuzz.py, docs/api.md "Fuzzing"): as the city
 # admin and as a member, every phase, a fixed seed, its own database and port under
-# var/fuzz/; fails on any server error. FUZZ_EXAMPLES=3 for a short run (.ci/run).
+# var/fuzz/; fails on any server error. A short run (.ci/run): FUZZ_EXAMPLES=3
+# FUZZ_PHASES=examples,fuzzing,stateful (the coverage phase alone sends thousands).
 FUZZ_EXAMPLES ?=
+FUZZ_PHASES ?=
 fuzz: install
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) scripts/fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_PHASES=$(FUZZ_PHASES) $(PY) scripts/fuzz.py
 
 seed-city: install var/secrets.env
 	$(PY) manage.py migrate --noinput
