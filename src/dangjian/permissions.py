@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
-from dangjian.registry.models import Member, Organization, Role, RoleGrant
+from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, Campaign, CampaignAttachment
@@ -174,6 +174,33 @@ def is_admin_above(user, org: Organization) -> bool:
     """Admin of a strict ancestor of `org` (a superior organization): who reviews its plans
     and corrections, rates its activities and supervises it."""
     return _admin_path_above(user, org) is not None
+
+
+def is_admin_over_account(user, account) -> bool:
+    """Whether the user administers everything the account administers. Setting an
+    account's password, its login phone or ending its sign-ins takes the account over (or
+    away), so a branch admin must not do it to a county admin who is a member of their
+    branch."""
+    grants = _admin_grants(user=account).select_related("org")
+    return all(is_admin_over(user, grant.org) for grant in grants)
+
+
+def is_superior_of_admin(user, account) -> bool:
+    """Whether the account is an admin subordinate to the user: it administers something,
+    and everything it administers lies strictly below an organization the user
+    administers (a county's admins are reset by the city's, not by each other)."""
+    if not _authenticated(user) or account.pk == user.pk:
+        return False
+    orgs = [grant.org for grant in _admin_grants(user=account).select_related("org")]
+    return bool(orgs) and all(is_admin_above(user, org) for org in orgs)
+
+
+def access_subordinate_admin(user, account_id):
+    """A subordinate admin's account (is_superior_of_admin), or not_found."""
+    account = User.objects.filter(pk=_pk(account_id), is_active=True).first()
+    if account is None or not is_superior_of_admin(user, account):
+        raise not_found()
+    return account
 
 
 def _admin_path_above(user, org: Organization) -> str | None:

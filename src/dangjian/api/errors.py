@@ -7,6 +7,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "forbidden": 403,
     "not_found": 404,
     "duplicate_phone": 409,
+    "phone_in_use": 409,
     "duplicate_id_number": 409,
     "duplicate_code": 409,
     "same_branch": 409,

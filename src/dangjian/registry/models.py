@@ -8,6 +8,7 @@ import hashlib
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -146,6 +147,9 @@ class User(AbstractBaseUser):
     name = models.CharField(_("名称"), max_length=50)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Raised by registry.accounts.revoke_all_credentials: every session signed with an
+    # older value stops being valid (see get_session_auth_hash).
+    credentials_version = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -161,6 +165,25 @@ class User(AbstractBaseUser):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.phone})"
+
+    # Django checks a session's stored hash against this on every request, so mixing the
+    # credentials version in ends every session of the account when the version is raised.
+    # Version 0 keeps Django's own hash: sessions made before the field existed stay valid.
+    def get_session_auth_hash(self) -> str:
+        return self._versioned(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self):
+        for value in super().get_session_auth_fallback_hash():
+            yield self._versioned(value)
+
+    def _versioned(self, value: str) -> str:
+        if not self.credentials_version:
+            return value
+        return salted_hmac(
+            "dangjian.registry.User.credentials_version",
+            f"{value}:{self.credentials_version}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Role(models.TextChoices):

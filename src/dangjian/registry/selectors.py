@@ -3,7 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from dangjian import permissions
-from dangjian.registry.models import Member, Organization, Role, RoleGrant
+from dangjian.core import clock
+from dangjian.registry.models import ApiToken, Member, Organization, Role, RoleGrant
 
 
 def parent_ids(orgs: list[Organization]) -> dict[int, int | None]:
@@ -101,4 +102,11 @@ def admins_of(org: Organization) -> QuerySet[RoleGrant]:
 def transfers_of(member: Member):
     return member.transfers.select_related("from_branch", "to_branch", "actor").order_by(
         "-transferred_at"
+    )
+
+
+def live_api_tokens(user) -> QuerySet[ApiToken]:
+    """The user's own unexpired API tokens, newest first."""
+    return ApiToken.objects.filter(user=user, expires_at__gt=clock.now()).order_by(
+        "-created_at", "-pk"
     )

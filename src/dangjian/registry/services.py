@@ -14,8 +14,9 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
+from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
-from dangjian.registry import crypto, idcard
+from dangjian.registry import accounts, crypto, idcard
 from dangjian.registry.models import (
     ApiToken,
     Member,
@@ -237,11 +238,9 @@ def _check_password(password: str, user: User) -> None:
 
 
 def _require_authority_over_account(actor: User, user: User) -> None:
-    """Setting someone's password or login phone takes over their account, so the actor
-    must administer everything that account administers: a county admin may be a member
-    of a branch, and that branch's admin must not be able to become them."""
-    grants = RoleGrant.objects.filter(user=user, role=Role.ADMIN).select_related("org")
-    if any(not permissions.is_admin_over(actor, grant.org) for grant in grants):
+    """Setting someone's password or login phone takes over their account
+    (permissions.is_admin_over_account)."""
+    if not permissions.is_admin_over_account(actor, user):
         raise DomainError(
             "forbidden", _("该账号拥有超出您管理范围的管理权限，您不能修改其登录信息")
         )
@@ -255,10 +254,13 @@ def set_member_password(*, actor: User, member: Member, password: str) -> None:
     member.user.set_password(password)
     member.user.save(update_fields=["password"])
     audit.record(actor=actor, action="member.set_password", obj=member, org=member.branch)
+    accounts.revoke_all_credentials(user=member.user, actor=actor, reason="password_set")
 
 
 @transaction.atomic
 def change_own_password(*, user: User, old_password: str, new_password: str) -> None:
+    """Every token and session of the account ends, the one making the change included;
+    a page keeps its own session with update_session_auth_hash(request, user)."""
     if not user.check_password(old_password):
         raise DomainError("invalid_credentials", _("原密码不正确"), field="old_password")
     _check_password(new_password, user)
@@ -267,6 +269,36 @@ def change_own_password(*, user: User, old_password: str, new_password: str) -> 
     member = permissions.own_member(user)
     audit.record(
         actor=user, action="user.change_password", obj=user, org=member.branch if member else None
+    )
+    accounts.revoke_all_credentials(user=user, actor=user, reason="password_changed")
+
+
+@transaction.atomic
+def reset_admin_password(*, actor: User, account: User, password: str) -> None:
+    """A superior admin sets a subordinate admin's password (permissions.
+    is_superior_of_admin); every sign-in of the account ends and its holder is told."""
+    if not permissions.is_superior_of_admin(actor, account):
+        raise permissions.not_found()
+    _check_password(password, account)
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    grant = RoleGrant.objects.filter(user=account, role=Role.ADMIN).select_related("org").first()
+    audit.record(
+        actor=actor,
+        action="user.reset_password",
+        obj=account,
+        org=grant.org if grant else None,
+    )
+    accounts.revoke_all_credentials(user=account, actor=actor, reason="password_reset")
+    notifications.notify(
+        user_ids=[account.pk],
+        kind="account",
+        title=_("您的登录密码已被重置"),
+        body=_(
+            "上级管理员 %(name)s 重置了您的登录密码，所有设备已退出登录。"
+            "如非本人知晓，请联系上级管理员。"
+        )
+        % {"name": actor.name},
     )
 
 
@@ -341,6 +373,15 @@ def bootstrap_city(*, name: str, phone: str, password: str, admin_name: str = ""
 # Members ---------------------------------------------------------------------------------
 
 
+# An account holding an admin role beyond the actor's reach is never attached to a new
+# member: the member's details would rename it, and whoever manages the member would
+# manage the admin. (A county admin registering themselves as a member is attached.)
+def phone_in_use() -> DomainError:
+    return DomainError(
+        "phone_in_use", _("该手机号属于一名管理员的账号，不能登记为新党员的手机号"), field="phone"
+    )
+
+
 def _raise_field_errors(fields: MemberFields) -> None:
     if fields.errors:
         first = fields.errors[0]
@@ -386,6 +427,8 @@ def create_member(*, actor: User, branch: Organization, **raw) -> Member:
     user = User.objects.select_for_update().filter(phone=fields.phone).first()
     if user is not None and Member.objects.filter(user=user).exists():
         raise DomainError("duplicate_phone", _("该手机号已被其他党员使用"), field="phone")
+    if user is not None and not permissions.is_admin_over_account(actor, user):
+        raise phone_in_use()
     if user is None:
         user = User.objects.create_user(phone=fields.phone, name=fields.name)
     member = Member(user=user, branch=branch, id_number_encrypted=crypto.encrypt(fields.id_number))
@@ -493,12 +536,13 @@ def mark_member_left(
     *, actor: User, member: Member, left_at: date | datetime | None = None, reason: str = ""
 ) -> Member:
     permissions.require(actor, Action.CHANGE, member)
-    member = Member.objects.select_for_update().select_related("branch").get(pk=member.pk)
+    member = Member.objects.select_for_update().select_related("branch", "user").get(pk=member.pk)
     if not member.is_active:
         return member
     member.is_active = False
     member.left_at = left_at or clock.today()
     member.save(update_fields=["is_active", "left_at", "updated_at"])
+    accounts.revoke_all_credentials(user=member.user, actor=actor, reason="member_left")
     audit.record(
         actor=actor,
         action="member.leave",

@@ -16,7 +16,7 @@ from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
 from dangjian.core import bulk, clock
 from dangjian.permissions import Action
-from dangjian.registry import crypto, idcard
+from dangjian.registry import crypto, idcard, services
 from dangjian.registry.imports.result import (
     WRITE_BATCH,
     ImportResult,
@@ -314,6 +314,16 @@ def _match_existing(actor, rows: list[_MemberRow], errors: Errors) -> list[_Memb
             ).values_list("user_id", "org__path")
             if not any(path.startswith(p) for p in admin_paths)
         }
+        # Accounts without a member record that hold an admin role beyond the actor's
+        # reach are never attached to a new member (services.create_member: phone_in_use).
+        admin_owners = {
+            user_id
+            for user_id, path in RoleGrant.objects.filter(
+                user_id__in=[row[0] for row in phones.values() if row[1] is None],
+                role=Role.ADMIN,
+            ).values_list("user_id", "org__path")
+            if not any(path.startswith(p) for p in admin_paths)
+        }
         for r in chunk:
             ok = True
             found = existing.get(r.id_hash)
@@ -357,6 +367,10 @@ def _match_existing(actor, rows: list[_MemberRow], errors: Errors) -> list[_Memb
                 if owner[1] is not None:
                     ok = False
                     errors.add(r.row, h["phone"], _("该手机号已被其他党员使用"))
+                elif owner[0] in admin_owners:
+                    ok = False
+                    refusal = services.phone_in_use()
+                    errors.add(r.row, h["phone"], refusal.message, code=refusal.code)
                 r.user_id = owner[0]
             if ok:
                 kept.append(r)

@@ -66,13 +66,15 @@ class Errors:
     report, but all are counted, so a wholly wrong file of 200,000 rows stays cheap."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[int, str, str]] = []
+        self.items: list[tuple[int, str, str, str]] = []
         self.count = 0
 
-    def add(self, row: int, column: str, message: str) -> None:
+    def add(self, row: int, column: str, message: str, code: str = "") -> None:
+        """`code`, when given, is the stable code a single write would raise for the same
+        refusal (such as phone_in_use); the report carries it with the row."""
         self.count += 1
         if len(self.items) < MAX_REPORTED_ERRORS:
-            self.items.append((row, column, str(message)))
+            self.items.append((row, column, str(message), code))
 
     def __bool__(self) -> bool:
         return self.count > 0
@@ -84,7 +86,7 @@ def raise_invalid(*groups: Errors) -> None:
         return
     items = sorted((e for g in groups for e in g.items), key=lambda e: e[0])
     items = items[:MAX_REPORTED_ERRORS]
-    row, column, message = items[0]
+    row, column, message, _code = items[0]
     if row > 0:
         where = _("第%(row)d行“%(column)s”：%(message)s") % {
             "row": row,
@@ -97,7 +99,10 @@ def raise_invalid(*groups: Errors) -> None:
     raise DomainError(
         "import_invalid",
         f"{summary}{where}",
-        errors=[{"row": r, "column": c, "message": m} for r, c, m in items],
+        errors=[
+            {"row": r, "column": c, "message": m, **({"code": code} if code else {})}
+            for r, c, m, code in items
+        ],
         error_count=count,
     )
 
