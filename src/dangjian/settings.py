@@ -270,7 +270,9 @@ AXES_VERBOSE = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"])
 AXES_CLIENT_IP_CALLABLE = "dangjian.core.clientip.client_ip"
 
-API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7))
+# How long an API token lives; its owner can list and revoke it before then, and a
+# password change, a reset or sign-out-everywhere revokes them all (registry.accounts).
+API_TOKEN_TTL = timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 30))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

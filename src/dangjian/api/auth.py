@@ -18,6 +18,8 @@ class BearerToken(HttpBearer):
         user = services.user_for_token(token)
         if user is not None:
             request.user = user
+            # Which token this request came with: logout revokes it, the token list marks it.
+            request.api_token_key = token
         return user
 
 

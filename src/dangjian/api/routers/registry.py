@@ -1,7 +1,9 @@
+from datetime import datetime
+
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from dangjian import permissions
@@ -29,8 +31,8 @@ from dangjian.api.schemas import (
 from dangjian.audit import selectors as audit_selectors
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry import selectors, services
-from dangjian.registry.models import RoleGrant
+from dangjian.registry import accounts, selectors, services
+from dangjian.registry.models import ApiToken, RoleGrant
 
 router = Router()
 ERRORS = {
@@ -58,6 +60,39 @@ def create_token(request, payload: TokenIn):
         raise DomainError("invalid_credentials", _("手机号或密码不正确。"))
     key, token = services.issue_api_token(user=user)
     return {"token": key, "expires_at": token.expires_at}
+
+
+@router.post("/auth/logout", response={204: None, **ERRORS}, tags=["auth"])
+def logout(request):
+    """The token this request carries stops working at once."""
+    accounts.revoke_token_key(user=actor(request), key=request.api_token_key)
+    return Status(204, None)
+
+
+class ApiTokenOut(Schema):
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    current: bool = Field(description="The token this request carries")
+
+
+@router.get("/auth/tokens", response={200: list[ApiTokenOut], **ERRORS}, tags=["auth"])
+def list_tokens(request):
+    """The caller's own unexpired tokens, newest first (their keys are never stored)."""
+    current = ApiToken.hash_key(request.api_token_key)
+    return [
+        ApiTokenOut(
+            id=t.pk, created_at=t.created_at, expires_at=t.expires_at, current=t.key_hash == current
+        )
+        for t in selectors.live_api_tokens(actor(request))
+    ]
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None, **ERRORS}, tags=["auth"])
+def revoke_token(request, token_id: int):
+    """Revoke one of the caller's tokens; anyone else's is not found."""
+    accounts.revoke_token(user=actor(request), token_id=token_id)
+    return Status(204, None)
 
 
 @router.get("/me", response={200: MeOut, **ERRORS}, tags=["auth"])
@@ -255,6 +290,17 @@ def set_password(request, member_id: int, payload: PasswordIn):
     user = actor(request)
     member = permissions.access_member(user, member_id, Action.CHANGE)
     services.set_member_password(actor=user, member=member, password=payload.password)
+    return Status(204, None)
+
+
+@router.post(
+    "/members/{member_id}/sign-out-everywhere", response={204: None, **ERRORS}, tags=["members"]
+)
+def sign_out_everywhere(request, member_id: int):
+    """Every API token and session of the member's account ends (admins in scope)."""
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    accounts.sign_out_everywhere(actor=user, member=member)
     return Status(204, None)
 
 
