@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings
@@ -138,9 +139,12 @@ def _new_producers() -> None:
     # Producers made for the broker before are dropped (as Celery does after a fork);
     # app.close() would do it too, but also unregisters the app, and the shared tasks
     # imported after that would not find it.
+    # kombu keeps its producer pools process-wide, one per broker, each holding its
+    # connection pool: a closed connection pool left there fails the next task sent to that
+    # broker, even an eager one (Celery acquires a producer for those too). kombu.pools.reset
+    # closes and forgets them all.
     app = celery.app
-    if app._pool is not None:
-        app._pool.force_close_all()
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
