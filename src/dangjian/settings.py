@@ -264,6 +264,11 @@ AXES_USERNAME_FORM_FIELD = "phone"
 AXES_RESET_ON_SUCCESS = True
 # Each login view answers a lockout itself (a page or a JSON 429); axes keeps that answer.
 AXES_LOCKOUT_CALLABLE = "dangjian.core.lockout.keep_view_response"
+# Two wider limits within the same cool-off (dangjian.core.lockout): failures from one
+# address across phones (password spraying) and on one phone across addresses.
+AXES_HANDLER = "dangjian.core.lockout.LockoutHandler"
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
+LOGIN_FAILURES_PER_PHONE = env_int("LOGIN_FAILURES_PER_PHONE", 20)
 AXES_VERBOSE = False
 # Which request headers carry the client's address (behind nginx: HTTP_X_REAL_IP), read by
 # dangjian.core.clientip for axes and the attempt log alike (django-ipware is not used).

@@ -1,4 +1,54 @@
+"""Login throttling, on top of django-axes (AXES_HANDLER).
+
+Axes locks a phone + client address pair after AXES_FAILURE_LIMIT failures. Two wider
+limits are counted here from the same failure records, within the same cool-off:
+
+- failures from one address across every phone (LOGIN_FAILURES_PER_IP): password
+  spraying, a few guesses at each of many phones, stays under the pair limit;
+- failures on one phone across every address (LOGIN_FAILURES_PER_PHONE): guesses spread
+  over many addresses.
+
+Reaching either locks like the pair limit does: the login page and the API token
+endpoint answer it themselves (a page in Chinese, or 429 too_many_attempts)."""
+
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_failure_limit
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Sum
+
+
 def keep_view_response(request, original_response, credentials=None):
     """django-axes lockout handler: the login page and the API token endpoint each render
     their own lockout answer (a page in Chinese, or 429 too_many_attempts), so keep it."""
     return original_response
+
+
+def wider_limit_reached(*, per_ip: int, per_phone: int) -> bool:
+    """Whether the failures counted across phones or across addresses lock the login."""
+    return (
+        per_ip >= settings.LOGIN_FAILURES_PER_IP or per_phone >= settings.LOGIN_FAILURES_PER_PHONE
+    )
+
+
+class LockoutHandler(AxesDatabaseHandler):
+    """Axes' database handler with the two wider limits (module docstring)."""
+
+    def get_failures(self, request, credentials=None) -> int:
+        failures = super().get_failures(request, credentials)
+        limit = get_failure_limit(request, credentials)
+        if failures >= limit:
+            return failures
+        recent = AccessAttempt.objects.filter(attempt_time__gte=get_cool_off_threshold(request))
+        ip = getattr(request, "axes_ip_address", None)
+        phone = get_client_username(request, credentials)
+        per_ip = _sum(recent.filter(ip_address=ip)) if ip else 0
+        per_phone = _sum(recent.filter(username=phone)) if phone else 0
+        if wider_limit_reached(per_ip=per_ip, per_phone=per_phone):
+            return limit
+        return failures
+
+
+def _sum(attempts) -> int:
+    return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
