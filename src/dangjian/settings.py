@@ -251,6 +251,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Passwords like the account's phone number or name, and any that holds the number.
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["phone", "name"]},
+    },
+    {"NAME": "dangjian.registry.passwords.PhoneInPasswordValidator"},
 ]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
@@ -433,6 +439,23 @@ if env_str("COMMENT_FORBIDDEN_WORDS_FILE"):
 NOTIFICATION_CHANNELS = env_list("NOTIFICATION_CHANNELS", ["log"])
 NOTIFICATION_WEBHOOK_URL = env_str("NOTIFICATION_WEBHOOK_URL")
 NOTIFICATION_WEBHOOK_SECRET = env_str("NOTIFICATION_WEBHOOK_SECRET")
+
+# Text messages (verification codes): "log" (the message goes to the log), "aliyun" or
+# "tencent" (their official SDKs), or a dotted path to a notifications.sms.Backend subclass.
+SMS_BACKEND = env_str("SMS_BACKEND", "log")
+SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "智慧党建云")
+SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID")
+SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET")
+# The provider's template id for each message the platform sends.
+SMS_TEMPLATES = {"verification_code": env_str("SMS_TEMPLATE_VERIFICATION_CODE")}
+SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
+SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_APP_ID = env_str("SMS_TENCENT_APP_ID")
+# The demo only: the console shows admins the messages sent (短信发件箱), codes included.
+SMS_DEMO_OUTBOX = env_bool("SMS_DEMO_OUTBOX", False)
+# Verification codes asked from one client address within an hour.
+SMS_CODES_PER_IP_HOUR = env_int("SMS_CODES_PER_IP_HOUR", 30)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
