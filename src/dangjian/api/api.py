@@ -117,3 +117,7 @@ from dangjian.api.routers import attachments, scoring, supervision  # noqa: E402
 api.add_router("", scoring.router)
 api.add_router("", supervision.router)
 api.add_router("", attachments.router)
+
+from dangjian.api.routers import activation  # noqa: E402
+
+api.add_router("", activation.router)

@@ -13,6 +13,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "same_branch": 409,
     "member_left": 409,
     "too_many_attempts": 429,
+    "too_many_requests": 429,
+    "already_active": 409,
     "file_too_large": 413,
     "import_conflict": 409,
     "start_passed": 409,

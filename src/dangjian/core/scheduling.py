@@ -14,6 +14,7 @@ JOBS: dict[str, tuple[str, int]] = {
     # marked due, notices never handed to their channel, distributions never finished.
     "recompute-due-scores": ("dangjian.scoring.tasks.recompute_due_scores", 60),
     "deliver-due-notifications": ("dangjian.notifications.tasks.deliver_due_outbound", 60),
+    "deliver-due-sms": ("dangjian.notifications.sms.deliver_due_sms", 60),
     "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
 }
 

@@ -59,3 +59,65 @@ class OutboundBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} batch {self.pk} ({self.status})"
+
+
+class SmsMessage(models.Model):
+    """One text message to one phone, the outbox of the SMS backend (notifications.sms):
+    queued, sent in the background with retries, its status and last error kept so that a
+    failure is visible. `params` holds what fills the provider's template; a verification
+    code in it is blanked once the message is sent or given up, unless the demo shows the
+    outbox (SMS_DEMO_OUTBOX)."""
+
+    phone = models.CharField(max_length=11)
+    template = models.CharField(max_length=40)
+    params = models.JSONField(default=dict)
+    text = models.CharField(max_length=300)
+    backend = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"SMS {self.pk} ({self.status})"
+
+
+class SmsCodePurpose(models.TextChoices):
+    ACTIVATE = "activate", "activate"
+    RESET = "reset", "reset"
+
+
+class SmsCode(models.Model):
+    """A verification code asked for a phone (registry.activation). Only its keyed hash is
+    kept. A request for a phone that has no account, or that may not use the purpose, is
+    recorded too (without `user`, no message sent), so that the send limits answer the
+    same whether the phone is registered or not."""
+
+    phone = models.CharField(max_length=11)
+    purpose = models.CharField(max_length=16, choices=SmsCodePurpose.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "created_at"]),
+            models.Index(fields=["client_ip", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} code {self.pk}"

@@ -8,8 +8,8 @@ from django.db import transaction
 
 from dangjian import celery
 from dangjian.core import clock
-from dangjian.notifications import channels
-from dangjian.notifications.models import Notification, OutboundBatch
+from dangjian.notifications import channels, sms
+from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
 from dangjian.registry.models import User
 
@@ -100,3 +100,18 @@ def mark_read(*, user: User, notification: Notification) -> Notification:
 
 def mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=clock.now())
+
+
+def send_sms(*, phone: str, template: str, params: dict) -> SmsMessage:
+    """Queue a text message for the SMS backend; sent in the background with retries
+    (notifications.sms.deliver_sms), its status kept on the row."""
+    message = SmsMessage.objects.create(
+        phone=phone,
+        template=template,
+        params=params,
+        text=sms.render(template, params),
+        backend=settings.SMS_BACKEND,
+        created_at=clock.now(),
+    )
+    transaction.on_commit(lambda: celery.send(sms.deliver_sms, (message.pk,)))
+    return message

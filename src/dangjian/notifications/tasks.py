@@ -78,3 +78,7 @@ def deliver_due() -> int:
 @shared_task
 def deliver_due_outbound() -> int:
     return deliver_due()
+
+
+# The SMS tasks live beside their backends; imported here so that a worker registers them.
+from dangjian.notifications.sms import deliver_due_sms, deliver_sms  # noqa: E402, F401
