@@ -10,11 +10,26 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import BeforeValidator, Field, field_validator
 
+from dangjian.core import coords
 from dangjian.registry.models import SECTOR_NAMES, Organization, RoleGrant, sector_from_input
 
 Kind = Literal["committee", "general_branch", "branch"]
 # An account (uploader, author of a change, rater) shown by its name; null once it is gone.
 UserName = Annotated[str | None, BeforeValidator(lambda user: user.name if user else None)]
+
+
+def coord_system_field(default: str | None = coords.WGS84):
+    """The coordinate system of a body's latitude and longitude. Any text passes the
+    schema, so that an unknown system is answered by the domain's `invalid_coord_system`
+    rather than a generic validation error; the allowed values are documented."""
+    return Field(
+        default,
+        max_length=16,
+        description="The system of latitude/longitude: wgs84 (GPS, browsers), gcj02 "
+        "(Amap, Tencent, WeChat), bd09 (Baidu); stored and answered as wgs84. Another "
+        "value: 422 invalid_coord_system",
+        json_schema_extra={"enum": list(coords.SYSTEMS)},
+    )
 
 
 class ErrorOut(Schema):

@@ -38,7 +38,7 @@ from dangjian.attendance.models import (
     AttendanceStatus,
     CheckInAttempt,
 )
-from dangjian.core import clock
+from dangjian.core import clock, coords
 from dangjian.core.clientip import client_ip
 from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
@@ -63,8 +63,9 @@ class Position:
     accuracy_m: float
 
 
-def position(latitude, longitude, accuracy_m) -> Position:
-    """The phone's reported position, validated (`validation_error` with the field)."""
+def position(latitude, longitude, accuracy_m, coord_system=coords.WGS84) -> Position:
+    """The phone's reported position, validated (`validation_error` with the field) and
+    brought to WGS-84 from the system it was given in (`invalid_coord_system`)."""
     values = {"latitude": latitude, "longitude": longitude, "accuracy_m": accuracy_m}
     for name, value in values.items():
         if value is None:
@@ -76,6 +77,9 @@ def position(latitude, longitude, accuracy_m) -> Position:
         raise DomainError("validation_error", _("经度应在 -180 到 180 之间"), field="longitude")
     if values["accuracy_m"] < 0:
         raise DomainError("validation_error", _("定位精度不能为负数"), field="accuracy_m")
+    values["latitude"], values["longitude"] = coords.to_wgs84(
+        values["latitude"], values["longitude"], coord_system
+    )
     return Position(**values)
 
 
@@ -459,14 +463,20 @@ class Outcome:
 
 
 def check_in(
-    *, actor: User, token: str, latitude, longitude, accuracy_m, client: ClientInfo | None = None
+    *,
+    actor: User,
+    token: str,
+    latitude,
+    longitude,
+    accuracy_m,
+    coord_system: str = coords.WGS84,
+    client: ClientInfo | None = None,
 ) -> Outcome:
     """Check in at the venue during the check-in window. A repeated check-in returns the
     record unchanged. Refusals (`DomainError`): invalid_token, cancelled, not_approved,
     not_on_roster, too_early, too_late, imprecise_location, out_of_range."""
-    return _attempt(
-        AttemptKind.CHECK_IN, actor, token, position(latitude, longitude, accuracy_m), client
-    )
+    where = position(latitude, longitude, accuracy_m, coord_system)
+    return _attempt(AttemptKind.CHECK_IN, actor, token, where, client)
 
 
 def check_out(
@@ -477,12 +487,13 @@ def check_out(
     longitude,
     accuracy_m,
     reflection: str,
+    coord_system: str = coords.WGS84,
     client: ClientInfo | None = None,
 ) -> Outcome:
     """Check out at the venue after the end, with a reflection (posted as the member's
     comment). A repeated check-out returns the record unchanged. Refusals: those of
     check-in, and not_checked_in, reflection_required."""
-    where = position(latitude, longitude, accuracy_m)
+    where = position(latitude, longitude, accuracy_m, coord_system)
     return _attempt(AttemptKind.CHECK_OUT, actor, token, where, client, reflection)
 
 

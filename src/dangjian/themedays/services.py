@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import celery, permissions
 from dangjian.audit import services as audit
-from dangjian.core import clock
+from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
 from dangjian.core.locking import locked
@@ -357,6 +357,16 @@ def _decimal(value, field: str, low: int, high: int) -> Decimal:
     return number
 
 
+def _venue_in_wgs84(latitude, longitude, coord_system: str):
+    """The venue's position as stored (WGS-84), from the system of the map it was picked
+    on; in another system than WGS-84 both coordinates are needed together."""
+    if coords.check_system(coord_system) == coords.WGS84:
+        return latitude, longitude
+    latitude = _decimal(latitude, "latitude", -90, 90)
+    longitude = _decimal(longitude, "longitude", -180, 180)
+    return coords.to_wgs84(float(latitude), float(longitude), coord_system)
+
+
 def _check_plan(activity: Activity) -> None:
     """The rules of a plan, checked on every draft and edit."""
     policy = settings.ACTIVITY_POLICY
@@ -450,6 +460,7 @@ def draft_activity(
     longitude,
     agenda: list[str],
     radius_m: int = 300,
+    coord_system: str = coords.WGS84,
     optional_items: list[str] | None = None,
     checkin_opens_before_min: int | None = None,
     checkin_closes_after_min: int | None = None,
@@ -464,6 +475,7 @@ def draft_activity(
             raise DomainError(
                 "campaign_not_applicable", _("该活动要求不适用于本支部"), field="campaign_id"
             )
+    latitude, longitude = _venue_in_wgs84(latitude, longitude, coord_system)
     policy = settings.ACTIVITY_POLICY
     now = clock.now()
     activity = Activity(
@@ -555,6 +567,11 @@ def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
     """Edit a plan before it starts, to a start that has not passed either (a late record
     excepted). Editing an approved plan sends it back to review."""
     permissions.require(actor, Action.CHANGE, activity)
+    coord_system = coords.check_system(changes.pop("coord_system", coords.WGS84))
+    if coord_system != coords.WGS84 and {"latitude", "longitude"} & set(changes):
+        changes["latitude"], changes["longitude"] = _venue_in_wgs84(
+            changes.get("latitude"), changes.get("longitude"), coord_system
+        )
     unknown = set(changes) - EDITABLE_ACTIVITY_FIELDS
     if unknown:
         raise DomainError("validation_error", _("不能修改这些字段：") + ", ".join(sorted(unknown)))

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
-from dangjian.api.schemas import ErrorOut
+from dangjian.api.schemas import ErrorOut, coord_system_field
 from dangjian.attendance import checkin, posters, selectors, services
 from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
@@ -42,8 +42,9 @@ def _coordinate(low: float, high: float, description: str):
 # and which cost the city's busiest endpoint a tenth of its handling.
 class CheckInIn(BaseModel):
     token: str = Field(min_length=1, max_length=64, description="The token of the QR address")
-    latitude: float = _coordinate(-90, 90, "WGS-84, as the browser's geolocation reports it")
-    longitude: float = _coordinate(-180, 180, "WGS-84")
+    latitude: float = _coordinate(-90, 90, "In `coord_system`, WGS-84 unless it says otherwise")
+    longitude: float = _coordinate(-180, 180, "In `coord_system`")
+    coord_system: str = coord_system_field()
     accuracy_m: float = Field(
         ge=0, strict=True, allow_inf_nan=False, description="The reported accuracy in metres"
     )
@@ -79,6 +80,7 @@ def check_in(request, payload: CheckInIn):
         latitude=payload.latitude,
         longitude=payload.longitude,
         accuracy_m=payload.accuracy_m,
+        coord_system=payload.coord_system,
         client=_client(request, payload),
     )
     return _answer(outcome, outcome.record.checkin_distance_m)
@@ -95,6 +97,7 @@ def check_out(request, payload: CheckOutIn):
         longitude=payload.longitude,
         accuracy_m=payload.accuracy_m,
         reflection=payload.reflection,
+        coord_system=payload.coord_system,
         client=_client(request, payload),
     )
     return _answer(outcome, outcome.record.checkout_distance_m)

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
-from dangjian.api.schemas import AttachmentOut, ErrorOut, UserName
+from dangjian.api.schemas import AttachmentOut, ErrorOut, UserName, coord_system_field
 from dangjian.interaction import selectors as interaction_selectors
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
@@ -220,18 +220,23 @@ def progress(request, campaign_id: int, org_id: int | None = None):
 
 
 class VenueIn(Schema):
+    """The venue as the map it was picked on gives it (`coord_system`); stored in WGS-84."""
+
     address: str = Field(min_length=1, max_length=300)
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
+    coord_system: str = coord_system_field()
     radius_m: int = Field(300, ge=1)
 
 
 class VenuePatch(Schema):
-    """An edit's venue: the fields given replace the stored ones, the others stay."""
+    """An edit's venue: the fields given replace the stored ones, the others stay. A
+    position in gcj02 or bd09 gives both latitude and longitude."""
 
     address: str | None = Field(None, min_length=1, max_length=300)
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
+    coord_system: str | None = coord_system_field(None)
     radius_m: int | None = Field(None, ge=1)
 
 
@@ -363,6 +368,7 @@ VENUE_FIELDS = {
     "address": "venue_address",
     "latitude": "latitude",
     "longitude": "longitude",
+    "coord_system": "coord_system",
     "radius_m": "radius_m",
 }
 
