@@ -118,3 +118,34 @@ def test_a_member_on_the_county_admins_phone_is_refused_with_phone_in_use(world,
     assert resp.json()["code"] == "phone_in_use"
     world.a.admin.refresh_from_db()
     assert world.a.admin.name == "汉台区管理员"
+
+
+def test_an_import_row_on_the_county_admins_phone_is_reported_with_phone_in_use(world, api):
+    from tests.api.test_imports_api import upload
+    from tests.registry.test_imports import as_csv, person
+
+    rows = [person(), person(phone=world.a.admin.phone)]
+    resp = upload(
+        api(world.a.branch_admin), "/imports/members", as_csv(rows).getvalue(), "党员.csv"
+    )
+    assert resp.status_code == 422
+    assert resp.json()["errors"] == [
+        {
+            "row": 3,
+            "column": "手机号",
+            "message": "该手机号属于一名管理员的账号，不能登记为新党员的手机号",
+            "code": "phone_in_use",
+        }
+    ]
+    world.a.admin.refresh_from_db()
+    assert world.a.admin.name == "汉台区管理员"
+
+
+def test_the_city_admin_imports_a_county_admin_as_a_member(world, api):
+    from tests.api.test_imports_api import upload
+    from tests.registry.test_imports import as_csv, person
+
+    rows = [person(phone=world.a.admin.phone)]
+    resp = upload(api(world.city_admin), "/imports/members", as_csv(rows).getvalue(), "党员.csv")
+    assert resp.status_code == 200, resp.content
+    assert resp.json() == {"created": 1, "updated": 0}

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
+from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring
 from dangjian.console.views import attendance as att
-from dangjian.console.views import audit, dashboards, data, members, orgs, scoring
 from dangjian.console.views import interaction as records
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
@@ -41,6 +41,13 @@ urlpatterns = [
     path("members/<int:member_id>/transfer/", members.member_transfer, name="member_transfer"),
     path("members/<int:member_id>/leave/", members.member_leave, name="member_leave"),
     path("members/<int:member_id>/password/", members.member_password, name="member_password"),
+    path(
+        "members/<int:member_id>/sign-out-everywhere/",
+        accounts.member_sign_out,
+        name="member_sign_out",
+    ),
+    path("account/password/", accounts.own_password, name="own_password"),
+    path("accounts/<int:user_id>/password/", accounts.admin_password, name="admin_password"),
     path("audit/", audit.audit_log, name="audit"),
     # Attendance (docs/product.md, "Checking in and out")
     path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),

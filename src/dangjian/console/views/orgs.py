@@ -176,13 +176,18 @@ def org_admins(request, org_id: int):
                 else:
                     messages.success(request, _("已授予%(name)s管理员权限。") % {"name": user.name})
                     return redirect("console:org_admins", org_id=org.pk)
+    grants = list(selectors.admins_of(org).select_related("granted_by"))
     return render_page(
         request,
         "console/org_admins.html",
         {
             "org": org,
             "crumbs": trail(actor, org),
-            "grants": list(selectors.admins_of(org).select_related("granted_by")),
+            "grants": grants,
+            # Whose password this admin may reset (a superior of every role they hold).
+            "resettable": {
+                g.user_id for g in grants if permissions.is_superior_of_admin(actor, g.user)
+            },
             "form": form,
         },
     )

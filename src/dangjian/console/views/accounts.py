@@ -1,0 +1,67 @@
+"""Accounts in the back office: an admin's own password (the city's and counties' staff
+often have no member record, so no phone page to change it on), a superior resetting a
+subordinate admin's password, and ending every sign-in of a member's account."""
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian import permissions
+from dangjian.console.decorators import admin_view
+from dangjian.console.forms import OwnPasswordForm
+from dangjian.console.views.base import form_page, posted
+from dangjian.core.forms import NewPasswordForm
+from dangjian.core.pages import attempt
+from dangjian.permissions import Action
+from dangjian.registry import accounts, services
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def own_password(request):
+    user = request.user
+    form = OwnPasswordForm(posted(request))
+
+    def save():
+        services.change_own_password(
+            user=user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["password"],
+        )
+        # Every other session and token ends; this one stays signed in.
+        update_session_auth_hash(request, user)
+        messages.success(request, _("密码已修改，其他设备已退出登录。"))
+        return redirect("console:index")
+
+    return form_page(request, form, "console/own_password.html", {}, save)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def admin_password(request, user_id: int):
+    actor = request.user
+    account = permissions.access_subordinate_admin(actor, user_id)
+    form = NewPasswordForm(posted(request))
+
+    def save():
+        services.reset_admin_password(
+            actor=actor, account=account, password=form.cleaned_data["password"]
+        )
+        messages.success(
+            request,
+            _("已重置%(name)s的密码，其所有设备已退出登录并已通知本人。") % {"name": account.name},
+        )
+        return redirect("console:index")
+
+    return form_page(request, form, "console/admin_password.html", {"account": account}, save)
+
+
+@require_POST
+@admin_view
+def member_sign_out(request, member_id: int):
+    member = permissions.access_member(request.user, member_id, Action.CHANGE)
+    success = _("%(name)s的账号已在所有设备上退出登录。") % {"name": member.name}
+    attempt(request, success, accounts.sign_out_everywhere, member=member)
+    return redirect("console:member_detail", member_id=member.pk)
