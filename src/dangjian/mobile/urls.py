@@ -1,12 +1,15 @@
 from django.urls import path
 
-from dangjian.mobile import checkin, feed, views
+from dangjian.mobile import activation, checkin, feed, views
 from dangjian.mobile import themedays as td
 
 app_name = "mobile"
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    # Getting in by SMS code (no sign-in needed)
+    path("activate/", activation.activate, name="activate"),
+    path("reset-password/", activation.reset_password, name="reset_password"),
     path("checkin/<str:token>/", checkin.checkin, name="checkin"),
     path("activities/<int:activity_id>/leave/", checkin.leave, name="leave"),
     path("feed/", feed.feed, name="feed"),

@@ -1,0 +1,117 @@
+"""Getting in by SMS code on the phone: activating an account that has never had a
+password, and resetting a forgotten one (registry.activation). Two steps on one page: the
+phone number (a code is sent), then the code with what the purpose asks for; the account is
+then signed in and sent where it was going."""
+
+from django import forms
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from dangjian.core.clientip import client_ip
+from dangjian.core.errors import DomainError
+from dangjian.registry import activation
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(label=_("手机号"), max_length=11)
+
+
+class CodeForm(forms.Form):
+    phone = forms.CharField(max_length=11, widget=forms.HiddenInput)
+    code = forms.CharField(label=_("短信验证码"), max_length=6)
+    password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, max_length=128)
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, max_length=128)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致"))
+        return data
+
+
+class ActivateForm(CodeForm):
+    id_last6 = forms.CharField(label=_("身份证号后六位"), max_length=6, min_length=6)
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _show_error(form: forms.Form, exc: DomainError) -> None:
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.message)
+
+
+def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
+    code_form_class = ActivateForm if purpose == "activate" else CodeForm
+    step, status = "phone", 200
+    phone_form, code_form = PhoneForm(), None
+    if request.method == "POST" and "send" in request.POST:
+        phone_form = PhoneForm(request.POST)
+        if phone_form.is_valid():
+            phone = phone_form.cleaned_data["phone"].strip()
+            try:
+                activation.send_code(phone=phone, purpose=purpose, client_ip=client_ip(request))
+            except DomainError as exc:
+                _show_error(phone_form, exc)
+                status = 429 if exc.code == "too_many_requests" else 422
+            else:
+                step, code_form = "code", code_form_class(initial={"phone": phone})
+    elif request.method == "POST":
+        step, code_form = "code", code_form_class(request.POST)
+        if code_form.is_valid():
+            data = code_form.cleaned_data
+            try:
+                if purpose == "activate":
+                    user = activation.activate(
+                        phone=data["phone"],
+                        code=data["code"],
+                        id_last6=data["id_last6"],
+                        password=data["password"],
+                    )
+                else:
+                    user = activation.reset_password(
+                        phone=data["phone"], code=data["code"], password=data["password"]
+                    )
+            except DomainError as exc:
+                _show_error(code_form, exc)
+                status = 429 if exc.code == "too_many_attempts" else 422
+            else:
+                # The hook for binding a WeChat identity to `user` comes here.
+                login(request, user, backend=BACKEND)
+                return redirect(_next(request) or "mobile:home")
+        else:
+            status = 422
+    return render(
+        request,
+        "mobile/activation.html",
+        {
+            "purpose": purpose,
+            "step": step,
+            "phone_form": phone_form,
+            "code_form": code_form,
+            "next": _next(request),
+        },
+        status=status,
+    )
+
+
+@never_cache
+def activate(request: HttpRequest) -> HttpResponse:
+    return _flow(request, "activate")
+
+
+@never_cache
+def reset_password(request: HttpRequest) -> HttpResponse:
+    return _flow(request, "reset")
