@@ -281,3 +281,12 @@ def test_without_the_demo_outbox_the_code_goes_to_the_log_and_leaves_the_row(
     assert message.params["code"] == "******"
     assert newcomer.user.phone not in caplog.text
     assert activate(api, newcomer, code).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/auth/activate", "/auth/password-reset"])
+def test_a_phone_that_asked_for_no_code_hears_invalid_code_on_every_database(api, world, path):
+    # The code's row is locked alone: PostgreSQL refuses FOR UPDATE over the outer join to
+    # its (nullable) account, and every activation and reset answered 500 there.
+    body = {"phone": next_phone(), "code": "123456", "id_last6": "123456", "password": "x"}
+    response = api(None).post(path, body)
+    assert response.status_code == 422 and response.json()["code"] == "invalid_code"

@@ -178,7 +178,9 @@ def _redeem(*, phone: str, purpose: str, code: str, check) -> User:
     with transaction.atomic():
         now = clock.now()
         row = (
-            SmsCode.objects.select_for_update()
+            # The code's row alone: PostgreSQL locks nothing over the outer join to its
+            # account (nullable), it refuses the query.
+            SmsCode.objects.select_for_update(of=("self",))
             .select_related("user")
             .filter(phone=phone or "", purpose=purpose)
             .order_by("-created_at", "-pk")
