@@ -253,6 +253,9 @@ def write_config(ids: dict[str, list[int]]) -> Path:
         for key, name in BINDINGS.items()
         if name in ids
     ]
+    # Scenarios chain calls on the objects that earlier calls created: only valid requests
+    # create any (the other phases send invalid ones as well).
+    lines += ["", "[phases.stateful.generation]", 'mode = "positive"']
     path = OUT / "schemathesis.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
