@@ -538,3 +538,11 @@ def scoped_spot_checks(user) -> QuerySet[SpotCheck]:
 def scoped_rectifications(user) -> QuerySet[Rectification]:
     """Rectifications of the branches in the user's admin scope."""
     return Rectification.objects.filter(admin_scope_q(user, "branch__path"))
+
+
+def may_read_sms_outbox(user) -> bool:
+    """The console's SMS outbox shows codes in clear: admins, and only where the demo shows
+    it (SMS_DEMO_OUTBOX)."""
+    from django.conf import settings
+
+    return bool(settings.SMS_DEMO_OUTBOX) and user.is_authenticated and is_admin(user)

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring
+from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
 from dangjian.console.views import attendance as att
 from dangjian.console.views import interaction as records
 from dangjian.console.views import supervision as sup
@@ -49,6 +49,7 @@ urlpatterns = [
     path("account/password/", accounts.own_password, name="own_password"),
     path("accounts/<int:user_id>/password/", accounts.admin_password, name="admin_password"),
     path("audit/", audit.audit_log, name="audit"),
+    path("sms-outbox/", sms.sms_outbox, name="sms_outbox"),
     # Attendance (docs/product.md, "Checking in and out")
     path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),
     path(

@@ -1,4 +1,5 @@
-from dangjian.notifications.models import Notification
+from dangjian import permissions
+from dangjian.notifications.models import Notification, SmsMessage
 from dangjian.permissions import not_found
 
 
@@ -22,3 +23,10 @@ def access_notification(user, notification_id) -> Notification:
     if notice is None:
         raise not_found()
     return notice
+
+
+def sms_outbox(user):
+    """Every text message sent, newest first: the demo's outbox for admins."""
+    if not permissions.may_read_sms_outbox(user):
+        raise not_found()
+    return SmsMessage.objects.order_by("-created_at", "-id")
