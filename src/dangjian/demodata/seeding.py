@@ -63,10 +63,45 @@ DEMO_MEMBERS = {
 }
 
 
+# A member of the demo branch as an import leaves them: no password yet. They get in by SMS
+# code (/m/activate/), the code shown in the console's SMS outbox (SMS_DEMO_OUTBOX).
+NOT_ACTIVATED = DemoLogin(
+    "not activated member", "13900000006", "赵敏", f"member of {DEMO_BRANCH_NAME}"
+)
+DEMO_MEMBERS_NOT_ACTIVATED = {
+    NOT_ACTIVATED.phone: ("female", date(1990, 11, 3), date(2015, 7, 1), ""),
+}
+
+
 def _demo_id_number(phone: str) -> str:
-    gender, born, _join, _where = DEMO_MEMBERS[phone]
+    gender, born, _join, _where = {**DEMO_MEMBERS, **DEMO_MEMBERS_NOT_ACTIVATED}[phone]
     sequence = 111 + int(phone[-1]) * 2 + (0 if gender == "male" else 1)
     return idcard.make("610702", born, sequence)
+
+
+def not_activated_id_last6() -> str:
+    return _demo_id_number(NOT_ACTIVATED.phone)[-6:]
+
+
+def _ensure_not_activated(city_admin: User) -> int:
+    """The demo member without a password (as imported); created before the other members
+    are imported, so that their phones and ID numbers stay clear of it."""
+    if User.objects.filter(phone=NOT_ACTIVATED.phone).exists():
+        return 0
+    gender, born, join, _where = DEMO_MEMBERS_NOT_ACTIVATED[NOT_ACTIVATED.phone]
+    services.create_member(
+        actor=city_admin,
+        branch=Organization.objects.get(code=DEMO_BRANCH_CODE),
+        name=NOT_ACTIVATED.name,
+        gender=gender,
+        birth_date=born,
+        id_number=_demo_id_number(NOT_ACTIVATED.phone),
+        phone=NOT_ACTIVATED.phone,
+        join_date=join,
+        full_date=add_years(join, 1),
+        status="full",
+    )
+    return 1
 
 
 def _ensure_logins(city_admin: User, root: Organization) -> int:
@@ -225,13 +260,15 @@ def seed(
         report.seconds["logins"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        demo_phones = {login.phone for login in DEMO_LOGINS}
+        demo_phones = {login.phone for login in DEMO_LOGINS} | {NOT_ACTIVATED.phone}
         members_here = Member.objects.in_subtree(root.path).exclude(user__phone__in=demo_phones)
         if not with_members:
             progress("members: skipped (--no-members)")
         elif members_here.exists():
             progress(f"members already present ({members_here.count()}), skipped")
+            report.members_created += _ensure_not_activated(city_admin)
         else:
+            report.members_created += _ensure_not_activated(city_admin)
             _check_plan_matches(tree, root)
             progress(f"members: importing {MEMBER_TARGET[scale]} rows...")
             taken_phones = set(User.objects.values_list("phone", flat=True))
@@ -240,11 +277,12 @@ def seed(
                 MEMBER_TARGET[scale],
                 rng,
                 reserved_phones=taken_phones,
-                reserved_ids={_demo_id_number(p) for p in DEMO_MEMBERS},
-                skip={DEMO_BRANCH_CODE: len(DEMO_MEMBERS)},
+                reserved_ids={_demo_id_number(p) for p in DEMO_MEMBERS}
+                | {_demo_id_number(NOT_ACTIVATED.phone)},
+                skip={DEMO_BRANCH_CODE: len(DEMO_MEMBERS) + len(DEMO_MEMBERS_NOT_ACTIVATED)},
             )
             result = import_member_rows(actor=city_admin, org=root, rows=rows, first_row=2)
-            report.members_created = result.created
+            report.members_created += result.created
             progress(f"members: {result.created} created in {time.perf_counter() - t:.1f} s")
         report.seconds["members"] = time.perf_counter() - t
 

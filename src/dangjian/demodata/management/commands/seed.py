@@ -110,3 +110,12 @@ class Command(BaseCommand):
         self.stdout.write("  ".join("-" * w for w in widths))
         for row in rows[1:]:
             self.stdout.write(line(row))
+        login = seeding.NOT_ACTIVATED
+        self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS("Not activated yet")
+            + f" (as imported members are): {login.phone} {login.name}, {login.where},"
+            f" ID number ending {seeding.not_activated_id_last6()}. Open /m/activate/ on a"
+            " phone, ask for a code, read it in the console's SMS outbox"
+            " (/console/sms-outbox/, any admin above) and set a password."
+        )
