@@ -536,6 +536,7 @@ def mark_member_left(
     *, actor: User, member: Member, left_at: date | datetime | None = None, reason: str = ""
 ) -> Member:
     permissions.require(actor, Action.CHANGE, member)
+    given = member
     member = Member.objects.select_for_update().select_related("branch", "user").get(pk=member.pk)
     if not member.is_active:
         return member
@@ -543,6 +544,10 @@ def mark_member_left(
     member.left_at = left_at or clock.today()
     member.save(update_fields=["is_active", "left_at", "updated_at"])
     accounts.revoke_all_credentials(user=member.user, actor=actor, reason="member_left")
+    if Member.user.is_cached(given):
+        # The caller's copy of the account carries the new session hash too, as the copy a
+        # later sign-in reads from the database would.
+        given.user.credentials_version = member.user.credentials_version
     audit.record(
         actor=actor,
         action="member.leave",
