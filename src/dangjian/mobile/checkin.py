@@ -20,7 +20,7 @@ from dangjian import permissions
 from dangjian.attendance import checkin as attendance
 from dangjian.attendance import selectors, services
 from dangjian.attendance.models import ATTENDED, AttendanceStatus
-from dangjian.core import clock
+from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.mobile.decorators import member_view
 from dangjian.permissions import Action
@@ -154,6 +154,8 @@ def _submit(request, activity, token: str, phase: str) -> JsonResponse:
         "latitude": _number(data.get("latitude")),
         "longitude": _number(data.get("longitude")),
         "accuracy_m": _number(data.get("accuracy")),
+        # What the page's locator produced: the browser's WGS-84, or WeChat's system.
+        "coord_system": data.get("coord_system") or coords.WGS84,
     }
     try:
         if action == "check_in":
@@ -169,7 +171,7 @@ def _submit(request, activity, token: str, phase: str) -> JsonResponse:
                 **position,
             )
     except DomainError as exc:
-        status = 422 if exc.code == "validation_error" else 409
+        status = 422 if exc.code in ("validation_error", "invalid_coord_system") else 409
         if exc.code == "validation_error" and exc.details.get("field") != "reflection":
             message = _("没有取得有效的位置，请允许获取位置后重试。")
         else:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian import permissions
-from dangjian.core import clock
+from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import attempt
@@ -202,6 +202,20 @@ class PlanForm(forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "decimal", "placeholder": "107.023400"}),
     )
+    # The numbers are taken in the system of the map they were read from; "use my current
+    # position" (dj/plan.js) gives WGS-84 and selects it.
+    coord_system = forms.TypedChoiceField(
+        label=gettext_lazy("坐标来源"),
+        choices=[
+            (coords.WGS84, gettext_lazy("GPS / 手机定位（WGS-84）")),
+            (coords.GCJ02, gettext_lazy("高德、腾讯地图（GCJ-02）")),
+            (coords.BD09, gettext_lazy("百度地图（BD-09）")),
+        ],
+        required=False,
+        empty_value=coords.WGS84,
+        initial=coords.WGS84,
+        error_messages={"invalid_choice": gettext_lazy("请选择坐标来源")},
+    )
     radius_m = forms.IntegerField(
         label=gettext_lazy("签到半径（米）"),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -276,6 +290,7 @@ class PlanForm(forms.Form):
             "venue_address": data["venue_address"],
             "latitude": data["latitude"].strip() or None,
             "longitude": data["longitude"].strip() or None,
+            "coord_system": data["coord_system"],
             "radius_m": data["radius_m"],
             "agenda": required + _lines(data["extra_agenda"]),
             "optional_items": optional + _lines(data["optional_other"]),
@@ -304,6 +319,7 @@ def _initial_from(activity, required_items, optional_items) -> dict:
         "venue_address": activity.venue_address,
         "latitude": f"{activity.latitude}",
         "longitude": f"{activity.longitude}",
+        "coord_system": coords.WGS84,
         "radius_m": activity.radius_m,
         "required": [i for i in activity.agenda if i in required_items],
         "extra_agenda": "\n".join(i for i in activity.agenda if i not in required_items),

@@ -36,11 +36,14 @@
     }
   }
 
-  function submit(position) {
+  // `system` names the coordinate system of the position: the browser's geolocation gives
+  // WGS-84; a map SDK or WeChat's wx.getLocation says which one it used (gcj02, bd09).
+  function submit(position, system) {
     var data = new FormData(form);
     data.set("latitude", position.coords.latitude);
     data.set("longitude", position.coords.longitude);
     data.set("accuracy", position.coords.accuracy);
+    data.set("coord_system", system || "wgs84");
     data.set("device_id", deviceId());
     // Kept as metadata only: the server's clock decides.
     data.set("client_time", new Date().toISOString());
@@ -93,7 +96,9 @@
     }
     button.disabled = true;
     show("info", msg("locating"));
-    navigator.geolocation.getCurrentPosition(submit, failed, {
+    navigator.geolocation.getCurrentPosition(function (position) {
+      submit(position, "wgs84");
+    }, failed, {
       enableHighAccuracy: true,
       timeout: 20000,
       maximumAge: 0,

@@ -1,12 +1,14 @@
 // The activity plan editor on a phone: "use my current position" fills the venue's
-// latitude and longitude from the browser (high accuracy, nothing cached). Typing them in
-// still works without this file.
+// latitude and longitude from the browser (high accuracy, nothing cached) and selects
+// their system, WGS-84, which is what browsers give. Typing them in still works without
+// this file.
 (function () {
   var button = document.querySelector("[data-locate]");
   if (!button || !("geolocation" in navigator)) return;
   var status = document.getElementById(button.getAttribute("data-status"));
   var lat = document.getElementById(button.getAttribute("data-lat"));
   var lon = document.getElementById(button.getAttribute("data-lon"));
+  var system = document.getElementById(button.getAttribute("data-system"));
   if (!lat || !lon) return;
 
   function say(text, kind) {
@@ -23,6 +25,7 @@
       function (position) {
         lat.value = position.coords.latitude.toFixed(6);
         lon.value = position.coords.longitude.toFixed(6);
+        if (system) system.value = "wgs84";
         [lat, lon].forEach(function (field) {
           field.dispatchEvent(new Event("change", { bubbles: true }));
         });
