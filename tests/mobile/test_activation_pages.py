@@ -115,7 +115,7 @@ def test_unknown_and_outsider_phones_see_the_same_page_as_a_member(clock, world,
         pages.append((response.status_code, response.content.decode().replace(phone, "PHONE")))
     assert pages[0][0] == 200
     # The pages differ only by their CSRF tokens.
-    strip = [re.sub(r'(value|content)="[A-Za-z0-9]{64}"', "", p) for _, p in pages]
+    strip = [re.sub(r"[A-Za-z0-9]{64}", "", p) for _, p in pages]
     assert strip[0] == strip[1] == strip[2]
 
 
