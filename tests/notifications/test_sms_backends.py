@@ -3,6 +3,7 @@ answers as their documented SendSms APIs do (Aliyun Dysmsapi 2017-05-25, Tencent
 2021-01-11), and the retries and status of the outbox row."""
 
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -203,10 +204,14 @@ def test_an_unreachable_provider_is_a_failure_to_retry(
 ):
     settings.SMS_BACKEND = "aliyun"
     settings.SMS_TEMPLATES = {"verification_code": "T1"}
-    settings.SMS_ALIYUN_ENDPOINT = "http://127.0.0.1:9"
+    settings.SMS_ACCESS_KEY_ID, settings.SMS_ACCESS_KEY_SECRET = "id", "secret"
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        settings.SMS_ALIYUN_ENDPOINT = f"http://127.0.0.1:{closed.getsockname()[1]}"
     message = send(django_capture_on_commit_callbacks)
     assert (message.status, message.attempts) == ("failed", sms.MAX_ATTEMPTS)
     assert message.last_error.startswith("aliyun:")
+    assert "Connection refused" in message.last_error or "Errno 111" in message.last_error
 
 
 def test_a_provider_without_a_template_id_fails_visibly(
