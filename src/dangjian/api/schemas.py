@@ -28,7 +28,8 @@ def coord_system_field(default: str | None = coords.WGS84):
         description="The system of latitude/longitude: wgs84 (GPS, browsers), gcj02 "
         "(Amap, Tencent, WeChat), bd09 (Baidu); stored and answered as wgs84. Another "
         "value: 422 invalid_coord_system",
-        json_schema_extra={"enum": list(coords.SYSTEMS)},
+        # An edit's null (unchanged) is one of the values it may send.
+        json_schema_extra={"enum": [*coords.SYSTEMS, *([None] if default is None else [])]},
     )
 
 
