@@ -290,3 +290,10 @@ def test_a_phone_that_asked_for_no_code_hears_invalid_code_on_every_database(api
     body = {"phone": next_phone(), "code": "123456", "id_last6": "123456", "password": "x"}
     response = api(None).post(path, body)
     assert response.status_code == 422 and response.json()["code"] == "invalid_code"
+
+
+def test_the_console_audit_log_names_the_activation(api, ask, clock, world, newcomer, page):
+    ask(newcomer.user.phone)
+    assert activate(api, newcomer, last_code(newcomer.user.phone)).status_code == 200
+    body = page(world.a.admin).get("/console/audit/").content.decode()
+    assert "短信验证激活账号" in body and newcomer.user.name in body

@@ -31,6 +31,8 @@ ACTION_NAMES = {
     "registry.import": _("批量导入"),
     "member.export": _("导出党员名册"),
     "user.change_password": _("修改本人密码"),
+    "user.activate": _("短信验证激活账号"),
+    "user.reset_password": _("短信验证重置密码"),
     "campaign.create": _("发布活动要求"),
     "campaign.supplement": _("补充活动要求"),
     "campaign.attach": _("上传活动附件"),
