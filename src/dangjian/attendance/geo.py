@@ -1,5 +1,8 @@
 """Great-circle distance on the mean Earth sphere: accurate to well under a metre at the
-few hundred metres of a check-in radius, which is far below what phones report."""
+few hundred metres of a check-in radius, which is far below what phones report.
+
+Every position here is WGS-84, as stored: one given in GCJ-02 or BD-09 (Chinese maps,
+WeChat) is converted before it gets here (`dangjian.core.coords`)."""
 
 import math
 
