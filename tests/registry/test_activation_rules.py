@@ -68,6 +68,7 @@ def test_it_refuses_a_code_used_tried_too_often_or_expired(used, failed, expires
         ("4141X", False),
         ("", False),
         ("61070219850314141X", False),
+        ("一二三四五六", False),
     ],
 )
 def test_it_compares_the_last_six_characters_of_the_id_number(given, matches):

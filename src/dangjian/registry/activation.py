@@ -75,7 +75,8 @@ def code_refusal(
 
 def id_last6_matches(id_number: str, id_last6: str) -> bool:
     given = id_last6.strip().upper()
-    return len(given) == 6 and hmac.compare_digest(id_number[-6:].upper(), given)
+    # As bytes: compare_digest refuses str that is not ASCII.
+    return len(given) == 6 and hmac.compare_digest(id_number[-6:].upper().encode(), given.encode())
 
 
 def _error(code: str) -> DomainError:
