@@ -27,6 +27,7 @@ def test_an_admin_reads_the_codes_sent_in_the_demo(world, page, sent):
         body = response.content.decode()
         assert response.status_code == 200
         assert "482913" in body and world.a.member.user.phone in body and "已发送" in body
+        assert 'href="/console/sms-outbox/"' in body
 
 
 def test_members_the_outsider_and_visitors_do_not(world, page, sent):
@@ -39,3 +40,4 @@ def test_members_the_outsider_and_visitors_do_not(world, page, sent):
 def test_outside_the_demo_there_is_no_outbox(world, page, settings, sent):
     settings.SMS_DEMO_OUTBOX = False
     assert page(world.city_admin).get(URL).status_code == 404
+    assert "/console/sms-outbox/" not in page(world.city_admin).get("/console/").content.decode()

@@ -23,6 +23,7 @@ def render_page(request, template: str, context: dict | None = None, status: int
     context = dict(context or {})
     context.setdefault("nav_org", selectors.top_orgs(request.user).first())
     context.setdefault("nav_waiting", lambda: attendance.waiting_count(request.user))
+    context.setdefault("nav_sms_outbox", permissions.may_read_sms_outbox(request.user))
     return render(request, template, context, status=status)
 
 
