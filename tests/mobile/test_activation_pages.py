@@ -65,6 +65,7 @@ def test_a_not_activated_member_activates_and_lands_where_they_were_going(clock,
     assert page.status_code == 200 and "获取验证码" in page.content.decode()
     sent = send(client, "/m/activate/", newcomer.user.phone, "/m/profile/")
     assert sent.status_code == 200 and "身份证号后六位" in sent.content.decode()
+    assert "短信发件箱" in sent.content.decode()  # the demo says where the code is
     response = client.post(
         "/m/activate/",
         {

@@ -4,6 +4,7 @@ phone number (a code is sent), then the code with what the purpose asks for; the
 then signed in and sent where it was going."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -102,6 +103,7 @@ def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
             "phone_form": phone_form,
             "code_form": code_form,
             "next": _next(request),
+            "demo_outbox": settings.SMS_DEMO_OUTBOX,
         },
         status=status,
     )
