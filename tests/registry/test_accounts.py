@@ -208,3 +208,15 @@ def test_a_peer_county_admin_cannot_attach_the_other_county_admins_account(world
             actor=world.b.admin, branch=world.b.branch, **_member_data(world.a.admin.phone)
         )
     assert exc.value.code == "phone_in_use"
+
+
+def test_after_being_signed_out_everywhere_a_fresh_login_works(world):
+    user = world.a.member.user
+    _key, old = signed_in(user)
+    accounts.sign_out_everywhere(actor=world.a.branch_admin, member=world.a.member)
+    assert not session_works(old)
+    fresh = Client()
+    response = fresh.post("/login/", {"phone": user.phone, "password": PASSWORD})
+    assert response.status_code == 302
+    assert session_works(fresh)
+    assert fresh.get("/m/").status_code == 200
