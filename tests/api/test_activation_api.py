@@ -297,3 +297,14 @@ def test_the_console_audit_log_names_the_activation(api, ask, clock, world, newc
     assert activate(api, newcomer, last_code(newcomer.user.phone)).status_code == 200
     body = page(world.a.admin).get("/console/audit/").content.decode()
     assert "短信验证激活账号" in body and newcomer.user.name in body
+
+
+def test_codes_older_than_a_day_are_forgotten_by_the_scheduled_job(api, ask, clock, newcomer):
+    from dangjian.core import scheduling
+
+    ask(newcomer.user.phone)
+    clock.shift(timedelta(hours=23))
+    ask(newcomer.user.phone, ip="10.0.0.2")
+    clock.shift(timedelta(hours=1))
+    assert scheduling.run_all()["forget-old-sms-codes"] == 1
+    assert SmsCode.objects.filter(phone=newcomer.user.phone).count() == 1

@@ -278,3 +278,10 @@ def reset_password(*, phone: str, code: str, password: str) -> User:
     """Set a new password for an account that forgot its own; every earlier sign-in of it
     ends."""
     return _redeem(phone=phone, purpose=SmsCodePurpose.RESET, code=code, check=_Reset(password))
+
+
+def forget_old_codes() -> int:
+    """Delete the codes older than the send limits look back (a day): they can no longer be
+    used nor counted. Scheduled (registry.tasks)."""
+    deleted, _ = SmsCode.objects.filter(created_at__lte=clock.now() - DAY).delete()
+    return deleted
