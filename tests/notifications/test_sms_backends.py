@@ -229,3 +229,29 @@ def test_the_demo_outbox_keeps_the_code_readable(settings, django_capture_on_com
     message = send(django_capture_on_commit_callbacks, code="654321")
     assert message.status == "sent" and message.params["code"] == "654321"
     assert "654321" in message.text
+
+
+def test_the_sweep_sends_messages_whose_task_never_ran_and_leaves_fresh_ones(settings):
+    from datetime import timedelta
+
+    from dangjian.core import clock
+
+    settings.SMS_BACKEND = "log"
+    now = clock.now()
+
+    def queued(seconds_ago: int) -> SmsMessage:
+        params = {"code": "111222", "minutes": 5}
+        return SmsMessage.objects.create(
+            phone=PHONE,
+            template="verification_code",
+            params=params,
+            text=sms.render("verification_code", params),
+            backend="log",
+            created_at=now - timedelta(seconds=seconds_ago),
+        )
+
+    lost, fresh = queued(sms.DUE_GRACE_SECONDS + 1), queued(5)
+    assert sms.deliver_due() == 1
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.status, lost.attempts, fresh.status) == ("sent", 1, "pending")
