@@ -136,3 +136,12 @@ def test_a_member_resets_a_forgotten_password_on_the_phone(clock, world, send):
     assert response.status_code == 302 and response.url == "/m/"
     member.user.refresh_from_db()
     assert member.user.check_password(NEW_PASSWORD)
+
+
+def test_the_activation_page_speaks_english_with_the_language_cookie(world, settings):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    body = client.get("/m/activate/").content.decode()
+    assert "Activate account" in body and "Send code" in body and "激活" not in body
+    login = client.get("/login/").content.decode()
+    assert "First time here? Activate your account by SMS" in login
