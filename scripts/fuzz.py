@@ -15,8 +15,8 @@ answer or a failed schemathesis run.
 
 Settings from the environment: FUZZ_EXAMPLES (cases per operation in the fuzzing phase,
 scenarios in the stateful one), FUZZ_SEED, FUZZ_PORT, FUZZ_MONTHS (simulated months of
-theme days to seed), FUZZ_PHASES, FUZZ_DATABASE_URL (a PostgreSQL database that this
-script drops and creates again; never a database anyone else uses), FUZZ_ARGS (more
+theme days to seed), FUZZ_PHASES, FUZZ_DATABASE_URL (a PostgreSQL database, its name with
+"fuzz" in it, that this script drops and creates again), FUZZ_ARGS (more
 options for schemathesis). What each run found is in var/fuzz/: result.json, the access
 log, the server's log (tracebacks) and schemathesis' reports.
 """
@@ -92,8 +92,7 @@ def server_env(port: int) -> dict[str, str]:
         SITE_URL=f"http://127.0.0.1:{port}",
         MEDIA_ROOT=str(OUT / "media"),
         STATIC_ROOT=str(OUT / "static"),
-        # The fuzzer tries wrong passwords on POST /auth/token: each lock-out is a 429 and
-        # ends that try, never the run's own tokens (fetched before).
+        # The tracebacks and refusals, not a line of every notification sent.
         LOG_LEVEL="WARNING",
     )
     url = os.environ.get("FUZZ_DATABASE_URL")
@@ -112,8 +111,9 @@ def fresh_database(env: dict[str, str]) -> None:
         return
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    if not parts.scheme.startswith("postgres") or not name:
-        raise SystemExit("fuzz: FUZZ_DATABASE_URL must be postgres://…/<name>")
+    if not parts.scheme.startswith("postgres") or "fuzz" not in name:
+        # It is dropped: a name that says so keeps anyone's own database out of reach.
+        raise SystemExit("fuzz: FUZZ_DATABASE_URL must be postgres://…/<a name with 'fuzz'>")
     import psycopg
 
     admin_url = parts._replace(path="/postgres").geturl()
