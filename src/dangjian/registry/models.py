@@ -333,3 +333,15 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.from_branch} -> {self.to_branch}"
+
+
+class WechatBinding(models.Model):
+    """An account's WeChat identity in the official account (its `openid`): one a side.
+    Signing in inside WeChat finds the account by it; template messages go to it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="wechat_binding")
+    openid = models.CharField(max_length=64, unique=True)
+    bound_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.openid}"

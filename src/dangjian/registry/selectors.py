@@ -4,7 +4,14 @@ from django.db.models import Q, QuerySet
 
 from dangjian import permissions
 from dangjian.core import clock
-from dangjian.registry.models import ApiToken, Member, Organization, Role, RoleGrant
+from dangjian.registry.models import (
+    ApiToken,
+    Member,
+    Organization,
+    Role,
+    RoleGrant,
+    WechatBinding,
+)
 
 
 def parent_ids(orgs: list[Organization]) -> dict[int, int | None]:
@@ -109,4 +116,14 @@ def live_api_tokens(user) -> QuerySet[ApiToken]:
     """The user's own unexpired API tokens, newest first."""
     return ApiToken.objects.filter(user=user, expires_at__gt=clock.now()).order_by(
         "-created_at", "-pk"
+    )
+
+
+def openids_of(user_ids) -> dict[int, str]:
+    """The WeChat openid of each of these accounts that is bound and active: {user_id:
+    openid}. Accounts without a binding are left out."""
+    return dict(
+        WechatBinding.objects.filter(user_id__in=list(user_ids), user__is_active=True).values_list(
+            "user_id", "openid"
+        )
     )
