@@ -33,6 +33,16 @@ ASSETS = [
         "package/dist/echarts.min.js",
         "echarts/echarts.min.js",
     ),
+    # WeChat's JS-SDK as WeChat serves it (res.wx.qq.com/open/js/jweixin-1.6.0.js): the
+    # package's index.original.js (its index.js is a CommonJS rewrite).
+    (
+        "weixin-js-sdk",
+        "1.6.0",
+        "sha512-3IYQH7aalJGFJrwdT3epvTdR1MboMiH7vIZ5BRL2eYOJ12BNah7csoMkmSZzkq1+l92sSq29X"
+        "dTCVjCJoK2sBQ==",
+        "package/index.original.js",
+        "weixin/jweixin-1.6.0.js",
+    ),
 ]
 
 
