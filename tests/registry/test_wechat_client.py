@@ -1,0 +1,99 @@
+"""WeChat's client, against the local stand-in: web authorization's code → openid, the
+access token and the JS-SDK ticket cached and fetched again before they end, and the
+JS-SDK signature as WeChat documents it."""
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import time_machine
+
+from dangjian.core.errors import DomainError
+from dangjian.registry import wechat as wx
+from tests.wechat_standin import APP_ID, wechat  # noqa: F401 - the fixture
+
+NOW = datetime(2026, 6, 1, 2, 0, tzinfo=UTC)
+
+
+def test_the_signature_equals_wechats_documented_example():
+    # The JS-SDK documentation's appendix 1 (签名算法), its worked example.
+    assert (
+        wx.jsapi_signature(
+            noncestr="Wm3WZYTPz0wzccnW",
+            ticket="sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+            timestamp=1414587457,
+            url="http://mp.weixin.qq.com?params=value",
+        )
+        == "0f9de62fce790f9a083d5c99e95740ceb90c27ed"
+    )
+
+
+def test_the_authorize_url_asks_for_snsapi_base_at_the_configured_host(wechat):  # noqa: F811
+    callback = "https://dj.example/m/wechat/callback/"
+    url = urlparse(wx.authorize_url(redirect_uri=callback, state="s1"))
+    assert f"{url.scheme}://{url.netloc}" == wechat.base_url
+    assert url.path == "/connect/oauth2/authorize"
+    query = parse_qs(url.query)
+    assert query["appid"] == [APP_ID]
+    assert query["scope"] == ["snsapi_base"]
+    assert query["state"] == ["s1"]
+    assert query["redirect_uri"] == ["https://dj.example/m/wechat/callback/"]
+    assert url.fragment == "wechat_redirect"
+
+
+def test_a_code_is_exchanged_for_the_openid(wechat):  # noqa: F811
+    code = wechat.code_for("o-abc")
+    assert wx.openid_for_code(code) == "o-abc"
+    assert wechat.calls_to("/sns/oauth2/access_token")[0]["grant_type"] == "authorization_code"
+
+
+def test_a_code_wechat_refuses_is_wechat_unavailable(wechat):  # noqa: F811
+    with pytest.raises(DomainError) as caught:
+        wx.openid_for_code("never-issued")
+    assert caught.value.code == "wechat_unavailable"
+
+
+def test_the_ticket_and_token_are_fetched_once_while_fresh(wechat):  # noqa: F811
+    with time_machine.travel(NOW, tick=False):
+        assert wx.jsapi_ticket() == "ticket-1"
+        assert wx.jsapi_ticket() == "ticket-1"
+        assert wx.access_token() == "token-1"
+    assert len(wechat.calls_to("/cgi-bin/token")) == 1
+    assert len(wechat.calls_to("/cgi-bin/ticket/getticket")) == 1
+    assert wechat.calls_to("/cgi-bin/ticket/getticket")[0] == {
+        "access_token": "token-1",
+        "type": "jsapi",
+    }
+
+
+def test_the_ticket_and_token_are_fetched_again_before_expires_in(wechat):  # noqa: F811
+    with time_machine.travel(NOW, tick=False) as traveller:
+        assert wx.jsapi_ticket() == "ticket-1"
+        # 7200 s given: still used 6 minutes before the end ...
+        traveller.shift(timedelta(seconds=7200 - 6 * 60))
+        assert wx.jsapi_ticket() == "ticket-1"
+        # ... fetched again (with a new token) 4 minutes before it.
+        traveller.shift(timedelta(minutes=2))
+        assert wx.jsapi_ticket() == "ticket-2"
+        assert wx.access_token() == "token-2"
+    assert len(wechat.calls_to("/cgi-bin/token")) == 2
+
+
+def test_js_config_signs_the_page_url_without_its_fragment(wechat):  # noqa: F811
+    with time_machine.travel(NOW, tick=False):
+        config = wx.js_config("https://dj.example/m/checkin/abc/?x=1#top")
+    assert config["appId"] == APP_ID
+    assert config["timestamp"] == int(NOW.timestamp())
+    assert config["signature"] == wx.jsapi_signature(
+        noncestr=config["nonceStr"],
+        ticket="ticket-1",
+        timestamp=config["timestamp"],
+        url="https://dj.example/m/checkin/abc/?x=1",
+    )
+
+
+def test_a_failing_wechat_is_wechat_unavailable(wechat):  # noqa: F811
+    wechat.fail = True
+    with pytest.raises(DomainError) as caught:
+        wx.jsapi_ticket()
+    assert caught.value.code == "wechat_unavailable"
