@@ -455,7 +455,10 @@ SMS_SIGN_NAME = env_str("SMS_SIGN_NAME", "智慧党建云")
 SMS_ACCESS_KEY_ID = env_str("SMS_ACCESS_KEY_ID")
 SMS_ACCESS_KEY_SECRET = env_str("SMS_ACCESS_KEY_SECRET")
 # The provider's template id for each message the platform sends.
-SMS_TEMPLATES = {"verification_code": env_str("SMS_TEMPLATE_VERIFICATION_CODE")}
+SMS_TEMPLATES = {
+    "verification_code": env_str("SMS_TEMPLATE_VERIFICATION_CODE"),
+    "activation_invitation": env_str("SMS_TEMPLATE_ACTIVATION_INVITATION"),
+}
 SMS_ALIYUN_ENDPOINT = env_str("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
 SMS_TENCENT_ENDPOINT = env_str("SMS_TENCENT_ENDPOINT", "https://sms.tencentcloudapi.com")
 SMS_TENCENT_REGION = env_str("SMS_TENCENT_REGION", "ap-guangzhou")
