@@ -29,6 +29,7 @@ DUE_GRACE_SECONDS = 60
 # the code as their one parameter.
 TEMPLATES = {
     "verification_code": "您的验证码为{code}，{minutes}分钟内有效。如非本人操作，请忽略本短信。",
+    "activation_invitation": "您已登记为党员，请打开{url}，用本手机号获取验证码激活账号。",
 }
 
 

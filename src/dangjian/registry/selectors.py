@@ -1,9 +1,13 @@
 """Reads shared by pages and the API. Lists always start from a scoped queryset."""
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
 from dangjian import permissions
 from dangjian.core import clock
+from dangjian.registry.invitations import activated_q
 from dangjian.registry.models import (
     ApiToken,
     Member,
@@ -127,3 +131,41 @@ def openids_of(user_ids) -> dict[int, str]:
             "user_id", "openid"
         )
     )
+
+
+@dataclass(frozen=True)
+class ActivationRate:
+    org: Organization
+    members: int
+    activated: int
+
+    @property
+    def not_activated(self) -> int:
+        return self.members - self.activated
+
+    @property
+    def percent(self) -> float | None:
+        """Activated ÷ members, in percent with one decimal; None without members."""
+        return round(100 * self.activated / self.members, 1) if self.members else None
+
+
+def activation_rates(org: Organization) -> tuple[ActivationRate, list[ActivationRate]]:
+    """The activation rate of `org` (its whole subtree) and of each of its direct children,
+    counting the members on the books (registry.invitations.is_activated), in one query."""
+    step = Organization.steplen
+    kids = list(children(org))
+    counts = dict.fromkeys((k.path for k in kids), (0, 0))
+    rows = (
+        Member.objects.filter(is_active=True, branch__path__startswith=org.path)
+        .annotate(prefix=Substr("branch__path", 1, step * (org.depth + 1)))
+        .values("prefix")
+        .annotate(members=Count("pk"), activated=Count("pk", filter=activated_q()))
+        .values_list("prefix", "members", "activated")
+    )
+    total = [0, 0]
+    for prefix, members, activated in rows:
+        total[0] += members
+        total[1] += activated
+        if prefix in counts:
+            counts[prefix] = (members, activated)
+    return ActivationRate(org, *total), [ActivationRate(k, *counts[k.path]) for k in kids]

@@ -6,3 +6,11 @@ from dangjian.registry import activation
 @shared_task
 def forget_old_sms_codes() -> int:
     return activation.forget_old_codes()
+
+
+@shared_task(acks_late=True)
+def invite_batch(member_ids: list[int]) -> int:
+    """Idempotent: run again (a worker lost), it sends nobody twice the same day."""
+    from dangjian.registry import invitations
+
+    return invitations.invite_members(member_ids)
