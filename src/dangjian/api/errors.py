@@ -14,6 +14,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "member_left": 409,
     "too_many_attempts": 429,
     "too_many_requests": 429,
+    "already_invited": 429,
     "already_active": 409,
     "file_too_large": 413,
     "import_conflict": 409,

@@ -30,6 +30,7 @@ urlpatterns = [
     path("orgs/<int:parent_id>/new/", orgs.org_create, name="org_create"),
     path("orgs/<int:org_id>/edit/", orgs.org_edit, name="org_edit"),
     path("orgs/<int:org_id>/admins/", orgs.org_admins, name="org_admins"),
+    path("orgs/<int:org_id>/activation-invitations/", orgs.org_invite, name="org_invite"),
     path("orgs/<int:org_id>/members/", members.member_list, name="member_list"),
     path("orgs/<int:branch_id>/members/new/", members.member_create, name="member_create"),
     path("orgs/<int:org_id>/members/export.xlsx", data.member_export, name="member_export"),

@@ -31,7 +31,7 @@ from dangjian.api.schemas import (
 from dangjian.audit import selectors as audit_selectors
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry import accounts, selectors, services
+from dangjian.registry import accounts, invitations, selectors, services
 from dangjian.registry.models import ApiToken, RoleGrant
 
 router = Router()
@@ -174,6 +174,25 @@ def org_children(request, org_id: int):
     if not permissions.is_admin_over(user, org):
         return []
     return [OrgOut.from_org(c, org.pk) for c in selectors.children(org)]
+
+
+class InvitationOut(Schema):
+    members: int = Field(description="Not yet activated members the invitation goes to")
+    batches: int = Field(description="Background batches the messages are queued in")
+
+
+@router.post(
+    "/orgs/{org_id}/activation-invitations",
+    response={202: InvitationOut, **ERRORS},
+    tags=["orgs"],
+)
+def invite_not_activated(request, org_id: int):
+    """Send the members of the organization's subtree who have not activated their account
+    a text message with the activation link, in the background. Once per organization a
+    day (429 `already_invited`); nobody receives two invitations the same day."""
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.CHANGE)
+    return Status(202, invitations.invite(actor=user, org=org))
 
 
 class MemberFilter(Schema):

@@ -22,7 +22,7 @@ from dangjian.console.views.base import (
 )
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry import crypto, idcard, selectors, services
+from dangjian.registry import crypto, idcard, invitations, selectors, services
 from dangjian.registry.models import OrgKind
 
 SEARCH_LIMIT = 50
@@ -69,18 +69,35 @@ def org_search(request):
 def org_detail(request, org_id: int):
     actor = request.user
     org = permissions.access_org(actor, org_id, Action.READ)
-    children = list(selectors.children(org))
     members = selectors.members_of(actor, org)
+    activation, child_rates = selectors.activation_rates(org)
     context = {
         "org": org,
         "crumbs": breadcrumb(actor, org),
-        "children": children,
+        "children": child_rates,
+        "activation": activation,
         "member_count": members.count(),
         "flowing_count": members.filter(is_flowing=True).count(),
         "admins": list(selectors.admins_of(org)),
         "can_change": permissions.can(actor, Action.CHANGE, org),
     }
     return render_page(request, "console/org_detail.html", context)
+
+
+@require_http_methods(["POST"])
+@admin_view
+def org_invite(request, org_id: int):
+    """Invite the members of the organization who have not activated their account."""
+    org = permissions.access_org(request.user, org_id, Action.CHANGE)
+    try:
+        result = invitations.invite(actor=request.user, org=org)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已向%(n)d名未激活的党员发送激活邀请短信。") % {"n": result["members"]}
+        )
+    return redirect("console:org_detail", org_id=org.pk)
 
 
 @require_http_methods(["GET", "POST"])
