@@ -468,6 +468,25 @@ SMS_DEMO_OUTBOX = env_bool("SMS_DEMO_OUTBOX", False)
 # Verification codes asked from one client address within an hour.
 SMS_CODES_PER_IP_HOUR = env_int("SMS_CODES_PER_IP_HOUR", 30)
 
+# The WeChat official account: its app id and secret, and WeChat's API (tests and the demo
+# point it at a local stand-in that answers as WeChat documents).
+WECHAT_APP_ID = env_str("WECHAT_APP_ID")
+WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET")
+WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+# Template messages (the `wechat` notification channel, notifications.wechat): the official
+# account's template id for each kind of notice; a kind without one is not sent to WeChat.
+WECHAT_TEMPLATES = {
+    kind: env_str(f"WECHAT_TEMPLATE_{kind.upper()}")
+    for kind in (
+        "campaign",
+        "plan_approved",
+        "plan_rejected",
+        "reminder",
+        "rectification",
+        "activation_invitation",
+    )
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
