@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from dangjian.audit.models import AuditEntry
 from dangjian.notifications.models import SmsMessage
+from tests.conftest import COMMITTED
 from tests.factories import make_member
 
 NOW = datetime(2026, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = COMMITTED
 
 
 @pytest.fixture

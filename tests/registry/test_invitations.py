@@ -15,6 +15,7 @@ from dangjian.core.errors import DomainError
 from dangjian.notifications.models import SmsMessage
 from dangjian.registry import invitations, selectors
 from dangjian.registry.models import Member, WechatBinding
+from tests.conftest import COMMITTED
 from tests.factories import make_member
 
 NOW = datetime(2026, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -98,7 +99,7 @@ def test_the_rates_count_the_subtree_and_each_child(world):
     assert (empty.members, empty.percent) == (0, None)
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITTED
 def test_it_invites_only_the_not_activated_members_once_a_day_and_audits(world, settings):
     first, second = _newcomer(world), _newcomer(world, world.a.other_branch)
     _newcomer(world, bound=True)
@@ -130,7 +131,7 @@ def test_it_invites_only_the_not_activated_members_once_a_day_and_audits(world, 
         assert sent.count() == 4
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITTED
 def test_a_city_wide_invitation_goes_in_batches_and_sends_nobody_twice(world, monkeypatch):
     monkeypatch.setattr(invitations, "INVITATION_BATCH", 3)
     calls = []

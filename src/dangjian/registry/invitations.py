@@ -118,9 +118,14 @@ def invite_members(member_ids: list[int]) -> int:
     now = clock.now()
     link = settings.SITE_URL + reverse("mobile:activate")
     with transaction.atomic():
+        # Locked alone: PostgreSQL refuses FOR UPDATE over the outer join of the rule.
+        locked = list(
+            Member.objects.select_for_update()
+            .filter(pk__in=member_ids)
+            .values_list("pk", flat=True)
+        )
         rows = list(
-            Member.objects.select_for_update(of=("self",))
-            .filter(pk__in=member_ids, is_active=True, user__is_active=True)
+            Member.objects.filter(pk__in=locked, is_active=True, user__is_active=True)
             .exclude(activated_q())
             .values_list("user__phone", flat=True)
         )
