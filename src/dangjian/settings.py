@@ -473,6 +473,8 @@ SMS_CODES_PER_IP_HOUR = env_int("SMS_CODES_PER_IP_HOUR", 30)
 WECHAT_APP_ID = env_str("WECHAT_APP_ID")
 WECHAT_APP_SECRET = env_str("WECHAT_APP_SECRET")
 WECHAT_API_BASE_URL = env_str("WECHAT_API_BASE_URL", "https://api.weixin.qq.com")
+# WeChat's web authorization page (the official account's sign-in inside WeChat).
+WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.com")
 # Template messages (the `wechat` notification channel, notifications.wechat): the official
 # account's template id for each kind of notice; a kind without one is not sent to WeChat.
 WECHAT_TEMPLATES = {
