@@ -15,6 +15,7 @@ JOBS: dict[str, tuple[str, int]] = {
     "recompute-due-scores": ("dangjian.scoring.tasks.recompute_due_scores", 60),
     "deliver-due-notifications": ("dangjian.notifications.tasks.deliver_due_outbound", 60),
     "deliver-due-sms": ("dangjian.notifications.sms.deliver_due_sms", 60),
+    "deliver-due-wechat": ("dangjian.notifications.wechat.deliver_due_wechat", 60),
     "forget-old-sms-codes": ("dangjian.registry.tasks.forget_old_sms_codes", 3600),
     "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
 }

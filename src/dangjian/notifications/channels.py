@@ -93,12 +93,19 @@ class WebhookChannel(Channel):
             raise ChannelError(f"gateway answered {status}")
 
 
-BUILTIN = {"log": LogChannel, "webhook": WebhookChannel}
+BUILTIN = {
+    "log": LogChannel,
+    "webhook": WebhookChannel,
+    # WeChat template messages, one a recipient (its module imports this one).
+    "wechat": "dangjian.notifications.wechat.WechatChannel",
+}
 
 
 @cache
 def get(name: str) -> Channel:
-    cls = BUILTIN.get(name) or import_string(name)
+    cls = BUILTIN.get(name, name)
+    if isinstance(cls, str):
+        cls = import_string(cls)
     return cls()
 
 

@@ -121,3 +121,37 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} code {self.pk}"
+
+
+class WechatMessage(models.Model):
+    """One WeChat template message to one bound account (notifications.wechat): made from a
+    notice by the `wechat` channel, sent in the background with retries. The unique key
+    (user, notice_key) makes a notice reach a recipient's WeChat at most once, however often
+    its batch is delivered."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notice_key = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40)
+    openid = models.CharField(max_length=64)
+    template_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict)
+    url = models.CharField(max_length=500, blank=True)
+    status = models.CharField(
+        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    msgid = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "notice_key"], name="wechat_message_unique_notice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"WeChat message {self.pk} ({self.status})"

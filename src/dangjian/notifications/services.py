@@ -1,6 +1,7 @@
 """Sending notices: the in-app row first (idempotent by dedupe key), then one outbound
 batch per enabled channel, delivered in the background with retries."""
 
+import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -54,11 +55,15 @@ def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
         batch_size=2000,
         ignore_conflicts=bool(dedupe_key),
     )
-    _queue_outbound(ids, **notice)
+    # What tells this notice apart on a channel that sends once per recipient (wechat).
+    key = dedupe_key or f"notice:{uuid.uuid4().hex}"
+    _queue_outbound(ids, key=key, **notice)
     return len(ids)
 
 
-def _queue_outbound(user_ids: list[int], kind: str, title: str, body: str, link: str) -> None:
+def _queue_outbound(
+    user_ids: list[int], key: str, kind: str, title: str, body: str, link: str
+) -> None:
     names = channels.enabled()
     if not names:
         return
@@ -67,6 +72,7 @@ def _queue_outbound(user_ids: list[int], kind: str, title: str, body: str, link:
     notices = [
         {
             "user_id": i,
+            "key": key,
             "phone": phones.get(i, ""),
             "kind": kind,
             "title": title,

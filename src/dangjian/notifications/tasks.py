@@ -82,3 +82,8 @@ def deliver_due_outbound() -> int:
 
 # The SMS tasks live beside their backends; imported here so that a worker registers them.
 from dangjian.notifications.sms import deliver_due_sms, deliver_sms  # noqa: E402, F401
+from dangjian.notifications.wechat import (  # noqa: E402, F401
+    deliver_due_wechat,
+    deliver_wechat,
+    deliver_wechat_many,
+)
