@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from dangjian.core.clientip import client_ip
 from dangjian.core.errors import DomainError
+from dangjian.mobile import wechat
 from dangjian.registry import activation
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -89,7 +90,8 @@ def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
                 _show_error(code_form, exc)
                 status = 429 if exc.code == "too_many_attempts" else 422
             else:
-                # The hook for binding a WeChat identity to `user` comes here.
+                # Inside WeChat, the account just proven is bound to this WeChat.
+                wechat.bind_pending(request, user)
                 login(request, user, backend=BACKEND)
                 return redirect(_next(request) or "mobile:home")
         else:

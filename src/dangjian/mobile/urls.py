@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.mobile import activation, checkin, feed, views
+from dangjian.mobile import activation, checkin, feed, views, wechat
 from dangjian.mobile import themedays as td
 
 app_name = "mobile"
@@ -10,6 +10,11 @@ urlpatterns = [
     # Getting in by SMS code (no sign-in needed)
     path("activate/", activation.activate, name="activate"),
     path("reset-password/", activation.reset_password, name="reset_password"),
+    # Signing in inside WeChat (web authorization), binding and unbinding
+    path("wechat/", wechat.signin, name="wechat_signin"),
+    path("wechat/callback/", wechat.callback, name="wechat_callback"),
+    path("wechat/bind/", wechat.bind, name="wechat_bind"),
+    path("wechat/unbind/", wechat.unbind, name="wechat_unbind"),
     path("checkin/<str:token>/", checkin.checkin, name="checkin"),
     path("activities/<int:activity_id>/leave/", checkin.leave, name="leave"),
     path("feed/", feed.feed, name="feed"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.mobile import themedays
+from dangjian.mobile import themedays, wechat
 from dangjian.mobile.decorators import member_view
 from dangjian.mobile.forms import ChangePasswordForm
 from dangjian.registry import services
@@ -56,5 +56,10 @@ def profile(request, member):
     return render(
         request,
         "mobile/profile.html",
-        {"member": member, "form": form, "party_years": party_years},
+        {
+            "member": member,
+            "form": form,
+            "party_years": party_years,
+            **wechat.profile_context(request),
+        },
     )

@@ -1,0 +1,121 @@
+"""Signing in inside WeChat (registry.wechat): a visitor whose browser is WeChat's
+(`MicroMessenger` in its User-Agent) and who is not signed in is sent through WeChat's web
+authorization (snsapi_base, silent) and comes back with a code, exchanged for their openid.
+An openid bound to an account signs it in, without a password; an unbound one is kept in
+the session and sent to activation (mobile.activation binds it once the SMS code proved the
+account) — and asked again on every later visit until it is bound. A signed-in member
+binds or unbinds this WeChat on their profile page."""
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from dangjian.core.errors import DomainError
+from dangjian.mobile.decorators import SESSION_OPENID, in_wechat, signed_in, with_next
+from dangjian.registry import wechat
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+SESSION_STATE = "wechat_state"
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def bind_pending(request: HttpRequest, user) -> None:
+    """Bind the account just proven (activation, reset by SMS code) to the openid WeChat
+    gave this session, if any."""
+    openid = request.session.get(SESSION_OPENID)
+    if not openid:
+        return
+    try:
+        wechat.bind(user=user, openid=openid)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session.pop(SESSION_OPENID, None)
+        messages.success(request, _("已绑定本微信，以后在微信中打开将自动登录。"))
+
+
+def _failed(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, "mobile/wechat_failed.html", {"message": message}, status=status)
+
+
+@never_cache
+@require_GET
+def signin(request: HttpRequest) -> HttpResponse:
+    """Off to WeChat's authorization page; WeChat answers at `callback`."""
+    target = _next(request)
+    if not in_wechat(request):
+        return redirect_to_login(target or reverse("mobile:home"))
+    if request.user.is_authenticated:
+        return redirect(target or "mobile:home")
+    state = secrets.token_urlsafe(16)
+    request.session[SESSION_STATE] = state
+    callback = request.build_absolute_uri(with_next("mobile:wechat_callback", target))
+    return redirect(wechat.authorize_url(redirect_uri=callback, state=state))
+
+
+@never_cache
+@require_GET
+def callback(request: HttpRequest) -> HttpResponse:
+    target = _next(request)
+    expected = request.session.pop(SESSION_STATE, None)
+    code = request.GET.get("code") or ""
+    if not wechat.enabled() or not expected or request.GET.get("state") != expected or not code:
+        # Not an answer to a request of this session (or the visitor refused).
+        return _failed(request, _("微信登录未完成，请从公众号菜单重新打开。"), 400)
+    try:
+        openid = wechat.openid_for_code(code)
+    except DomainError as exc:
+        return _failed(request, exc.message, 502)
+    user = wechat.account_for_openid(openid)
+    if user is not None:
+        login(request, user, backend=BACKEND)
+        return redirect(target or "mobile:home")
+    request.session[SESSION_OPENID] = openid
+    return redirect(with_next("mobile:activate", target))
+
+
+@require_POST
+@signed_in
+def bind(request: HttpRequest) -> HttpResponse:
+    """A member signed in with a password inside WeChat binds this WeChat."""
+    if request.session.get(SESSION_OPENID):
+        bind_pending(request, request.user)
+    return redirect("mobile:profile")
+
+
+@require_POST
+@signed_in
+def unbind(request: HttpRequest) -> HttpResponse:
+    try:
+        wechat.unbind_own(user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已解除微信绑定。"))
+    request.session.pop(SESSION_OPENID, None)
+    return redirect("mobile:profile")
+
+
+def profile_context(request: HttpRequest) -> dict:
+    """What the profile page shows about WeChat."""
+    return {
+        "wechat_bound": wechat.is_bound(request.user),
+        "wechat_pending": bool(request.session.get(SESSION_OPENID)),
+    }

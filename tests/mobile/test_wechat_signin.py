@@ -1,0 +1,198 @@
+"""Signing in inside WeChat, against the local WeChat stand-in: the first visit goes through
+WeChat's authorization into activation and binds; later visits sign in without a password;
+an unbound WeChat is asked again; the member unbinds on the profile page."""
+
+from datetime import datetime
+from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.test import Client
+
+from dangjian.audit.models import AuditEntry
+from dangjian.core import clock as server_clock
+from dangjian.notifications.models import SmsMessage
+from dangjian.registry.models import WechatBinding
+from tests.factories import PASSWORD, make_member, next_id_number
+from tests.wechat_standin import wechat  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 5, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+NEW_PASSWORD = "Hanzhong-ok-2026"
+WECHAT_UA = "Mozilla/5.0 (Linux; Android 14) MicroMessenger/8.0.50"
+
+
+@pytest.fixture(autouse=True)
+def _demo(settings):
+    # The demo outbox keeps the code readable.
+    settings.SMS_DEMO_OUTBOX = True
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def newcomer(world):
+    id_number = next_id_number()
+    member = make_member(world.city_admin, world.a.branch, password=None, id_number=id_number)
+    member.id_number = id_number
+    return member
+
+
+def in_wechat() -> Client:
+    return Client(HTTP_USER_AGENT=WECHAT_UA)
+
+
+def through_wechat(client, standin, openid, page="/m/profile/"):
+    """Open `page` inside WeChat, go through WeChat's authorization as `openid`; the answer
+    of the callback."""
+    first = client.get(page)
+    assert first.status_code == 302 and first.url.startswith("/m/wechat/?next=")
+    to_wechat = client.get(first.url)
+    assert to_wechat.status_code == 302
+    authorize = urlparse(to_wechat.url)
+    assert f"{authorize.scheme}://{authorize.netloc}" == standin.base_url
+    query = parse_qs(authorize.query)
+    assert query["scope"] == ["snsapi_base"]
+    callback = urlparse(query["redirect_uri"][0])
+    # WeChat sends the visitor back with a code and the state unchanged.
+    return client.get(
+        callback.path,
+        {
+            **{k: v[0] for k, v in parse_qs(callback.query).items()},
+            "code": standin.code_for(openid),
+            "state": query["state"][0],
+        },
+    )
+
+
+def activate(client, django_capture_on_commit_callbacks, member, next_url="/m/profile/"):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(
+            "/m/activate/", {"phone": member.user.phone, "send": "1", "next": next_url}
+        )
+    assert sent.status_code == 200
+    code = SmsMessage.objects.filter(phone=member.user.phone).order_by("-pk").first().params["code"]
+    return client.post(
+        "/m/activate/",
+        {
+            "phone": member.user.phone,
+            "code": code,
+            "id_last6": member.id_number[-6:],
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "next": next_url,
+        },
+    )
+
+
+def test_the_first_visit_activates_and_binds_then_the_next_signs_in_without_password(
+    wechat,  # noqa: F811
+    newcomer,
+    django_capture_on_commit_callbacks,
+):
+    client = in_wechat()
+    back = through_wechat(client, wechat, "o-newcomer")
+    assert back.status_code == 302 and back.url == "/m/activate/?next=%2Fm%2Fprofile%2F"
+    done = activate(client, django_capture_on_commit_callbacks, newcomer)
+    assert done.status_code == 302 and done.url == "/m/profile/"
+    binding = WechatBinding.objects.get(openid="o-newcomer")
+    assert binding.user == newcomer.user and binding.bound_at == server_clock.now()
+    assert AuditEntry.objects.filter(action="wechat.bind", object_id=str(newcomer.user.pk)).exists()
+
+    # A later visit, a new session: WeChat says who it is, the member is signed in.
+    later = in_wechat()
+    signed = through_wechat(later, wechat, "o-newcomer")
+    assert signed.status_code == 302 and signed.url == "/m/profile/"
+    profile = later.get("/m/profile/")
+    assert profile.status_code == 200 and newcomer.name in profile.content.decode()
+    assert "解除微信绑定" in profile.content.decode()
+
+
+def test_an_unbound_wechat_is_asked_again_on_every_visit(wechat, world):  # noqa: F811
+    client = in_wechat()
+    first = through_wechat(client, wechat, "o-stranger")
+    assert first.url.startswith("/m/activate/")
+    # Within the session: sent to activation without asking WeChat again.
+    again = client.get("/m/")
+    assert again.status_code == 302 and again.url == "/m/activate/?next=%2Fm%2F"
+    assert client.get("/m/activate/?next=/m/").status_code == 200
+    # A new session: WeChat again, then activation again.
+    later = in_wechat()
+    second = through_wechat(later, wechat, "o-stranger", page="/m/")
+    assert second.status_code == 302 and second.url == "/m/activate/?next=%2Fm%2F"
+    assert not WechatBinding.objects.exists()
+
+
+def test_outside_wechat_the_password_login_is_asked(wechat, world):  # noqa: F811
+    response = Client().get("/m/profile/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    assert not wechat.calls
+
+
+def test_without_an_app_id_wechat_browsers_get_the_password_login(settings, world):
+    settings.WECHAT_APP_ID = ""
+    response = in_wechat().get("/m/profile/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_a_callback_without_this_sessions_state_is_refused(wechat, world):  # noqa: F811
+    client = in_wechat()
+    client.get("/m/wechat/?next=/m/")
+    response = client.get(
+        "/m/wechat/callback/", {"code": wechat.code_for("o-x"), "state": "forged"}
+    )
+    assert response.status_code == 400
+    assert not wechat.calls_to("/sns/oauth2/access_token")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_code_wechat_refuses_shows_a_page_and_signs_nobody_in(wechat, world):  # noqa: F811
+    client = in_wechat()
+    to_wechat = client.get("/m/wechat/?next=/m/")
+    state = parse_qs(urlparse(to_wechat.url).query)["state"][0]
+    response = client.get("/m/wechat/callback/", {"code": "never-issued", "state": state})
+    assert response.status_code == 502 and "微信服务暂时不可用" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_member_with_a_password_binds_on_the_profile_page(wechat, world):  # noqa: F811
+    member = world.a.member
+    client = in_wechat()
+    through_wechat(client, wechat, "o-member")
+    # "已有密码，去登录" from the activation page, inside WeChat's browser.
+    signed = client.post("/login/", {"phone": member.user.phone, "password": PASSWORD})
+    assert signed.status_code == 302
+    profile = client.get("/m/profile/")
+    assert "绑定本微信" in profile.content.decode()
+    response = client.post("/m/wechat/bind/")
+    assert response.status_code == 302
+    assert WechatBinding.objects.get(user=member.user).openid == "o-member"
+
+
+def test_the_member_unbinds_on_the_profile_page_and_wechat_asks_again(wechat, world):  # noqa: F811
+    member = world.a.member
+    WechatBinding.objects.create(user=member.user, openid="o-member", bound_at=server_clock.now())
+    client = in_wechat()
+    assert through_wechat(client, wechat, "o-member").url == "/m/profile/"
+    response = client.post("/m/wechat/unbind/")
+    assert response.status_code == 302 and response.url == "/m/profile/"
+    assert not WechatBinding.objects.exists()
+    entry = AuditEntry.objects.get(action="wechat.unbind")
+    assert entry.actor == member.user and entry.object_id == str(member.user.pk)
+    later = in_wechat()
+    assert through_wechat(later, wechat, "o-member").url.startswith("/m/activate/")
+
+
+def test_unbinding_needs_a_signed_in_account(wechat, world):  # noqa: F811
+    WechatBinding.objects.create(
+        user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
+    )
+    response = Client().post("/m/wechat/unbind/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+    assert WechatBinding.objects.count() == 1
