@@ -47,6 +47,11 @@ urlpatterns = [
         accounts.member_sign_out,
         name="member_sign_out",
     ),
+    path(
+        "members/<int:member_id>/wechat-unbind/",
+        accounts.member_wechat_unbind,
+        name="member_wechat_unbind",
+    ),
     path("account/password/", accounts.own_password, name="own_password"),
     path("accounts/<int:user_id>/password/", accounts.admin_password, name="admin_password"),
     path("audit/", audit.audit_log, name="audit"),

@@ -1,6 +1,7 @@
 """Accounts in the back office: an admin's own password (the city's and counties' staff
 often have no member record, so no phone page to change it on), a superior resetting a
-subordinate admin's password, and ending every sign-in of a member's account."""
+subordinate admin's password, ending every sign-in of a member's account, and unbinding a
+member's WeChat (the phone or the WeChat account changed hands)."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -15,7 +16,7 @@ from dangjian.console.views.base import form_page, posted
 from dangjian.core.forms import NewPasswordForm
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
-from dangjian.registry import accounts, services
+from dangjian.registry import accounts, services, wechat
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,4 +65,13 @@ def member_sign_out(request, member_id: int):
     member = permissions.access_member(request.user, member_id, Action.CHANGE)
     success = _("%(name)s的账号已在所有设备上退出登录。") % {"name": member.name}
     attempt(request, success, accounts.sign_out_everywhere, member=member)
+    return redirect("console:member_detail", member_id=member.pk)
+
+
+@require_POST
+@admin_view
+def member_wechat_unbind(request, member_id: int):
+    member = permissions.access_member(request.user, member_id, Action.CHANGE)
+    success = _("已解除%(name)s的微信绑定，其所有设备已退出登录。") % {"name": member.name}
+    attempt(request, success, wechat.unbind_member, member=member)
     return redirect("console:member_detail", member_id=member.pk)

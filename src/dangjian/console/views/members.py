@@ -28,7 +28,7 @@ from dangjian.core.errors import DomainError
 from dangjian.core.forms import NewPasswordForm
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
-from dangjian.registry import selectors, services
+from dangjian.registry import selectors, services, wechat
 from dangjian.registry.models import MemberStatus, OrgKind, Sector
 
 AUDIT_ON_DETAIL = 20
@@ -119,6 +119,7 @@ def _detail(request, member, revealed: str = ""):
             "revealed": revealed,
             "can_change": permissions.can(actor, Action.CHANGE, member),
             "leave_form": LeaveForm(),
+            "wechat_bound": wechat.is_bound(member.user),
         },
     )
 
