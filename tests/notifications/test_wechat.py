@@ -364,3 +364,73 @@ def test_a_rejected_plan_says_so_with_the_reason(
 )
 def test_a_value_is_fitted_to_its_keywords_type(keyword, value, fitted):
     assert wechat.fit(keyword, value) == fitted
+
+
+# The notices of the domain reach WeChat under the kinds the templates are set for.
+
+
+def test_a_distributed_campaign_reaches_each_bound_members_wechat_once(
+    world, stand_in, django_capture_on_commit_callbacks
+):
+    from dangjian.themedays import services as themedays
+
+    bind(world.a.member.user, "openid-a")
+    with time_machine.travel(NOW, tick=False):
+        campaign = themedays.create_campaign(
+            actor=world.city_admin,
+            org=world.city,
+            month="2026-12",
+            theme="学习贯彻党的二十届四中全会精神",
+            guidance="各支部围绕主题开展学习研讨。",
+            holding_from=NOW.date(),
+            holding_until=NOW.date() + timedelta(days=19),
+        )
+        for _ in range(2):  # a second click sends nothing more
+            with django_capture_on_commit_callbacks(execute=True):
+                themedays.request_distribution(actor=world.city_admin, campaign=campaign)
+
+    assert [(m["touser"], m["template_id"]) for m in stand_in.accepted] == [
+        ("openid-a", "TPL-CAMPAIGN")
+    ]
+    assert WechatMessage.objects.get().notice_key == campaign.dedupe_key
+
+
+def test_an_approved_plan_reaches_the_branch_secretarys_wechat(
+    world, stand_in, django_capture_on_commit_callbacks
+):
+    from dangjian.themedays import services as themedays
+    from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
+
+    bind(world.a.branch_admin, "openid-secretary")
+    day = NOW + timedelta(days=9)
+    with time_machine.travel(NOW, tick=False):
+        campaign = themedays.create_campaign(
+            actor=world.city_admin,
+            org=world.city,
+            month="2026-12",
+            theme="学习贯彻党的二十届四中全会精神",
+            guidance="各支部围绕主题开展学习研讨。",
+            holding_from=NOW.date(),
+            holding_until=NOW.date() + timedelta(days=19),
+        )
+        activity = themedays.draft_activity(
+            actor=world.a.branch_admin,
+            branch=world.a.branch,
+            campaign=campaign,
+            title="十二月主题党日",
+            starts_at=day,
+            ends_at=day + timedelta(hours=2),
+            venue_address="村党员活动室",
+            latitude="33.067800",
+            longitude="107.023400",
+            agenda=list(DEFAULT_REQUIRED_ITEMS),
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            themedays.submit_activity(actor=world.a.branch_admin, activity=activity)
+            themedays.approve_activity(actor=world.a.admin, activity=activity)
+
+    assert len(stand_in.accepted) == 1
+    sent = stand_in.accepted[0]
+    assert (sent["touser"], sent["template_id"]) == ("openid-secretary", "TPL-PLAN_APPROVED")
+    assert sent["data"]["thing1"] == {"value": "活动计划已通过：十二月主题党日"}
+    assert sent["data"]["phrase2"] == {"value": "已通过"}
