@@ -22,6 +22,7 @@ from dangjian.attendance import selectors, services
 from dangjian.attendance.models import ATTENDED, AttendanceStatus
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
+from dangjian.mobile import wechat
 from dangjian.mobile.decorators import member_view
 from dangjian.permissions import Action
 from dangjian.themedays.models import ActivityStatus
@@ -132,6 +133,7 @@ def checkin(request, member, token: str):
             "notice": _notice(activity, status, phase, now),
             "code": request.GET.get("c", "")[:32],
             "is_leave": status == AttendanceStatus.ON_LEAVE,
+            "wechat_config": wechat.page_config(request),
         },
     )
 

@@ -119,3 +119,15 @@ def profile_context(request: HttpRequest) -> dict:
         "wechat_bound": wechat.is_bound(request.user),
         "wechat_pending": bool(request.session.get(SESSION_OPENID)),
     }
+
+
+def page_config(request: HttpRequest) -> dict | None:
+    """Inside WeChat, what the page's `wx.config` needs (signed for this page's URL); None
+    elsewhere, or when WeChat cannot be reached: the page then uses the browser's own
+    geolocation."""
+    if not in_wechat(request):
+        return None
+    try:
+        return wechat.js_config(request.build_absolute_uri())
+    except DomainError:
+        return None

@@ -82,6 +82,88 @@
     button.disabled = false;
   }
 
+  // Inside WeChat the page carries a signed wx.config (mobile.wechat.page_config) and
+  // WeChat's JS-SDK: positions come from wx.getLocation (GCJ-02, as WeChat gives them) and
+  // the scan button reads the activity's rotating QR code. Until wx is ready, or if WeChat
+  // refuses the signature, the browser's geolocation is used as anywhere else.
+  var wechat = null;
+  var scan = document.getElementById("wechat-scan");
+  var wechatConfig = document.getElementById("wechat-config");
+  if (wechatConfig && window.wx) {
+    var config = JSON.parse(wechatConfig.textContent);
+    window.wx.config({
+      debug: false,
+      appId: config.appId,
+      timestamp: config.timestamp,
+      nonceStr: config.nonceStr,
+      signature: config.signature,
+      jsApiList: ["getLocation", "scanQRCode"],
+    });
+    window.wx.ready(function () {
+      wechat = window.wx;
+      if (scan) scan.hidden = false;
+    });
+    window.wx.error(function () {
+      wechat = null;
+      if (scan) scan.hidden = true;
+    });
+  }
+
+  if (scan) {
+    scan.addEventListener("click", function () {
+      if (!wechat) return;
+      wechat.scanQRCode({
+        needResult: 1,
+        scanType: ["qrCode"],
+        success: function (res) {
+          // A check-in link of this site (with its fresh code) is opened; anything else
+          // is not ours to follow.
+          var prefix = window.location.origin + "/m/checkin/";
+          if (res.resultStr && res.resultStr.indexOf(prefix) === 0) {
+            window.location.href = res.resultStr;
+          }
+        },
+      });
+    });
+  }
+
+  function browserLocate() {
+    if (!navigator.geolocation) {
+      show("error", msg("unsupported"));
+      button.disabled = false;
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(function (position) {
+      submit(position, "wgs84");
+    }, failed, {
+      enableHighAccuracy: true,
+      timeout: 20000,
+      maximumAge: 0,
+    });
+  }
+
+  function locate() {
+    if (!wechat) {
+      browserLocate();
+      return;
+    }
+    wechat.getLocation({
+      type: "gcj02",
+      success: function (res) {
+        submit(
+          { coords: { latitude: res.latitude, longitude: res.longitude, accuracy: res.accuracy } },
+          "gcj02"
+        );
+      },
+      cancel: function () {
+        failed({ code: 1 });
+      },
+      fail: function () {
+        browserLocate();
+      },
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var reflection = form.querySelector("textarea[name=reflection]");
@@ -90,18 +172,12 @@
       reflection.focus();
       return;
     }
-    if (!navigator.geolocation) {
+    if (!wechat && !navigator.geolocation) {
       show("error", msg("unsupported"));
       return;
     }
     button.disabled = true;
     show("info", msg("locating"));
-    navigator.geolocation.getCurrentPosition(function (position) {
-      submit(position, "wgs84");
-    }, failed, {
-      enableHighAccuracy: true,
-      timeout: 20000,
-      maximumAge: 0,
-    });
+    locate();
   });
 })();
