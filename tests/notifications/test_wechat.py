@@ -15,31 +15,11 @@ from dangjian.notifications.models import Notification, OutboundBatch, OutboundS
 from dangjian.registry import wechat as wechat_account
 from dangjian.registry.models import WechatBinding
 
-from .wechat_standin import WechatStandIn
+from .wechat_standin import APP_ID, SECRET, TEMPLATES, bind
 
 pytestmark = pytest.mark.django_db
 
-APP_ID = "wx1234567890abcdef"
-SECRET = "stand-in-app-secret"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-TEMPLATES = {kind: f"TPL-{kind.upper()}" for kind in wechat.TEMPLATE_FIELDS}
-
-
-@pytest.fixture
-def stand_in(settings):
-    with WechatStandIn(APP_ID, SECRET) as server:
-        settings.WECHAT_APP_ID = APP_ID
-        settings.WECHAT_APP_SECRET = SECRET
-        settings.WECHAT_API_BASE_URL = server.url + "/"
-        settings.WECHAT_TEMPLATES = TEMPLATES
-        settings.NOTIFICATION_CHANNELS = ["wechat"]
-        channels.get.cache_clear()
-        yield server
-    channels.get.cache_clear()
-
-
-def bind(user, openid: str) -> None:
-    WechatBinding.objects.create(user=user, openid=openid, bound_at=clock.now())
 
 
 def notify(capture, user_ids, kind="campaign", title="十二月主题党日", **extra) -> None:

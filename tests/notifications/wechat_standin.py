@@ -15,6 +15,18 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from dangjian.core import clock
+from dangjian.notifications.wechat import TEMPLATE_FIELDS
+from dangjian.registry.models import WechatBinding
+
+APP_ID = "wx1234567890abcdef"
+SECRET = "stand-in-app-secret"
+TEMPLATES = {kind: f"TPL-{kind.upper()}" for kind in TEMPLATE_FIELDS}
+
+
+def bind(user, openid: str) -> None:
+    WechatBinding.objects.create(user=user, openid=openid, bound_at=clock.now())
+
 
 class WechatStandIn:
     def __init__(self, app_id: str, secret: str, expires_in: int = 7200):
