@@ -4,7 +4,9 @@ calls, so that tests run the production code against it (only the base URLs diff
 - GET /sns/oauth2/access_token (web authorization: a `code` → the visitor's openid)
 - GET /cgi-bin/token (the official account's access token)
 - GET /cgi-bin/ticket/getticket (the JS-SDK ticket; the access token must be current)
-- GET /connect/oauth2/authorize (WeChat's page: answers 200; tests read its URL instead)
+- GET /connect/oauth2/authorize (WeChat's page: with `visitor` set, sends the browser back
+  to `redirect_uri` with a code for that openid and the `state`, as WeChat does once the
+  visitor is known; otherwise answers JSON, tests read its URL instead)
 
 `code_for(openid)` hands out a code as WeChat would after the visitor consents; every call
 is kept in `calls` so that tests can count fetches."""
@@ -12,7 +14,7 @@ is kept in `calls` so that tests can count fetches."""
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -28,6 +30,8 @@ class WechatStandin:
         self.tickets: list[str] = []
         self.expires_in = 7200
         self.fail = False
+        # The openid of whoever opens the authorize page (a real browser test's WeChat user).
+        self.visitor: str | None = None
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -96,6 +100,16 @@ class WechatStandin:
             def do_GET(self):  # noqa: N802 - the http.server API
                 url = urlparse(self.path)
                 params = {k: v[0] for k, v in parse_qs(url.query).items()}
+                if url.path == "/connect/oauth2/authorize" and standin.visitor:
+                    back = params["redirect_uri"]
+                    back += ("&" if "?" in back else "?") + urlencode(
+                        {"code": standin.code_for(standin.visitor), "state": params["state"]}
+                    )
+                    self.send_response(302)
+                    self.send_header("Location", back)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = json.dumps(standin.answer(url.path, params)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
