@@ -16,6 +16,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "too_many_requests": 429,
     "already_invited": 429,
     "already_active": 409,
+    "not_bound": 409,
+    "wechat_bound_elsewhere": 409,
     "file_too_large": 413,
     "import_conflict": 409,
     "start_passed": 409,

@@ -31,7 +31,7 @@ from dangjian.api.schemas import (
 from dangjian.audit import selectors as audit_selectors
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry import accounts, invitations, selectors, services
+from dangjian.registry import accounts, invitations, selectors, services, wechat
 from dangjian.registry.models import ApiToken, RoleGrant
 
 router = Router()
@@ -320,6 +320,25 @@ def sign_out_everywhere(request, member_id: int):
     user = actor(request)
     member = permissions.access_member(user, member_id, Action.CHANGE)
     accounts.sign_out_everywhere(actor=user, member=member)
+    return Status(204, None)
+
+
+@router.delete(
+    "/members/{member_id}/wechat-binding", response={204: None, **ERRORS}, tags=["members"]
+)
+def unbind_member_wechat(request, member_id: int):
+    """The member's WeChat is unbound (admins in scope: the phone or the WeChat account
+    changed hands); every API token and session of the account ends. Audited."""
+    user = actor(request)
+    member = permissions.access_member(user, member_id, Action.CHANGE)
+    wechat.unbind_member(actor=user, member=member)
+    return Status(204, None)
+
+
+@router.delete("/me/wechat-binding", response={204: None, **ERRORS}, tags=["auth"])
+def unbind_own_wechat(request):
+    """The caller's own account is unbound from WeChat. Audited."""
+    wechat.unbind_own(user=actor(request))
     return Status(204, None)
 
 
