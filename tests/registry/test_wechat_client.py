@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from dangjian.core.errors import DomainError
 from dangjian.registry import wechat as wx
@@ -97,3 +98,20 @@ def test_a_failing_wechat_is_wechat_unavailable(wechat):  # noqa: F811
     with pytest.raises(DomainError) as caught:
         wx.jsapi_ticket()
     assert caught.value.code == "wechat_unavailable"
+
+
+def test_while_another_worker_refreshes_the_current_ticket_is_still_used(wechat):  # noqa: F811
+    with time_machine.travel(NOW, tick=False) as traveller:
+        assert wx.jsapi_ticket() == "ticket-1"
+        traveller.shift(timedelta(seconds=7200 - 4 * 60))
+        # Another worker holds the refresh of the ticket: no second fetch from here.
+        lock = f"wechat:jsapi_ticket:{APP_ID}:refreshing"
+        assert cache.add(lock, 1, timeout=30)
+        assert wx.jsapi_ticket() == "ticket-1"
+        assert len(wechat.calls_to("/cgi-bin/ticket/getticket")) == 1
+        cache.delete(lock)
+        assert wx.jsapi_ticket() == "ticket-2"
+        # Past its end nothing old is used, lock or not.
+        traveller.shift(timedelta(seconds=7200))
+        assert cache.add(lock, 1, timeout=30)
+        assert wx.jsapi_ticket() == "ticket-3"

@@ -34,6 +34,8 @@ from dangjian.registry import accounts
 from dangjian.registry.models import Member, User, WechatBinding
 
 REFRESH_BEFORE = timedelta(minutes=5)
+# Seconds one worker may take fetching a new token or ticket before another may try.
+REFRESH_LOCK = 30
 TIMEOUT_SECONDS = 10
 
 
@@ -122,8 +124,16 @@ def _cached(key: str, fetch) -> str:
     entry = cache.get(key)
     if entry and now < entry["expires_at"] - REFRESH_BEFORE.total_seconds():
         return entry["value"]
-    value, expires_in = fetch()
-    _store(key, value, expires_in)
+    lock = f"{key}:refreshing"
+    if entry and now < entry["expires_at"] and not cache.add(lock, 1, timeout=REFRESH_LOCK):
+        # Another worker is fetching the next one (each fetch ends the one before it
+        # within minutes, and WeChat counts them): this one is still good meanwhile.
+        return entry["value"]
+    try:
+        value, expires_in = fetch()
+        _store(key, value, expires_in)
+    finally:
+        cache.delete(lock)
     return value
 
 
