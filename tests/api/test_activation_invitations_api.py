@@ -1,6 +1,7 @@
 """POST /api/v1/orgs/{id}/activation-invitations and the activation rate on the console's
 organization page, with the invitation button, over HTTP (the outsider included)."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -85,3 +86,28 @@ def test_the_console_hides_another_countys_rates_and_refuses_its_invitation(
     assert response.status_code == status
     assert _invitations().count() == 0
     assert not AuditEntry.objects.filter(action="org.invite_activation").exists()
+
+
+def _kpi(html: str, name: str) -> str:
+    match = re.search(rf'data-kpi="{name}">([^<]*)<', html)
+    assert match, html
+    return match.group(1)
+
+
+def test_the_dashboards_show_the_activation_rate_of_their_subtree(world, page, newcomers):
+    client = page(world.city_admin)
+    city = client.get(reverse("console:dashboard", args=[world.city.pk])).content.decode()
+    # County A: 3 with passwords + 2 newcomers; county B: 3 with passwords.
+    assert _kpi(city, "activation") == "75.0%"
+    county = client.get(reverse("console:dashboard", args=[world.a.org.pk])).content.decode()
+    assert _kpi(county, "activation") == "60.0%"
+    branch = client.get(reverse("console:dashboard", args=[world.b.branch.pk])).content.decode()
+    assert _kpi(branch, "activation") == "100.0%"
+    empty = client.get(reverse("console:dashboard", args=[world.b.other_branch.pk]))
+    assert _kpi(empty.content.decode(), "activation") == "—"
+
+
+@pytest.mark.parametrize(("who", "status"), [("b_admin", 404), ("outsider", 403)])
+def test_the_dashboard_rate_of_a_county_is_not_shown_to_others(world, page, who, status):
+    client = page({"b_admin": world.b.admin, "outsider": world.outsider}[who])
+    assert client.get(reverse("console:dashboard", args=[world.a.org.pk])).status_code == status

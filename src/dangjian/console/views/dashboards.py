@@ -211,6 +211,7 @@ def dashboard(request, org_id: int):
         "dash_crumbs": _crumbs(actor, org, f),
         "sector_choices": Sector.choices,
         "overdue": supervision.overdue_count(actor, org),
+        "activation": registry.activation_rate(org),
         "ranking_url": ranking_url(),
         "held_url": ranking_url(held="1"),
         "not_held_url": ranking_url(held="0"),
@@ -268,6 +269,7 @@ def _branch_dashboard(request, branch: Organization, f: Filters):
         "kind_label": _(KIND_LABELS[f.period.kind]),
         "dash_crumbs": _crumbs(actor, branch, f),
         "overdue": supervision.overdue_count(actor, branch),
+        "activation": registry.activation_rate(branch),
         "rectifications": [
             (r, r.is_overdue_on(clock.today()))
             for r in supervision.rectifications_in(actor, branch)[:20]
