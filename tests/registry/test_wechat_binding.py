@@ -3,8 +3,10 @@
 import pytest
 from django.db import IntegrityError, transaction
 
+from dangjian.audit.models import AuditEntry
 from dangjian.core import clock
-from dangjian.registry import selectors
+from dangjian.core.errors import DomainError
+from dangjian.registry import selectors, wechat
 from dangjian.registry.models import WechatBinding
 
 
@@ -39,3 +41,37 @@ def test_an_account_has_one_openid(world):
     _bind(world.a.member.user, "o-first")
     with pytest.raises(IntegrityError), transaction.atomic():
         _bind(world.a.member.user, "o-second")
+
+
+def test_bind_binds_and_audits(world):
+
+    wechat.bind(user=world.a.member.user, openid="o-1")
+    assert selectors.openids_of([world.a.member.user_id]) == {world.a.member.user_id: "o-1"}
+    entry = AuditEntry.objects.get(action="wechat.bind")
+    assert entry.actor == world.a.member.user and entry.org_id == world.a.branch.pk
+
+
+def test_bind_refuses_an_openid_bound_to_another_account(world):
+
+    _bind(world.b.member.user, "o-taken")
+    with pytest.raises(DomainError) as caught:
+        wechat.bind(user=world.a.member.user, openid="o-taken")
+    assert caught.value.code == "wechat_bound_elsewhere"
+    assert WechatBinding.objects.get(openid="o-taken").user == world.b.member.user
+
+
+def test_bind_replaces_the_accounts_earlier_openid(world):
+
+    _bind(world.a.member.user, "o-old-phone")
+    wechat.bind(user=world.a.member.user, openid="o-new-phone")
+    assert list(WechatBinding.objects.values_list("openid", flat=True)) == ["o-new-phone"]
+    assert wechat.account_for_openid("o-old-phone") is None
+    assert wechat.account_for_openid("o-new-phone") == world.a.member.user
+
+
+def test_an_inactive_account_is_not_signed_in_by_its_openid(world):
+
+    _bind(world.a.member.user, "o-1")
+    world.a.member.user.is_active = False
+    world.a.member.user.save(update_fields=["is_active"])
+    assert wechat.account_for_openid("o-1") is None
