@@ -196,3 +196,81 @@ def test_unbinding_needs_a_signed_in_account(wechat, world):  # noqa: F811
     response = Client().post("/m/wechat/unbind/")
     assert response.status_code == 302 and response.url.startswith("/login/")
     assert WechatBinding.objects.count() == 1
+
+
+def test_inside_wechat_activation_may_bind_instead_of_setting_a_password(
+    wechat,  # noqa: F811
+    newcomer,
+    django_capture_on_commit_callbacks,
+):
+    client = in_wechat()
+    through_wechat(client, wechat, "o-newcomer")
+    page = client.get("/m/activate/?next=/m/profile/")
+    assert "可以不设置密码" not in page.content.decode()  # the phone step first
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post("/m/activate/", {"phone": newcomer.user.phone, "send": "1"})
+    assert "可以不设置密码" in sent.content.decode()
+    code = SmsMessage.objects.filter(phone=newcomer.user.phone).get().params["code"]
+    done = client.post(
+        "/m/activate/",
+        {
+            "phone": newcomer.user.phone,
+            "code": code,
+            "id_last6": newcomer.id_number[-6:],
+            "next": "/m/profile/",
+        },
+    )
+    assert done.status_code == 302 and done.url == "/m/profile/"
+    newcomer.user.refresh_from_db()
+    assert not newcomer.user.has_usable_password()
+    assert WechatBinding.objects.get(user=newcomer.user).openid == "o-newcomer"
+    assert AuditEntry.objects.filter(action="user.activate", actor=newcomer.user).exists()
+    assert client.get("/m/profile/").status_code == 200
+    # Activated: a second activation is refused, WeChat signs the member in.
+    later = in_wechat()
+    assert through_wechat(later, wechat, "o-newcomer").url == "/m/profile/"
+
+
+def test_outside_wechat_activation_still_needs_a_password(
+    wechat,  # noqa: F811
+    newcomer,
+    django_capture_on_commit_callbacks,
+):
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/m/activate/", {"phone": newcomer.user.phone, "send": "1"})
+    code = SmsMessage.objects.filter(phone=newcomer.user.phone).get().params["code"]
+    response = client.post(
+        "/m/activate/",
+        {"phone": newcomer.user.phone, "code": code, "id_last6": newcomer.id_number[-6:]},
+    )
+    assert response.status_code == 422
+    assert not WechatBinding.objects.exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_account_bound_without_a_password_is_already_active(
+    wechat,  # noqa: F811
+    newcomer,
+    django_capture_on_commit_callbacks,
+):
+    WechatBinding.objects.create(
+        user=newcomer.user, openid="o-newcomer", bound_at=server_clock.now()
+    )
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/m/activate/", {"phone": newcomer.user.phone, "send": "1"})
+    code = SmsMessage.objects.filter(phone=newcomer.user.phone).get().params["code"]
+    response = client.post(
+        "/m/activate/",
+        {
+            "phone": newcomer.user.phone,
+            "code": code,
+            "id_last6": newcomer.id_number[-6:],
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 422 and "该账号已激活" in response.content.decode()
+    newcomer.user.refresh_from_db()
+    assert not newcomer.user.has_usable_password()

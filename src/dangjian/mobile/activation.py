@@ -3,6 +3,8 @@ password, and resetting a forgotten one (registry.activation). Two steps on one 
 phone number (a code is sent), then the code with what the purpose asks for; the account is
 then signed in and sent where it was going."""
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import login
@@ -15,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from dangjian.core.clientip import client_ip
 from dangjian.core.errors import DomainError
 from dangjian.mobile import wechat
+from dangjian.mobile.decorators import SESSION_OPENID
 from dangjian.registry import activation
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -40,6 +43,12 @@ class CodeForm(forms.Form):
 class ActivateForm(CodeForm):
     id_last6 = forms.CharField(label=_("身份证号后六位"), max_length=6, min_length=6)
 
+    def __init__(self, *args, in_wechat: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Inside WeChat the password is optional: WeChat signs the account in.
+        for name in ("password", "password2"):
+            self.fields[name].required = not in_wechat
+
 
 def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -56,7 +65,12 @@ def _show_error(form: forms.Form, exc: DomainError) -> None:
 
 
 def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
-    code_form_class = ActivateForm if purpose == "activate" else CodeForm
+    # The openid WeChat gave this session, not bound yet (mobile.wechat).
+    openid = request.session.get(SESSION_OPENID) or ""
+    if purpose == "activate":
+        code_form_class = functools.partial(ActivateForm, in_wechat=bool(openid))
+    else:
+        code_form_class = CodeForm
     step, status = "phone", 200
     phone_form, code_form = PhoneForm(), None
     if request.method == "POST" and "send" in request.POST:
@@ -81,6 +95,7 @@ def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
                         code=data["code"],
                         id_last6=data["id_last6"],
                         password=data["password"],
+                        wechat_openid=openid or None,
                     )
                 else:
                     user = activation.reset_password(
@@ -106,6 +121,7 @@ def _flow(request: HttpRequest, purpose: str) -> HttpResponse:
             "code_form": code_form,
             "next": _next(request),
             "demo_outbox": settings.SMS_DEMO_OUTBOX,
+            "wechat_pending": bool(openid),
         },
         status=status,
     )

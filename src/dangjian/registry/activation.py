@@ -6,8 +6,8 @@ One function a verb: `send_code` (the same answer whether the phone is registere
 `reset_password` (code + a new password). The rules of a code are pure functions
 (`send_wait`, `code_refusal`) with their limits here; time comes from `core.clock`.
 
-`activate` returns the activated account, so that a later step (binding a WeChat
-identity) can follow it."""
+Inside WeChat, activation may bind the visitor's WeChat identity (registry.wechat) instead
+of setting a password."""
 
 import hmac
 import secrets
@@ -25,7 +25,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.notifications import services as notifications
 from dangjian.notifications.models import SmsCode, SmsCodePurpose
-from dangjian.registry import accounts, crypto
+from dangjian.registry import accounts, crypto, wechat
 from dangjian.registry.models import Member, User
 from dangjian.registry.validation import PHONE_RE
 
@@ -219,9 +219,10 @@ def _redeem(*, phone: str, purpose: str, code: str, check) -> User:
 
 
 class _Activation:
-    def __init__(self, id_last6: str, password: str):
+    def __init__(self, id_last6: str, password: str, wechat_openid: str | None = None):
         self.id_last6 = id_last6 or ""
         self.password = password or ""
+        self.wechat_openid = wechat_openid or ""
 
     def __call__(self, user: User):
         member = Member.objects.filter(user=user).first()
@@ -232,10 +233,17 @@ class _Activation:
         return None
 
     def finish(self, user: User) -> None:
-        if user.has_usable_password():
+        if user.has_usable_password() or wechat.is_bound(user):
             raise DomainError(
                 "already_active", _("该账号已激活，请直接登录；忘记密码可通过短信重置。")
             )
+        if self.wechat_openid and not self.password:
+            # Inside WeChat the WeChat identity stands for the password: bound, the account
+            # is signed in by WeChat from now on (a password can be set later by reset).
+            wechat.bind(user=user, openid=self.wechat_openid)
+            accounts.revoke_all_credentials(user=user, actor=user, reason="user.activate")
+            audit.record(actor=user, action="user.activate", obj=user, org=_org_of(user))
+            return
         _check_password(self.password, user)
         _set_password(user, self.password, action="user.activate")
 
@@ -258,19 +266,26 @@ def _set_password(user: User, password: str, *, action: str) -> None:
     # The account may have been someone else's before (phone numbers are recycled):
     # whatever signed it in before stops.
     accounts.revoke_all_credentials(user=user, actor=user, reason=action)
+    audit.record(actor=user, action=action, obj=user, org=_org_of(user))
+
+
+def _org_of(user: User):
     member = Member.objects.select_related("branch").filter(user=user).first()
-    audit.record(actor=user, action=action, obj=user, org=member.branch if member else None)
+    return member.branch if member else None
 
 
-def activate(*, phone: str, code: str, id_last6: str, password: str) -> User:
+def activate(
+    *, phone: str, code: str, id_last6: str, password: str, wechat_openid: str | None = None
+) -> User:
     """Activate a not yet activated account: the code, the last six characters of the
-    member's ID number (a recycled phone number is not enough), a new password. Returns the
-    account, signed in by the caller (and bound to WeChat by a later step)."""
+    member's ID number (a recycled phone number is not enough), and a new password — or,
+    inside WeChat, no password and the visitor's `wechat_openid`, bound to the account
+    instead. Returns the account, signed in by the caller."""
     return _redeem(
         phone=phone,
         purpose=SmsCodePurpose.ACTIVATE,
         code=code,
-        check=_Activation(id_last6, password),
+        check=_Activation(id_last6, password, wechat_openid),
     )
 
 
