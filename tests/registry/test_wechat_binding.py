@@ -6,8 +6,9 @@ from django.db import IntegrityError, transaction
 from dangjian.audit.models import AuditEntry
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.registry import selectors, wechat
+from dangjian.registry import accounts, selectors, services, wechat
 from dangjian.registry.models import WechatBinding
+from tests.factories import PASSWORD
 
 
 def _bind(user, openid):
@@ -75,3 +76,31 @@ def test_an_inactive_account_is_not_signed_in_by_its_openid(world):
     world.a.member.user.is_active = False
     world.a.member.user.save(update_fields=["is_active"])
     assert wechat.account_for_openid("o-1") is None
+
+
+@pytest.mark.parametrize(
+    "take_back",
+    [
+        lambda w: accounts.sign_out_everywhere(actor=w.a.branch_admin, member=w.a.member),
+        lambda w: services.mark_member_left(actor=w.a.branch_admin, member=w.a.member),
+        lambda w: services.set_member_password(
+            actor=w.a.branch_admin, member=w.a.member, password="Qingshan-river-77"
+        ),
+    ],
+    ids=["sign_out_everywhere", "member_left", "password_set_by_admin"],
+)
+def test_taking_an_account_back_ends_its_wechat_binding_too(world, take_back):
+    _bind(world.a.member.user, "o-member")
+    take_back(world)
+    assert wechat.account_for_openid("o-member") is None
+    assert not WechatBinding.objects.exists()
+    entry = AuditEntry.objects.get(action="wechat.unbind")
+    assert entry.actor == world.a.branch_admin and entry.object_id == str(world.a.member.user_id)
+
+
+def test_the_owners_own_password_change_keeps_their_wechat(world):
+    _bind(world.a.member.user, "o-member")
+    services.change_own_password(
+        user=world.a.member.user, old_password=PASSWORD, new_password="Qingshan-river-77"
+    )
+    assert wechat.account_for_openid("o-member") == world.a.member.user

@@ -1,5 +1,5 @@
 """Taking an account back: API tokens listed and revoked by their owner, and every
-credential of an account (its API tokens and its sessions) ended at once.
+credential of an account (its API tokens, its sessions and its WeChat binding) ended at once.
 
 Sessions are ended through the account's `credentials_version`, which is part of the hash
 Django keeps in each session (`User.get_session_auth_hash`): raising it makes every session
@@ -13,7 +13,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry.models import ApiToken, Member, User
+from dangjian.registry.models import ApiToken, Member, User, WechatBinding
 
 
 def _account_org(user: User):
@@ -38,6 +38,18 @@ def revoke_all_credentials(*, user: User, actor: User | None = None, reason: str
         org=_account_org(user),
         after={"reason": reason, "tokens": revoked},
     )
+    # A WeChat binding signs the account in too (registry.wechat): it ends as well, but for
+    # the owner's own password change (their WeChat is still theirs).
+    if reason != "password_changed":
+        unbound, _rest = WechatBinding.objects.filter(user=user).delete()
+        if unbound:
+            audit.record(
+                actor=actor,
+                action="wechat.unbind",
+                obj=user,
+                org=_account_org(user),
+                after={"reason": reason},
+            )
     return revoked
 
 

@@ -240,8 +240,8 @@ class _Activation:
         if self.wechat_openid and not self.password:
             # Inside WeChat the WeChat identity stands for the password: bound, the account
             # is signed in by WeChat from now on (a password can be set later by reset).
-            wechat.bind(user=user, openid=self.wechat_openid)
             accounts.revoke_all_credentials(user=user, actor=user, reason="user.activate")
+            wechat.bind(user=user, openid=self.wechat_openid)
             audit.record(actor=user, action="user.activate", obj=user, org=_org_of(user))
             return
         _check_password(self.password, user)
