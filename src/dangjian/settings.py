@@ -478,15 +478,12 @@ WECHAT_OPEN_BASE_URL = env_str("WECHAT_OPEN_BASE_URL", "https://open.weixin.qq.c
 # Template messages (the `wechat` notification channel, notifications.wechat): the official
 # account's template id for each kind of notice; a kind without one is not sent to WeChat.
 WECHAT_TEMPLATES = {
-    kind: env_str(f"WECHAT_TEMPLATE_{kind.upper()}")
-    for kind in (
-        "campaign",
-        "plan_approved",
-        "plan_rejected",
-        "reminder",
-        "rectification",
-        "activation_invitation",
-    )
+    "campaign": env_str("WECHAT_TEMPLATE_CAMPAIGN"),
+    "plan_approved": env_str("WECHAT_TEMPLATE_PLAN_APPROVED"),
+    "plan_rejected": env_str("WECHAT_TEMPLATE_PLAN_REJECTED"),
+    "reminder": env_str("WECHAT_TEMPLATE_REMINDER"),
+    "rectification": env_str("WECHAT_TEMPLATE_RECTIFICATION"),
+    "activation_invitation": env_str("WECHAT_TEMPLATE_ACTIVATION_INVITATION"),
 }
 
 SESSION_COOKIE_HTTPONLY = True
