@@ -17,13 +17,14 @@ at each sign-in in WeChat, `unbind` by the member or an admin in scope (audited)
 import secrets
 from datetime import timedelta
 
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.client.api import WeChatJSAPI
-from wechatpy.exceptions import WeChatException
+from wechatpy.exceptions import WeChatClientException, WeChatException
 
 from dangjian import permissions
 from dangjian.audit import services as audit
@@ -96,16 +97,24 @@ class _Client(WeChatClient):
         self.API_BASE_URL = settings.WECHAT_API_BASE_URL.rstrip("/") + "/cgi-bin/"
 
     def fetch_access_token(self):
-        # wechatpy's own names https://api.weixin.qq.com/cgi-bin/token literally. Also called
-        # by wechatpy when WeChat says the token is no longer valid: the cache follows.
-        result = self._fetch_access_token(
-            url=self.API_BASE_URL + "token",
-            params={
-                "grant_type": "client_credential",
-                "appid": self.appid,
-                "secret": self.secret,
-            },
+        # wechatpy's own names https://api.weixin.qq.com/cgi-bin/token literally and waits for
+        # it without a timeout (a WeChat that stops answering would hold the worker): fetched
+        # here as WeChat documents it. Also called by wechatpy when WeChat says the token is
+        # no longer valid: the cache follows.
+        response = requests.get(
+            self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            timeout=TIMEOUT_SECONDS,
         )
+        try:
+            response.raise_for_status()
+            result = response.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatClientException(None, None, client=self, response=response) from exc
+        if result.get("errcode"):
+            raise WeChatClientException(
+                result["errcode"], result.get("errmsg"), client=self, response=response
+            )
         _store(_token_key(), result["access_token"], int(result.get("expires_in", 7200)))
         return result
 
