@@ -6,18 +6,17 @@ task `deliver_sms` with retries; its status and last error stay on the row."""
 
 import json
 import logging
-from datetime import timedelta
 from functools import cache
 from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils.module_loading import import_string
 
 from dangjian import celery
 from dangjian.core import clock
+from dangjian.notifications import retries
 from dangjian.notifications.channels import mask_phone
 from dangjian.notifications.models import OutboundStatus, SmsMessage
 
@@ -226,11 +225,12 @@ def deliver_sms(message_id: int) -> str:
 def deliver_due() -> int:
     """Scheduled safety net: the pending messages whose next attempt is overdue (their task
     never reached the broker, or was lost with it)."""
-    now = clock.now()
-    overdue = Q()
-    for attempts in range(MAX_ATTEMPTS):
-        waited = sum(backoff_seconds(n) for n in range(1, attempts + 1)) + DUE_GRACE_SECONDS
-        overdue |= Q(attempts=attempts, created_at__lte=now - timedelta(seconds=waited))
+    overdue = retries.overdue(
+        now=clock.now(),
+        max_attempts=MAX_ATTEMPTS,
+        backoff_seconds=backoff_seconds,
+        grace=DUE_GRACE_SECONDS,
+    )
     due = list(
         SmsMessage.objects.filter(status=OutboundStatus.PENDING)
         .filter(overdue)

@@ -1,12 +1,9 @@
-from datetime import timedelta
-
 from celery import shared_task
 from django.db import transaction
-from django.db.models import Q
 
 from dangjian import celery
 from dangjian.core import clock
-from dangjian.notifications import channels
+from dangjian.notifications import channels, retries
 from dangjian.notifications.models import OutboundBatch, OutboundStatus
 
 MAX_ATTEMPTS = 7
@@ -59,11 +56,12 @@ def deliver_due() -> int:
     """Scheduled safety net: attempt the pending batches whose next attempt is overdue
     (their task never reached the broker, or was lost with it). How late a batch is comes
     from its creation and its attempts so far (the backoff between them)."""
-    now = clock.now()
-    overdue = Q()
-    for attempts in range(MAX_ATTEMPTS):
-        waited = sum(backoff_seconds(n) for n in range(1, attempts + 1)) + DUE_GRACE_SECONDS
-        overdue |= Q(attempts=attempts, created_at__lte=now - timedelta(seconds=waited))
+    overdue = retries.overdue(
+        now=clock.now(),
+        max_attempts=MAX_ATTEMPTS,
+        backoff_seconds=backoff_seconds,
+        grace=DUE_GRACE_SECONDS,
+    )
     due = list(
         OutboundBatch.objects.filter(status=OutboundStatus.PENDING)
         .filter(overdue)

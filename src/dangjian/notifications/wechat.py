@@ -14,19 +14,18 @@ token (errcode 40001, 40014, 42001) fetches a new one and is tried once more."""
 import hashlib
 import json
 import logging
-from datetime import timedelta
 
 import requests
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from wechatpy.exceptions import WeChatClientException
 
 from dangjian import celery
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.notifications import retries
 from dangjian.notifications.channels import Channel, ChannelError
 from dangjian.notifications.models import OutboundStatus, WechatMessage
 from dangjian.registry import wechat as wechat_account
@@ -235,11 +234,12 @@ def deliver_wechat_many(message_ids: list[int]) -> int:
 def deliver_due() -> int:
     """Scheduled safety net: the pending messages whose next attempt is overdue (their task
     never reached the broker, or was lost with it)."""
-    now = clock.now()
-    overdue = Q()
-    for attempts in range(MAX_ATTEMPTS):
-        waited = sum(backoff_seconds(n) for n in range(1, attempts + 1)) + DUE_GRACE_SECONDS
-        overdue |= Q(attempts=attempts, created_at__lte=now - timedelta(seconds=waited))
+    overdue = retries.overdue(
+        now=clock.now(),
+        max_attempts=MAX_ATTEMPTS,
+        backoff_seconds=backoff_seconds,
+        grace=DUE_GRACE_SECONDS,
+    )
     due = list(
         WechatMessage.objects.filter(status=OutboundStatus.PENDING)
         .filter(overdue)
