@@ -225,21 +225,13 @@ def deliver_sms(message_id: int) -> str:
 def deliver_due() -> int:
     """Scheduled safety net: the pending messages whose next attempt is overdue (their task
     never reached the broker, or was lost with it)."""
-    overdue = retries.overdue(
-        now=clock.now(),
+    return retries.sweep(
+        SmsMessage,
+        deliver_sms,
         max_attempts=MAX_ATTEMPTS,
         backoff_seconds=backoff_seconds,
         grace=DUE_GRACE_SECONDS,
     )
-    due = list(
-        SmsMessage.objects.filter(status=OutboundStatus.PENDING)
-        .filter(overdue)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for message_id in due:
-        deliver_sms(message_id)
-    return len(due)
 
 
 @shared_task

@@ -56,21 +56,13 @@ def deliver_due() -> int:
     """Scheduled safety net: attempt the pending batches whose next attempt is overdue
     (their task never reached the broker, or was lost with it). How late a batch is comes
     from its creation and its attempts so far (the backoff between them)."""
-    overdue = retries.overdue(
-        now=clock.now(),
+    return retries.sweep(
+        OutboundBatch,
+        deliver_outbound,
         max_attempts=MAX_ATTEMPTS,
         backoff_seconds=backoff_seconds,
         grace=DUE_GRACE_SECONDS,
     )
-    due = list(
-        OutboundBatch.objects.filter(status=OutboundStatus.PENDING)
-        .filter(overdue)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for batch_id in due:
-        deliver_outbound(batch_id)
-    return len(due)
 
 
 @shared_task

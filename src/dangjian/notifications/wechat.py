@@ -234,21 +234,13 @@ def deliver_wechat_many(message_ids: list[int]) -> int:
 def deliver_due() -> int:
     """Scheduled safety net: the pending messages whose next attempt is overdue (their task
     never reached the broker, or was lost with it)."""
-    overdue = retries.overdue(
-        now=clock.now(),
+    return retries.sweep(
+        WechatMessage,
+        deliver_wechat,
         max_attempts=MAX_ATTEMPTS,
         backoff_seconds=backoff_seconds,
         grace=DUE_GRACE_SECONDS,
     )
-    due = list(
-        WechatMessage.objects.filter(status=OutboundStatus.PENDING)
-        .filter(overdue)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
-    for message_id in due:
-        deliver_wechat(message_id)
-    return len(due)
 
 
 @shared_task
