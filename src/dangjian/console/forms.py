@@ -7,7 +7,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.errors import DomainError
-from dangjian.core.forms import NewPasswordForm
 from dangjian.registry.models import Gender, Member, MemberStatus, OrgKind, Sector
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -115,16 +114,4 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("文件（.xlsx 或 .csv）"),
         error_messages={"required": _("请选择要导入的文件"), "empty": _("文件是空的。")},
-    )
-
-
-class OwnPasswordForm(NewPasswordForm):
-    """An admin's own new password, with the old one."""
-
-    field_order = ["old_password", "password", "password2"]
-
-    old_password = forms.CharField(
-        label=_("原密码"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        error_messages={"required": _("请输入原密码")},
     )

@@ -23,3 +23,16 @@ class NewPasswordForm(forms.Form):
         if data.get("password") and data.get("password2") != data.get("password"):
             self.add_error("password2", _("两次输入的密码不一致"))
         return data
+
+
+class OwnPasswordForm(NewPasswordForm):
+    """One's own new password, with the old one (an admin in the console, a member on the
+    phone pages)."""
+
+    field_order = ["old_password", "password", "password2"]
+
+    old_password = forms.CharField(
+        label=_("原密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": _("请输入原密码")},
+    )

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.forms import OwnPasswordForm
 from dangjian.mobile import themedays, wechat
 from dangjian.mobile.decorators import member_view
-from dangjian.mobile.forms import ChangePasswordForm
 from dangjian.registry import services
 
 
@@ -34,7 +34,7 @@ def home(request, member):
 @require_http_methods(["GET", "POST"])
 @member_view
 def profile(request, member):
-    form = ChangePasswordForm(request.POST if request.method == "POST" else None)
+    form = OwnPasswordForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_own_password(

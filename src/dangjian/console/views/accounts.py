@@ -11,9 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.forms import OwnPasswordForm
 from dangjian.console.views.base import form_page, posted
-from dangjian.core.forms import NewPasswordForm
+from dangjian.core.forms import NewPasswordForm, OwnPasswordForm
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.registry import accounts, services, wechat
