@@ -255,3 +255,46 @@ def test_the_sweep_sends_messages_whose_task_never_ran_and_leaves_fresh_ones(set
     lost.refresh_from_db()
     fresh.refresh_from_db()
     assert (lost.status, lost.attempts, fresh.status) == ("sent", 1, "pending")
+
+
+PHONES = [f"1391234{n:04d}" for n in range(20)]
+INVITATION = {"url": "https://dj.example.cn/m/activate/"}
+
+
+def send_batch(django_capture_on_commit_callbacks, phones=PHONES) -> list[SmsMessage]:
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.send_sms_batch(
+            phones=phones, template="activation_invitation", params=INVITATION
+        ) == len(phones)
+    return list(SmsMessage.objects.filter(phone__in=phones).order_by("pk"))
+
+
+def test_a_batch_is_written_and_sent_in_a_few_statements_whatever_its_size(
+    settings, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    settings.SMS_BACKEND = "log"
+    # Insert, then the task's lock-and-read and one UPDATE (plus savepoints): not two a message.
+    with django_assert_max_num_queries(8):
+        messages = send_batch(django_capture_on_commit_callbacks)
+    assert {(m.status, m.attempts, m.last_error) for m in messages} == {("sent", 1, "")}
+    assert all(m.sent_at is not None for m in messages)
+    assert "https://dj.example.cn/m/activate/" in messages[0].text
+
+
+def test_in_a_batch_a_refused_message_is_retried_alone_and_the_others_keep_their_ids(
+    stand_in, settings, django_capture_on_commit_callbacks
+):
+    settings.SMS_BACKEND = "aliyun"
+    settings.SMS_TEMPLATES = {"activation_invitation": "SMS_1"}
+    stand_in.failures = 1  # the provider refuses the first request it gets
+    messages = send_batch(django_capture_on_commit_callbacks, PHONES[:3])
+    assert [(m.status, m.attempts) for m in messages] == [("sent", 2), ("sent", 1), ("sent", 1)]
+    assert all(m.provider_id == "900619746936498440^0" for m in messages)
+    assert len(stand_in.requests) == 4
+
+
+def test_a_batch_run_again_sends_nothing_twice(settings, django_capture_on_commit_callbacks):
+    settings.SMS_BACKEND = "log"
+    messages = send_batch(django_capture_on_commit_callbacks, PHONES[:5])
+    assert sms.deliver_sms_batch([m.pk for m in messages]) == 0
+    assert set(SmsMessage.objects.values_list("attempts", flat=True)) == {1}

@@ -121,3 +121,26 @@ def send_sms(*, phone: str, template: str, params: dict) -> SmsMessage:
     )
     transaction.on_commit(lambda: celery.send(sms.deliver_sms, (message.pk,)))
     return message
+
+
+def send_sms_batch(*, phones: list[str], template: str, params: dict) -> int:
+    """Queue the same text message to many phones: their rows written in one INSERT and
+    sent by one background task (notifications.sms.deliver_sms_batch); a failed message is
+    retried alone. Answers how many were queued."""
+    if not phones:
+        return 0
+    now, text = clock.now(), sms.render(template, params)
+    messages = SmsMessage.objects.bulk_create(
+        SmsMessage(
+            phone=phone,
+            template=template,
+            params=params,
+            text=text,
+            backend=settings.SMS_BACKEND,
+            created_at=now,
+        )
+        for phone in phones
+    )
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: celery.send(sms.deliver_sms_batch, (ids,)))
+    return len(ids)

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils.module_loading import import_string
 
 from dangjian import celery
@@ -169,6 +170,42 @@ def backoff_seconds(attempts: int) -> int:
     return 10 * 2 ** (attempts - 1)
 
 
+def _attempt(message: SmsMessage) -> bool:
+    """One attempt at one locked message: the backend's call, and the row's fields set to
+    what came of it (saved by the caller). Answers whether it was sent."""
+    message.attempts += 1
+    try:
+        message.provider_id = backend().send(
+            phone=message.phone,
+            template=message.template,
+            params=message.params,
+            text=message.text,
+        )[:100]
+    except SmsError as exc:
+        final = message.attempts >= MAX_ATTEMPTS
+        message.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
+        message.last_error = str(exc)[:2000]
+        if final:
+            _forget_secret(message)
+        logger.warning("sms %s attempt %d failed: %s", message.pk, message.attempts, exc)
+        return False
+    message.status = OutboundStatus.SENT
+    message.sent_at = clock.now()
+    message.last_error = ""
+    _forget_secret(message)
+    return True
+
+
+_FAILED_FIELDS = ["attempts", "status", "last_error", "params", "text"]
+_SENT_FIELDS = ["attempts", "status", "sent_at", "last_error", "provider_id", "params", "text"]
+
+
+def _retry_later(message: SmsMessage) -> None:
+    if message.status == OutboundStatus.PENDING:
+        message_id, countdown = message.pk, backoff_seconds(message.attempts)
+        transaction.on_commit(lambda: celery.send(deliver_sms, (message_id,), countdown=countdown))
+
+
 @shared_task(acks_late=True)
 def deliver_sms(message_id: int) -> str:
     """One attempt to send a message; a failure schedules the next with backoff (at once
@@ -182,44 +219,45 @@ def deliver_sms(message_id: int) -> str:
         )
         if message is None:
             return "skipped"
-        message.attempts += 1
-        try:
-            message.provider_id = backend().send(
-                phone=message.phone,
-                template=message.template,
-                params=message.params,
-                text=message.text,
-            )[:100]
-        except SmsError as exc:
-            final = message.attempts >= MAX_ATTEMPTS
-            message.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
-            message.last_error = str(exc)[:2000]
-            if final:
-                _forget_secret(message)
-            message.save(update_fields=["attempts", "status", "last_error", "params", "text"])
-            logger.warning("sms %s attempt %d failed: %s", message_id, message.attempts, exc)
-            if not final:
-                countdown = backoff_seconds(message.attempts)
-                transaction.on_commit(
-                    lambda: celery.send(deliver_sms, (message_id,), countdown=countdown)
-                )
-            return "failed" if final else "retrying"
-        message.status = OutboundStatus.SENT
-        message.sent_at = clock.now()
-        message.last_error = ""
-        _forget_secret(message)
-        message.save(
-            update_fields=[
-                "attempts",
-                "status",
-                "sent_at",
-                "last_error",
-                "provider_id",
-                "params",
-                "text",
-            ]
+        if _attempt(message):
+            message.save(update_fields=_SENT_FIELDS)
+            return "sent"
+        message.save(update_fields=_FAILED_FIELDS)
+        _retry_later(message)
+        return "retrying" if message.status == OutboundStatus.PENDING else "failed"
+
+
+@shared_task(acks_late=True)
+def deliver_sms_batch(message_ids: list[int]) -> int:
+    """The first attempt at many messages queued together (an invitation's batch): the rows
+    locked and read in one query, and the sent ones written back in one UPDATE, so that a
+    city-wide invitation costs a statement per thousand messages, not two per message. A
+    message that fails goes on alone, as `deliver_sms` retries it. Answers how many were
+    sent; run again, it skips what is no longer pending (or is locked by another run)."""
+    with transaction.atomic():
+        messages = list(
+            SmsMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=message_ids, status=OutboundStatus.PENDING)
+            .order_by("pk")
         )
-        return "sent"
+        sent, failed = [], []
+        for message in messages:
+            (sent if _attempt(message) else failed).append(message)
+        now = clock.now()
+        # What every sent row gets alike, at once; what differs between rows (a provider's
+        # id, a code blanked out) only for the rows it concerns.
+        SmsMessage.objects.filter(pk__in=[m.pk for m in sent]).update(
+            attempts=F("attempts") + 1,
+            status=OutboundStatus.SENT,
+            sent_at=now,
+            last_error="",
+        )
+        distinct = [m for m in sent if m.provider_id or "code" in m.params]
+        SmsMessage.objects.bulk_update(distinct, ["provider_id", "params", "text"], batch_size=500)
+        for message in failed:
+            message.save(update_fields=_FAILED_FIELDS)
+            _retry_later(message)
+    return len(sent)
 
 
 def deliver_due() -> int:

@@ -71,7 +71,11 @@ def deliver_due_outbound() -> int:
 
 
 # The SMS tasks live beside their backends; imported here so that a worker registers them.
-from dangjian.notifications.sms import deliver_due_sms, deliver_sms  # noqa: E402, F401
+from dangjian.notifications.sms import (  # noqa: E402, F401
+    deliver_due_sms,
+    deliver_sms,
+    deliver_sms_batch,
+)
 from dangjian.notifications.wechat import (  # noqa: E402, F401
     deliver_due_wechat,
     deliver_wechat,

@@ -10,7 +10,8 @@ the invitations use nothing else.
 with the activation link: once per organization a day (the audit log is the record), and
 nobody twice on one day whoever asked (the SMS outbox is the record). The messages are
 queued in batches of INVITATION_BATCH members, one background task a batch
-(`registry.tasks.invite_batch`), each idempotent."""
+(`registry.tasks.invite_batch`), each idempotent, whose messages are written and sent
+together (`notifications.services.send_sms_batch`)."""
 
 from datetime import datetime, time
 
@@ -134,14 +135,12 @@ def invite_members(member_ids: list[int]) -> int:
                 template=INVITATION_TEMPLATE, phone__in=rows, created_at__gte=_day_start(now)
             ).values_list("phone", flat=True)
         )
-        sent = 0
-        for phone in rows:
-            if phone in already:
-                continue
-            already.add(phone)
-            notifications.send_sms(phone=phone, template=INVITATION_TEMPLATE, params={"url": link})
-            sent += 1
-            # WeChat: a member bound to WeChat counts as activated and is never here; a
-            # template message to other bound accounts (if the rule ever allows one) would
-            # be sent at this point, by the WeChat channel.
-    return sent
+        # One message a phone, in the order read; a phone shared by two members (it
+        # happens with family phones) gets one.
+        phones = [phone for phone in dict.fromkeys(rows) if phone not in already]
+        # WeChat: a member bound to WeChat counts as activated and is never here; a template
+        # message to other bound accounts (if the rule ever allows one) would go from here,
+        # by the WeChat channel.
+        return notifications.send_sms_batch(
+            phones=phones, template=INVITATION_TEMPLATE, params={"url": link}
+        )
