@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from dangjian.core.clientip import client_ip
 from dangjian.core.errors import DomainError
+from dangjian.core.forms import NewPasswordForm
 from dangjian.mobile import wechat
 from dangjian.mobile.decorators import SESSION_OPENID
 from dangjian.registry import activation
@@ -27,17 +28,15 @@ class PhoneForm(forms.Form):
     phone = forms.CharField(label=_("手机号"), max_length=11)
 
 
-class CodeForm(forms.Form):
+class CodeForm(NewPasswordForm):
+    """The code, and the password to set (typed twice, as NewPasswordForm checks)."""
+
+    field_order = ["phone", "code", "password", "password2"]
+
     phone = forms.CharField(max_length=11, widget=forms.HiddenInput)
     code = forms.CharField(label=_("短信验证码"), max_length=6)
     password = forms.CharField(label=_("设置密码"), widget=forms.PasswordInput, max_length=128)
     password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, max_length=128)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("password") and data.get("password") != data.get("password2"):
-            self.add_error("password2", _("两次输入的密码不一致"))
-        return data
 
 
 class ActivateForm(CodeForm):
