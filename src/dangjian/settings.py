@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "dangjian.attendance",
     "dangjian.scoring",
     "dangjian.supervision",
+    "dangjian.learning",
     "dangjian.demodata",
     # interfaces
     "dangjian.portal",
