@@ -1,5 +1,5 @@
-"""core.text (which characters text may hold) and core.textguard's judgement of a request,
-as tables of cases without a database."""
+"""core.text (which characters text may hold, the free text a service takes) and
+core.textguard's judgement of a request, as tables of cases without a database."""
 
 import json
 
@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
-from dangjian.core.text import has_forbidden_controls, single_line
+from dangjian.core.errors import DomainError
+from dangjian.core.text import checked_text, has_forbidden_controls, single_line
 from dangjian.core.textguard import request_holds_forbidden_text
 from dangjian.registry.validation import clean_text
 
@@ -100,3 +101,29 @@ def _json(data) -> dict:
 )
 def test_the_guard_finds_forbidden_text_in_the_path_query_form_and_json(make_request, forbidden):
     assert request_holds_forbidden_text(make_request()) is forbidden
+
+
+def test_checked_text_is_stripped_and_empty_text_is_refused_only_where_required():
+    assert checked_text("  开会 ", field="reason", missing="须说明原因") == "开会"
+    assert checked_text(None, field="remark") == ""
+    with pytest.raises(DomainError) as refused:
+        checked_text("   ", field="reason", missing="须说明原因", missing_code="reason_required")
+    assert refused.value.as_dict() == {
+        "code": "reason_required",
+        "message": "须说明原因",
+        "field": "reason",
+    }
+
+
+def test_checked_text_over_its_limit_is_refused_with_its_own_message_or_one_naming_the_limit():
+    assert checked_text("一二三", field="text", limit=3) == "一二三"
+    with pytest.raises(DomainError) as own:
+        checked_text("一二三四", field="text", limit=3, too_long="太长了")
+    assert (own.value.code, own.value.message, own.value.details) == (
+        "validation_error",
+        "太长了",
+        {"field": "text"},
+    )
+    with pytest.raises(DomainError) as default:
+        checked_text("一二三四", field="text", limit=3)
+    assert "3" in default.value.message

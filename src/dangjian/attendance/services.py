@@ -22,6 +22,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.locking import locked
+from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
@@ -62,11 +63,14 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
     member = _roster_member(activity, permissions.own_member(actor))
     if clock.now() >= activity.starts_at:
         raise DomainError("start_passed", _("活动已开始，不能再请假。"))
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("请假须说明原因。"), field="reason")
-    if len(reason) > 300:
-        raise DomainError("validation_error", _("请假原因不能超过300个字"), field="reason")
+    reason = checked_text(
+        reason,
+        field="reason",
+        missing=_("请假须说明原因。"),
+        missing_code="reason_required",
+        limit=300,
+        too_long=_("请假原因不能超过300个字"),
+    )
     try:
         with transaction.atomic():
             leave = LeaveRequest.objects.create(
@@ -177,9 +181,9 @@ def propose_correction(
         raise DomainError("not_started", _("活动尚未开始，无需更正考勤。"))
     if to_status not in STORED_STATUSES:
         raise DomainError("validation_error", _("更正后的状态无效"), field="to_status")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("更正考勤须说明原因。"), field="reason")
+    reason = checked_text(
+        reason, field="reason", missing=_("更正考勤须说明原因。"), missing_code="reason_required"
+    )
     if activity.roster_frozen_at is None:
         themedays_services.freeze_roster(activity=activity)
         activity.refresh_from_db(fields=["roster_frozen_at"])
@@ -279,9 +283,9 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
 @transaction.atomic
 def refuse_correction(*, actor: User, correction: Correction, note: str) -> Correction:
     permissions.require(actor, Action.REVIEW, correction)
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("reason_required", _("不批准须说明原因。"), field="note")
+    note = checked_text(
+        note, field="note", missing=_("不批准须说明原因。"), missing_code="reason_required"
+    )
     correction = locked(correction, "activity__branch", "member")
     if correction.status != RequestStatus.PENDING:
         raise DomainError("invalid_status", _("该考勤更正已处理。"))

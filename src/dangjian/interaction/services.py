@@ -22,6 +22,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.locking import locked
+from dangjian.core.text import checked_text
 from dangjian.interaction import evidence, images
 from dangjian.interaction.models import (
     ActivityLike,
@@ -202,13 +203,13 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
 def write_summary(*, actor: User, activity: Activity, text: str) -> Summary:
     """Write or rewrite the activity's summary (same window as photos)."""
     permissions.require(actor, Action.CHANGE, activity)
-    text = (text or "").strip()
-    if not text:
-        raise DomainError("validation_error", _("请填写活动总结"), field="text")
-    if len(text) > SUMMARY_MAX_CHARS:
-        raise DomainError(
-            "validation_error", _("活动总结不能超过 %d 个字") % SUMMARY_MAX_CHARS, field="text"
-        )
+    text = checked_text(
+        text,
+        field="text",
+        missing=_("请填写活动总结"),
+        limit=SUMMARY_MAX_CHARS,
+        too_long=_("活动总结不能超过 %d 个字") % SUMMARY_MAX_CHARS,
+    )
     now = clock.now()
     is_late = _check_record_open(activity, now)
     written = {"text": text, "updated_by": actor, "updated_at": now}
@@ -257,13 +258,13 @@ def forbidden_words_in(text: str) -> list[str]:
 
 
 def _check_body(body: str) -> str:
-    body = (body or "").strip()
-    if not body:
-        raise DomainError("validation_error", _("评论内容不能为空"), field="body")
-    if len(body) > COMMENT_MAX_CHARS:
-        raise DomainError(
-            "validation_error", _("评论不能超过 %d 个字") % COMMENT_MAX_CHARS, field="body"
-        )
+    body = checked_text(
+        body,
+        field="body",
+        missing=_("评论内容不能为空"),
+        limit=COMMENT_MAX_CHARS,
+        too_long=_("评论不能超过 %d 个字") % COMMENT_MAX_CHARS,
+    )
     words = forbidden_words_in(body)
     if words:
         raise DomainError(
@@ -342,9 +343,9 @@ def hide_comment(*, actor: User, comment: Comment, reason: str) -> Comment:
     """An admin of the scope hides a comment: it is kept, shown as hidden to its author,
     and the hiding is audited with the reason."""
     permissions.require(actor, Action.CHANGE, comment)
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", _("隐藏评论须说明原因"), field="reason")
+    reason = checked_text(
+        reason, field="reason", missing=_("隐藏评论须说明原因"), missing_code="reason_required"
+    )
     comment = (
         Comment.objects.select_for_update().select_related("activity__branch").get(pk=comment.pk)
     )
@@ -421,11 +422,12 @@ def rate_activity(*, actor: User, activity: Activity, score: int, remark: str = 
     permissions.require(actor, Action.RATE, activity)
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
         raise DomainError("score_out_of_range", _("评分应为 0 到 100 之间的整数"), field="score")
-    remark = (remark or "").strip()
-    if len(remark) > REMARK_MAX_CHARS:
-        raise DomainError(
-            "validation_error", _("评语不能超过 %d 个字") % REMARK_MAX_CHARS, field="remark"
-        )
+    remark = checked_text(
+        remark,
+        field="remark",
+        limit=REMARK_MAX_CHARS,
+        too_long=_("评语不能超过 %d 个字") % REMARK_MAX_CHARS,
+    )
     activity = locked(activity, "branch")
     held = activity.status == ActivityStatus.CLOSED or (
         activity.status == ActivityStatus.APPROVED and activity.starts_at <= clock.now()

@@ -15,6 +15,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
 from dangjian.core.locking import locked
+from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, OrgKind, User
@@ -194,12 +195,7 @@ def _check_deadline(deadline: date) -> date:
 
 
 def _text(value: str, field: str, message: str, limit: int = TEXT_MAX_CHARS) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError("validation_error", message, field=field)
-    if len(value) > limit:
-        raise DomainError("validation_error", _("内容不能超过 %d 个字") % limit, field=field)
-    return value
+    return checked_text(value, field=field, missing=message, limit=limit)
 
 
 def _notify(rectification: Rectification, user_ids, title: str, body: str = "") -> None:

@@ -18,6 +18,7 @@ from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
 from dangjian.core.locking import locked
+from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
@@ -126,9 +127,8 @@ def create_campaign(
     permissions.require(actor, Action.CHANGE, org)
     if org.kind == OrgKind.BRANCH:
         raise DomainError("invalid_org", _("活动要求应由上级党组织下发"))
-    theme = (theme or "").strip()
-    if not theme or len(theme) > 200:
-        raise DomainError("validation_error", _("主题不能为空，且不超过200个字"), field="theme")
+    message = _("主题不能为空，且不超过200个字")
+    theme = checked_text(theme, field="theme", missing=message, limit=200, too_long=message)
     first = _first_of_month(month)
     if holding_until < holding_from:
         raise DomainError(
@@ -526,10 +526,7 @@ def _locked(activity: Activity) -> Activity:
 
 
 def _required_reason(reason: str, message: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", message, field="reason")
-    return reason
+    return checked_text(reason, field="reason", missing=message, missing_code="reason_required")
 
 
 def _move(
