@@ -3,6 +3,8 @@
 activity."""
 
 import secrets
+from datetime import datetime
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
@@ -37,6 +39,49 @@ def _score_inputs_changed(activity_id: int) -> None:
     from dangjian.scoring import services as scoring
 
     scoring.inputs_changed(activity_id=activity_id)
+
+
+# Leave and corrections are requests that someone else decides -----------------------------
+
+Request = TypeVar("Request", LeaveRequest, Correction)
+
+
+def _pending(request: Request, message: str) -> Request:
+    """The request read again under lock; refused with `message` once it has been decided."""
+    request = locked(request, "activity__branch", "member")
+    if request.status != RequestStatus.PENDING:
+        raise DomainError("invalid_status", message)
+    return request
+
+
+def _decide(
+    request: Request, *, actor: User, status: str, note: str = "", at: datetime | None = None
+) -> None:
+    request.status = status
+    request.decided_by = actor
+    request.decided_at = at or clock.now()
+    request.decision_note = note[:300]
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+def _audit(
+    request: Request,
+    *,
+    actor: User,
+    action: str,
+    after: dict,
+    before: dict | None = None,
+) -> None:
+    """A request's step, audited on the activity's branch under the activity and member."""
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=request,
+        org=request.activity.branch,
+        label=f"{request.activity.title}：{request.member.name}",
+        before=before,
+        after=after,
+    )
 
 
 # Leave ---------------------------------------------------------------------------------------
@@ -92,19 +137,14 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
 def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
     """The branch excuses the member, before the start: shown as `on_leave`."""
     permissions.require(actor, Action.CHANGE, leave)
-    leave = locked(leave, "activity__branch", "member")
+    leave = _pending(leave, _("该请假申请已处理。"))
     activity = leave.activity
-    if leave.status != RequestStatus.PENDING:
-        raise DomainError("invalid_status", _("该请假申请已处理。"))
     permissions.require_not_own_request(actor, leave)
     _live_activity(activity)
     now = clock.now()
     if now >= activity.starts_at:
         raise DomainError("start_passed", _("活动已开始，不能再批准请假。"))
-    leave.status = RequestStatus.APPROVED
-    leave.decided_by = actor
-    leave.decided_at = now
-    leave.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(leave, actor=actor, status=RequestStatus.APPROVED, at=now)
     record, created = AttendanceRecord.objects.get_or_create(
         activity=activity,
         member=leave.member,
@@ -118,12 +158,10 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
     # Already checked in (the window opens before the start): they are here, keep that.
     if created:
         _score_inputs_changed(activity.pk)
-    audit.record(
+    _audit(
+        leave,
         actor=actor,
         action="attendance.leave_approve",
-        obj=leave,
-        org=activity.branch,
-        label=f"{activity.title}：{leave.member.name}",
         before={"status": RequestStatus.PENDING},
         after={"status": leave.status, "member_id": leave.member_id, "on_leave": created},
     )
@@ -139,20 +177,12 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
 @transaction.atomic
 def refuse_leave(*, actor: User, leave: LeaveRequest, note: str = "") -> LeaveRequest:
     permissions.require(actor, Action.CHANGE, leave)
-    leave = locked(leave, "activity__branch", "member")
-    if leave.status != RequestStatus.PENDING:
-        raise DomainError("invalid_status", _("该请假申请已处理。"))
-    leave.status = RequestStatus.REFUSED
-    leave.decided_by = actor
-    leave.decided_at = clock.now()
-    leave.decision_note = (note or "").strip()[:300]
-    leave.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit.record(
+    leave = _pending(leave, _("该请假申请已处理。"))
+    _decide(leave, actor=actor, status=RequestStatus.REFUSED, note=checked_text(note, field="note"))
+    _audit(
+        leave,
         actor=actor,
         action="attendance.leave_refuse",
-        obj=leave,
-        org=leave.activity.branch,
-        label=f"{leave.activity.title}：{leave.member.name}",
         before={"status": RequestStatus.PENDING},
         after={"status": leave.status, "member_id": leave.member_id, "note": leave.decision_note},
     )
@@ -206,12 +236,10 @@ def propose_correction(
             )
     except IntegrityError as exc:
         raise DomainError("correction_exists", _("该党员已有待审批的考勤更正。")) from exc
-    audit.record(
+    _audit(
+        correction,
         actor=actor,
         action="attendance.correction_propose",
-        obj=correction,
-        org=activity.branch,
-        label=f"{activity.title}：{member.name}",
         after={"member_id": member.pk, "from": current, "to": to_status, "reason": reason},
     )
     notifications.notify(
@@ -229,15 +257,10 @@ def propose_correction(
 def approve_correction(*, actor: User, correction: Correction) -> Correction:
     """A superior's admin approves: the record takes the corrected status, flagged."""
     permissions.require(actor, Action.REVIEW, correction)
-    correction = locked(correction, "activity__branch", "member")
-    if correction.status != RequestStatus.PENDING:
-        raise DomainError("invalid_status", _("该考勤更正已处理。"))
+    correction = _pending(correction, _("该考勤更正已处理。"))
     permissions.require_not_own_request(actor, correction)
-    now = clock.now()
-    correction.status = RequestStatus.APPROVED
-    correction.decided_by = actor
-    correction.decided_at = now
-    correction.save(update_fields=["status", "decided_by", "decided_at"])
+    _decide(correction, actor=actor, status=RequestStatus.APPROVED)
+    now = correction.decided_at
     # A member who never scanned has no record yet: it is written flagged as corrected from
     # the start, which is what lets an attended status stand without a check-in's time
     # (the record's constraints).
@@ -260,12 +283,10 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
     record.save(update_fields=["status", "correction", "is_corrected", "updated_at"])
     activity = correction.activity
     _score_inputs_changed(activity.pk)
-    audit.record(
+    _audit(
+        correction,
         actor=actor,
         action="attendance.correction_approve",
-        obj=correction,
-        org=activity.branch,
-        label=f"{activity.title}：{correction.member.name}",
         before={"status": before},
         after={"status": record.status, "member_id": correction.member_id, "corrected": True},
     )
@@ -286,21 +307,13 @@ def refuse_correction(*, actor: User, correction: Correction, note: str) -> Corr
     note = checked_text(
         note, field="note", missing=_("不批准须说明原因。"), missing_code="reason_required"
     )
-    correction = locked(correction, "activity__branch", "member")
-    if correction.status != RequestStatus.PENDING:
-        raise DomainError("invalid_status", _("该考勤更正已处理。"))
-    correction.status = RequestStatus.REFUSED
-    correction.decided_by = actor
-    correction.decided_at = clock.now()
-    correction.decision_note = note[:300]
-    correction.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    correction = _pending(correction, _("该考勤更正已处理。"))
+    _decide(correction, actor=actor, status=RequestStatus.REFUSED, note=note)
     activity = correction.activity
-    audit.record(
+    _audit(
+        correction,
         actor=actor,
         action="attendance.correction_refuse",
-        obj=correction,
-        org=activity.branch,
-        label=f"{activity.title}：{correction.member.name}",
         before={"status": RequestStatus.PENDING},
         after={"status": correction.status, "note": correction.decision_note},
     )
