@@ -191,17 +191,13 @@ class RequestStatus(models.TextChoices):
     REFUSED = "refused", _("未批准")
 
 
-class LeaveRequest(models.Model):
-    """A member asks before the start to be excused; the branch decides before the start.
-    Approved leave shows as `on_leave` (the member stays on the roster)."""
+class DecidedRequest(models.Model):
+    """What leave requests and corrections share: pending until an admin decides, then who
+    decided, when, and the note given with the decision."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="leaves")
-    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(_("请假原因"), max_length=300)
     status = models.CharField(
         max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
     )
-    requested_at = models.DateTimeField()
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -209,22 +205,43 @@ class LeaveRequest(models.Model):
     decision_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        abstract = True
+
+
+def _decision_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """A decided request's constraints, named after `prefix`: a known status, and a decision
+    time exactly when it is no longer pending."""
+    return [
+        models.CheckConstraint(
+            condition=Q(status__in=RequestStatus.values), name=f"{prefix}_status_valid"
+        ),
+        models.CheckConstraint(
+            condition=Q(status="pending", decided_at__isnull=True)
+            | (~Q(status="pending") & Q(decided_at__isnull=False)),
+            name=f"{prefix}_decided_has_time",
+        ),
+    ]
+
+
+class LeaveRequest(DecidedRequest):
+    """A member asks before the start to be excused; the branch decides before the start.
+    Approved leave shows as `on_leave` (the member stays on the roster)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="leaves")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("请假原因"), max_length=300)
+    requested_at = models.DateTimeField()
+
+    class Meta:
         ordering = ["-requested_at", "-id"]
         indexes = [models.Index(fields=["activity", "status"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=RequestStatus.values), name="leave_status_valid"
-            ),
+            *_decision_constraints("leave"),
             # One live request per member and activity; a refused one makes room for another.
             models.UniqueConstraint(
                 fields=["activity", "member"],
                 condition=Q(status__in=["pending", "approved"]),
                 name="leave_one_live_request",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending", decided_at__isnull=True)
-                | (~Q(status="pending") & Q(decided_at__isnull=False)),
-                name="leave_decided_has_time",
             ),
         ]
 
@@ -232,7 +249,7 @@ class LeaveRequest(models.Model):
         return f"{self.activity_id}/{self.member_id}: {self.status}"
 
 
-class Correction(models.Model):
+class Correction(DecidedRequest):
     """A manual attendance correction (a phone broke, say): proposed with a reason by an
     admin of the branch, effective only once an admin of a superior organization approves,
     and flagged on the record for ever."""
@@ -243,26 +260,16 @@ class Correction(models.Model):
     # What the record said when the correction was proposed (`pending` for no record).
     from_status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
     reason = models.CharField(_("更正原因"), max_length=300)
-    status = models.CharField(
-        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     proposed_at = models.DateTimeField()
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
         indexes = [models.Index(fields=["activity", "status"])]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=RequestStatus.values), name="correction_status_valid"
-            ),
+            *_decision_constraints("correction"),
             models.CheckConstraint(
                 condition=Q(to_status__in=STORED_STATUSES), name="correction_to_status_valid"
             ),
@@ -270,11 +277,6 @@ class Correction(models.Model):
                 fields=["activity", "member"],
                 condition=Q(status="pending"),
                 name="correction_one_pending",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending", decided_at__isnull=True)
-                | (~Q(status="pending") & Q(decided_at__isnull=False)),
-                name="correction_decided_has_time",
             ),
         ]
 
