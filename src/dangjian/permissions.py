@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
+from dangjian.learning.models import Article, ArticleAttachment, ArticleStatus
 from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
@@ -39,6 +40,7 @@ class Action(StrEnum):
     VIEW_ID_NUMBER = "view_id_number"
     VIEW_AUDIT = "view_audit"
     # Approve or reject an activity plan: an admin of a strict ancestor of the branch.
+    # Publish or withdraw an article: an admin of its publishing organization (or above).
     REVIEW = "review"
     # Comment on and like an activity: the members of its roster, flowing ones included.
     TAKE_PART = "take_part"
@@ -167,6 +169,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_correction(user, action, obj)
     if isinstance(obj, SpotCheck | Rectification):
         return _can_supervision(user, action, obj)
+    if isinstance(obj, Article):
+        return _can_article(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -332,14 +336,18 @@ def scoped_activities(user) -> QuerySet[Activity]:
     return Activity.objects.filter(_admin_or_own_q(user, "branch__path", branch_id="branch_id"))
 
 
+def _paths_at_or_above(paths) -> set[str]:
+    step = Organization.steplen
+    return {p[: step * i] for p in paths for i in range(1, len(p) // step + 1)}
+
+
 def scoped_campaigns(user) -> QuerySet[Campaign]:
     """Campaigns addressed to the user's scope: issued at or above any organization they
     administer or their branch, or inside their admin subtree."""
     paths = standing_paths(user)
     if not paths:
         return Campaign.objects.none()
-    step = Organization.steplen
-    above = {p[: step * i] for p in paths for i in range(1, len(p) // step + 1)}
+    above = _paths_at_or_above(paths)
     return Campaign.objects.filter(Q(org__path__in=above) | admin_scope_q(user, "org__path"))
 
 
@@ -538,6 +546,72 @@ def scoped_spot_checks(user) -> QuerySet[SpotCheck]:
 def scoped_rectifications(user) -> QuerySet[Rectification]:
     """Rectifications of the branches in the user's admin scope."""
     return Rectification.objects.filter(admin_scope_q(user, "branch__path"))
+
+
+# Learning (docs/product.md, "Learning") ---------------------------------------------------------
+
+
+def _can_article(user, action: Action, article: Article) -> bool:
+    """The admins of the publishing organization (and above) draft, edit, publish and
+    withdraw its articles and read them in any state; a published article is read by those
+    it reaches: the members of the organization's subtree and the admins inside it."""
+    path = article.org.path
+    if is_admin_over(user, article.org):
+        return True
+    if action != Action.READ or article.status != ArticleStatus.PUBLISHED:
+        return False
+    if any(p.startswith(path) for p in admin_paths(user)):
+        return True
+    return article_reaches(article, own_member(user))
+
+
+def article_reaches(article: Article, member: Member | None) -> bool:
+    """A published article reaches the members of its organization's subtree: the city's
+    every member, a county's those of its towns and branches. Only they read it as members
+    (and their reading counts)."""
+    return (
+        member is not None
+        and article.status == ArticleStatus.PUBLISHED
+        and member.branch.path.startswith(article.org.path)
+    )
+
+
+def require_not_author(user, article: Article) -> None:
+    """Nobody publishes an article they wrote (`author_cannot_publish`, whatever else they
+    may do): another admin of the publishing organization, or one above it, reviews it."""
+    if article.author_id is not None and article.author_id == user.pk:
+        raise DomainError(
+            "author_cannot_publish", _("不能发布自己撰写的文章，请由其他管理员审核发布。")
+        )
+
+
+def access_article(user, article_id, action: Action | str = Action.READ) -> Article:
+    articles = Article.objects.select_related("org", "column", "author", "reviewer")
+    return _access(user, articles, article_id, action)
+
+
+def access_article_attachment(user, attachment_id) -> ArticleAttachment:
+    """An article's file, read by whoever reads the article."""
+    attachments = ArticleAttachment.objects.select_related("article", "article__org")
+    return _access(user, attachments, attachment_id, Action.READ, checked=lambda a: a.article)
+
+
+def scoped_articles(user) -> QuerySet[Article]:
+    """Articles the user may read: every article of the organizations they administer
+    (whatever its state), and the published ones that reach them (issued at or above an
+    organization they administer or their branch)."""
+    paths = standing_paths(user)
+    if not paths:
+        return Article.objects.none()
+    published = Q(status=ArticleStatus.PUBLISHED, org__path__in=_paths_at_or_above(paths))
+    return Article.objects.filter(admin_scope_q(user, "org__path") | published)
+
+
+def articles_reaching(member: Member) -> QuerySet[Article]:
+    """The published articles that reach the member's branch (`article_reaches`)."""
+    return Article.objects.filter(
+        status=ArticleStatus.PUBLISHED, org__path__in=_paths_at_or_above([member.branch.path])
+    )
 
 
 def may_read_sms_outbox(user) -> bool:

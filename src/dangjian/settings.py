@@ -411,6 +411,9 @@ ACTIVITY_POLICY = {
     "max_duration_hours": 12,
 }
 CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# Learning (docs/product.md, "Learning"): a member's reading of an article counts once they
+# have had it open this long, on the server's clock (a short article: when they reach its end).
+LEARNING_MIN_READING_SECONDS = env_int("LEARNING_MIN_READING_SECONDS", 60)
 # A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
