@@ -94,6 +94,17 @@ def check_schedule(
         )
 
 
+def check_schedule_of(plan, *, policy: dict | None = None) -> None:
+    """`check_schedule` on what `plan` carries (an activity, an API body): its start, end and
+    window minutes, read by the same names."""
+    check_schedule(
+        starts_at=plan.starts_at,
+        ends_at=plan.ends_at,
+        **{name: getattr(plan, name) for name, _maximum in WINDOW_MINUTES},
+        policy=policy,
+    )
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """A time without a zone is read in Asia/Shanghai (as the service stores it)."""
     if value is not None and timezone.is_naive(value):

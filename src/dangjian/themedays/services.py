@@ -378,14 +378,7 @@ def _check_plan(activity: Activity) -> None:
     for name, _maximum in schedule.WINDOW_MINUTES:
         if getattr(activity, name) is None:
             raise DomainError("validation_error", _("请填写签到/签退时间设置"), field=name)
-    schedule.check_schedule(
-        starts_at=activity.starts_at,
-        ends_at=activity.ends_at,
-        checkin_opens_before_min=activity.checkin_opens_before_min,
-        checkin_closes_after_min=activity.checkin_closes_after_min,
-        checkout_closes_after_min=activity.checkout_closes_after_min,
-        policy=policy,
-    )
+    schedule.check_schedule_of(activity, policy=policy)
     activity.venue_address = (activity.venue_address or "").strip()
     if not activity.venue_address or len(activity.venue_address) > 300:
         raise DomainError("validation_error", _("请填写活动地点"), field="venue_address")

@@ -242,13 +242,7 @@ class VenuePatch(Schema):
 
 def _check_schedule(body):
     """The dates and windows a body carries, by the service's rule (422 before anything)."""
-    schedule.check_schedule(
-        starts_at=body.starts_at,
-        ends_at=body.ends_at,
-        checkin_opens_before_min=body.checkin_opens_before_min,
-        checkin_closes_after_min=body.checkin_closes_after_min,
-        checkout_closes_after_min=body.checkout_closes_after_min,
-    )
+    schedule.check_schedule_of(body)
     return body
 
 
