@@ -121,3 +121,7 @@ api.add_router("", attachments.router)
 from dangjian.api.routers import activation  # noqa: E402
 
 api.add_router("", activation.router)
+
+from dangjian.api.routers import learning  # noqa: E402
+
+api.add_router("", learning.router)

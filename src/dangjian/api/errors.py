@@ -47,6 +47,12 @@ STATUS_BY_CODE: dict[str, int] = {
     # Scoring and supervision
     "empty_scope": 409,
     "conflict": 409,
+    # Learning
+    "author_cannot_publish": 403,
+    "not_in_scope": 403,
+    "not_published": 409,
+    "reading_not_started": 409,
+    "reading_too_short": 409,
 }
 DEFAULT_STATUS = 422
 

@@ -1,5 +1,6 @@
 """Activity photos, served only to those who may read the activity (its branch's members
-and the admins above it), for pages (session) and API clients (bearer token) alike.
+and the admins above it), for pages (session) and API clients (bearer token) alike; and
+articles' covers (learning), to those who may read the article.
 
 Photos are never linked by their storage URL: every request comes here, is scope-checked,
 and gets `Cache-Control: private` so that no shared cache keeps a copy. A photo's bytes
@@ -44,7 +45,26 @@ def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
     except DomainError as exc:  # missing and out of scope look the same
         raise Http404 from exc
     name = (found.thumbnail if variant == "thumb" else found.image).name
-    etag = f'"photo-{found.pk}-{variant}"'
+    return _image(request, name, f"photo-{found.pk}-{variant}")
+
+
+@require_GET
+def article_cover(request: HttpRequest, article_id: int, variant: str) -> HttpResponse:
+    if variant not in VARIANTS:
+        raise Http404
+    try:
+        found = permissions.access_article(_user(request), article_id)
+    except DomainError as exc:
+        raise Http404 from exc
+    name = (found.cover_thumbnail if variant == "thumb" else found.cover).name
+    if not name:
+        raise Http404
+    # A new cover is a new file: its name is in the tag.
+    return _image(request, name, f"cover-{found.pk}-{variant}-{name.rsplit('/', 1)[-1][:12]}")
+
+
+def _image(request: HttpRequest, name: str, label: str) -> HttpResponse:
+    etag = f'"{label}"'
     if etag in request.headers.get("If-None-Match", ""):
         return _cached(HttpResponseNotModified(), etag)
     if settings.MEDIA_ACCEL_REDIRECT and isinstance(default_storage, FileSystemStorage):
@@ -57,5 +77,5 @@ def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
         except (FileNotFoundError, OSError) as exc:
             raise Http404 from exc
         response = FileResponse(handle, content_type="image/jpeg")
-    response["Content-Disposition"] = f'inline; filename="photo-{found.pk}-{variant}.jpg"'
+    response["Content-Disposition"] = f'inline; filename="{label}.jpg"'
     return _cached(response, etag)

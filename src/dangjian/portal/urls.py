@@ -9,4 +9,9 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("healthz", views.healthz, name="healthz"),
     path("photos/<int:photo_id>/<str:variant>.jpg", photos.photo, name="photo"),
+    path(
+        "articles/<int:article_id>/cover/<str:variant>.jpg",
+        photos.article_cover,
+        name="article_cover",
+    ),
 ]
