@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from dangjian.attendance.models import (
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.locking import locked
+from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
@@ -116,13 +116,10 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
         limit=300,
         too_long=_("请假原因不能超过300个字"),
     )
-    try:
-        with transaction.atomic():
-            leave = LeaveRequest.objects.create(
-                activity=activity, member=member, reason=reason, requested_at=clock.now()
-            )
-    except IntegrityError as exc:
-        raise DomainError("leave_exists", _("你已提交过本次活动的请假申请。")) from exc
+    with refused_on_conflict("leave_exists", _("你已提交过本次活动的请假申请。")):
+        leave = LeaveRequest.objects.create(
+            activity=activity, member=member, reason=reason, requested_at=clock.now()
+        )
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="leave_requested",
@@ -223,19 +220,16 @@ def propose_correction(
     current = record.status if record else AttendanceStatus.PENDING
     if current == to_status:
         raise DomainError("no_change", _("该党员的考勤已是此状态。"), field="to_status")
-    try:
-        with transaction.atomic():
-            correction = Correction.objects.create(
-                activity=activity,
-                member=member,
-                to_status=to_status,
-                from_status=current,
-                reason=reason[:300],
-                proposed_by=actor,
-                proposed_at=clock.now(),
-            )
-    except IntegrityError as exc:
-        raise DomainError("correction_exists", _("该党员已有待审批的考勤更正。")) from exc
+    with refused_on_conflict("correction_exists", _("该党员已有待审批的考勤更正。")):
+        correction = Correction.objects.create(
+            activity=activity,
+            member=member,
+            to_status=to_status,
+            from_status=current,
+            reason=reason[:300],
+            proposed_by=actor,
+            proposed_at=clock.now(),
+        )
     _audit(
         correction,
         actor=actor,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
@@ -14,6 +14,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry import accounts, crypto, idcard
@@ -433,12 +434,9 @@ def create_member(*, actor: User, branch: Organization, **raw) -> Member:
         user = User.objects.create_user(phone=fields.phone, name=fields.name)
     member = Member(user=user, branch=branch, id_number_encrypted=crypto.encrypt(fields.id_number))
     _apply_fields(member, fields)
-    try:
-        with transaction.atomic():
-            member.save()
-    except IntegrityError as exc:
-        # Two admins adding the same person at the same instant: the unique hash decides.
-        raise DomainError("duplicate_id_number", _("该身份证号已登记"), field="id_number") from exc
+    # Two admins adding the same person at the same instant: the unique hash decides.
+    with refused_on_conflict("duplicate_id_number", _("该身份证号已登记"), field="id_number"):
+        member.save()
     audit.record(
         actor=actor, action="member.create", obj=member, org=branch, after=_member_snapshot(member)
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.core.files import sniff_attachment
-from dangjian.core.locking import locked
+from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
@@ -504,11 +504,8 @@ def draft_activity(
         updated_at=now,
     )
     _check_plan(activity)
-    try:
-        with transaction.atomic():
-            activity.save()
-    except IntegrityError as exc:
-        raise DomainError("plan_exists", _("本支部已有该月的活动计划")) from exc
+    with refused_on_conflict("plan_exists", _("本支部已有该月的活动计划")):
+        activity.save()
     _event(activity, action="draft", actor=actor, from_status="")
     _audit(activity, actor=actor, action="draft", after=_snapshot(activity))
     return activity

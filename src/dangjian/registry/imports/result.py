@@ -1,15 +1,13 @@
 """How an import ends: everything written in one transaction with one audit entry for the
 file, or nothing."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from dangjian.audit import services as audit
-from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 
 # Rows a write batch holds: the member import's accounts, members and audit entries.
 WRITE_BATCH = 2000
@@ -21,15 +19,10 @@ class ImportResult:
     updated: int
 
 
-@contextmanager
-def all_or_nothing(conflict: str) -> Iterator[None]:
+def all_or_nothing(conflict: str) -> AbstractContextManager[None]:
     """One transaction for the whole file. A unique key that someone else took between our
     checks and our writes fails it: DomainError("import_conflict", conflict)."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError as exc:
-        raise DomainError("import_conflict", conflict) from exc
+    return refused_on_conflict("import_conflict", conflict)
 
 
 def record_import(
