@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.mobile import activation, checkin, feed, views, wechat
+from dangjian.mobile import activation, checkin, feed, learning, views, wechat
 from dangjian.mobile import themedays as td
 
 app_name = "mobile"
@@ -40,4 +40,12 @@ urlpatterns = [
     ),
     path("plans/<int:activity_id>/", td.plan_edit, name="plan_edit"),
     path("plans/<int:activity_id>/late/", td.plan_late, name="plan_late"),
+    # Learning: articles per column, reading on the server's clock
+    path("learning/", learning.article_list, name="learning"),
+    path("learning/articles/<int:article_id>/", learning.article_detail, name="learning_article"),
+    path(
+        "learning/attachments/<int:attachment_id>/",
+        learning.attachment,
+        name="learning_attachment",
+    ),
 ]
