@@ -58,19 +58,23 @@ def admin_password(request, user_id: int):
     return form_page(request, form, "console/admin_password.html", {"account": account}, save)
 
 
+def _on_member_account(request, member_id: int, success: str, service):
+    """`service` on the account of a member in the admin's scope, then back to the
+    member's page with `success` (which names them as `%(name)s`)."""
+    member = permissions.access_member(request.user, member_id, Action.CHANGE)
+    attempt(request, success % {"name": member.name}, service, member=member)
+    return redirect("console:member_detail", member_id=member.pk)
+
+
 @require_POST
 @admin_view
 def member_sign_out(request, member_id: int):
-    member = permissions.access_member(request.user, member_id, Action.CHANGE)
-    success = _("%(name)s的账号已在所有设备上退出登录。") % {"name": member.name}
-    attempt(request, success, accounts.sign_out_everywhere, member=member)
-    return redirect("console:member_detail", member_id=member.pk)
+    success = _("%(name)s的账号已在所有设备上退出登录。")
+    return _on_member_account(request, member_id, success, accounts.sign_out_everywhere)
 
 
 @require_POST
 @admin_view
 def member_wechat_unbind(request, member_id: int):
-    member = permissions.access_member(request.user, member_id, Action.CHANGE)
-    success = _("已解除%(name)s的微信绑定，其所有设备已退出登录。") % {"name": member.name}
-    attempt(request, success, wechat.unbind_member, member=member)
-    return redirect("console:member_detail", member_id=member.pk)
+    success = _("已解除%(name)s的微信绑定，其所有设备已退出登录。")
+    return _on_member_account(request, member_id, success, wechat.unbind_member)
