@@ -1,6 +1,7 @@
 """What the benchmarks share: gunicorn started as they run it, and wrk's figures.
 Importing it sets nothing up (the measured apps are other processes)."""
 
+import os
 import re
 import subprocess
 import sys
@@ -83,3 +84,30 @@ def show(label: str, f: dict) -> None:
             else ""
         )
     )
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def server_pids(master: int, database: str) -> set[int]:
+    """gunicorn's workers and the PostgreSQL backends serving this database (on this host)."""
+    from django.db import connection
+
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return {int(pid) for pid in children} | set(backends)

@@ -48,7 +48,7 @@ django.setup()
 from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from _serve import show, start_gunicorn, warm_up, wrk  # noqa: E402
+from _serve import cpu_seconds, server_pids, show, start_gunicorn, warm_up, wrk  # noqa: E402
 from dangjian.core import clock  # noqa: E402
 from dangjian.notifications.models import SmsCode, SmsCodePurpose  # noqa: E402
 from dangjian.registry import activation, crypto  # noqa: E402
@@ -159,31 +159,6 @@ def hash_cost_ms(rounds: int = 20) -> float:
     for _ in range(rounds):
         make_password(PASSWORD)
     return (time.process_time() - started) / rounds * 1000
-
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def server_pids(master: int, database: str) -> set[int]:
-    """gunicorn's workers and the PostgreSQL backends serving this database (on this host)."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [database],
-        )
-        backends = [row[0] for row in cursor.fetchall()]
-    connection.close()
-    return {int(pid) for pid in children} | set(backends)
 
 
 def met(figures: dict) -> bool:

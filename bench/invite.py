@@ -6,9 +6,10 @@
     .venv/bin/python bench/invite.py 2>/dev/null
 
 Without REDIS_URL the tasks run eagerly: the invitation, its batches (registry.tasks.
-invite_batch) and the delivery of each batch's messages (notifications.sms.deliver_sms_batch, the `log`
-backend) run in this process, as the request and the Celery workers would. Then every batch
-is run again (a worker lost, a second delivery of the queue), which must send nobody twice.
+invite_batch) and the delivery of each batch's messages (notifications.sms.
+deliver_sms_batch, the `log` backend) run in this process, as the request and the Celery
+workers would. Then every batch is run again (a worker lost, a second delivery of the
+queue), which must send nobody twice.
 Prints the wall time, the messages and the peak memory of each. Each run first forgets the
 invitations of earlier runs (their audit entries and messages), so that it can be repeated.
 """
