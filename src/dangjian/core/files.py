@@ -1,7 +1,15 @@
-"""What an uploaded document is, read from its first bytes, never from its name; and how
-one is handed back (never by its storage URL: always through a view that checked scope)."""
+"""What an uploaded document is, read from its first bytes, never from its name; how one is
+kept (under a random name); and how one is handed back (never by its storage URL: always
+through a view that checked scope)."""
 
+import secrets
+from typing import NamedTuple
+
+from django.core.files.base import File
 from django.http import FileResponse
+from django.utils.translation import gettext as _
+
+from dangjian.core.errors import DomainError
 
 # Images and PDF: what campaigns carry as infographics and what rectifications carry as
 # evidence. Photos of activities have their own, stricter pipeline (interaction.images).
@@ -21,6 +29,38 @@ def sniff_attachment(head: bytes) -> tuple[str, str] | None:
                 return None
             return kind
     return None
+
+
+class CheckedAttachment(NamedTuple):
+    size: int
+    content_type: str
+    extension: str
+
+
+def check_attachment(file, *, max_bytes: int) -> CheckedAttachment:
+    """An uploaded attachment's size and what it is: an image or a PDF (by its first bytes)
+    of at most `max_bytes`, else DomainError `file_too_large` or `unsupported_file`."""
+    size = getattr(file, "size", None) or 0
+    if size > max_bytes:
+        raise DomainError("file_too_large", _("附件不能超过 %d MB") % (max_bytes // (1024 * 1024)))
+    head = file.read(16)
+    file.seek(0)
+    kind = sniff_attachment(head)
+    if kind is None:
+        raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
+    return CheckedAttachment(size, *kind)
+
+
+def attachment_name(name: str | None) -> str:
+    """The name an attachment is shown and downloaded under: the uploader's, cut to fit."""
+    return (name or "attachment")[:200]
+
+
+def store_attachment(attachment, file, checked: CheckedAttachment) -> None:
+    """Save `attachment` (a model with `file`) with the upload stored under a random name:
+    the uploader's name is only ever shown, never used as a path."""
+    attachment.file.save(f"{secrets.token_hex(8)}{checked.extension}", File(file), save=False)
+    attachment.save()
 
 
 def attachment_response(attachment, *, cache_control: str = "private, no-store") -> FileResponse:

@@ -5,7 +5,6 @@ permission-checked, transactional and audited."""
 import secrets
 from datetime import date
 
-from django.core.files.base import File
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,7 +12,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import sniff_attachment
+from dangjian.core.files import attachment_name, check_attachment, store_attachment
 from dangjian.core.locking import locked
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
@@ -285,19 +284,9 @@ def answer_rectification(
             _("一次最多上传 %d 个附件") % ATTACHMENTS_PER_ANSWER,
             field="files",
         )
-    checked = []
-    for upload in files:
-        size = getattr(upload, "size", None) or 0
-        if size > ATTACHMENT_MAX_BYTES:
-            raise DomainError(
-                "file_too_large", _("附件不能超过 %d MB") % (ATTACHMENT_MAX_BYTES // 1024 // 1024)
-            )
-        head = upload.read(16)
-        upload.seek(0)
-        kind = sniff_attachment(head)
-        if kind is None:
-            raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
-        checked.append((upload, size, kind))
+    checked = [
+        (upload, check_attachment(upload, max_bytes=ATTACHMENT_MAX_BYTES)) for upload in files
+    ]
     rectification = _locked(rectification)
     if rectification.status != RectificationStatus.OPEN:
         raise DomainError("invalid_status", _("该整改任务当前不能反馈"))
@@ -314,20 +303,19 @@ def answer_rectification(
         after={
             "status": rectification.status,
             "late": rectification.deadline < clock.today(),
-            "attachments": [u.name for u, _s, _k in checked],
+            "attachments": [upload.name for upload, _kind in checked],
         },
     )
-    for upload, size, (content_type, extension) in checked:
+    for upload, kind in checked:
         attachment = RectificationAttachment(
             rectification=rectification,
             event=event,
-            name=(getattr(upload, "name", "") or "attachment")[:200],
-            content_type=content_type,
-            size=size,
+            name=attachment_name(getattr(upload, "name", "")),
+            content_type=kind.content_type,
+            size=kind.size,
             created_at=now,
         )
-        attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(upload), save=False)
-        attachment.save()
+        store_attachment(attachment, upload, kind)
     if rectification.opened_by_id:
         _notify(rectification, [rectification.opened_by_id], _("整改已反馈：%s"))
     return rectification

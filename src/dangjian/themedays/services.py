@@ -16,7 +16,7 @@ from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
-from dangjian.core.files import sniff_attachment
+from dangjian.core.files import attachment_name, check_attachment, store_attachment
 from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
@@ -208,35 +208,21 @@ def add_campaign_attachment(
     """The month's infographic or document: images (PNG/JPEG/WebP) and PDF, sniffed from
     the content, not the name."""
     permissions.require(actor, Action.CHANGE, campaign)
-    size = getattr(file, "size", None) or 0
-    if size > settings.CAMPAIGN_ATTACHMENT_MAX_BYTES:
-        raise DomainError(
-            "file_too_large",
-            _("附件不能超过 %d MB") % (settings.CAMPAIGN_ATTACHMENT_MAX_BYTES // (1024 * 1024)),
-        )
-    head = file.read(16)
-    file.seek(0)
-    kind = sniff_attachment(head)
-    if kind is None:
-        raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
-    content_type, extension = kind
-    from django.core.files.base import File
-
+    checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
     attachment = CampaignAttachment(
         campaign=campaign,
-        name=(name or "attachment")[:200],
-        content_type=content_type,
-        size=size,
+        name=attachment_name(name),
+        content_type=checked.content_type,
+        size=checked.size,
         created_at=clock.now(),
     )
-    attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(file), save=False)
-    attachment.save()
+    store_attachment(attachment, file, checked)
     audit.record(
         actor=actor,
         action="campaign.attach",
         obj=campaign,
         org=campaign.org,
-        after={"attachment": attachment.name, "content_type": content_type},
+        after={"attachment": attachment.name, "content_type": checked.content_type},
     )
     return attachment
 
