@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
 from dangjian.console.views import attendance as att
 from dangjian.console.views import interaction as records
+from dangjian.console.views import learning as lrn
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
 
@@ -176,4 +177,19 @@ urlpatterns = [
     path("activities/<int:activity_id>/approve/", td.activity_approve, name="activity_approve"),
     path("activities/<int:activity_id>/reject/", td.activity_reject, name="activity_reject"),
     path("activities/<int:activity_id>/cancel/", td.activity_cancel, name="activity_cancel"),
+    # Learning (docs/product.md, "Learning")
+    path("learning/articles/", lrn.article_list, name="article_list"),
+    path("orgs/<int:org_id>/articles/new/", lrn.article_create, name="article_create"),
+    path("learning/articles/<int:article_id>/", lrn.article_detail, name="article_detail"),
+    path("learning/articles/<int:article_id>/edit/", lrn.article_edit, name="article_edit"),
+    path(
+        "learning/articles/<int:article_id>/<str:step>/",
+        lrn.article_transition,
+        name="article_transition",
+    ),
+    path(
+        "learning/attachments/<int:attachment_id>/",
+        lrn.article_attachment,
+        name="article_attachment",
+    ),
 ]
