@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
+from dangjian.demodata import learning
 from dangjian.demodata.people import add_years, member_rows
 from dangjian.demodata.tree import (
     CITY_CODE,
@@ -151,6 +152,7 @@ class SeedReport:
     orgs_created: int = 0
     logins_created: int = 0
     members_created: int = 0
+    articles_created: int = 0
     orgs_total: int = 0
     branches_total: int = 0
     members_total: int = 0
@@ -160,7 +162,12 @@ class SeedReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.orgs_created or self.logins_created or self.members_created)
+        return bool(
+            self.orgs_created
+            or self.logins_created
+            or self.members_created
+            or self.articles_created
+        )
 
 
 def _is_seeded_login(root: Organization) -> bool:
@@ -285,6 +292,15 @@ def seed(
             report.members_created += result.created
             progress(f"members: {result.created} created in {time.perf_counter() - t:.1f} s")
         report.seconds["members"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        county = Organization.objects.get_children(root).get(code=COUNTY_REGION["汉台区"])
+        report.articles_created = learning.seed_articles(
+            root=root, county=county, city_admin=city_admin
+        )
+        if report.articles_created:
+            progress(f"learning: {report.articles_created} articles published")
+        report.seconds["articles"] = time.perf_counter() - t
 
     if report.changed and connection.vendor == "postgresql":
         t = time.perf_counter()
