@@ -213,3 +213,13 @@ def test_an_attachment_is_read_by_whoever_reads_the_article(world, api, clock):
         f"/articles/{article.pk}/attachments", {"file": exe}, content_type=MULTIPART_CONTENT
     )
     assert refused.status_code == 409 and refused.json()["code"] == "not_editable"
+
+
+def test_an_admin_sees_the_published_newest_first_then_the_drafts(world, api, clock):
+    older = published(world, county=world.a, title="旧文")
+    clock.shift(60)
+    newer = published(world, county=world.a, title="新文")
+    clock.shift(60)
+    pending = draft(world, county=world.a, title="草稿")
+    ids = [a["id"] for a in api(world.a.admin).get("/articles").json()["items"]]
+    assert ids == [newer.pk, older.pk, pending.pk]

@@ -4,7 +4,7 @@ from a scoped queryset of `dangjian.permissions`."""
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian import permissions
@@ -45,7 +45,9 @@ def articles_for(
     qs = permissions.scoped_articles(user).select_related("column", "org", "author", "reviewer")
     if status:
         qs = qs.filter(status=status)
-    return _filtered(qs, column=column, q=q).order_by("-published_at", "-updated_at", "-id")
+    # Drafts (no publication yet) after the published, on SQLite and PostgreSQL alike.
+    newest = F("published_at").desc(nulls_last=True)
+    return _filtered(qs, column=column, q=q).order_by(newest, "-updated_at", "-id")
 
 
 def managed_articles(user, *, status: str | None = None, q: str = "") -> QuerySet[Article]:
