@@ -84,6 +84,16 @@ def _audit(
     )
 
 
+def _record_of(request: Request, *, now: datetime, **values) -> tuple[AttendanceRecord, bool]:
+    """The request's member's attendance record, locked, and whether it was written now:
+    with `values` for a member who had none (never scanned, not yet closed)."""
+    return AttendanceRecord.objects.select_for_update().get_or_create(
+        activity_id=request.activity_id,
+        member_id=request.member_id,
+        defaults={**values, "created_at": now, "updated_at": now},
+    )
+
+
 # Leave ---------------------------------------------------------------------------------------
 
 
@@ -142,16 +152,7 @@ def approve_leave(*, actor: User, leave: LeaveRequest) -> LeaveRequest:
     if now >= activity.starts_at:
         raise DomainError("start_passed", _("活动已开始，不能再批准请假。"))
     _decide(leave, actor=actor, status=RequestStatus.APPROVED, at=now)
-    record, created = AttendanceRecord.objects.get_or_create(
-        activity=activity,
-        member=leave.member,
-        defaults={
-            "status": AttendanceStatus.ON_LEAVE,
-            "leave": leave,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    record, created = _record_of(leave, now=now, status=AttendanceStatus.ON_LEAVE, leave=leave)
     # Already checked in (the window opens before the start): they are here, keep that.
     if created:
         _score_inputs_changed(activity.pk)
@@ -258,16 +259,8 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
     # A member who never scanned has no record yet: it is written flagged as corrected from
     # the start, which is what lets an attended status stand without a check-in's time
     # (the record's constraints).
-    record, created = AttendanceRecord.objects.select_for_update().get_or_create(
-        activity_id=correction.activity_id,
-        member_id=correction.member_id,
-        defaults={
-            "status": correction.to_status,
-            "correction": correction,
-            "is_corrected": True,
-            "created_at": now,
-            "updated_at": now,
-        },
+    record, created = _record_of(
+        correction, now=now, status=correction.to_status, correction=correction, is_corrected=True
     )
     before = AttendanceStatus.PENDING if created else record.status
     record.status = correction.to_status
