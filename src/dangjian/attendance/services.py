@@ -277,14 +277,7 @@ def approve_correction(*, actor: User, correction: Correction) -> Correction:
         before={"status": before},
         after={"status": record.status, "member_id": correction.member_id, "corrected": True},
     )
-    if correction.proposed_by_id:
-        notifications.notify(
-            user_ids=[correction.proposed_by_id],
-            kind="correction_approved",
-            title=_("考勤更正已批准：%(name)s（%(title)s）")
-            % {"name": correction.member.name, "title": activity.title},
-            link=f"/console/activities/{activity.pk}/attendance/",
-        )
+    _tell_proposer(correction, "correction_approved", _("考勤更正已批准：%(name)s（%(title)s）"))
     return correction
 
 
@@ -296,7 +289,6 @@ def refuse_correction(*, actor: User, correction: Correction, note: str) -> Corr
     )
     correction = _pending(correction, _("该考勤更正已处理。"))
     _decide(correction, actor=actor, status=RequestStatus.REFUSED, note=note)
-    activity = correction.activity
     _audit(
         correction,
         actor=actor,
@@ -304,16 +296,22 @@ def refuse_correction(*, actor: User, correction: Correction, note: str) -> Corr
         before={"status": RequestStatus.PENDING},
         after={"status": correction.status, "note": correction.decision_note},
     )
+    _tell_proposer(correction, "correction_refused", _("考勤更正未获批准：%(name)s（%(title)s）"))
+    return correction
+
+
+def _tell_proposer(correction: Correction, kind: str, title: str) -> None:
+    """The admin who proposed the correction hears the decision (`title` names the member
+    and the activity), with the note given, on the activity's attendance page."""
     if correction.proposed_by_id:
+        activity = correction.activity
         notifications.notify(
             user_ids=[correction.proposed_by_id],
-            kind="correction_refused",
-            title=_("考勤更正未获批准：%(name)s（%(title)s）")
-            % {"name": correction.member.name, "title": activity.title},
+            kind=kind,
+            title=title % {"name": correction.member.name, "title": activity.title},
             body=correction.decision_note,
             link=f"/console/activities/{activity.pk}/attendance/",
         )
-    return correction
 
 
 # Rotating QR ---------------------------------------------------------------------------------
