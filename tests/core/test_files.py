@@ -39,6 +39,12 @@ def test_an_attachment_too_large_or_of_another_kind_is_refused(content, limit, c
     assert refused.value.code == code
 
 
+def test_a_refused_large_attachment_names_the_limit_in_bytes():
+    with pytest.raises(DomainError) as refused:
+        check_attachment(SimpleUploadedFile("a.pdf", PDF), max_bytes=50)
+    assert refused.value.details == {"limit": 50}
+
+
 def test_an_attachment_keeps_the_uploaders_name_cut_to_fit():
     assert attachment_name("活动通知.pdf") == "活动通知.pdf"
     assert attachment_name("") == "attachment"

@@ -39,10 +39,15 @@ class CheckedAttachment(NamedTuple):
 
 def check_attachment(file, *, max_bytes: int) -> CheckedAttachment:
     """An uploaded attachment's size and what it is: an image or a PDF (by its first bytes)
-    of at most `max_bytes`, else DomainError `file_too_large` or `unsupported_file`."""
+    of at most `max_bytes`, else DomainError `file_too_large` (with the `limit` in bytes, so
+    a client can say it before the next try) or `unsupported_file`."""
     size = getattr(file, "size", None) or 0
     if size > max_bytes:
-        raise DomainError("file_too_large", _("附件不能超过 %d MB") % (max_bytes // (1024 * 1024)))
+        raise DomainError(
+            "file_too_large",
+            _("附件不能超过 %d MB") % (max_bytes // (1024 * 1024)),
+            limit=max_bytes,
+        )
     head = file.read(16)
     file.seek(0)
     kind = sniff_attachment(head)

@@ -8,7 +8,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.files.base import ContentFile, File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import sniff_attachment
+from dangjian.core.files import attachment_name, check_attachment, store_attachment
 from dangjian.core.locking import locked
 from dangjian.interaction import images
 from dangjian.learning import richtext
@@ -241,33 +241,21 @@ def add_article_attachment(*, actor: User, article: Article, file, name: str) ->
     article = _locked(article)
     if article.status not in EDITABLE_STATUSES:
         raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
-    size = getattr(file, "size", None) or 0
-    limit = settings.CAMPAIGN_ATTACHMENT_MAX_BYTES
-    if size > limit:
-        raise DomainError(
-            "file_too_large", _("附件不能超过 %d MB") % (limit // (1024 * 1024)), limit=limit
-        )
-    head = file.read(16)
-    file.seek(0)
-    kind = sniff_attachment(head)
-    if kind is None:
-        raise DomainError("unsupported_file", _("附件只能是图片（PNG、JPEG、WebP）或 PDF"))
-    content_type, extension = kind
+    checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
     attachment = ArticleAttachment(
         article=article,
-        name=(name or "attachment")[:200],
-        content_type=content_type,
-        size=size,
+        name=attachment_name(name),
+        content_type=checked.content_type,
+        size=checked.size,
         created_at=clock.now(),
     )
-    attachment.file.save(f"{secrets.token_hex(8)}{extension}", File(file), save=False)
-    attachment.save()
+    store_attachment(attachment, file, checked)
     audit.record(
         actor=actor,
         action="article.attach",
         obj=article,
         org=article.org,
-        after={"attachment": attachment.name, "content_type": content_type},
+        after={"attachment": attachment.name, "content_type": checked.content_type},
     )
     return attachment
 
