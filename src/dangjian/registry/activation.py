@@ -25,7 +25,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.notifications import services as notifications
 from dangjian.notifications.models import SmsCode, SmsCodePurpose
-from dangjian.registry import accounts, crypto, wechat
+from dangjian.registry import accounts, crypto, invitations, wechat
 from dangjian.registry.models import Member, User
 from dangjian.registry.validation import PHONE_RE
 
@@ -233,7 +233,7 @@ class _Activation:
         return None
 
     def finish(self, user: User) -> None:
-        if user.has_usable_password() or wechat.is_bound(user):
+        if invitations.is_activated(password=user.password, wechat_bound=wechat.is_bound(user)):
             raise DomainError(
                 "already_active", _("该账号已激活，请直接登录；忘记密码可通过短信重置。")
             )
