@@ -61,9 +61,16 @@ def attachment_name(name: str | None) -> str:
     return (name or "attachment")[:200]
 
 
-def store_attachment(attachment, file, checked: CheckedAttachment) -> None:
-    """Save `attachment` (a model with `file`) with the upload stored under a random name:
-    the uploader's name is only ever shown, never used as a path."""
+def store_attachment(
+    attachment, file, checked: CheckedAttachment, *, name: str | None, created_at
+) -> None:
+    """Fill in and save `attachment` (a model with `file`, `name`, `content_type`, `size` and
+    `created_at`, its owner already set) with the upload stored under a random name: the
+    uploader's name is only ever shown, never used as a path."""
+    attachment.name = attachment_name(name)
+    attachment.content_type = checked.content_type
+    attachment.size = checked.size
+    attachment.created_at = created_at
     attachment.file.save(f"{secrets.token_hex(8)}{checked.extension}", File(file), save=False)
     attachment.save()
 

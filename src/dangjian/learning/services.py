@@ -17,7 +17,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import attachment_name, check_attachment, store_attachment
+from dangjian.core.files import check_attachment, store_attachment
 from dangjian.core.locking import locked
 from dangjian.interaction import images
 from dangjian.learning import richtext
@@ -242,14 +242,8 @@ def add_article_attachment(*, actor: User, article: Article, file, name: str) ->
     if article.status not in EDITABLE_STATUSES:
         raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
     checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
-    attachment = ArticleAttachment(
-        article=article,
-        name=attachment_name(name),
-        content_type=checked.content_type,
-        size=checked.size,
-        created_at=clock.now(),
-    )
-    store_attachment(attachment, file, checked)
+    attachment = ArticleAttachment(article=article)
+    store_attachment(attachment, file, checked, name=name, created_at=clock.now())
     audit.record(
         actor=actor,
         action="article.attach",

@@ -12,7 +12,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import attachment_name, check_attachment, store_attachment
+from dangjian.core.files import check_attachment, store_attachment
 from dangjian.core.locking import locked
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
@@ -307,15 +307,8 @@ def answer_rectification(
         },
     )
     for upload, kind in checked:
-        attachment = RectificationAttachment(
-            rectification=rectification,
-            event=event,
-            name=attachment_name(getattr(upload, "name", "")),
-            content_type=kind.content_type,
-            size=kind.size,
-            created_at=now,
-        )
-        store_attachment(attachment, upload, kind)
+        attachment = RectificationAttachment(rectification=rectification, event=event)
+        store_attachment(attachment, upload, kind, name=getattr(upload, "name", ""), created_at=now)
     if rectification.opened_by_id:
         _notify(rectification, [rectification.opened_by_id], _("整改已反馈：%s"))
     return rectification

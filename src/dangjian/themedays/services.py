@@ -16,7 +16,7 @@ from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
-from dangjian.core.files import attachment_name, check_attachment, store_attachment
+from dangjian.core.files import check_attachment, store_attachment
 from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
@@ -209,14 +209,8 @@ def add_campaign_attachment(
     the content, not the name."""
     permissions.require(actor, Action.CHANGE, campaign)
     checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
-    attachment = CampaignAttachment(
-        campaign=campaign,
-        name=attachment_name(name),
-        content_type=checked.content_type,
-        size=checked.size,
-        created_at=clock.now(),
-    )
-    store_attachment(attachment, file, checked)
+    attachment = CampaignAttachment(campaign=campaign)
+    store_attachment(attachment, file, checked, name=name, created_at=clock.now())
     audit.record(
         actor=actor,
         action="campaign.attach",
