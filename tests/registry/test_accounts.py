@@ -1,10 +1,14 @@
 """Taking an account back (registry.accounts): tokens and sessions end together after a
 password change or reset, a member marked as left and an admin's sign-out-everywhere."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.test import Client
 
 from dangjian.audit.models import AuditEntry
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import Notification
 from dangjian.registry import accounts, services
@@ -220,3 +224,12 @@ def test_after_being_signed_out_everywhere_a_fresh_login_works(world):
     assert response.status_code == 302
     assert session_works(fresh)
     assert fresh.get("/m/").status_code == 200
+
+
+def test_expired_tokens_are_forgotten_and_live_ones_kept(world):
+    _expired_key, expired = services.issue_api_token(user=world.a.member.user)
+    with time_machine.travel(expired.expires_at + timedelta(seconds=1), tick=False):
+        _live_key, live = services.issue_api_token(user=world.a.member.user)
+        assert clock.now() > expired.expires_at
+        assert accounts.forget_expired_tokens() == 1
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [live.pk]

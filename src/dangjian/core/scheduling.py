@@ -17,6 +17,7 @@ JOBS: dict[str, tuple[str, int]] = {
     "deliver-due-sms": ("dangjian.notifications.sms.deliver_due_sms", 60),
     "deliver-due-wechat": ("dangjian.notifications.wechat.deliver_due_wechat", 60),
     "forget-old-sms-codes": ("dangjian.registry.tasks.forget_old_sms_codes", 3600),
+    "forget-expired-api-tokens": ("dangjian.registry.tasks.forget_expired_api_tokens", 3600),
     "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
 }
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry.models import ApiToken, Member, User, WechatBinding
@@ -90,3 +91,11 @@ def _delete_token(user: User, token: ApiToken) -> None:
         before={"token_id": token.pk, "expires_at": token.expires_at.isoformat()},
     )
     token.delete()
+
+
+def forget_expired_tokens() -> int:
+    """Delete the API tokens past their expiry (scheduled): they sign nothing in any more,
+    the token list shows only live ones, and the table would otherwise keep every token
+    every phone was ever given."""
+    deleted, _rest = ApiToken.objects.filter(expires_at__lte=clock.now()).delete()
+    return deleted

@@ -1,11 +1,16 @@
 from celery import shared_task
 
-from dangjian.registry import activation
+from dangjian.registry import accounts, activation
 
 
 @shared_task
 def forget_old_sms_codes() -> int:
     return activation.forget_old_codes()
+
+
+@shared_task
+def forget_expired_api_tokens() -> int:
+    return accounts.forget_expired_tokens()
 
 
 @shared_task(acks_late=True)
