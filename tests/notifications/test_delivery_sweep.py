@@ -42,7 +42,7 @@ def test_a_notice_queued_while_the_broker_is_down_is_delivered_by_the_sweep(
         assert (batch.status, batch.attempts) == (OutboundStatus.PENDING, 0)
 
         assert tasks.deliver_due() == 0  # its task might still be on its way
-        clock.shift(timedelta(seconds=tasks.DUE_GRACE_SECONDS))
+        clock.shift(timedelta(seconds=tasks.RETRIES.grace_seconds))
         assert tasks.deliver_due() == 1
         batch.refresh_from_db()
         assert (batch.status, batch.attempts) == (OutboundStatus.SENT, 1)
@@ -56,7 +56,11 @@ def test_a_retry_is_overdue_only_after_its_backoff():
     batch = OutboundBatch.objects.create(
         channel="log", payload={"notices": []}, created_at=now, attempts=2
     )
-    waited = tasks.backoff_seconds(1) + tasks.backoff_seconds(2) + tasks.DUE_GRACE_SECONDS
+    waited = (
+        tasks.RETRIES.backoff_seconds(1)
+        + tasks.RETRIES.backoff_seconds(2)
+        + tasks.RETRIES.grace_seconds
+    )
     with time_machine.travel(now + timedelta(seconds=waited - 1), tick=False):
         assert tasks.deliver_due() == 0
     with time_machine.travel(now + timedelta(seconds=waited), tick=False):

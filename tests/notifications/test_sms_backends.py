@@ -193,9 +193,9 @@ def test_a_message_the_provider_keeps_refusing_fails_with_its_error_kept(
     settings.SMS_TEMPLATES = {"verification_code": "T1"}
     stand_in.failures = 100
     message = send(django_capture_on_commit_callbacks)
-    assert (message.status, message.attempts) == ("failed", sms.MAX_ATTEMPTS)
+    assert (message.status, message.attempts) == ("failed", sms.RETRIES.max_attempts)
     assert error in message.last_error
-    assert len(stand_in.requests) == sms.MAX_ATTEMPTS
+    assert len(stand_in.requests) == sms.RETRIES.max_attempts
     assert message.params["code"] == "******"
 
 
@@ -209,7 +209,7 @@ def test_an_unreachable_provider_is_a_failure_to_retry(
         closed.bind(("127.0.0.1", 0))
         settings.SMS_ALIYUN_ENDPOINT = f"http://127.0.0.1:{closed.getsockname()[1]}"
     message = send(django_capture_on_commit_callbacks)
-    assert (message.status, message.attempts) == ("failed", sms.MAX_ATTEMPTS)
+    assert (message.status, message.attempts) == ("failed", sms.RETRIES.max_attempts)
     assert message.last_error.startswith("aliyun:")
     assert "Connection refused" in message.last_error or "Errno 111" in message.last_error
 
@@ -250,7 +250,7 @@ def test_the_sweep_sends_messages_whose_task_never_ran_and_leaves_fresh_ones(set
             created_at=now - timedelta(seconds=seconds_ago),
         )
 
-    lost, fresh = queued(sms.DUE_GRACE_SECONDS + 1), queued(5)
+    lost, fresh = queued(sms.RETRIES.grace_seconds + 1), queued(5)
     assert sms.deliver_due() == 1
     lost.refresh_from_db()
     fresh.refresh_from_db()

@@ -116,7 +116,7 @@ def test_a_wechat_that_keeps_failing_leaves_the_message_failed_with_its_error(
 
     message = WechatMessage.objects.get()
     assert message.status == OutboundStatus.FAILED
-    assert message.attempts == len(stand_in.send_requests()) == wechat.MAX_ATTEMPTS
+    assert message.attempts == len(stand_in.send_requests()) == wechat.RETRIES.max_attempts
     assert "503" in message.last_error
     assert stand_in.accepted == []
 
@@ -303,7 +303,7 @@ def test_a_message_whose_task_never_ran_is_sent_by_the_sweep(
             tasks.deliver_outbound(OutboundBatch.objects.get().pk)
 
         assert wechat.deliver_due() == 0  # its task might still be on its way
-        traveller.shift(timedelta(seconds=wechat.DUE_GRACE_SECONDS))
+        traveller.shift(timedelta(seconds=wechat.RETRIES.grace_seconds))
         assert wechat.deliver_due() == 1
 
     assert len(stand_in.accepted) == 1

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
 
-from dangjian import celery
 from dangjian.core import clock
 from dangjian.notifications import retries
 from dangjian.notifications.channels import mask_phone
@@ -23,8 +22,8 @@ from dangjian.notifications.models import OutboundStatus, SmsMessage
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-DUE_GRACE_SECONDS = 60
+# 10 s, 20 s, 40 s, 80 s: a code is valid minutes, later is no use.
+RETRIES = retries.Policy(max_attempts=5, first_backoff_seconds=10, grace_seconds=60)
 # What a verification code message says; the providers' templates must say the same, with
 # the code as their one parameter.
 TEMPLATES = {
@@ -165,11 +164,6 @@ def _forget_secret(message: SmsMessage) -> None:
         message.text = render(message.template, message.params)
 
 
-def backoff_seconds(attempts: int) -> int:
-    # 10 s, 20 s, 40 s, 80 s: a code is valid minutes, later is no use.
-    return 10 * 2 ** (attempts - 1)
-
-
 def _attempt(message: SmsMessage) -> bool:
     """One attempt at one locked message: the backend's call, and the row's fields set to
     what came of it (saved by the caller). Answers whether it was sent."""
@@ -182,16 +176,11 @@ def _attempt(message: SmsMessage) -> bool:
             text=message.text,
         )[:100]
     except SmsError as exc:
-        final = message.attempts >= MAX_ATTEMPTS
-        message.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
-        message.last_error = str(exc)[:2000]
-        if final:
+        if RETRIES.failed(message, exc):
             _forget_secret(message)
         logger.warning("sms %s attempt %d failed: %s", message.pk, message.attempts, exc)
         return False
-    message.status = OutboundStatus.SENT
-    message.sent_at = clock.now()
-    message.last_error = ""
+    retries.sent(message)
     _forget_secret(message)
     return True
 
@@ -202,21 +191,15 @@ _SENT_FIELDS = ["attempts", "status", "sent_at", "last_error", "provider_id", "p
 
 def _retry_later(message: SmsMessage) -> None:
     if message.status == OutboundStatus.PENDING:
-        message_id, countdown = message.pk, backoff_seconds(message.attempts)
-        transaction.on_commit(lambda: celery.send(deliver_sms, (message_id,), countdown=countdown))
+        RETRIES.retry_later(deliver_sms, message)
 
 
 @shared_task(acks_late=True)
 def deliver_sms(message_id: int) -> str:
     """One attempt to send a message; a failure schedules the next with backoff (at once
-    when tasks run eagerly). The row is locked for the attempt: the queued task and the
-    sweep never send it twice at once."""
+    when tasks run eagerly)."""
     with transaction.atomic():
-        message = (
-            SmsMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboundStatus.PENDING)
-            .first()
-        )
+        message = retries.claim(SmsMessage, message_id)
         if message is None:
             return "skipped"
         if _attempt(message):
@@ -261,15 +244,7 @@ def deliver_sms_batch(message_ids: list[int]) -> int:
 
 
 def deliver_due() -> int:
-    """Scheduled safety net: the pending messages whose next attempt is overdue (their task
-    never reached the broker, or was lost with it)."""
-    return retries.sweep(
-        SmsMessage,
-        deliver_sms,
-        max_attempts=MAX_ATTEMPTS,
-        backoff_seconds=backoff_seconds,
-        grace=DUE_GRACE_SECONDS,
-    )
+    return retries.sweep(SmsMessage, deliver_sms, RETRIES)
 
 
 @shared_task

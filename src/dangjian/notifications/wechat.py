@@ -38,8 +38,8 @@ TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 # Another attempt cannot mend these: invalid openid, invalid template id, the user does not
 # follow the account or refused its messages, invalid data.
 PERMANENT_ERRCODES = frozenset({40003, 40037, 43004, 43101, 47003})
-MAX_ATTEMPTS = 6
-DUE_GRACE_SECONDS = 120
+# 30 s, 1, 2, 4, 8 min.
+RETRIES = retries.Policy(max_attempts=6, first_backoff_seconds=30, grace_seconds=120)
 QUEUE_CHUNK = 500
 
 # What fills each kind's template: template keyword → the notice's `title`, `body`, `time`
@@ -177,23 +177,13 @@ def _queue(pks: list[int]) -> None:
         celery.send(deliver_wechat_many, (pks[start : start + QUEUE_CHUNK],))
 
 
-def backoff_seconds(attempts: int) -> int:
-    # 30 s, 1, 2, 4, 8 min.
-    return 30 * 2 ** (attempts - 1)
-
-
 @shared_task(acks_late=True)
 def deliver_wechat(message_id: int) -> str:
     """One attempt to send a message; a failure schedules the next with backoff (at once
-    when tasks run eagerly). The row is locked for the attempt: the queued task and the
-    sweep never send it twice at once. Sent to the account's openid of now: an account
-    unbound since the notice gets nothing."""
+    when tasks run eagerly). Sent to the account's openid of now: an account unbound since
+    the notice gets nothing."""
     with transaction.atomic():
-        message = (
-            WechatMessage.objects.select_for_update(skip_locked=True)
-            .filter(pk=message_id, status=OutboundStatus.PENDING)
-            .first()
-        )
+        message = retries.claim(WechatMessage, message_id)
         if message is None:
             return "skipped"
         message.attempts += 1
@@ -206,20 +196,13 @@ def deliver_wechat(message_id: int) -> str:
                 openid=openid, template_id=message.template_id, data=message.data, url=message.url
             )[:40]
         except WechatError as exc:
-            final = exc.permanent or message.attempts >= MAX_ATTEMPTS
-            message.status = OutboundStatus.FAILED if final else OutboundStatus.PENDING
-            message.last_error = str(exc)[:2000]
+            final = RETRIES.failed(message, exc, permanent=exc.permanent)
             message.save(update_fields=["attempts", "status", "last_error", "openid"])
             logger.warning("wechat %s attempt %d failed: %s", message_id, message.attempts, exc)
             if not final:
-                countdown = backoff_seconds(message.attempts)
-                transaction.on_commit(
-                    lambda: celery.send(deliver_wechat, (message_id,), countdown=countdown)
-                )
+                RETRIES.retry_later(deliver_wechat, message)
             return "failed" if final else "retrying"
-        message.status = OutboundStatus.SENT
-        message.sent_at = clock.now()
-        message.last_error = ""
+        retries.sent(message)
         message.save(
             update_fields=["attempts", "status", "sent_at", "last_error", "openid", "msgid"]
         )
@@ -232,15 +215,7 @@ def deliver_wechat_many(message_ids: list[int]) -> int:
 
 
 def deliver_due() -> int:
-    """Scheduled safety net: the pending messages whose next attempt is overdue (their task
-    never reached the broker, or was lost with it)."""
-    return retries.sweep(
-        WechatMessage,
-        deliver_wechat,
-        max_attempts=MAX_ATTEMPTS,
-        backoff_seconds=backoff_seconds,
-        grace=DUE_GRACE_SECONDS,
-    )
+    return retries.sweep(WechatMessage, deliver_wechat, RETRIES)
 
 
 @shared_task
