@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dangjian.learning import services
 from dangjian.learning.models import Column, Reading
+from dangjian.mobile import learning as mobile_learning
 from tests.learning.articles import NOW, SHORT_BODY, draft, published
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,19 @@ def test_the_list_shows_what_reaches_the_branch_per_column_and_by_search(world, 
     assert own.title in html and city.title not in html
     html = client.get("/m/learning/", {"q": "按月缴纳"}).content.decode()
     assert city.title in html and own.title not in html
+
+
+def test_the_next_page_keeps_the_column_and_the_search(world, page, clock, monkeypatch):
+    monkeypatch.setattr(mobile_learning, "PAGE_SIZE", 1)
+    for title in ("党建动态一", "党建动态二"):
+        published(world, county=world.a, title=title, code="county_news")
+    column = Column.objects.get(code="county_news")
+    html = (
+        page(world.a.member.user)
+        .get("/m/learning/", {"column": column.pk, "q": "党建动态"})
+        .content.decode()
+    )
+    assert f"?column={column.pk}&amp;q=%E5%85%9A%E5%BB%BA%E5%8A%A8%E6%80%81&amp;page=2" in html
 
 
 def test_opening_an_article_starts_the_reading_and_the_button_finishes_it(world, page, clock):
