@@ -3,6 +3,9 @@ organizations an admin runs, per status; the editor (title, column, body, source
 link, cover, attachments); the article page where editors submit and reviewers — admins of
 the publishing organization or above, never the author — publish or withdraw."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django import forms
 from django.db import transaction
 from django.http import Http404
@@ -57,16 +60,22 @@ def _fields(form: ArticleForm) -> dict:
     }
 
 
-def _files(request, article: Article, form: ArticleForm) -> None:
-    if form.cleaned_data.get("cover"):
-        services.set_article_cover(
-            actor=request.user, article=article, file=form.cleaned_data["cover"]
-        )
-    upload = form.cleaned_data.get("attachment")
-    if upload:
-        services.add_article_attachment(
-            actor=request.user, article=article, file=upload, name=upload.name
-        )
+def _save(request, form: ArticleForm, write: Callable[..., Article]):
+    """One form, one outcome: the article written (`write(**fields)`, a create or an edit)
+    with its cover and attachment in one transaction, so that a refused file leaves no
+    article or edit behind; then its page."""
+    with transaction.atomic():
+        article = write(**_fields(form))
+        if form.cleaned_data.get("cover"):
+            services.set_article_cover(
+                actor=request.user, article=article, file=form.cleaned_data["cover"]
+            )
+        upload = form.cleaned_data.get("attachment")
+        if upload:
+            services.add_article_attachment(
+                actor=request.user, article=article, file=upload, name=upload.name
+            )
+    return redirect("console:article_detail", article.pk)
 
 
 @require_GET
@@ -97,11 +106,7 @@ def article_create(request, org_id: int):
     form = ArticleForm(posted(request), request.FILES or None)
 
     def save():
-        # One form, one outcome: a cover or attachment refused leaves no article behind.
-        with transaction.atomic():
-            article = services.create_article(actor=request.user, org=org, **_fields(form))
-            _files(request, article, form)
-        return redirect("console:article_detail", article.pk)
+        return _save(request, form, partial(services.create_article, actor=request.user, org=org))
 
     return form_page(
         request, form, "console/learning/article_form.html", {"org": org, "article": None}, save
@@ -122,10 +127,8 @@ def article_edit(request, article_id: int):
     form = ArticleForm(posted(request), request.FILES or None, initial=initial)
 
     def save():
-        with transaction.atomic():
-            edited = services.edit_article(actor=request.user, article=article, **_fields(form))
-            _files(request, edited, form)
-        return redirect("console:article_detail", article.pk)
+        write = partial(services.edit_article, actor=request.user, article=article)
+        return _save(request, form, write)
 
     return form_page(
         request,
