@@ -36,26 +36,28 @@ def _cached(response: HttpResponse, etag: str) -> HttpResponse:
     return response
 
 
-@require_GET
-def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
+def _readable(request: HttpRequest, access, pk: int, variant: str):
+    """What an image's address names, through its `permissions.access_*`: 404 for an
+    unknown variant and for what the user may not read (missing and out of scope look the
+    same)."""
     if variant not in VARIANTS:
         raise Http404
     try:
-        found = permissions.access_photo(_user(request), photo_id)
-    except DomainError as exc:  # missing and out of scope look the same
+        return access(_user(request), pk)
+    except DomainError as exc:
         raise Http404 from exc
+
+
+@require_GET
+def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
+    found = _readable(request, permissions.access_photo, photo_id, variant)
     name = (found.thumbnail if variant == "thumb" else found.image).name
     return _image(request, name, f"photo-{found.pk}-{variant}")
 
 
 @require_GET
 def article_cover(request: HttpRequest, article_id: int, variant: str) -> HttpResponse:
-    if variant not in VARIANTS:
-        raise Http404
-    try:
-        found = permissions.access_article(_user(request), article_id)
-    except DomainError as exc:
-        raise Http404 from exc
+    found = _readable(request, permissions.access_article, article_id, variant)
     name = (found.cover_thumbnail if variant == "thumb" else found.cover).name
     if not name:
         raise Http404
