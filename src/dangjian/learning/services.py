@@ -145,6 +145,15 @@ def _locked(article: Article) -> Article:
     return locked(article, "org", "column")
 
 
+def _locked_editable(article: Article) -> Article:
+    """The article locked for a change of its content, which only a draft or a withdrawn
+    article takes (a submitted or published one is what its reviewer saw)."""
+    article = _locked(article)
+    if article.status not in EDITABLE_STATUSES:
+        raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
+    return article
+
+
 @transaction.atomic
 def edit_article(
     *,
@@ -159,9 +168,7 @@ def edit_article(
     """Change a draft (None leaves a field as it is). A withdrawn article may be corrected
     too, and becomes a draft again, to be submitted and reviewed anew."""
     permissions.require(actor, Action.CHANGE, article)
-    article = _locked(article)
-    if article.status not in EDITABLE_STATUSES:
-        raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
+    article = _locked_editable(article)
     before = audit.snapshot(article, ARTICLE_AUDIT_FIELDS)
     if column is not None:
         article.column = _column(column)
@@ -211,9 +218,7 @@ def set_article_cover(*, actor: User, article: Article, file) -> Article:
     thumb_name = default_storage.save(_cover_name("_t"), ContentFile(processed.thumbnail))
     try:
         with transaction.atomic():
-            article = _locked(article)
-            if article.status not in EDITABLE_STATUSES:
-                raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
+            article = _locked_editable(article)
             old = [name for name in (article.cover.name, article.cover_thumbnail.name) if name]
             article.cover, article.cover_thumbnail = image_name, thumb_name
             article.updated_at = clock.now()
@@ -238,9 +243,7 @@ def add_article_attachment(*, actor: User, article: Article, file, name: str) ->
     """A document or image for the article: PDF, PNG, JPEG or WebP, recognised from its
     content, at most CAMPAIGN_ATTACHMENT_MAX_BYTES (the limit of campaigns' files)."""
     permissions.require(actor, Action.CHANGE, article)
-    article = _locked(article)
-    if article.status not in EDITABLE_STATUSES:
-        raise DomainError("not_editable", _("只有草稿或已撤回的文章可以修改"))
+    article = _locked_editable(article)
     checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
     attachment = ArticleAttachment(article=article)
     store_attachment(attachment, file, checked, name=name, created_at=clock.now())
