@@ -285,6 +285,10 @@ AXES_HANDLER = "dangjian.core.lockout.LockoutHandler"
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 50)
 LOGIN_FAILURES_PER_PHONE = env_int("LOGIN_FAILURES_PER_PHONE", 20)
 AXES_VERBOSE = False
+# No AccessLog row per successful login: nothing reads it, nothing prunes it, and it would
+# keep every member's addresses and browsers for ever (one row a sign-in, 208,000 members).
+# Who did what is the audit log's (dangjian.audit); failures are still counted for lockout.
+AXES_DISABLE_ACCESS_LOG = True
 # Which request headers carry the client's address (behind nginx: HTTP_X_REAL_IP), read by
 # dangjian.core.clientip for axes and the attempt log alike (django-ipware is not used).
 AXES_IPWARE_META_PRECEDENCE_ORDER = env_list("AXES_IP_HEADERS", ["REMOTE_ADDR"])
@@ -490,6 +494,9 @@ WECHAT_TEMPLATES = {
     "activation_invitation": env_str("WECHAT_TEMPLATE_ACTIVATION_INVITATION"),
 }
 
+# Sessions stay in Django's database store, not in Redis: a Redis that stops must not sign
+# every member out of the phone pages (docs/operations.md; docs/decisions.md, "Sessions
+# stay in the database").
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt, AccessLog
 from django.test import Client
 
 from dangjian.core import clock
@@ -90,3 +91,12 @@ def test_a_few_failures_of_many_people_behind_one_office_address_lock_nobody(wor
     for phone in SPRAYED[:10]:
         assert api_login(client, phone, "wrong-guess", "203.0.113.7") == 401
     assert api_login(client, world.a.member.phone, PASSWORD, "203.0.113.7") == 200
+
+
+def test_a_right_password_on_the_page_clears_the_failures_of_its_pair_and_leaves_no_log(world):
+    client, phone = Client(), world.a.member.phone
+    assert page_login(client, phone, "wrong-guess", "203.0.113.9") == 401
+    assert AccessAttempt.objects.filter(username=phone).exists()
+    assert page_login(client, phone, PASSWORD, "203.0.113.9") == 302
+    assert not AccessAttempt.objects.filter(username=phone).exists()
+    assert not AccessLog.objects.exists()

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from dangjian.audit.models import AuditEntry
 from dangjian.core import clock as server_clock
 from dangjian.notifications.models import SmsMessage
+from dangjian.registry import accounts
 from dangjian.registry.models import WechatBinding
 from tests.factories import PASSWORD, make_member, next_id_number
 from tests.wechat_standin import wechat  # noqa: F401 - the fixture
@@ -274,3 +277,45 @@ def test_an_account_bound_without_a_password_is_already_active(
     assert response.status_code == 422 and "该账号已激活" in response.content.decode()
     newcomer.user.refresh_from_db()
     assert not newcomer.user.has_usable_password()
+
+
+def test_a_wechat_sign_in_gives_the_session_a_new_key(wechat, world):  # noqa: F811
+    WechatBinding.objects.create(
+        user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
+    )
+    client = in_wechat()
+    to_wechat = client.get("/m/wechat/?next=/m/")
+    state = parse_qs(urlparse(to_wechat.url).query)["state"][0]
+    before = client.cookies["sessionid"].value
+    signed = client.get(
+        "/m/wechat/callback/", {"code": wechat.code_for("o-member"), "state": state}
+    )
+    assert signed.status_code == 302
+    after = client.cookies["sessionid"].value
+    assert after != before
+    assert not Session.objects.filter(session_key=before).exists()
+    assert client.session["_auth_user_id"] == str(world.a.member.user.pk)
+
+
+def test_taking_the_account_back_ends_a_wechat_sign_in(wechat, world):  # noqa: F811
+    member = world.a.member
+    WechatBinding.objects.create(user=member.user, openid="o-member", bound_at=server_clock.now())
+    client = in_wechat()
+    assert through_wechat(client, wechat, "o-member").url == "/m/profile/"
+    assert client.get("/m/profile/").status_code == 200
+    accounts.revoke_all_credentials(user=member.user, reason="sign_out_everywhere")
+    response = client.get("/m/profile/")
+    assert response.status_code == 302 and response.url.startswith("/m/wechat/")
+
+
+def test_a_wechat_sign_in_is_no_password_attempt_for_axes(wechat, world):  # noqa: F811
+    member = world.a.member
+    WechatBinding.objects.create(user=member.user, openid="o-member", bound_at=server_clock.now())
+    Client().post("/login/", {"phone": member.user.phone, "password": "wrong-guess"})
+    failures = list(AccessAttempt.objects.values_list("username", "failures_since_start"))
+    assert failures == [(member.user.phone, 1)]
+    client = in_wechat()
+    assert through_wechat(client, wechat, "o-member").url == "/m/profile/"
+    # The failure counted against the phone stays until its cool-off; no access log row.
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == failures
+    assert not AccessLog.objects.exists()

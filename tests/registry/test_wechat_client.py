@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
 import time_machine
 from django.core.cache import cache
 
@@ -46,6 +47,20 @@ def test_a_code_is_exchanged_for_the_openid(wechat):  # noqa: F811
     code = wechat.code_for("o-abc")
     assert wx.openid_for_code(code) == "o-abc"
     assert wechat.calls_to("/sns/oauth2/access_token")[0]["grant_type"] == "authorization_code"
+
+
+def test_code_exchanges_share_one_http_session_that_read_the_environment_once(
+    wechat,  # noqa: F811
+    monkeypatch,
+):
+    looked_up = []
+    real = requests.utils.get_environ_proxies
+    monkeypatch.setattr(
+        requests.utils, "get_environ_proxies", lambda *a, **k: looked_up.append(a) or real(*a, **k)
+    )
+    assert wx.openid_for_code(wechat.code_for("o-1")) == "o-1"
+    assert wx.openid_for_code(wechat.code_for("o-2")) == "o-2"
+    assert len(looked_up) == 1
 
 
 def test_a_code_wechat_refuses_is_wechat_unavailable(wechat):  # noqa: F811

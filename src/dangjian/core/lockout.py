@@ -9,13 +9,20 @@ limits are counted here from the same failure records, within the same cool-off:
   over many addresses.
 
 Reaching either locks like the pair limit does: the login page and the API token
-endpoint answer it themselves (a page in Chinese, or 429 too_many_attempts)."""
+endpoint answer it themselves (a page in Chinese, or 429 too_many_attempts).
+
+A sign-in without a password (WeChat's openid, `login_without_password`) is not a password
+attempt: axes' bookkeeping of a successful login (clear the expired failures, reset the
+failures of the phone + address) is skipped for it. Failures counted against the phone stay
+until their cool-off, as if the sign-in had not happened: proving the WeChat identity says
+nothing about who typed the wrong passwords."""
 
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import login
 from django.db.models import Sum
 
 
@@ -23,6 +30,18 @@ def keep_view_response(request, original_response, credentials=None):
     """django-axes lockout handler: the login page and the API token endpoint each render
     their own lockout answer (a page in Chinese, or 429 too_many_attempts), so keep it."""
     return original_response
+
+
+# Set on a request whose sign-in proved the account without a password.
+WITHOUT_PASSWORD = "dangjian_without_password"
+
+
+def login_without_password(request, user, *, backend: str) -> None:
+    """Django's `login()` for an account proven otherwise than by a password (a new session
+    key against fixation, the account's session hash, `user_logged_in` sent), without
+    axes' password-attempt bookkeeping (module docstring)."""
+    setattr(request, WITHOUT_PASSWORD, True)
+    login(request, user, backend=backend)
 
 
 def wider_limit_reached(*, per_ip: int, per_phone: int) -> bool:
@@ -34,6 +53,11 @@ def wider_limit_reached(*, per_ip: int, per_phone: int) -> bool:
 
 class LockoutHandler(AxesDatabaseHandler):
     """Axes' database handler with the two wider limits (module docstring)."""
+
+    def user_logged_in(self, sender, request, user, **kwargs):
+        if getattr(request, WITHOUT_PASSWORD, False):
+            return
+        super().user_logged_in(sender, request, user, **kwargs)
 
     def get_failures(self, request, credentials=None) -> int:
         failures = super().get_failures(request, credentials)

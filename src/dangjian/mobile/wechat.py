@@ -9,7 +9,6 @@ binds or unbinds this WeChat on their profile page."""
 import secrets
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.errors import DomainError
+from dangjian.core.lockout import login_without_password
 from dangjian.mobile.decorators import SESSION_OPENID, in_wechat, signed_in, with_next
 from dangjian.registry import wechat
 
@@ -85,7 +85,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _failed(request, exc.message, 502)
     user = wechat.account_for_openid(openid)
     if user is not None:
-        login(request, user, backend=BACKEND)
+        # No password was given: axes has no attempt to count (core.lockout).
+        login_without_password(request, user, backend=BACKEND)
         return redirect(target or "mobile:home")
     request.session[SESSION_OPENID] = openid
     return redirect(with_next("mobile:activate", target))

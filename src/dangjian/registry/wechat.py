@@ -14,6 +14,8 @@ comes from `core.clock`.
 Binding: `bind` once the account is proven (activation by SMS code), `account_for_openid`
 at each sign-in in WeChat, `unbind` by the member or an admin in scope (audited)."""
 
+import functools
+import os
 import secrets
 from datetime import timedelta
 
@@ -59,10 +61,6 @@ class _OAuth(WeChatOAuth):
         self.API_BASE_URL = settings.WECHAT_API_BASE_URL.rstrip("/") + "/"
         self.OAUTH_BASE_URL = settings.WECHAT_OPEN_BASE_URL.rstrip("/") + "/connect/"
 
-    def _request(self, method, url_or_endpoint, **kwargs):
-        kwargs.setdefault("timeout", TIMEOUT_SECONDS)
-        return super()._request(method, url_or_endpoint, **kwargs)
-
 
 def authorize_url(*, redirect_uri: str, state: str) -> str:
     """Where to send a visitor inside WeChat: WeChat answers at `redirect_uri` with a `code`
@@ -72,15 +70,48 @@ def authorize_url(*, redirect_uri: str, state: str) -> str:
     ).authorize_url
 
 
+@functools.lru_cache(maxsize=4)
+def _http(base_url: str) -> requests.Session:
+    """One HTTP session per process and WeChat host, for the sign-in's code exchange: its
+    connection to WeChat is kept alive between sign-ins (in production each new one is a
+    TCP and TLS handshake to api.weixin.qq.com), and what requests would look up in the
+    environment on every call (proxies, the CA bundle) is looked up once, here. wechatpy's
+    WeChatOAuth makes a new session per object, hence per sign-in. Made on first use, so in
+    each gunicorn worker after the fork; a sync worker serves one request at a time."""
+    session = requests.Session()
+    # With trust_env off, requests no longer reads these on each call: the proxies for
+    # WeChat's host (HTTPS_PROXY, NO_PROXY...) and the CA bundle are read once instead.
+    session.trust_env = False
+    session.proxies = requests.utils.get_environ_proxies(base_url)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    session.verify = bundle or True
+    return session
+
+
 def openid_for_code(code: str) -> str:
-    """Exchange the `code` WeChat gave the callback for the visitor's openid."""
-    oauth = _OAuth(settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET, "", "snsapi_base")
+    """Exchange the `code` WeChat gave the callback for the visitor's openid (WeChat's
+    `sns/oauth2/access_token`, as its web authorization documents it; the same request as
+    wechatpy's `WeChatOAuth.fetch_access_token`, on the process's kept-alive session)."""
+    base_url = settings.WECHAT_API_BASE_URL.rstrip("/") + "/"
+    params = {
+        "appid": settings.WECHAT_APP_ID,
+        "secret": settings.WECHAT_APP_SECRET,
+        "code": code,
+        "grant_type": "authorization_code",
+    }
     try:
-        result = oauth.fetch_access_token(code)
-    except (WeChatException, OSError, ValueError, KeyError) as exc:
+        response = _http(base_url).get(
+            base_url + "sns/oauth2/access_token", params=params, timeout=TIMEOUT_SECONDS
+        )
+        response.raise_for_status()
+        result = response.json()
+    except (requests.RequestException, ValueError) as exc:
         raise _unavailable() from exc
-    openid = result.get("openid") or ""
-    if not openid or len(openid) > 64:
+    # WeChat answers a refused code with 200 and an errcode.
+    if not isinstance(result, dict) or result.get("errcode"):
+        raise _unavailable()
+    openid = result.get("openid")
+    if not isinstance(openid, str) or not openid or len(openid) > 64:
         raise _unavailable()
     return openid
 
@@ -211,13 +242,9 @@ def js_config(url: str) -> dict:
 
 
 def account_for_openid(openid: str) -> User | None:
-    """The active account bound to this openid, if any."""
-    binding = (
-        WechatBinding.objects.select_related("user")
-        .filter(openid=openid, user__is_active=True)
-        .first()
-    )
-    return binding.user if binding else None
+    """The active account bound to this openid, if any: one query for the account itself
+    (the openid is unique), which `login()` then uses as it is."""
+    return User.objects.filter(wechat_binding__openid=openid, is_active=True).first()
 
 
 def _org_of(user: User):
