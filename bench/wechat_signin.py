@@ -30,6 +30,7 @@ import argparse
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -144,6 +145,18 @@ def signed_in(user_ids: list[int], since) -> int:
     return count
 
 
+def wait_for_port(port: int) -> None:
+    """Until the stand-in listens: on a loaded machine it may start after gunicorn, and the
+    first sign-ins would find WeChat refusing the connection (502)."""
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"the WeChat stand-in did not listen on {port}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=30000, help="members for the measured run")
@@ -212,6 +225,7 @@ def main() -> None:
         return figures
 
     try:
+        wait_for_port(args.standin_port)
         wait_for(f"{base}/healthz")
         run("warm.txt", 3)
         figures = run("signin.txt", args.duration)
