@@ -1,5 +1,6 @@
 """The learning app's data (docs/product.md, "Learning"): columns, articles and their
-reading records (`articles`); one module per part, re-exported here."""
+reading records (`articles`); the question bank, quizzes and attempts (`quizzes`); one
+module per part, re-exported here."""
 
 from dangjian.learning.models.articles import (
     Article,
@@ -8,5 +9,33 @@ from dangjian.learning.models.articles import (
     Column,
     Reading,
 )
+from dangjian.learning.models.quizzes import (
+    Attempt,
+    AttemptAnswer,
+    AttemptEnd,
+    Question,
+    QuestionCategory,
+    QuestionVersion,
+    Quiz,
+    QuizDrawRule,
+    QuizQuestion,
+    QuizStatus,
+)
 
-__all__ = ["Article", "ArticleAttachment", "ArticleStatus", "Column", "Reading"]
+__all__ = [
+    "Article",
+    "ArticleAttachment",
+    "ArticleStatus",
+    "Attempt",
+    "AttemptAnswer",
+    "AttemptEnd",
+    "Column",
+    "Question",
+    "QuestionCategory",
+    "QuestionVersion",
+    "Quiz",
+    "QuizDrawRule",
+    "QuizQuestion",
+    "QuizStatus",
+    "Reading",
+]
