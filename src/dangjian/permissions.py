@@ -25,7 +25,16 @@ from django.utils.translation import gettext as _
 from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
-from dangjian.learning.models import Article, ArticleAttachment, ArticleStatus
+from dangjian.learning.models import (
+    Article,
+    ArticleAttachment,
+    ArticleStatus,
+    Attempt,
+    Question,
+    QuestionCategory,
+    Quiz,
+    QuizStatus,
+)
 from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
@@ -171,6 +180,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_supervision(user, action, obj)
     if isinstance(obj, Article):
         return _can_article(user, action, obj)
+    if isinstance(obj, QuestionCategory | Question | Quiz | Attempt):
+        return _can_quiz_object(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -611,6 +622,86 @@ def articles_reaching(member: Member) -> QuerySet[Article]:
     """The published articles that reach the member's branch (`article_reaches`)."""
     return Article.objects.filter(
         status=ArticleStatus.PUBLISHED, org__path__in=_paths_at_or_above([member.branch.path])
+    )
+
+
+# Quizzes (issue 19, points 4 to 6) ------------------------------------------------------
+
+
+def _can_quiz_object(user, action: Action, obj) -> bool:
+    """An organization's question bank is kept and read by its admins (and those above)
+    only. A quiz is set by the admins of its organization and, once published, read by
+    those it reaches, as a published article is. An attempt is its member's to answer and
+    submit; the admins of the quiz's organization read it."""
+    if isinstance(obj, QuestionCategory):
+        return is_admin_over(user, obj.org)
+    if isinstance(obj, Question):
+        return is_admin_over(user, obj.category.org)
+    if isinstance(obj, Attempt):
+        if obj.member.user_id == user.pk and obj.member.is_active:
+            return action in (Action.READ, Action.TAKE_PART)
+        return action == Action.READ and is_admin_over(user, obj.quiz.org)
+    if is_admin_over(user, obj.org):
+        return True
+    if obj.status != QuizStatus.PUBLISHED or action not in (Action.READ, Action.TAKE_PART):
+        return False
+    if action == Action.READ and any(p.startswith(obj.org.path) for p in admin_paths(user)):
+        return True
+    return quiz_reaches(obj, own_member(user))
+
+
+def quiz_reaches(quiz: Quiz, member: Member | None) -> bool:
+    """A published quiz reaches the members of its organization's subtree, who may take it."""
+    return (
+        member is not None
+        and quiz.status == QuizStatus.PUBLISHED
+        and member.branch.path.startswith(quiz.org.path)
+    )
+
+
+def access_question_category(
+    user, category_id, action: Action | str = Action.READ
+) -> QuestionCategory:
+    return _access(user, QuestionCategory.objects.select_related("org"), category_id, action)
+
+
+def access_question(user, question_id, action: Action | str = Action.READ) -> Question:
+    questions = Question.objects.select_related("category", "category__org", "current")
+    return _access(user, questions, question_id, action)
+
+
+def access_quiz(user, quiz_id, action: Action | str = Action.READ) -> Quiz:
+    return _access(user, Quiz.objects.select_related("org"), quiz_id, action)
+
+
+def access_attempt(user, attempt_id, action: Action | str = Action.READ) -> Attempt:
+    attempts = Attempt.objects.select_related("quiz", "quiz__org", "member", "member__branch")
+    return _access(user, attempts, attempt_id, action)
+
+
+def scoped_question_categories(user) -> QuerySet[QuestionCategory]:
+    return QuestionCategory.objects.filter(admin_scope_q(user, "org__path"))
+
+
+def scoped_questions(user) -> QuerySet[Question]:
+    """The questions of the banks the user keeps (their organizations' and below)."""
+    return Question.objects.filter(admin_scope_q(user, "category__org__path"))
+
+
+def scoped_quizzes(user) -> QuerySet[Quiz]:
+    """Quizzes the user may read: every quiz of the organizations they administer, and the
+    published ones that reach them."""
+    paths = standing_paths(user)
+    if not paths:
+        return Quiz.objects.none()
+    published = Q(status=QuizStatus.PUBLISHED, org__path__in=_paths_at_or_above(paths))
+    return Quiz.objects.filter(admin_scope_q(user, "org__path") | published)
+
+
+def quizzes_reaching(member: Member) -> QuerySet[Quiz]:
+    """The published quizzes that reach the member's branch (`quiz_reaches`)."""
+    return Quiz.objects.filter(
+        status=QuizStatus.PUBLISHED, org__path__in=_paths_at_or_above([member.branch.path])
     )
 
 

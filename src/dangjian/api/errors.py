@@ -53,6 +53,13 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_published": 409,
     "reading_not_started": 409,
     "reading_too_short": 409,
+    "duplicate_name": 409,
+    "quiz_not_open": 409,
+    "quiz_closed": 409,
+    "no_attempts_left": 409,
+    "attempt_finished": 409,
+    "deadline_passed": 409,
+    "stale_answer": 409,
 }
 DEFAULT_STATUS = 422
 

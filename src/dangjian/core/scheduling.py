@@ -8,6 +8,8 @@ from django.utils.module_loading import import_string
 JOBS: dict[str, tuple[str, int]] = {
     "freeze-due-rosters": ("dangjian.themedays.tasks.freeze_due_rosters", 60),
     "close-due-activities": ("dangjian.attendance.tasks.close_due_activities", 60),
+    # Quiz attempts whose member never came back, finished at their deadline.
+    "finish-overdue-attempts": ("dangjian.learning.tasks.finish_overdue_attempts", 60),
     # A safety net behind scoring.services.inputs_changed: held activities left unscored.
     "refresh-stale-scores": ("dangjian.scoring.tasks.refresh_stale_scores", 600),
     # What Redis lost or refused while it was down, done once it is back: recomputes
