@@ -151,6 +151,57 @@ def test_a_bad_api_key_is_unauthenticated_at_check_in_and_check_out_and_logs_not
     assert not AttendanceRecord.objects.exists()
 
 
+def test_a_revoked_key_or_a_deactivated_account_is_refused_at_check_in_and_check_out(
+    world, api, activity
+):
+    # The check-in reads the key's holder in its own statement (attendance.checkin): a key
+    # taken back a moment ago, or its account switched off, is refused there as any other
+    # endpoint refuses it, and leaves no trace.
+    from dangjian.registry import accounts
+    from dangjian.registry.models import User
+
+    member, flowing, other = world.a.member.user, world.a.flowing.user, world.b.member.user
+    revoked, signed_out, deactivated = api(member), api(flowing), api(other)
+    with at(DURING):
+        assert revoked.get("/auth/tokens").status_code == 200
+        accounts.revoke_token_key(user=member, key=revoked.headers_["Authorization"][7:])
+        accounts.revoke_all_credentials(user=flowing, reason="sign_out_everywhere")
+        User.objects.filter(pk=other.pk).update(is_active=False)
+        answers = [
+            client.post(path, body(activity, reflection="心得"))
+            for client in (revoked, signed_out, deactivated)
+            for path in ("/attendance/check-in", "/attendance/check-out")
+        ]
+        # The key is checked before the position: an unknown coordinate system with a key
+        # that holds no more is still "unauthenticated".
+        answers.append(revoked.post("/attendance/check-in", body(activity, coord_system="xyz")))
+    assert [(r.status_code, r.json()) for r in answers] == [
+        (401, {"code": "unauthenticated", "message": "请先登录"})
+    ] * len(answers)
+    assert not CheckInAttempt.objects.exists()
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_an_outsiders_key_is_its_holders_and_is_logged_without_a_member(world, api, activity):
+    with at(DURING):
+        answer = api(world.outsider).post("/attendance/check-in", body(activity))
+    assert (answer.status_code, answer.json()["code"]) == (403, "not_on_roster")
+    assert list(CheckInAttempt.objects.values_list("code", "user_id", "member_id")) == [
+        ("not_on_roster", world.outsider.pk, None)
+    ]
+
+
+def test_a_key_that_holds_with_an_unknown_coordinate_system_is_refused_as_such(
+    world, api, activity
+):
+    with at(DURING):
+        answer = api(world.a.member.user).post(
+            "/attendance/check-in", body(activity, coord_system="xyz")
+        )
+    assert (answer.status_code, answer.json()["code"]) == (422, "invalid_coord_system")
+    assert not CheckInAttempt.objects.exists()
+
+
 def test_a_valid_key_with_an_unknown_or_malformed_qr_token_is_logged_as_its_member(
     world, api, activity
 ):

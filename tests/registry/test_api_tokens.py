@@ -1,13 +1,16 @@
 """The API key's holder (`registry.services.user_for_token`, literal SQL on every API
-request) against what the ORM says of the same rows."""
+request, and the check-in's facts, which read it in their own statement) against what the
+ORM says of the same rows."""
 
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
+from dangjian.attendance import checkin
 from dangjian.core import clock
 from dangjian.registry import services
-from dangjian.registry.models import ApiToken, User
+from dangjian.registry.models import ApiKey, ApiToken, User
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +40,27 @@ def test_an_expired_key_a_deactivated_account_and_an_unknown_key_have_no_holder(
     for key in (expired, deactivated, "nobody-holds-this-key"):
         assert services.user_for_token(key) is None
         assert orm_holder(key) is None
+
+
+def facts_holder(key: str) -> int | None:
+    # What the check-in's facts say of the key (no activity: the token is nobody's).
+    with connection.cursor() as cursor:
+        facts = checkin.read_facts(
+            cursor,
+            token="no-such-activity",
+            actor=ApiKey.presented(key),
+            at=checkin._db_time(clock.now(), connection),
+        )
+    return facts.user_id
+
+
+def test_the_check_in_finds_the_same_holder_as_every_other_endpoint(world):
+    valid, _ = services.issue_api_token(user=world.a.member.user)
+    expired, token = services.issue_api_token(user=world.a.flowing.user)
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=clock.now() - timedelta(seconds=1))
+    deactivated, _ = services.issue_api_token(user=world.b.member.user)
+    User.objects.filter(pk=world.b.member.user.pk).update(is_active=False)
+    assert facts_holder(valid) == services.user_for_token(valid).pk == world.a.member.user.pk
+    for key in (expired, deactivated, "nobody-holds-this-key"):
+        assert facts_holder(key) is None
+        assert services.user_for_token(key) is None

@@ -3,7 +3,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from dangjian.api.auth import BearerToken
+from dangjian.api.auth import BearerToken, key_holds
 from dangjian.api.errors import status_for
 from dangjian.api.openapi import DocumentedApi
 from dangjian.core.errors import DomainError
@@ -32,8 +32,15 @@ def on_domain_error(request, exc: DomainError):
     return api.create_response(request, exc.as_dict(), status=status_for(exc.code))
 
 
+# A request refused before its endpoint ran (its body, its JSON, its size) whose key the
+# endpoint was to check (auth.BearerToken(key_only=True): check-in, check-out) is answered
+# 401 first when the key holds no more, as every other endpoint answers it.
+
+
 @api.exception_handler(ValidationError)
 def on_validation_error(request, exc: ValidationError):
+    if not key_holds(request):
+        return on_unauthenticated(request, exc)
     errors = [
         {
             "field": ".".join(str(p) for p in err.get("loc", ())[1:]) or None,
@@ -60,6 +67,8 @@ def on_not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if not key_holds(request):
+        return on_unauthenticated(request, exc)
     code = {400: "bad_request", 405: "method_not_allowed", 413: "file_too_large"}.get(
         exc.status_code, "error"
     )
@@ -76,6 +85,8 @@ def route_not_found(request):
 
 
 def bad_request(request, exc: Exception):
+    if not key_holds(request):
+        return on_unauthenticated(request, exc)
     if isinstance(exc, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         return _error(request, 413, "payload_too_large", _("请求数据过大。"))
     return _error(request, 400, "bad_request", _("请求无效。"))

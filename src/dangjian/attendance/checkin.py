@@ -16,13 +16,12 @@ mornings, so the usual check-in is two statements: the facts, then the new recor
 log entry together (docs/performance.md, "Checking in")."""
 
 import re
-from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
@@ -43,7 +42,7 @@ from dangjian.core.clientip import client_ip
 from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
 from dangjian.core.text import single_line
-from dangjian.registry.models import User
+from dangjian.registry.models import ApiKey, User
 from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, ActivityStatus, window_of
 
@@ -171,9 +170,12 @@ class Attendance:
 
 @dataclass(frozen=True)
 class CheckInFacts:
-    """What a decision needs. `activity` is None when no activity has the scanned token;
-    `member_id` and `standing` are None for an account without a member record."""
+    """What a decision needs. `user_id` is the account checking in, None when the API key
+    it came with holds no more (unknown, expired, or its account deactivated); `activity`
+    is None when no activity has the scanned token; `member_id` and `standing` are None
+    for an account without a member record."""
 
+    user_id: int | None
     activity: ActivityFacts | None
     member_id: int | None
     standing: roster.Standing | None
@@ -205,11 +207,14 @@ class CheckInFacts:
 
 
 # One row whatever matches: the member is known (for the log) even when the token is not.
-# Each join and subquery reads at most a row through a unique or composite index, so the
-# cost does not grow with the roster. tests/attendance/test_checkin_sql.py checks every
-# table and column named here against the models.
+# The account: the signed-in `user`, or the active holder of the unexpired API key `key`
+# (its digest), read here rather than in a statement of its own. Each join and subquery
+# reads at most a row through a unique or composite index, so the cost does not grow with
+# the roster. tests/attendance/test_checkin_sql.py checks every table and column named here
+# against the models, tests/registry/test_api_tokens.py the holder against the API's.
 FACTS_SQL = """
-SELECT a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longitude,
+SELECT COALESCE(%(user)s, u.id),
+       a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longitude,
        a.radius_m, a.checkin_opens_before_min, a.checkin_closes_after_min,
        a.checkout_closes_after_min, a.roster_frozen_at IS NOT NULL, q.secret,
        m.id, m.branch_id, m.is_active, m.left_at,
@@ -224,21 +229,34 @@ SELECT a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longit
            SELECT 1 FROM attendance_attendancerecord d
            WHERE d.activity_id = a.id AND d.device_id = %(device)s AND d.member_id <> m.id)
 FROM (SELECT 1 AS one) AS just_one
+LEFT JOIN registry_apitoken k ON k.key_hash = %(key)s AND k.expires_at > %(now)s
+LEFT JOIN registry_user u ON u.id = k.user_id AND u.is_active
 LEFT JOIN themedays_activity a ON a.checkin_token = %(token)s
-LEFT JOIN registry_member m ON m.user_id = %(user)s
+LEFT JOIN registry_member m ON m.user_id = COALESCE(%(user)s, u.id)
 LEFT JOIN attendance_rotatingqr q ON q.activity_id = a.id AND q.is_enabled
 LEFT JOIN attendance_attendancerecord r ON r.activity_id = a.id AND r.member_id = m.id
 """
 
 
-def read_facts(*, token: str, user_id: int, device_id: str = "", cursor=None) -> CheckInFacts:
-    """`cursor`: the attempt's own (one cursor for its statements), else a new one."""
-    with nullcontext(cursor) if cursor is not None else hot_connection().cursor() as cursor:
-        cursor.execute(FACTS_SQL, {"token": token, "user": user_id, "device": device_id})
-        return _facts(cursor.fetchone())
+def read_facts(
+    cursor, *, token: str, actor: User | ApiKey, at, device_id: str = ""
+) -> CheckInFacts:
+    """`actor`: the signed-in user, or the API key the request came with (checked here,
+    with the rest); `at`: the server's time as the database takes it (`_db_time`)."""
+    is_key = isinstance(actor, ApiKey)
+    params = {
+        "user": None if is_key else actor.pk,
+        "key": actor.digest if is_key else None,
+        "now": at,
+        "token": token,
+        "device": device_id,
+    }
+    cursor.execute(FACTS_SQL, params)
+    user_id, *row = cursor.fetchone()
+    return _facts(user_id, row)
 
 
-def _facts(row) -> CheckInFacts:
+def _facts(user_id: int | None, row) -> CheckInFacts:
     activity = None
     if row[0] is not None:
         activity = ActivityFacts(
@@ -270,7 +288,9 @@ def _facts(row) -> CheckInFacts:
             _datetime(checked_out),
             out_m,
         )
-    return CheckInFacts(activity, member_id, standing, bool(on_frozen), record, bool(row[27]))
+    return CheckInFacts(
+        user_id, activity, member_id, standing, bool(on_frozen), record, bool(row[27])
+    )
 
 
 def _datetime(value: datetime | None) -> datetime | None:
@@ -464,7 +484,7 @@ class Outcome:
 
 def check_in(
     *,
-    actor: User,
+    actor: User | ApiKey,
     token: str,
     latitude,
     longitude,
@@ -473,15 +493,17 @@ def check_in(
     client: ClientInfo | None = None,
 ) -> Outcome:
     """Check in at the venue during the check-in window. A repeated check-in returns the
-    record unchanged. Refusals (`DomainError`): invalid_token, cancelled, not_approved,
-    not_on_roster, too_early, too_late, imprecise_location, out_of_range."""
-    where = position(latitude, longitude, accuracy_m, coord_system)
-    return _attempt(AttemptKind.CHECK_IN, actor, token, where, client)
+    record unchanged. `actor`: the signed-in user, or the API key the request came with,
+    checked with the facts. Refusals (`DomainError`): unauthenticated (a key that holds no
+    more), invalid_token, cancelled, not_approved, not_on_roster, too_early, too_late,
+    imprecise_location, out_of_range."""
+    reported = (latitude, longitude, accuracy_m, coord_system)
+    return _attempt(AttemptKind.CHECK_IN, actor, token, reported, client)
 
 
 def check_out(
     *,
-    actor: User,
+    actor: User | ApiKey,
     token: str,
     latitude,
     longitude,
@@ -493,20 +515,29 @@ def check_out(
     """Check out at the venue after the end, with a reflection (posted as the member's
     comment). A repeated check-out returns the record unchanged. Refusals: those of
     check-in, and not_checked_in, reflection_required."""
-    where = position(latitude, longitude, accuracy_m, coord_system)
-    return _attempt(AttemptKind.CHECK_OUT, actor, token, where, client, reflection)
+    reported = (latitude, longitude, accuracy_m, coord_system)
+    return _attempt(AttemptKind.CHECK_OUT, actor, token, reported, client, reflection)
 
 
-def _attempt(kind, actor, token, where, client, reflection="") -> Outcome:
+def _attempt(kind, actor, token, reported, client, reflection="") -> Outcome:
     client = client or ClientInfo()
     token = (token or "").strip()
-    # The hot connection's cursor: its statements are prepared (core.db.hot_connection).
-    with hot_connection().cursor() as cursor:
+    # The hot connection (core.db.hot_connection): its statements are prepared, and there
+    # (PostgreSQL, outside any transaction) a new record and its log entry are one
+    # statement, atomic by itself. Inside a transaction (a test's, say) the pair would need
+    # a savepoint to be retried after a unique violation, so it takes the general road.
+    db = hot_connection()
+    pair_ok = db.alias == settings.HOT_DB_ALIAS
+    with db.cursor() as cursor:
         for last_try in (False, True):
             now = clock.now()
-            facts = read_facts(
-                token=token, user_id=actor.pk, device_id=client.device_id, cursor=cursor
-            )
+            at = _db_time(now, db)
+            facts = read_facts(cursor, token=token, actor=actor, at=at, device_id=client.device_id)
+            if facts.user_id is None:
+                # As the API answers any request whose key holds no more; nothing is logged.
+                raise DomainError("unauthenticated", _("请先登录"))
+            # Validated once the key is known to hold: a bad key is answered first.
+            where = position(*reported)
             decision = decide(
                 kind,
                 facts,
@@ -516,7 +547,9 @@ def _attempt(kind, actor, token, where, client, reflection="") -> Outcome:
                 device_id=client.device_id,
                 reflection=reflection,
             )
-            attempt = _Attempt(kind, actor, facts, decision, now, where, client, reflection, cursor)
+            attempt = _Attempt(
+                kind, actor, facts, decision, now, at, where, client, reflection, cursor, pair_ok
+            )
             try:
                 outcome = attempt.write()
             except IntegrityError:
@@ -536,14 +569,16 @@ class _Attempt:
     once the log entry is written."""
 
     kind: str
-    actor: User
+    actor: User | ApiKey
     facts: CheckInFacts
     decision: Decision
     now: datetime
+    at: Any  # `now` as the database takes it (_db_time)
     where: Position
     client: ClientInfo
     reflection: str
     cursor: Any
+    pair_ok: bool  # a new record and its log entry may be written in one statement
 
     def write(self) -> Outcome:
         facts, decision = self.facts, self.decision
@@ -554,7 +589,7 @@ class _Attempt:
             if decision.is_refusal:
                 raise decision.error()
             return Outcome(facts.record, created=False)
-        if self.is_plain_check_in() and not must_freeze and _pair_in_one_statement():
+        if self.is_plain_check_in() and not must_freeze and self.pair_ok:
             record_id = self.execute(PAIR_SQL, {**self.log_entry(), **self.new_record()})
             return Outcome(self.checked_in(record_id), created=True)
         error, outcome = None, None
@@ -609,7 +644,7 @@ class _Attempt:
                     # A concurrent check-out of the same member won (the UPDATE waited for
                     # it) and posted its reflection.
                     return Outcome(_reread(record.id), created=False)
-                _post_reflection(self.actor, activity_id, self.reflection)
+                _post_reflection(self.user(), activity_id, self.reflection)
             return Outcome(
                 replace(
                     record,
@@ -645,6 +680,12 @@ class _Attempt:
             ).update(is_device_shared=True)
         return Outcome(done, created=True)
 
+    def user(self) -> User:
+        """The account checking in, read when a write needs the instance (a reflection)."""
+        if isinstance(self.actor, User):
+            return self.actor
+        return User.objects.get(pk=self.facts.user_id)
+
     def checked_in(self, record_id: int) -> Attendance:
         return Attendance(
             record_id,
@@ -656,16 +697,12 @@ class _Attempt:
             checkin_distance_m=self.decision.distance_m,
         )
 
-    @cached_property
-    def db_now(self):
-        return _db_time(self.now)
-
     def new_record(self) -> dict:
         """RECORD_SQL's parameters (those it shares with ATTEMPT_SQL have the same value)."""
         return {
             "activity": self.facts.activity.id,
             "member": self.facts.member_id,
-            "at": self.db_now,
+            "at": self.at,
             "distance": self.decision.distance_m,
             "device": self.client.device_id,
             "shared": self.decision.is_device_shared,
@@ -679,7 +716,7 @@ class _Attempt:
             meta["code"] = client.code
         return {
             "activity": facts.activity.id if facts.activity is not None else None,
-            "user": self.actor.pk,
+            "user": self.facts.user_id,
             "member": facts.member_id,
             "kind": self.kind,
             "code": code or self.decision.code,
@@ -687,7 +724,7 @@ class _Attempt:
             "longitude": Decimal(f"{where.longitude:.6f}"),
             "accuracy": where.accuracy_m,
             "distance": self.decision.distance_m,
-            "at": self.db_now,
+            "at": self.at,
             "ip": client.ip,
             "user_agent": client.user_agent,
             "device": client.device_id,
@@ -714,19 +751,9 @@ def _freeze_roster(activity_id: int) -> None:
 
 
 def _reread(record_id: int) -> Attendance:
-    r = AttendanceRecord.objects.get(pk=record_id)
-    return Attendance(
-        r.pk,
-        r.activity_id,
-        r.member_id,
-        r.status,
-        r.is_corrected,
-        r.is_device_shared,
-        r.checked_in_at,
-        r.checkin_distance_m,
-        r.checked_out_at,
-        r.checkout_distance_m,
-    )
+    # Attendance's fields are the record's own (attnames), in the same order.
+    names = [f.name for f in fields(Attendance)]
+    return Attendance(*AttendanceRecord.objects.values_list(*names).get(pk=record_id))
 
 
 def _score_inputs_changed(activity_id: int) -> None:
@@ -760,15 +787,12 @@ PAIR_SQL = f"""WITH new_record AS ({RECORD_SQL})
 {ATTEMPT_SQL} RETURNING (SELECT id FROM new_record)"""  # noqa: S608
 
 
-def _pair_in_one_statement() -> bool:
-    # Outside a transaction only: inside one (a test's, say) the pair would need a
-    # savepoint to be retried after a unique violation, so it takes the general road.
-    return connection.vendor == "postgresql" and transaction.get_autocommit()
-
-
-def _db_time(value: datetime):
-    # What the ORM writes for a timestamp on this database (SQLite: UTC text).
-    return CheckInAttempt._meta.get_field("at").get_db_prep_save(value, connection)
+def _db_time(value: datetime, db):
+    # What the ORM writes for a timestamp: on PostgreSQL the aware datetime itself, which
+    # psycopg adapts; on SQLite UTC text.
+    if db.vendor == "postgresql":
+        return value
+    return CheckInAttempt._meta.get_field("at").get_db_prep_save(value, db)
 
 
 def _db_json(value: dict):

@@ -4,6 +4,7 @@ Rules live in services.py; these classes hold data, constraints and query helper
 """
 
 import hashlib
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
@@ -224,6 +225,19 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key as a request presented it, not checked yet: its digest, as ApiToken
+    stores it, never the key itself. What reads with it checks it in the same statement (an
+    unexpired token of an active account): the check-in's facts (attendance.checkin)."""
+
+    digest: str
+
+    @classmethod
+    def presented(cls, key: str) -> "ApiKey":
+        return cls(ApiToken.hash_key(key))
 
 
 class Gender(models.TextChoices):

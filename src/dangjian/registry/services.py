@@ -19,6 +19,7 @@ from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry import accounts, crypto, idcard
 from dangjian.registry.models import (
+    ApiKey,
     ApiToken,
     Member,
     Organization,
@@ -321,7 +322,12 @@ def _token_ttl():
 
 def user_for_token(key: str) -> User | None:
     """The active user holding this unexpired API token, or None. Read on every request
-    (nothing cached), so an expired token or a deactivated account stops at once.
+    (nothing cached), so an expired token or a deactivated account stops at once."""
+    return holder_of(ApiKey.presented(key))
+
+
+def holder_of(key: ApiKey) -> User | None:
+    """`user_for_token` for a key a request presented (its digest).
 
     Literal SQL because every API request runs it: composing the same join with the ORM
     cost more CPU than the rest of a check-in (docs/performance.md, "Checking in");
@@ -330,8 +336,7 @@ def user_for_token(key: str) -> User | None:
     db = hot_connection()
     with db.cursor() as cursor:
         cursor.execute(
-            _TOKEN_HOLDER_SQL,
-            [ApiToken.hash_key(key), _EXPIRES_AT.get_db_prep_save(clock.now(), db)],
+            _TOKEN_HOLDER_SQL, [key.digest, _EXPIRES_AT.get_db_prep_save(clock.now(), db)]
         )
         row = cursor.fetchone()
     # The user belongs to the default connection, as if the ORM had read it.
