@@ -235,3 +235,23 @@ def test_the_bank_is_imported_all_or_nothing_and_exported_in_the_same_columns(wo
     )
     assert outsider.status_code == 404
     _outsider_refused(world, api, "get", f"/questions/export?org_id={world.city.pk}")
+
+
+def test_a_member_lists_the_quizzes_reaching_them_with_their_standing(world, api, clock):
+    made, client, attempt, one, _two = _take(world, api, attempts_allowed=2)
+    county = quiz(world, questions=[(one, 1)], org=world.b.org)
+    put(client, f"/attempts/{attempt['id']}/answers/{one.pk}", {"answer": "A", "version": 1})
+    client.post(f"/attempts/{attempt['id']}/submit")
+    mine = client.get("/me/quizzes").json()
+    assert [m["quiz"]["id"] for m in mine] == [made.pk]
+    assert mine[0] | {"quiz": None} == {
+        "quiz": None,
+        "attempts": [attempt["id"]],
+        "in_progress": None,
+        "grade": "50.00",
+        "passed": False,
+        "attempts_left": 1,
+    }
+    assert api(world.b.member.user).get("/me/quizzes").json()[0]["quiz"]["id"] == county.pk
+    answer = api(world.outsider).get("/me/quizzes")
+    assert answer.status_code == 403 and answer.json()["code"] == "not_in_scope"

@@ -389,13 +389,16 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     _check_reaches(member, quiz)
     with transaction.atomic():
         now = clock.now()
-        for attempt in Attempt.objects.filter(quiz=quiz, member=member, finished_at=None):
+        mine = list(Attempt.objects.filter(quiz=quiz, member=member))
+        for attempt in mine:
+            if attempt.finished_at is not None:
+                continue
             if timing.in_time(now, attempt.deadline):
                 return attempt, False
             attempt = locked(attempt, "quiz")
             if attempt.finished_at is None:
                 _finish_overdue(attempt)
-        used = Attempt.objects.filter(quiz=quiz, member=member).count()
+        used = len(mine)
         timing.check_start(
             at=now,
             opens_at=quiz.opens_at,

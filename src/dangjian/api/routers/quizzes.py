@@ -605,3 +605,30 @@ def get_attempt(request, attempt_id: int):
     the quiz's review policy (after submission, or only after the quiz closes)."""
     user = actor(request)
     return _attempt_out(user, permissions.access_attempt(user, attempt_id))
+
+
+class MyQuizOut(Schema):
+    quiz: QuizOut
+    attempts: list[int] = Field(description="The caller's attempts, first to last")
+    in_progress: int | None = Field(description="The attempt to resume, if any")
+    grade: Decimal | None = Field(description="By the quiz's grading method")
+    passed: bool
+    attempts_left: int | None = Field(description="null: any number")
+
+
+@router.get("/me/quizzes", response={200: list[MyQuizOut], **ERRORS})
+def my_quizzes(request):
+    """The published quizzes that reach the caller as a member, open ones first, with
+    their standing in each. 403 `not_in_scope` for an account without a member record."""
+    mine = quiz_selectors.my_quizzes(_member(actor(request)))
+    return [
+        {
+            "quiz": m.quiz,
+            "attempts": [a.pk for a in m.attempts],
+            "in_progress": m.in_progress.pk if m.in_progress else None,
+            "grade": m.grade,
+            "passed": m.passed,
+            "attempts_left": m.attempts_left,
+        }
+        for m in mine
+    ]
