@@ -496,7 +496,9 @@ WECHAT_TEMPLATES = {
 
 # Sessions stay in Django's database store, not in Redis: a Redis that stops must not sign
 # every member out of the phone pages (docs/operations.md; docs/decisions.md, "Sessions
-# stay in the database").
+# stay in the database"). core.sessions: a sign-in without a session yet writes its row
+# once.
+SESSION_ENGINE = "dangjian.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -10,7 +10,9 @@ import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessLog
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from dangjian.audit.models import AuditEntry
 from dangjian.core import clock as server_clock
@@ -284,17 +286,41 @@ def test_a_wechat_sign_in_gives_the_session_a_new_key(wechat, world):  # noqa: F
         user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
     )
     client = in_wechat()
-    to_wechat = client.get("/m/wechat/?next=/m/")
-    state = parse_qs(urlparse(to_wechat.url).query)["state"][0]
+    # A session the visitor came with (one an attacker may have planted, too).
+    planted = client.session
+    planted["seen"] = True
+    planted.save()
     before = client.cookies["sessionid"].value
-    signed = client.get(
-        "/m/wechat/callback/", {"code": wechat.code_for("o-member"), "state": state}
-    )
-    assert signed.status_code == 302
-    after = client.cookies["sessionid"].value
-    assert after != before
+    signed = through_wechat(client, wechat, "o-member", page="/m/")
+    assert signed.status_code == 302 and signed.url == "/m/"
+    assert client.cookies["sessionid"].value != before
     assert not Session.objects.filter(session_key=before).exists()
     assert client.session["_auth_user_id"] == str(world.a.member.user.pk)
+    assert client.session["seen"] is True
+
+
+def test_the_state_is_a_signed_cookie_for_the_callback_only_used_once(wechat, world):  # noqa: F811
+    WechatBinding.objects.create(
+        user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
+    )
+    client = in_wechat()
+    to_wechat = client.get("/m/wechat/?next=/m/")
+    state = parse_qs(urlparse(to_wechat.url).query)["state"][0]
+    cookie = client.cookies["wechat_state"]
+    assert cookie["path"] == "/m/wechat/callback/" and cookie["httponly"]
+    assert cookie["samesite"] == "Lax" and cookie["max-age"] == 600
+    # Not a session written for it: a visitor who is not signed in has none yet.
+    assert "sessionid" not in client.cookies and not Session.objects.exists()
+    code = wechat.code_for("o-member")
+    assert client.get("/m/wechat/callback/", {"code": code, "state": state}).url == "/m/"
+    # Used: the same answer again is refused, as is a state from another browser.
+    assert client.cookies["wechat_state"].value == ""
+    again = client.get("/m/wechat/callback/", {"code": code, "state": state})
+    assert again.status_code == 400
+    other = in_wechat()
+    other.cookies["wechat_state"] = cookie.value + "x"
+    forged = other.get("/m/wechat/callback/", {"code": wechat.code_for("o-member"), "state": state})
+    assert forged.status_code == 400 and "_auth_user_id" not in other.session
 
 
 def test_taking_the_account_back_ends_a_wechat_sign_in(wechat, world):  # noqa: F811
@@ -319,3 +345,35 @@ def test_a_wechat_sign_in_is_no_password_attempt_for_axes(wechat, world):  # noq
     # The failure counted against the phone stays until its cool-off; no access log row.
     assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == failures
     assert not AccessLog.objects.exists()
+
+
+def test_a_sign_in_without_a_session_writes_its_session_once(wechat, world):  # noqa: F811
+    WechatBinding.objects.create(
+        user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
+    )
+    client = in_wechat()
+    to_wechat = client.get("/m/wechat/?next=/m/")
+    state = parse_qs(urlparse(to_wechat.url).query)["state"][0]
+    code = wechat.code_for("o-member")
+    with CaptureQueriesContext(connection) as queries:
+        signed = client.get("/m/wechat/callback/", {"code": code, "state": state})
+    assert signed.status_code == 302 and signed.url == "/m/"
+    statements = [q["sql"].split(" ", 1)[0] for q in queries if "BEGIN" not in q["sql"]]
+    sessions = [q["sql"] for q in queries if "django_session" in q["sql"]]
+    # Is the new key free, then the row: no second write, no row deleted, nothing of axes.
+    assert [s.split(" ", 1)[0] for s in sessions] == ["SELECT", "INSERT"]
+    assert not [q for q in queries if "axes_" in q["sql"]]
+    assert statements.count("UPDATE") == 1  # the account's last_login
+    assert client.session["_auth_user_id"] == str(world.a.member.user.pk)
+
+
+def test_a_session_key_that_names_no_session_is_not_kept(wechat, world):  # noqa: F811
+    WechatBinding.objects.create(
+        user=world.a.member.user, openid="o-member", bound_at=server_clock.now()
+    )
+    client = in_wechat()
+    client.cookies["sessionid"] = "planted0000000000000000000000000"
+    through_wechat(client, wechat, "o-member", page="/m/")
+    assert client.cookies["sessionid"].value != "planted0000000000000000000000000"
+    assert not Session.objects.filter(session_key="planted0000000000000000000000000").exists()
+    assert client.session["_auth_user_id"] == str(world.a.member.user.pk)

@@ -8,6 +8,7 @@ binds or unbinds this WeChat on their profile page."""
 
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +25,17 @@ from dangjian.mobile.decorators import SESSION_OPENID, in_wechat, signed_in, wit
 from dangjian.registry import wechat
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-SESSION_STATE = "wechat_state"
+# The `state` sent to WeChat, kept for the callback in a signed cookie of its own rather
+# than in the session: a visitor who is not signed in usually has no session yet, and
+# writing one only to read it back at the callback cost a row written, read and deleted
+# (login() moves a session to a new key) on every sign-in. The cookie binds the answer to
+# the browser that asked exactly as the session cookie did: signed (SECRET_KEY, its own
+# salt), HttpOnly, SameSite=Lax (WeChat's answer is a top-level GET), sent to the callback
+# only, good for STATE_MAX_AGE, removed by the callback whatever it answers; and the code
+# WeChat sends with it can be exchanged once only.
+STATE_COOKIE = "wechat_state"
+STATE_SALT = "dangjian.mobile.wechat.state"
+STATE_MAX_AGE = 600
 
 
 def _next(request: HttpRequest) -> str:
@@ -65,19 +76,38 @@ def signin(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(target or "mobile:home")
     state = secrets.token_urlsafe(16)
-    request.session[SESSION_STATE] = state
     callback = request.build_absolute_uri(with_next("mobile:wechat_callback", target))
-    return redirect(wechat.authorize_url(redirect_uri=callback, state=state))
+    response = redirect(wechat.authorize_url(redirect_uri=callback, state=state))
+    response.set_signed_cookie(
+        STATE_COOKIE,
+        state,
+        salt=STATE_SALT,
+        max_age=STATE_MAX_AGE,
+        path=reverse("mobile:wechat_callback"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @never_cache
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
+    response = _answer(request)
+    # The state serves once, whatever the answer.
+    response.delete_cookie(STATE_COOKIE, path=reverse("mobile:wechat_callback"), samesite="Lax")
+    return response
+
+
+def _answer(request: HttpRequest) -> HttpResponse:
     target = _next(request)
-    expected = request.session.pop(SESSION_STATE, None)
+    expected = request.get_signed_cookie(
+        STATE_COOKIE, default=None, salt=STATE_SALT, max_age=STATE_MAX_AGE
+    )
     code = request.GET.get("code") or ""
     if not wechat.enabled() or not expected or request.GET.get("state") != expected or not code:
-        # Not an answer to a request of this session (or the visitor refused).
+        # Not an answer to a request of this browser (or the visitor refused).
         return _failed(request, _("微信登录未完成，请从公众号菜单重新打开。"), 400)
     try:
         openid = wechat.openid_for_code(code)
@@ -85,7 +115,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _failed(request, exc.message, 502)
     user = wechat.account_for_openid(openid)
     if user is not None:
-        # No password was given: axes has no attempt to count (core.lockout).
+        # No password was given: axes has no attempt to count (core.lockout). login()
+        # gives the session a new key (an existing one is moved, against fixation).
         login_without_password(request, user, backend=BACKEND)
         return redirect(target or "mobile:home")
     request.session[SESSION_OPENID] = openid
