@@ -15,6 +15,7 @@ A whole branch scans the poster within minutes, and a city's branches on the sam
 mornings, so the usual check-in is two statements: the facts, then the new record and its
 log entry together (docs/performance.md, "Checking in")."""
 
+import math
 import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -65,29 +66,27 @@ class Position:
 def position(latitude, longitude, accuracy_m, coord_system=coords.WGS84) -> Position:
     """The phone's reported position, validated (`validation_error` with the field) and
     brought to WGS-84 from the system it was given in (`invalid_coord_system`)."""
-    values = {"latitude": latitude, "longitude": longitude, "accuracy_m": accuracy_m}
-    for name, value in values.items():
-        if value is None:
-            raise DomainError("validation_error", _("缺少位置信息"), field=name)
-        values[name] = _number(value, name)
-    if not -90 <= values["latitude"] <= 90:
+    latitude = _number(latitude, "latitude")
+    longitude = _number(longitude, "longitude")
+    accuracy_m = _number(accuracy_m, "accuracy_m")
+    if not -90 <= latitude <= 90:
         raise DomainError("validation_error", _("纬度应在 -90 到 90 之间"), field="latitude")
-    if not -180 <= values["longitude"] <= 180:
+    if not -180 <= longitude <= 180:
         raise DomainError("validation_error", _("经度应在 -180 到 180 之间"), field="longitude")
-    if values["accuracy_m"] < 0:
+    if accuracy_m < 0:
         raise DomainError("validation_error", _("定位精度不能为负数"), field="accuracy_m")
-    values["latitude"], values["longitude"] = coords.to_wgs84(
-        values["latitude"], values["longitude"], coord_system
-    )
-    return Position(**values)
+    latitude, longitude = coords.to_wgs84(latitude, longitude, coord_system)
+    return Position(latitude, longitude, accuracy_m)
 
 
 def _number(value, name: str) -> float:
+    if value is None:
+        raise DomainError("validation_error", _("缺少位置信息"), field=name)
     try:
-        number = float(value) if not isinstance(value, bool) else None
+        number = float(value) if not isinstance(value, bool) else math.nan
     except (TypeError, ValueError):
-        number = None
-    if number is None or number != number or number in (float("inf"), float("-inf")):
+        number = math.nan
+    if not math.isfinite(number):
         raise DomainError("validation_error", _("坐标应为数字"), field=name)
     return number
 
