@@ -255,3 +255,37 @@ def test_a_member_lists_the_quizzes_reaching_them_with_their_standing(world, api
     assert api(world.b.member.user).get("/me/quizzes").json()[0]["quiz"]["id"] == county.pk
     answer = api(world.outsider).get("/me/quizzes")
     assert answer.status_code == 403 and answer.json()["code"] == "not_in_scope"
+
+
+def test_a_quiz_time_without_a_zone_is_beijing_time_and_one_out_of_range_is_refused(
+    world, api, clock
+):
+    body = {"org_id": world.city.pk, "title": "测试", "opens_at": "2026-12-01T08:00:00"}
+    answer = api(world.city_admin).post("/quizzes", {**body, "closes_at": "2026-12-02T08:00:00"})
+    assert answer.status_code == 201, answer.content
+    assert _at(answer.json()["opens_at"]) == NOW - timedelta(hours=1)
+    answer = api(world.city_admin).post("/quizzes", {**body, "closes_at": "0001-01-01T00:00:00"})
+    assert answer.status_code == 422 and answer.json()["field"] == "closes_at"
+    assert api(world.outsider).post("/quizzes", body).status_code == 404
+
+
+def test_a_patch_leaves_out_what_it_sets_to_null_unless_it_may_be_cleared(world, api, clock):
+    cat, _questions = bank(world, n=3)
+    made = quiz(world, draws=[(cat, 1, 1)], publish=False, attempts_allowed=2)
+    path = f"/quizzes/{made.pk}"
+    answer = api(world.city_admin).patch(
+        path,
+        {
+            "shuffle_options": None,
+            "title": None,
+            "attempts_allowed": None,
+            "draw": [{"category_id": cat.pk, "count": 2}],
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    changed = answer.json()
+    assert changed["shuffle_options"] is True and changed["title"] == made.title
+    assert changed["attempts_allowed"] is None
+    assert changed["draw"] == [{"category_id": cat.pk, "count": 2, "points": 1}]
+    _outsider_refused(world, api, "patch", path, {"title": "改"})

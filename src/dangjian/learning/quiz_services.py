@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
@@ -45,6 +46,7 @@ from dangjian.scoring.formula import round_half_up
 
 TITLE_MAX_CHARS = 200
 MAX_PAPER_QUESTIONS = 200
+MIN_YEAR, MAX_YEAR = 2000, 2100
 QUIZ_AUDIT_FIELDS = (
     "title",
     "status",
@@ -83,6 +85,18 @@ def _title(title: str) -> str:
             "validation_error", _("测试名称应为 1 至 %d 个字") % TITLE_MAX_CHARS, field="title"
         )
     return title
+
+
+def _moment(value: datetime | None, field: str) -> datetime | None:
+    """An opening or a close: aware (a time without a zone is Beijing time), and within
+    the years a quiz may be set in, so that no later sum or conversion overflows."""
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise DomainError("validation_error", _("时间超出可设定的范围"), field=field)
+    return value
 
 
 def _points(points: int, field: str) -> int:
@@ -209,8 +223,8 @@ def create_quiz(
         org=org,
         title=_title(title),
         description=(description or "").strip(),
-        opens_at=opens_at,
-        closes_at=closes_at,
+        opens_at=_moment(opens_at, "opens_at"),
+        closes_at=_moment(closes_at, "closes_at"),
         time_limit=time_limit,
         attempts_allowed=attempts_allowed,
         grading_method=str(grading_method),
@@ -261,6 +275,8 @@ def edit_quiz(
             value = Decimal(value)
         elif name == "description":
             value = (value or "").strip()
+        elif name in ("opens_at", "closes_at"):
+            value = _moment(value, name)
         setattr(quiz, name, value)
     _terms(quiz)
     current_questions, current_draws = _paper_of(quiz)

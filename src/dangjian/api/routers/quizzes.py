@@ -299,6 +299,9 @@ class QuizIn(QuizTermsIn):
     draw: list[DrawIn] = Field([], max_length=50, description="N questions per category")
 
 
+NULLABLE_TERMS = ("opens_at", "closes_at", "time_limit_seconds", "attempts_allowed")
+
+
 class QuizPatch(Schema):
     title: str | None = Field(None, min_length=1, max_length=quiz_services.TITLE_MAX_CHARS)
     description: str | None = Field(None, max_length=2000)
@@ -387,13 +390,16 @@ def _paper(user, values: dict) -> dict:
     if values.get("questions") is not None:
         paper["questions"] = [
             quiz_services.FixedQuestion(
-                permissions.access_question(user, q["question_id"], Action.CHANGE), q["points"]
+                permissions.access_question(user, q["question_id"], Action.CHANGE),
+                q.get("points", 1),
             )
             for q in values["questions"]
         ]
     if values.get("draw") is not None:
         paper["draws"] = [
-            quiz_services.CategoryDraw(_category(user, d["category_id"]), d["count"], d["points"])
+            quiz_services.CategoryDraw(
+                _category(user, d["category_id"]), d["count"], d.get("points", 1)
+            )
             for d in values["draw"]
         ]
     values.pop("questions", None)
@@ -433,7 +439,10 @@ def edit_quiz(request, quiz_id: int, payload: QuizPatch):
     """Change a quiz's terms or paper; attempts started keep the paper they were given."""
     user = actor(request)
     quiz = permissions.access_quiz(user, quiz_id, Action.CHANGE)
-    values = _terms(payload.dict(exclude_unset=True))
+    values = payload.dict(exclude_unset=True)
+    # null clears the times, the limit and the attempts allowed; elsewhere it changes nothing.
+    values = {k: v for k, v in values.items() if v is not None or k in NULLABLE_TERMS}
+    values = _terms(values)
     paper = _paper(user, values)
     quiz = quiz_services.edit_quiz(actor=user, quiz=quiz, **values, **paper)
     return _detail(user, quiz)
