@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.mobile import activation, checkin, feed, learning, views, wechat
+from dangjian.mobile import activation, checkin, feed, learning, quizzes, views, wechat
 from dangjian.mobile import themedays as td
 
 app_name = "mobile"
@@ -48,4 +48,16 @@ urlpatterns = [
         learning.attachment,
         name="learning_attachment",
     ),
+    # Quizzes: the member's list, a quiz's terms, the attempt on the server's clock
+    path("quizzes/", quizzes.quiz_list, name="quizzes"),
+    path("quizzes/<int:quiz_id>/", quizzes.quiz_detail, name="quiz"),
+    path("quizzes/<int:quiz_id>/start/", quizzes.quiz_start, name="quiz_start"),
+    path("attempts/<int:attempt_id>/", quizzes.attempt_page, name="attempt"),
+    path(
+        "attempts/<int:attempt_id>/answers/<int:question_id>/",
+        quizzes.save_answer,
+        name="attempt_answer",
+    ),
+    path("attempts/<int:attempt_id>/submit/", quizzes.submit, name="attempt_submit"),
+    path("attempts/<int:attempt_id>/result/", quizzes.attempt_result, name="attempt_result"),
 ]
