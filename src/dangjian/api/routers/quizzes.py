@@ -22,7 +22,7 @@ from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.learning import quiz_bank, quiz_selectors, quiz_services
+from dangjian.learning import quiz_bank, quiz_results, quiz_selectors, quiz_services
 from dangjian.learning.models import Attempt, AttemptAnswer, Question, QuestionCategory, Quiz
 from dangjian.permissions import Action
 
@@ -457,6 +457,110 @@ def publish_quiz(request, quiz_id: int):
 
 
 # Attempts --------------------------------------------------------------------------------
+
+
+class GroupOut(Schema):
+    name: str
+    members: int = Field(description="Expected to take the quiz")
+    took: int = Field(description="Finished at least one attempt")
+    passed: int
+    participation: Decimal | None = Field(description="Percent of members who took it")
+    pass_rate: Decimal | None = Field(description="Percent of takers who passed")
+
+
+class BucketOut(Schema):
+    lower: int
+    upper: int
+    count: int
+
+
+class QuestionStatsOut(Schema):
+    question_id: int
+    stem: str
+    attempts: int
+    facility: Decimal = Field(description="Mean credit, percent")
+    discrimination: Decimal | None = Field(description="Upper–lower 27 % index, −1 to 1")
+
+
+class MemberResultOut(Schema):
+    member_id: int
+    name: str
+    county: str
+    branch: str
+    sector: str
+    attempts: int
+    grade: Decimal | None = Field(description="By the quiz's grading method")
+    passed: bool
+
+
+class ResultsOut(Schema):
+    quiz_id: int
+    overall: GroupOut
+    distribution: list[BucketOut]
+    by_county: list[GroupOut]
+    by_branch: list[GroupOut]
+    by_sector: list[GroupOut]
+    questions: list[QuestionStatsOut]
+    members: list[MemberResultOut]
+
+
+def _group_out(name: str, result) -> dict:
+    return {
+        "name": name,
+        "members": result.members,
+        "took": result.took,
+        "passed": result.passed,
+        "participation": result.participation,
+        "pass_rate": result.pass_rate,
+    }
+
+
+@router.get("/quizzes/{quiz_id}/results", response={200: ResultsOut, **ERRORS})
+def get_results(request, quiz_id: int):
+    """A quiz's results for the admins of its organization: the distribution of the
+    members' grades, participation and pass rate per county, branch and sector, each
+    question's facility and discrimination, and each member's grade."""
+    user = actor(request)
+    found = quiz_results.results_for(user, permissions.access_quiz(user, quiz_id))
+    return {
+        "quiz_id": quiz_id,
+        "overall": _group_out("", found.overall),
+        "distribution": [vars(b) for b in found.distribution],
+        "by_county": [_group_out(g.name, g.result) for g in found.by_county],
+        "by_branch": [_group_out(g.name, g.result) for g in found.by_branch],
+        "by_sector": [_group_out(g.name, g.result) for g in found.by_sector],
+        "questions": [
+            {
+                "question_id": q.question_id,
+                "stem": q.stem,
+                "attempts": q.stats.attempts,
+                "facility": q.stats.facility,
+                "discrimination": q.stats.discrimination,
+            }
+            for q in found.questions
+        ],
+        "members": [
+            {
+                "member_id": m.member_id,
+                "name": m.name,
+                "county": m.county,
+                "branch": m.branch,
+                "sector": m.sector,
+                "attempts": len(m.attempts),
+                "grade": m.grade,
+                "passed": m.passed,
+            }
+            for m in found.members
+        ],
+    }
+
+
+@router.get("/quizzes/{quiz_id}/results/export", response={200: None, **ERRORS})
+def export_results(request, quiz_id: int):
+    """The results as XLSX (counties, branches, sectors, questions, members)."""
+    user = actor(request)
+    quiz = permissions.access_quiz(user, quiz_id)
+    return _download(*quiz_results.export_results(actor=user, quiz=quiz))
 
 
 class AttemptQuestionOut(Schema):
