@@ -30,10 +30,12 @@ from dangjian.learning.models import (
     ArticleAttachment,
     ArticleStatus,
     Attempt,
+    PackageStatus,
     Question,
     QuestionCategory,
     Quiz,
     QuizStatus,
+    StudyPackage,
 )
 from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
@@ -182,6 +184,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_article(user, action, obj)
     if isinstance(obj, QuestionCategory | Question | Quiz | Attempt):
         return _can_quiz_object(user, action, obj)
+    if isinstance(obj, StudyPackage):
+        return _can_package(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -702,6 +706,45 @@ def quizzes_reaching(member: Member) -> QuerySet[Quiz]:
     """The published quizzes that reach the member's branch (`quiz_reaches`)."""
     return Quiz.objects.filter(
         status=QuizStatus.PUBLISHED, org__path__in=_paths_at_or_above([member.branch.path])
+    )
+
+
+# Study packages (issue 19, point 3) -------------------------------------------------------
+
+
+def _can_package(user, action: Action, package: StudyPackage) -> bool:
+    """A package is made, published and pushed by the admins of its organization (and
+    above); once published it is read by those it reaches, as a published article is."""
+    if is_admin_over(user, package.org):
+        return True
+    if action != Action.READ or package.status != PackageStatus.PUBLISHED:
+        return False
+    if any(p.startswith(package.org.path) for p in admin_paths(user)):
+        return True
+    member = own_member(user)
+    return member is not None and member.branch.path.startswith(package.org.path)
+
+
+def access_package(user, package_id, action: Action | str = Action.READ) -> StudyPackage:
+    packages = StudyPackage.objects.select_related("org", "parent", "quiz", "campaign")
+    return _access(user, packages, package_id, action)
+
+
+def scoped_packages(user) -> QuerySet[StudyPackage]:
+    """Packages the user may read: every package of the organizations they administer, and
+    the published ones that reach them."""
+    paths = standing_paths(user)
+    if not paths:
+        return StudyPackage.objects.none()
+    published = Q(status=PackageStatus.PUBLISHED, org__path__in=_paths_at_or_above(paths))
+    return StudyPackage.objects.filter(admin_scope_q(user, "org__path") | published)
+
+
+def packages_reaching(member: Member) -> QuerySet[StudyPackage]:
+    """The published packages that reach the member's branch (the city's and its county's
+    add-on)."""
+    return StudyPackage.objects.filter(
+        status=PackageStatus.PUBLISHED, org__path__in=_paths_at_or_above([member.branch.path])
     )
 
 

@@ -136,3 +136,7 @@ api.add_router("", activation.router)
 from dangjian.api.routers import learning  # noqa: E402
 
 api.add_router("", learning.router)
+
+from dangjian.api.routers import packages  # noqa: E402
+
+api.add_router("", packages.router)

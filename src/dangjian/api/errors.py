@@ -60,6 +60,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "attempt_finished": 409,
     "deadline_passed": 409,
     "stale_answer": 409,
+    "package_exists": 409,
+    "already_published": 409,
+    "quiz_not_published": 409,
+    "article_not_published": 409,
+    "parent_not_published": 409,
+    "package_not_published": 409,
 }
 DEFAULT_STATUS = 422
 

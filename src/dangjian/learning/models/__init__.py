@@ -1,6 +1,6 @@
 """The learning app's data (docs/product.md, "Learning"): columns, articles and their
-reading records (`articles`); the question bank, quizzes and attempts (`quizzes`); one
-module per part, re-exported here."""
+reading records (`articles`); the question bank, quizzes and attempts (`quizzes`); the
+monthly study package (`packages`); one module per part, re-exported here."""
 
 from dangjian.learning.models.articles import (
     Article,
@@ -9,6 +9,7 @@ from dangjian.learning.models.articles import (
     Column,
     Reading,
 )
+from dangjian.learning.models.packages import PackageArticle, PackageStatus, StudyPackage
 from dangjian.learning.models.quizzes import (
     Attempt,
     AttemptAnswer,
@@ -30,6 +31,8 @@ __all__ = [
     "AttemptAnswer",
     "AttemptEnd",
     "Column",
+    "PackageArticle",
+    "PackageStatus",
     "Question",
     "QuestionCategory",
     "QuestionVersion",
@@ -38,4 +41,5 @@ __all__ = [
     "QuizQuestion",
     "QuizStatus",
     "Reading",
+    "StudyPackage",
 ]
