@@ -4,6 +4,8 @@ from dangjian.console.views import accounts, audit, dashboards, data, members, o
 from dangjian.console.views import attendance as att
 from dangjian.console.views import interaction as records
 from dangjian.console.views import learning as lrn
+from dangjian.console.views import learning_bank as bank
+from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
 
@@ -192,4 +194,30 @@ urlpatterns = [
         lrn.article_attachment,
         name="article_attachment",
     ),
+    # Quizzes: the question bank, quizzes and their results (issue 19)
+    path("learning/questions/", bank.question_list, name="question_list"),
+    path("learning/questions/template/", bank.question_template, name="question_template"),
+    path("learning/questions/<int:question_id>/", bank.question_edit, name="question_edit"),
+    path(
+        "learning/categories/<int:category_id>/questions/new/",
+        bank.question_create,
+        name="question_create",
+    ),
+    path(
+        "orgs/<int:org_id>/question-categories/new/", bank.category_create, name="category_create"
+    ),
+    path("orgs/<int:org_id>/questions/import/", bank.question_import, name="question_import"),
+    path("orgs/<int:org_id>/questions/export/", bank.question_export, name="question_export"),
+    path("learning/quizzes/", lq.quiz_list, name="quiz_list"),
+    path("orgs/<int:org_id>/quizzes/new/", lq.quiz_create, name="quiz_create"),
+    path("learning/quizzes/<int:quiz_id>/", lq.quiz_detail, name="quiz_detail"),
+    path("learning/quizzes/<int:quiz_id>/edit/", lq.quiz_edit, name="quiz_edit"),
+    path("learning/quizzes/<int:quiz_id>/publish/", lq.quiz_publish, name="quiz_publish"),
+    path("learning/quizzes/<int:quiz_id>/results/", lq.quiz_results_page, name="quiz_results"),
+    path(
+        "learning/quizzes/<int:quiz_id>/results/export/",
+        lq.quiz_results_export,
+        name="quiz_results_export",
+    ),
+    path("members/<int:member_id>/quizzes/", lq.member_quizzes, name="member_quizzes"),
 ]
