@@ -417,6 +417,10 @@ def completion_grouped(rows: list[BranchCompletion], by: str) -> list[dict]:
     ]
 
 
+def month_has_package(month: date, scope: Organization) -> bool:
+    return bool(_month_packages(month.replace(day=1), scope))
+
+
 def branch_completion_share(branch: Organization, month: date) -> Fraction | None:
     """The share of the branch's active members who completed the month's packages; None
     when no package of the month reaches it or it has no member (nothing to measure)."""

@@ -23,6 +23,11 @@ UPLOAD = "upload"
 COMMENT = "comment"
 SUPERIOR = "superior"
 COMPONENTS = (SIGN_IN, FLOWING_LIKE, UPLOAD, COMMENT, SUPERIOR)
+# The branch's completion of the month's study package (issue 19, point 3). Optional: a
+# policy that does not name it weighs it 0, and a score leaves it out of its breakdown
+# unless weighed, so that the policies and scores made before it are what they were.
+STUDY = "study"
+OPTIONAL_COMPONENTS = (STUDY,)
 
 HUNDRED = Fraction(100)
 CENT = Decimal("0.01")
@@ -30,9 +35,10 @@ CENT = Decimal("0.01")
 
 @dataclass(frozen=True)
 class PolicyTerms:
-    """What a scoring policy version says: whole-percent weights of the five components
-    (summing to 100) and the upload rule (photos up to a target count and a summary up to
-    a target length, each worth a share of the upload component)."""
+    """What a scoring policy version says: whole-percent weights of the five components and
+    the optional ones (summing to 100; an optional one left out weighs 0) and the upload
+    rule (photos up to a target count and a summary up to a target length, each worth a
+    share of the upload component)."""
 
     version: int
     weights: Mapping[str, int]
@@ -57,7 +63,7 @@ def policy_problems(
     """Why a set of terms is not a policy (empty when it is one). Codes, not messages: the
     service turns them into Chinese."""
     problems = []
-    if set(weights) != set(COMPONENTS):
+    if not set(COMPONENTS) <= set(weights) <= set(COMPONENTS + OPTIONAL_COMPONENTS):
         problems.append("weights_components")
     elif any(not isinstance(w, int) or isinstance(w, bool) or w < 0 for w in weights.values()):
         problems.append("weights_negative")
@@ -137,8 +143,23 @@ def _rate(part: int, whole: int) -> Fraction | None:
     return HUNDRED * min(max(part, 0), whole) / whole
 
 
-def component_values(inputs: ScoreInputs, terms: PolicyTerms) -> dict[str, Fraction | None]:
-    """Each component's exact value 0–100, or None when there is nothing to measure."""
+def weighs(terms: PolicyTerms, name: str) -> bool:
+    return terms.weights.get(name, 0) > 0
+
+
+def study_value(share: Fraction | None) -> Fraction | None:
+    """The study component: the share (0–1) of the branch's members who completed the
+    month's study package, as a percent; None when no package reached the branch."""
+    if share is None:
+        return None
+    return HUNDRED * min(max(Fraction(share), Fraction(0)), Fraction(1))
+
+
+def component_values(
+    inputs: ScoreInputs, terms: PolicyTerms, study: Fraction | None = None
+) -> dict[str, Fraction | None]:
+    """Each component's exact value 0–100, or None when there is nothing to measure.
+    `study` is the branch's package completion share for the activity's month."""
     photos = Fraction(min(max(inputs.photos, 0), terms.upload_photos_target))
     chars = Fraction(min(max(inputs.summary_chars, 0), terms.upload_summary_chars))
     upload = photos / terms.upload_photos_target * terms.upload_photos_share + (
@@ -150,18 +171,23 @@ def component_values(inputs: ScoreInputs, terms: PolicyTerms) -> dict[str, Fract
         UPLOAD: upload,
         COMMENT: _rate(inputs.commenters, inputs.roster),
         SUPERIOR: None if inputs.rating is None else Fraction(min(max(inputs.rating, 0), 100)),
+        STUDY: study_value(study),
     }
 
 
-def compute(inputs: ScoreInputs, terms: PolicyTerms = DEFAULT_POLICY) -> ScoreResult:
+def compute(
+    inputs: ScoreInputs, terms: PolicyTerms = DEFAULT_POLICY, study: Fraction | None = None
+) -> ScoreResult:
     """The activity's score: the weighted mean of the measured components, the weights of
-    the left-out ones shared out in proportion (so the applied weights sum to 100)."""
-    values = component_values(inputs, terms)
-    measured = {name: v for name, v in values.items() if v is not None}
+    the left-out ones shared out in proportion (so the applied weights sum to 100). An
+    optional component weighed 0 adds nothing and is not in the breakdown."""
+    values = component_values(inputs, terms, study)
+    names = COMPONENTS + tuple(n for n in OPTIONAL_COMPONENTS if weighs(terms, n))
+    measured = {name: values[name] for name in names if values[name] is not None}
     weight_sum = sum(terms.weights[name] for name in measured)
     components: dict[str, Component | None] = {}
     total = Fraction(0)
-    for name in COMPONENTS:
+    for name in names:
         value = values[name]
         if value is None:
             components[name] = None

@@ -11,9 +11,10 @@ rebuilds the branch as it stood at the start (or takes the branch now, before it
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from fractions import Fraction
 
 from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
@@ -21,6 +22,7 @@ from django.utils import timezone
 from dangjian.attendance.models import ATTENDED, AttendanceRecord
 from dangjian.core import clock
 from dangjian.interaction.models import ActivityLike, Comment, Photo, Rating, Summary
+from dangjian.registry.models import Organization
 from dangjian.scoring import formula
 from dangjian.scoring.formula import ScoreInputs
 from dangjian.scoring.policies import PolicyBook, scoring_moment
@@ -191,10 +193,51 @@ def inputs_of(activity: Activity, *, now: datetime | None = None) -> ScoreInputs
 def scores(
     activities: list[Activity], now: datetime
 ) -> list[tuple[Activity, ScoreInputs, formula.ScoreResult]]:
-    """Each activity with its inputs and its score under the policy in force for it."""
+    """Each activity with its inputs and its score under the policy in force for it. The
+    branches' study package completion is read only for the activities whose policy
+    weighs it (a few queries a month, never one an activity)."""
     book = PolicyBook()
     inputs = gather_inputs(activities, now=now)
+    terms = {a.pk: book.at(scoring_moment(a, now)) for a in activities}
+    studied = [a for a in activities if formula.weighs(terms[a.pk], formula.STUDY)]
+    shares = study_shares(studied)
     return [
-        (a, inputs[a.pk], formula.compute(inputs[a.pk], book.at(scoring_moment(a, now))))
+        (
+            a,
+            inputs[a.pk],
+            formula.compute(
+                inputs[a.pk], terms[a.pk], shares.get((a.branch_id, activity_month(a)))
+            ),
+        )
         for a in activities
     ]
+
+
+def study_shares(activities: list[Activity]) -> dict[tuple[int, date], Fraction | None]:
+    """(branch, month) → the share of the branch's members who completed the month's study
+    package, for the activities given: one completion table per month and city."""
+    from dangjian.learning import packages
+
+    if not activities:
+        return {}
+    step = Organization.steplen
+    paths = dict(
+        Organization.objects.filter(pk__in={a.branch_id for a in activities}).values_list(
+            "pk", "path"
+        )
+    )
+    roots = {
+        o.path: o for o in Organization.objects.filter(path__in={p[:step] for p in paths.values()})
+    }
+    wanted: dict[tuple[date, str], set[int]] = defaultdict(set)
+    for a in activities:
+        wanted[activity_month(a), paths[a.branch_id][:step]].add(a.branch_id)
+    shares: dict[tuple[int, date], Fraction | None] = {}
+    for (month, root_path), branch_ids in wanted.items():
+        root = roots[root_path]
+        if not packages.month_has_package(month, root):
+            continue
+        for row in packages.completion_by_branch(month, root):
+            if row.branch_id in branch_ids:
+                shares[row.branch_id, month] = row.share
+    return shares

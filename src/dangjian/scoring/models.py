@@ -28,6 +28,7 @@ class ScoringPolicy(models.Model):
     weight_upload = models.PositiveSmallIntegerField(_("资料上传完整度权重"))
     weight_comment = models.PositiveSmallIntegerField(_("评论率权重"))
     weight_superior = models.PositiveSmallIntegerField(_("上级评分权重"))
+    weight_study = models.PositiveSmallIntegerField(_("学习套餐完成率权重"), default=0)
     upload_photos_target = models.PositiveSmallIntegerField(_("照片满分张数"), default=4)
     upload_summary_chars = models.PositiveIntegerField(_("总结满分字数"), default=400)
     upload_photos_share = models.PositiveSmallIntegerField(_("照片占上传分比例"), default=50)
@@ -53,6 +54,7 @@ class ScoringPolicy(models.Model):
                     - F("weight_upload")
                     - F("weight_comment")
                     - F("weight_superior")
+                    - F("weight_study")
                 ),
                 name="scoringpolicy_weights_sum_100",
             ),
@@ -74,6 +76,8 @@ class ScoringPolicy(models.Model):
             formula.UPLOAD: self.weight_upload,
             formula.COMMENT: self.weight_comment,
             formula.SUPERIOR: self.weight_superior,
+            # Named only when weighed, so a policy without it reads as it always did.
+            **({formula.STUDY: self.weight_study} if self.weight_study else {}),
         }
 
     def terms(self) -> formula.PolicyTerms:

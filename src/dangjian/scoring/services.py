@@ -247,6 +247,7 @@ def set_policy(
                 weight_upload=weights[formula.UPLOAD],
                 weight_comment=weights[formula.COMMENT],
                 weight_superior=weights[formula.SUPERIOR],
+                weight_study=weights.get(formula.STUDY, 0),
                 upload_photos_target=upload_photos_target,
                 upload_summary_chars=upload_summary_chars,
                 upload_photos_share=upload_photos_share,
