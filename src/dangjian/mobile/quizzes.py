@@ -96,6 +96,10 @@ def _slots(attempt, shown: bool) -> list[dict]:
                     {"key": k, "text": texts[k], "chosen": k in chosen} for k in slot.option_order
                 ],
                 "answer": answer,
+                "chosen_texts": "；".join(texts[k] for k in slot.option_order if k in chosen),
+                "correct_texts": "；".join(
+                    texts[k] for k in slot.option_order if k in (version.correct or [])
+                ),
                 "shown": shown,
                 "right": shown and slot.score is not None and slot.score == slot.points,
             }
