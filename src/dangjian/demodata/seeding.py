@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
-from dangjian.demodata import learning
+from dangjian.demodata import learning, packages
 from dangjian.demodata.people import add_years, member_rows
 from dangjian.demodata.tree import (
     CITY_CODE,
@@ -300,6 +300,8 @@ def seed(
         )
         if report.articles_created:
             progress(f"learning: {report.articles_created} articles published")
+        if packages.seed_package(root=root, city_admin=city_admin):
+            progress("learning: this month's study package published")
         report.seconds["articles"] = time.perf_counter() - t
 
     if report.changed and connection.vendor == "postgresql":
