@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 
+from dangjian.learning import quiz_bank
 from dangjian.learning.models import Attempt
 from tests.learning.articles import NOW
 from tests.learning.quizzes import category, quiz, single, true_false
@@ -104,3 +105,57 @@ def test_a_quiz_is_refused_to_whom_it_does_not_reach(world, page, clock):
     assert outsider.get(f"/m/quizzes/{made.pk}/").status_code in (200, 404)
     assert str(made.title) not in outsider.get(f"/m/quizzes/{made.pk}/").content.decode()
     assert not Attempt.objects.exclude(member=world.a.member).exists()
+
+
+def test_choices_and_blanks_are_drawn_as_their_kind_and_saved_as_such(world, page, clock):
+    from tests.learning.quizzes import multiple
+
+    cat = category(world)
+    many = multiple(world, cat, partial=True)
+    blank = quiz_bank.create_question(
+        actor=world.city_admin,
+        category=cat,
+        content=quiz_bank.QuestionContent(
+            kind="fill_in", stem="党的宗旨是全心全意为____服务。", accepted=["人民"]
+        ),
+    )
+    made = quiz(world, questions=[(many, 4), (blank, 1)])
+    client = page(world.a.member.user)
+    client.post(f"/m/quizzes/{made.pk}/start/")
+    attempt = Attempt.objects.get(member=world.a.member)
+    html = client.get(f"/m/attempts/{attempt.pk}/").content.decode()
+    assert (
+        f'type="checkbox" name="q{many.pk}"' in html and f'type="text" name="q{blank.pk}"' in html
+    )
+    assert _save(client, attempt, many, ["A", "B"], 1).json()["answer"] == ["A", "B"]
+    assert _save(client, attempt, blank, "人民", 1).status_code == 200
+    bad = _save(client, attempt, many, 7, 2)
+    assert bad.status_code == 409 and bad.json()["message"]
+    client.post(f"/m/attempts/{attempt.pk}/submit/")
+    attempt.refresh_from_db()
+    assert attempt.score == 3  # half of 4 points for two keys of four, and the blank
+
+
+def test_answers_wait_for_the_close_when_the_quiz_says_so(world, page, clock):
+    cat = category(world)
+    one = single(world, cat)
+    made = quiz(world, questions=[(one, 1)], review_policy="after_close")
+    client = page(world.a.member.user)
+    client.post(f"/m/quizzes/{made.pk}/start/")
+    attempt = Attempt.objects.get(member=world.a.member)
+    _save(client, attempt, one, "B", 1)
+    client.post(f"/m/attempts/{attempt.pk}/submit/")
+    html = client.get(f"/m/attempts/{attempt.pk}/result/").content.decode()
+    assert "正确答案将在测试结束后公布" in html and "正确答案：" not in html
+    clock.shift(timedelta(days=1, seconds=1))
+    html = client.get(f"/m/attempts/{attempt.pk}/result/").content.decode()
+    assert "正确答案：" in html and "全心全意为人民服务" in html
+
+
+def test_a_quiz_not_yet_open_says_so_and_starts_nothing(world, page, clock):
+    cat = category(world)
+    made = quiz(world, questions=[(single(world, cat), 1)], opens_at=NOW + timedelta(hours=1))
+    client = page(world.a.member.user)
+    answer = client.post(f"/m/quizzes/{made.pk}/start/", follow=True)
+    assert answer.status_code == 200 and "alert error" in answer.content.decode()
+    assert not Attempt.objects.exists()
