@@ -275,3 +275,13 @@ def test_the_scheduled_job_finishes_a_push_whose_task_was_lost(world, made, cloc
     assert import_string(JOBS["resume-package-pushes"][0])() == 1
     assert Notification.objects.filter(dedupe_key=package.dedupe_key).count() == 6
     assert import_string(JOBS["resume-package-pushes"][0])() == 0
+
+
+def test_the_phone_learning_page_shows_the_month_package_with_progress(world, made, clock, page):
+    package, (first, second), test = made
+    read(world.a.member, first, clock)
+    html = page(world.a.member.user).get("/m/learning/").content.decode()
+    assert package.title in html and "必学文章 已学 1/2" in html and "测试未通过" in html
+    assert f"/m/learning/articles/{second.pk}/" in html and f"/m/quizzes/{test.pk}/" in html
+    other = page(world.outsider).get("/m/learning/")
+    assert package.title not in other.content.decode()

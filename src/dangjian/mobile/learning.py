@@ -14,7 +14,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import domain_errors
-from dangjian.learning import selectors, services
+from dangjian.learning import packages, selectors, services
 from dangjian.mobile.decorators import member_view
 
 PAGE_SIZE = 15
@@ -46,6 +46,7 @@ def article_list(request, member):
             "page": page,
             "articles": articles,
             "study": study,
+            "packages": packages.member_progress(member),
         },
     )
 
