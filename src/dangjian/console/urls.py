@@ -5,6 +5,7 @@ from dangjian.console.views import attendance as att
 from dangjian.console.views import interaction as records
 from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
+from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
@@ -208,6 +209,11 @@ urlpatterns = [
     ),
     path("orgs/<int:org_id>/questions/import/", bank.question_import, name="question_import"),
     path("orgs/<int:org_id>/questions/export/", bank.question_export, name="question_export"),
+    # The monthly study package (issue 19, point 3)
+    path("learning/packages/", lp.package_list, name="package_list"),
+    path("orgs/<int:org_id>/packages/new/", lp.package_create, name="package_create"),
+    path("learning/packages/<int:package_id>/", lp.package_detail, name="package_detail"),
+    path("learning/packages/<int:package_id>/<str:step>/", lp.package_step, name="package_step"),
     path("learning/quizzes/", lq.quiz_list, name="quiz_list"),
     path("orgs/<int:org_id>/quizzes/new/", lq.quiz_create, name="quiz_create"),
     path("learning/quizzes/<int:quiz_id>/", lq.quiz_detail, name="quiz_detail"),

@@ -501,3 +501,32 @@ def member_progress(member: Member, month: date | None = None) -> list[PackagePr
         )
         for p in packages
     ]
+
+
+def package_articles_choice(user, org: Organization):
+    """The published articles a package of `org` may require: those the user reads that
+    reach the whole of `org`'s subtree."""
+    above = [org.path, *org.ancestor_paths()]
+    return (
+        permissions.scoped_articles(user)
+        .filter(status=ArticleStatus.PUBLISHED, org__path__in=above)
+        .select_related("column")
+        .order_by("-published_at", "-id")
+    )
+
+
+def package_quizzes_choice(user, org: Organization):
+    above = [org.path, *org.ancestor_paths()]
+    return (
+        permissions.scoped_quizzes(user)
+        .filter(status=QuizStatus.PUBLISHED, org__path__in=above)
+        .order_by("-created_at", "-id")
+    )
+
+
+def city_package(org: Organization, month: date) -> StudyPackage | None:
+    """The package of the month issued by `org`'s root organization, what a county adds to."""
+    root = org.path[: Organization.steplen]
+    return StudyPackage.objects.filter(
+        org__path=root, month=month.replace(day=1), parent__isnull=True
+    ).first()

@@ -1,0 +1,96 @@
+"""The study package in the back office: the list, the form that makes the city's package
+and a county's add-on, publish and push (a second push notifies nobody), and the
+completion table by branch with county and town names, only for the package's admins."""
+
+import pytest
+import time_machine
+
+from dangjian.learning import packages
+from dangjian.learning.models import PackageStatus, StudyPackage
+from dangjian.notifications.models import Notification
+from tests.learning.articles import NOW, published
+from tests.learning.quizzes import bank, quiz
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def test_an_admin_makes_publishes_and_pushes_the_package_and_reads_completion(
+    world, page, clock, django_capture_on_commit_callbacks
+):
+    article = published(world, title="学习一")
+    cat, _q = bank(world, n=1)
+    test = quiz(world, draws=[(cat, 1, 1)])
+    admin = page(world.city_admin)
+    form = admin.get(f"/console/orgs/{world.city.pk}/packages/new/")
+    assert form.status_code == 200 and "学习一" in form.content.decode()
+    answer = admin.post(
+        f"/console/orgs/{world.city.pk}/packages/new/",
+        {"month": "2026-12", "title": "十二月学习套餐", "articles": [article.pk], "quiz": test.pk},
+    )
+    package = StudyPackage.objects.get()
+    assert answer.status_code == 302 and answer.url == f"/console/learning/packages/{package.pk}/"
+    admin.post(f"/console/learning/packages/{package.pk}/publish/")
+    package.refresh_from_db()
+    assert package.status == PackageStatus.PUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/console/learning/packages/{package.pk}/push/")
+    sent = Notification.objects.filter(dedupe_key=package.dedupe_key).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(f"/console/learning/packages/{package.pk}/push/")
+    assert sent == 6 == Notification.objects.filter(dedupe_key=package.dedupe_key).count()
+
+    html = admin.get(f"/console/learning/packages/{package.pk}/").content.decode()
+    for name in (world.a.org.name, world.a.town.name, world.a.branch.name, world.b.branch.name):
+        assert name in html
+    assert "十二月学习套餐" in admin.get("/console/learning/packages/").content.decode()
+    by_county = admin.get(f"/console/learning/packages/{package.pk}/?by=county").content
+    assert world.b.org.name in by_county.decode()
+
+    # A county adds to it for its own members.
+    extra = published(world, county=world.a, title="汉台区补充学习")
+    county = page(world.a.admin)
+    answer = county.post(
+        f"/console/orgs/{world.a.org.pk}/packages/new/",
+        {"month": "2026-12", "title": "汉台区补充", "articles": [extra.pk]},
+    )
+    assert answer.status_code == 302
+    assert StudyPackage.objects.get(org=world.a.org).parent_id == package.pk
+    # Admins who only read it see no completion table and cannot push.
+    detail = county.get(f"/console/learning/packages/{package.pk}/").content.decode()
+    assert 'data-testid="package-completion"' not in detail
+    assert county.post(f"/console/learning/packages/{package.pk}/push/").status_code == 403
+
+
+def test_the_completion_table_costs_the_same_queries_for_more_members(world, page, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_member
+
+    article = published(world, title="学习一")
+    cat, _q = bank(world, n=1)
+    package = packages.create_package(
+        actor=world.city_admin,
+        org=world.city,
+        month="2026-12",
+        title="十二月学习套餐",
+        articles=[article],
+        quiz=quiz(world, draws=[(cat, 1, 1)]),
+    )
+    admin = page(world.city_admin)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert admin.get(f"/console/learning/packages/{package.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(4):
+        make_member(world.city_admin, world.b.other_branch, name=f"新党员{i}")
+    assert count() == few
