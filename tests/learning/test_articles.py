@@ -203,3 +203,13 @@ def test_a_withdrawn_article_leaves_the_members_list(world):
 def test_a_second_city_admin_publishes_the_citys_article(world):
     article = published(world, title="全市")
     assert article.reviewer == second_city_admin(world)
+
+
+def test_the_default_columns_are_made_again_where_missing():
+    Column.objects.filter(code="cases").delete()
+    columns = services.ensure_default_columns()
+    assert [code for code, _name in services.DEFAULT_COLUMNS] == [
+        code for code in columns if code in dict(services.DEFAULT_COLUMNS)
+    ]
+    assert columns["cases"].name == "典型经验"
+    assert services.ensure_default_columns().keys() == columns.keys()

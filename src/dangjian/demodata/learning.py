@@ -5,7 +5,7 @@ published by the city admin; 汉台区's county news by its admin, published by 
 so that they reach 汉台区's members only."""
 
 from dangjian.learning import services
-from dangjian.learning.models import Article, Column
+from dangjian.learning.models import Article
 from dangjian.registry import services as registry
 from dangjian.registry.models import Organization, User
 
@@ -150,7 +150,7 @@ def seed_articles(*, root: Organization, county: Organization, city_admin: User)
         return 0
     county_admin = User.objects.get(phone="13900000002")
     editor = _editor(city_admin, root)
-    columns = {c.code: c for c in Column.objects.all()}
+    columns = services.ensure_default_columns()
     for code, publisher, title, source, body in reversed(ARTICLES):
         org, author = (root, editor) if publisher == "city" else (county, county_admin)
         article = services.create_article(

@@ -40,6 +40,25 @@ ARTICLE_AUDIT_FIELDS = ("title", "column_id", "org_id", "source", "video_url", "
 EDITABLE_STATUSES = (ArticleStatus.DRAFT, ArticleStatus.WITHDRAWN)
 
 
+# The five columns every city starts with (SPEC §6). Migration 0002 made them with its own
+# frozen copy of this list; `ensure_default_columns` makes any that are missing (a flushed
+# test database, a city that deleted one by hand).
+DEFAULT_COLUMNS = [
+    ("party_news", "党内要闻"),
+    ("policy", "政策资讯"),
+    ("party_knowledge", "党务知识"),
+    ("county_news", "县区动态"),
+    ("cases", "典型经验"),
+]
+
+
+def ensure_default_columns() -> dict[str, Column]:
+    """The default columns, made where missing; every column by its code."""
+    for position, (code, name) in enumerate(DEFAULT_COLUMNS, start=1):
+        Column.objects.get_or_create(code=code, defaults={"name": name, "position": position})
+    return {column.code: column for column in Column.objects.all()}
+
+
 def is_short(article: Article) -> bool:
     return len(article.body_text) < SHORT_ARTICLE_CHARS and not article.video_url
 
