@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from django.utils.translation import gettext as _
 
@@ -16,7 +17,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.learning import grading, stats
-from dangjian.learning.models import Attempt, AttemptAnswer, Quiz
+from dangjian.learning.models import Attempt, AttemptAnswer, QuestionVersion, Quiz
 from dangjian.learning.quiz_bank import question_spec
 from dangjian.registry.models import SECTOR_NAMES, Member, Organization, User
 
@@ -78,8 +79,8 @@ def _groups(members: list[MemberRow], key) -> list[GroupRow]:
 
 def quiz_results(quiz: Quiz) -> QuizResults:
     """Five queries: the members the quiz reaches, the finished attempts (with their
-    members, who may have moved away since), the counties, and each finished attempt's
-    answers with the versions they were given."""
+    members, who may have moved away since), the counties, the question versions given,
+    and each finished attempt's answers as plain rows."""
     members: dict[int, MemberRow] = {}
     branch_paths: dict[int, str] = {}
     fields = ("id", "name", "branch__name", "branch__path", "branch__sector")
@@ -119,17 +120,26 @@ def quiz_results(quiz: Quiz) -> QuizResults:
         )
         member.passed = member.grade is not None and grading.passes(member.grade, quiz.pass_mark)
 
-    answer_rows, stems = [], {}
-    for slot in (
-        AttemptAnswer.objects.filter(attempt__quiz=quiz, attempt__finished_at__isnull=False)
-        .select_related("question_version")
-        .order_by("question_id", "question_version__number")
-    ):
-        spec = question_spec(slot.question_version, points=slot.points)
-        answer_rows.append(
-            stats.AnswerRow(slot.attempt_id, slot.question_id, grading.credit(spec, slot.answer))
+    finished = {"attempt__quiz": quiz, "attempt__finished_at__isnull": False}
+    versions = {
+        v.pk: v
+        for v in QuestionVersion.objects.filter(
+            pk__in=AttemptAnswer.objects.filter(**finished).values("question_version_id")
         )
-        stems[slot.question_id] = slot.question_version.stem  # the newest version given
+    }
+    # Plain rows and one marking per distinct (version, answer): a city's attempts give
+    # the same few answers to each question many times over.
+    credits: dict[tuple[int, str], Fraction] = {}
+    answer_rows, stems = [], {}
+    for attempt_id, question_id, version_id, answer in AttemptAnswer.objects.filter(
+        **finished
+    ).values_list("attempt_id", "question_id", "question_version_id", "answer"):
+        key = (version_id, repr(answer))
+        if key not in credits:
+            credits[key] = grading.credit(question_spec(versions[version_id]), answer)
+        answer_rows.append(stats.AnswerRow(attempt_id, question_id, credits[key]))
+    for version in sorted(versions.values(), key=lambda v: v.number):
+        stems[version.question_id] = version.stem  # the newest version given
     per_question = stats.question_stats(answer_rows, grades)
 
     rows = sorted(members.values(), key=lambda m: (m.county, m.branch, m.name, m.member_id))

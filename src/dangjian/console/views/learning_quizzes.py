@@ -23,6 +23,7 @@ from dangjian.learning.models import QuizStatus
 from dangjian.learning.models.quizzes import GRADING_METHODS, REVIEW_POLICIES
 from dangjian.permissions import Action
 
+MEMBERS_PER_PAGE = 100
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
@@ -205,6 +206,8 @@ def quiz_results_page(request, quiz_id: int):
             "quiz": quiz,
             "results": results,
             "bars": [(b, round(100 * b.count / tallest)) for b in results.distribution],
+            # A city quiz reaches every member: the table pages; the export has them all.
+            "page": paginate(request, results.members, per_page=MEMBERS_PER_PAGE),
         },
     )
 
