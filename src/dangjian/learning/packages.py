@@ -61,7 +61,10 @@ def _reaches_org(source: Organization, org: Organization) -> bool:
 
 
 def _check_articles(org: Organization, articles: list[Article]) -> list[Article]:
-    unique = list({a.pk: a for a in articles}.values())
+    order = list(dict.fromkeys(a.pk for a in articles))
+    # Read again: the caller's objects may predate a publication or a withdrawal.
+    fresh = Article.objects.select_related("org").in_bulk(order)
+    unique = [fresh[pk] for pk in order if pk in fresh]
     if len(unique) > MAX_ARTICLES:
         raise DomainError("validation_error", _("必学文章过多"), field="articles")
     for article in unique:
