@@ -94,3 +94,37 @@ def test_the_completion_table_costs_the_same_queries_for_more_members(world, pag
     for i in range(4):
         make_member(world.city_admin, world.b.other_branch, name=f"新党员{i}")
     assert count() == few
+
+
+def test_a_month_ranking_export_has_the_study_package_completion_column(world, page, clock):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.learning.test_packages import read, take
+
+    article = published(world, title="学习一")
+    cat, _q = bank(world, n=1)
+    test = quiz(world, draws=[(cat, 1, 1)])
+    package = packages.create_package(
+        actor=world.city_admin,
+        org=world.city,
+        month="2026-12",
+        title="十二月学习套餐",
+        articles=[article],
+        quiz=test,
+    )
+    packages.publish_package(actor=world.city_admin, package=package)
+    read(world.a.member, article, clock)
+    take(world.a.member, test)
+    url = f"/console/dashboards/orgs/{world.city.pk}/ranking.xlsx?period=2026-12&level=children"
+    ws = load_workbook(io.BytesIO(page(world.city_admin).get(url).content)).active
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "名次")
+    assert header[-1] == "学习套餐完成率（%）"
+    rows = {r[1]: r[-1] for r in ws.iter_rows(values_only=True) if r and isinstance(r[0], int)}
+    # 汉台区: one of its three members done; 南郑区: none of three.
+    assert rows == {"汉台区": 33.3, "南郑区": 0.0}
+    quarter = url.replace("2026-12", "2026-Q4")
+    ws = load_workbook(io.BytesIO(page(world.city_admin).get(quarter).content)).active
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "名次")
+    assert "学习套餐完成率（%）" not in header

@@ -342,6 +342,7 @@ def _complete_members(packages: list[StudyPackage], member_filter: Q) -> dict[in
 @dataclass(frozen=True)
 class BranchCompletion:
     branch_id: int
+    path: str
     branch: str
     county: str
     town: str
@@ -396,6 +397,7 @@ def completion_by_branch(month: date, scope: Organization) -> list[BranchComplet
     return [
         BranchCompletion(
             branch_id=pk,
+            path=path,
             branch=name,
             county=names.get(path[: step * 2], ""),
             town=names.get(path[: step * 3], "") if len(path) > step * 3 else "",
@@ -418,6 +420,28 @@ def completion_grouped(rows: list[BranchCompletion], by: str) -> list[dict]:
         {"name": key, "members": m, "complete": c, "percent": round(100 * c / m, 1) if m else None}
         for key, (m, c) in sorted(groups.items())
     ]
+
+
+def completion_percent_by_org(
+    month: date, scope: Organization, org_ids: list[int]
+) -> dict[int, float | None] | None:
+    """Each organization's completion percent of the month's packages (its branches'
+    members summed), for the ranking exports; None when no package of the month reaches
+    the scope."""
+    month = month.replace(day=1)
+    if not month_has_package(month, scope):
+        return None
+    rows = completion_by_branch(month, scope)
+    paths = dict(Organization.objects.filter(pk__in=org_ids).values_list("pk", "path"))
+    out: dict[int, float | None] = {}
+    for org_id, path in paths.items():
+        members = complete = 0
+        for row in rows:
+            if row.path.startswith(path):
+                members += row.members
+                complete += row.complete
+        out[org_id] = round(100 * complete / members, 1) if members else None
+    return out
 
 
 def month_has_package(month: date, scope: Organization) -> bool:

@@ -18,9 +18,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def ranking_xlsx(
-    org: Organization, period: Period, rows: list[RankedRow], *, level: str, filters: str = ""
+    org: Organization,
+    period: Period,
+    rows: list[RankedRow],
+    *,
+    level: str,
+    filters: str = "",
+    study: dict[int, float | None] | None = None,
 ) -> tuple[bytes, str, str]:
-    """(content, filename, content type)."""
+    """(content, filename, content type). `study`, when given, is each row's study package
+    completion percent, in a last column."""
     wb = Workbook()
     ws = wb.active
     ws.title = _("排名")
@@ -35,6 +42,8 @@ def ranking_xlsx(
         header += [_("党支部数"), _("已开展支部数")]
     else:
         header += [_("已开展月数") if period.kind != "month" else _("当月已开展")]
+    if study is not None:
+        header += [_("学习套餐完成率（%）")]
     ws.append(xlsx_row(ws, header))
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
@@ -46,6 +55,8 @@ def ranking_xlsx(
             line += [r.branches, r.held]
         else:
             line += [r.held_months if period.kind != "month" else (_("是") if r.held else _("否"))]
+        if study is not None:
+            line += [study.get(r.org_id)]
         ws.append(xlsx_row(ws, line))
     for i, width in enumerate([8, 36, 10, 12, 12, 10, 12, 14], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width

@@ -24,6 +24,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.learning import packages
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry
 from dangjian.registry.models import Organization, Sector
@@ -385,8 +386,12 @@ def ranking(request, org_id: int):
 def ranking_export(request, org_id: int):
     org, f = _org_and_filters(request, org_id)
     rows, level, applied, _extra = _ranking_rows(request, org, f)
+    # The study package is monthly: a quarter's or a year's ranking has no such column.
+    study = None
+    if f.period.kind == "month":
+        study = packages.completion_percent_by_org(f.period.start, org, [r.org_id for r in rows])
     content, filename, content_type = exports.ranking_xlsx(
-        org, f.period, rows, level=level, filters=applied
+        org, f.period, rows, level=level, filters=applied, study=study
     )
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
