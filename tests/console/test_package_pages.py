@@ -128,3 +128,28 @@ def test_a_month_ranking_export_has_the_study_package_completion_column(world, p
     ws = load_workbook(io.BytesIO(page(world.city_admin).get(quarter).content)).active
     header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "名次")
     assert "学习套餐完成率（%）" not in header
+
+
+def test_a_root_admin_may_weigh_the_study_component_on_the_policy_page(world, page, clock):
+    from dangjian.scoring.models import ScoringPolicy
+
+    admin = page(world.city_admin)
+    form = {
+        "weight_sign_in": 60,
+        "weight_flowing_like": 10,
+        "weight_upload": 10,
+        "weight_comment": 10,
+        "weight_superior": 0,
+        "weight_study": 10,
+        "upload_photos_target": 4,
+        "upload_summary_chars": 400,
+        "upload_photos_share": 50,
+    }
+    assert admin.post("/console/dashboards/policy/", form).status_code == 302
+    assert ScoringPolicy.objects.get().weights["study"] == 10
+    html = admin.get("/console/dashboards/policy/").content.decode()
+    assert "学习套餐完成率" in html
+    # Left empty, it weighs 0, as before the component existed.
+    left_out = {**form, "weight_study": "", "weight_superior": 10}
+    assert admin.post("/console/dashboards/policy/", left_out).status_code == 302
+    assert "study" not in ScoringPolicy.objects.order_by("-version").first().weights

@@ -57,6 +57,7 @@ class PolicyVersion:
     upload_summary_chars: int
     upload_photos_share: int
     note: str
+    study_weight: int  # the optional study component's (0 unless the version weighs it)
     created_by: str | None  # the publisher's name; None for the built-in version
     effective_from: datetime | None  # None for the built-in version (always in force before)
     is_current: bool
@@ -70,6 +71,7 @@ def _version(terms: formula.PolicyTerms, row: ScoringPolicy | None, current: int
     return PolicyVersion(
         version=terms.version,
         weights={name: terms.weights[name] for name in formula.COMPONENTS},
+        study_weight=terms.weights.get(formula.STUDY, 0),
         upload_photos_target=terms.upload_photos_target,
         upload_summary_chars=terms.upload_summary_chars,
         upload_photos_share=terms.upload_photos_share,

@@ -22,6 +22,7 @@ WEIGHT_LABELS = {
     formula.UPLOAD: gettext_lazy("资料上传完整度"),
     formula.COMMENT: gettext_lazy("评论率"),
     formula.SUPERIOR: gettext_lazy("上级评分"),
+    formula.STUDY: gettext_lazy("学习套餐完成率"),
 }
 # Where each of the service's problems is shown on the form (None: above the weights).
 PROBLEM_FIELDS = {
@@ -54,6 +55,9 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in WEIGHT_LABELS:
             self.fields[f"weight_{name}"] = _number(f"weight_{name}")
+        # Optional components may be left empty: weighed 0, as before they existed.
+        for name in formula.OPTIONAL_COMPONENTS:
+            self.fields[f"weight_{name}"].required = False
         self.fields["upload_photos_target"] = _number(
             "upload_photos_target", _("上传这么多张照片，照片部分得满分。")
         )
@@ -81,7 +85,7 @@ class PolicyForm(forms.Form):
         ]
 
     def weights(self) -> dict[str, int]:
-        return {name: self.cleaned_data[f"weight_{name}"] for name in WEIGHT_LABELS}
+        return {name: self.cleaned_data[f"weight_{name}"] or 0 for name in WEIGHT_LABELS}
 
     def add_policy_error(self, exc: DomainError) -> None:
         problems = exc.details.get("problems") or []
@@ -96,6 +100,7 @@ class PolicyForm(forms.Form):
 def _initial(current: policies.PolicyVersion) -> dict:
     return {
         **{f"weight_{name}": w for name, w in current.weights.items()},
+        f"weight_{formula.STUDY}": current.study_weight,
         "upload_photos_target": current.upload_photos_target,
         "upload_summary_chars": current.upload_summary_chars,
         "upload_photos_share": current.upload_photos_share,
