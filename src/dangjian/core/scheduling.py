@@ -1,7 +1,13 @@
 """The scheduled jobs: what Celery beat runs in production, and what
 `manage.py run_scheduled` runs once (or in a loop) in the embedded default."""
 
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db.models import F, Q, QuerySet
 from django.utils.module_loading import import_string
+
+from dangjian.core import clock
 
 # name -> (dotted task path, period in seconds). Every job is idempotent: running it twice,
 # or late, changes nothing more than running it once on time.
@@ -34,3 +40,28 @@ def beat_schedule() -> dict:
 def run_all() -> dict[str, object]:
     """Run every job once, in this process."""
     return {name: import_string(path)() for name, (path, _period) in JOBS.items()}
+
+
+def resume_unfinished(
+    queryset: QuerySet,
+    *,
+    requested: str,
+    finished: str,
+    after: timedelta,
+    run: Callable[[int], object],
+    limit: int = 20,
+) -> int:
+    """The safety net behind a background run that was requested but never finished (its
+    task not queued while Redis was down, or lost with a worker that died): run again, oldest
+    first, the rows requested more than `after` ago whose `finished` time is missing or older
+    than their `requested` one. `run` must be idempotent. Returns how many were run."""
+    unfinished = (
+        queryset.filter(**{f"{requested}__lte": clock.now() - after})
+        .filter(Q(**{f"{finished}__isnull": True}) | Q(**{f"{finished}__lt": F(requested)}))
+        .order_by(requested)
+        .values_list("pk", flat=True)
+    )
+    resumed = list(unfinished[:limit])
+    for pk in resumed:
+        run(pk)
+    return len(resumed)

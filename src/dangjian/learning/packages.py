@@ -15,13 +15,14 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
 from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
 from dangjian.learning import grading
 from dangjian.learning.models import (
@@ -40,7 +41,6 @@ from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
 from dangjian.themedays.models import Campaign
 
-PUSH_BATCH_BRANCHES = 500
 PUSH_RESUME_AFTER = timedelta(minutes=10)
 MAX_ARTICLES = 50
 AUDIT_FIELDS = ["org_id", "parent_id", "month", "title", "quiz_id", "campaign_id", "status"]
@@ -221,19 +221,14 @@ def push(package_id: int) -> StudyPackage:
     body = _("%(month)s 学习套餐已发布，请按时完成必学文章和学习测试。") % {
         "month": package.month_label
     }
-    for start in range(0, len(branch_ids), PUSH_BATCH_BRANCHES):
-        chunk = branch_ids[start : start + PUSH_BATCH_BRANCHES]
-        user_ids = Member.objects.filter(branch_id__in=chunk, is_active=True).values_list(
-            "user_id", flat=True
-        )
-        notifications.notify(
-            user_ids=user_ids,
-            kind="study_package",
-            title=title,
-            body=body,
-            link="/m/learning/",
-            dedupe_key=package.dedupe_key,
-        )
+    notifications.notify_branch_members(
+        branch_ids=branch_ids,
+        kind="study_package",
+        title=title,
+        body=body,
+        link="/m/learning/",
+        dedupe_key=package.dedupe_key,
+    )
     StudyPackage.objects.filter(pk=package.pk).update(
         notified_members=notifications.count_with_key(package.dedupe_key),
         pushed_at=clock.now(),
@@ -245,17 +240,13 @@ def push(package_id: int) -> StudyPackage:
 def resume_pushes() -> int:
     """Scheduled safety net: run again the pushes requested a while ago and not finished
     (never queued with Redis down, or lost with a worker); push() is idempotent."""
-    before = clock.now() - PUSH_RESUME_AFTER
-    unfinished = (
-        StudyPackage.objects.filter(push_requested_at__lte=before)
-        .filter(Q(pushed_at__isnull=True) | Q(pushed_at__lt=F("push_requested_at")))
-        .order_by("push_requested_at")
-        .values_list("pk", flat=True)
+    return resume_unfinished(
+        StudyPackage.objects.all(),
+        requested="push_requested_at",
+        finished="pushed_at",
+        after=PUSH_RESUME_AFTER,
+        run=push,
     )
-    resumed = list(unfinished[:20])
-    for package_id in resumed:
-        push(package_id)
-    return len(resumed)
 
 
 # Reads -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 batch per enabled channel, delivered in the background with retries."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db import transaction
@@ -12,9 +12,11 @@ from dangjian.core import clock
 from dangjian.notifications import channels, sms
 from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
-from dangjian.registry.models import User
+from dangjian.registry.models import Member, User
 
 BATCH_SIZE = 5000
+# Branches whose members one transaction of notify_branch_members notifies.
+BRANCH_BATCH = 500
 
 
 def notify(
@@ -89,6 +91,38 @@ def _queue_outbound(
         )
         # A Redis that is down leaves the batch pending for tasks.deliver_due.
         transaction.on_commit(lambda pk=batch.pk: celery.send(deliver_outbound, (pk,)))
+
+
+def notify_branch_members(
+    *,
+    branch_ids: list[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    dedupe_key: str,
+    with_batch: Callable[[list[int]], object] | None = None,
+) -> None:
+    """Notify the active members of many branches, a batch of branches at a time, each batch
+    in its own transaction together with what `with_batch` writes for those branches: a
+    province-wide scope neither holds one long transaction nor loads every member at once,
+    and with the dedupe key a run resumed after a crash notifies nobody twice."""
+    for start in range(0, len(branch_ids), BRANCH_BATCH):
+        chunk = branch_ids[start : start + BRANCH_BATCH]
+        with transaction.atomic():
+            if with_batch is not None:
+                with_batch(chunk)
+            user_ids = Member.objects.filter(branch_id__in=chunk, is_active=True).values_list(
+                "user_id", flat=True
+            )
+            notify(
+                user_ids=user_ids,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link,
+                dedupe_key=dedupe_key,
+            )
 
 
 def count_with_key(dedupe_key: str) -> int:

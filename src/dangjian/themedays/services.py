@@ -8,7 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,10 +17,11 @@ from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
 from dangjian.core.files import check_attachment, store_attachment
 from dangjian.core.locking import locked, refused_on_conflict
+from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
-from dangjian.registry.models import Member, Organization, OrgKind, User
+from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.themedays import roster, schedule, selectors
 from dangjian.themedays.models import (
     DEFAULT_REQUIRED_ITEMS,
@@ -67,7 +67,6 @@ EDITABLE_ACTIVITY_FIELDS = frozenset(ACTIVITY_AUDIT_FIELDS) - {
     "is_late_record",
     "campaign_id",
 }
-DISTRIBUTION_BATCH_BRANCHES = 500
 # A distribution requested this long ago and not finished is run again by the scheduler.
 DISTRIBUTION_RESUME_AFTER = timedelta(minutes=10)
 
@@ -261,26 +260,24 @@ def distribute(campaign_id: int) -> Campaign:
         "start": campaign.holding_from.isoformat(),
         "end": campaign.holding_until.isoformat(),
     }
-    for start in range(0, len(branch_ids), DISTRIBUTION_BATCH_BRANCHES):
-        chunk = branch_ids[start : start + DISTRIBUTION_BATCH_BRANCHES]
-        with transaction.atomic():
-            now = clock.now()
-            PlanningTask.objects.bulk_create(
-                [PlanningTask(campaign=campaign, branch_id=b, created_at=now) for b in chunk],
-                batch_size=1000,
-                ignore_conflicts=True,
-            )
-            user_ids = Member.objects.filter(branch_id__in=chunk, is_active=True).values_list(
-                "user_id", flat=True
-            )
-            notifications.notify(
-                user_ids=user_ids,
-                kind="campaign",
-                title=title,
-                body=body,
-                link="/m/",
-                dedupe_key=campaign.dedupe_key,
-            )
+
+    def plan_tasks(chunk: list[int]) -> None:
+        now = clock.now()
+        PlanningTask.objects.bulk_create(
+            [PlanningTask(campaign=campaign, branch_id=b, created_at=now) for b in chunk],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+
+    notifications.notify_branch_members(
+        branch_ids=branch_ids,
+        kind="campaign",
+        title=title,
+        body=body,
+        link="/m/",
+        dedupe_key=campaign.dedupe_key,
+        with_batch=plan_tasks,
+    )
     Campaign.objects.filter(pk=campaign.pk).update(
         distributed_branches=PlanningTask.objects.filter(campaign=campaign).count(),
         notified_members=notifications.count_with_key(campaign.dedupe_key),
@@ -294,19 +291,13 @@ def resume_distributions() -> int:
     """Scheduled safety net: run again the distributions requested a while ago and not
     finished (their task was never queued because Redis was down, or it was lost with a
     worker that died); distribute() is idempotent, so what was done is not done twice."""
-    requested_before = clock.now() - DISTRIBUTION_RESUME_AFTER
-    unfinished = (
-        Campaign.objects.filter(distribution_requested_at__lte=requested_before)
-        .filter(
-            Q(distributed_at__isnull=True) | Q(distributed_at__lt=F("distribution_requested_at"))
-        )
-        .order_by("distribution_requested_at")
-        .values_list("pk", flat=True)
+    return resume_unfinished(
+        Campaign.objects.all(),
+        requested="distribution_requested_at",
+        finished="distributed_at",
+        after=DISTRIBUTION_RESUME_AFTER,
+        run=distribute,
     )
-    resumed = list(unfinished[:20])
-    for campaign_id in resumed:
-        distribute(campaign_id)
-    return len(resumed)
 
 
 # Activity plans --------------------------------------------------------------------------
