@@ -1,5 +1,5 @@
-"""Helpers shared by the console views: the page frame and picking an organization that a
-user typed or chose in a search."""
+"""Helpers shared by the console views: the page frame, what an import refused, and picking
+an organization that a user typed or chose in a search."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -43,6 +43,22 @@ def posted(request):
     """The form data of a POST, None otherwise. (`request.POST or None` would leave a form
     posted with every field empty unbound, so that it would show no errors.)"""
     return request.POST if request.method == "POST" else None
+
+
+def import_refusal(exc: DomainError | None = None) -> dict:
+    """What an import page shows of a refused file (nothing without one): each row's error,
+    the first ones with how many there are, or the one message of a refusal that is not
+    about rows. Not found and forbidden are the page's answer, not the file's: they go on."""
+    if exc is None:
+        return {"error": None, "row_errors": [], "error_count": 0}
+    if exc.code in ("not_found", "forbidden"):
+        raise exc
+    row_errors = exc.details.get("errors") or []
+    return {
+        "error": None if row_errors else exc.message,
+        "row_errors": row_errors,
+        "error_count": exc.details.get("error_count") or len(row_errors),
+    }
 
 
 def paginate(request, queryset, per_page: int = PAGE_SIZE):

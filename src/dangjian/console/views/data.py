@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.forms import ImportForm
-from dangjian.console.views.base import posted, render_page, trail
+from dangjian.console.views.base import import_refusal, posted, render_page, trail
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 
@@ -48,9 +48,8 @@ def import_view(request, org_id: int):
     actor = request.user
     org = permissions.access_org(actor, org_id, Action.IMPORT)
     form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
-    result = error = None
-    row_errors: list[dict] = []
-    error_count = 0
+    result = None
+    refusal = import_refusal()
     if request.method == "POST" and form.is_valid():
         run = (
             imports.import_members
@@ -61,14 +60,7 @@ def import_view(request, org_id: int):
         try:
             result = run(actor=actor, org=org, file=upload, filename=upload.name)
         except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            error = exc.message
-            row_errors = exc.details.get("errors") or []
-            error_count = exc.details.get("error_count") or len(row_errors)
-            if row_errors:
-                # The table says it row by row; above it only the summary is needed.
-                error = None
+            refusal = import_refusal(exc)
     return render_page(
         request,
         "console/import.html",
@@ -78,8 +70,6 @@ def import_view(request, org_id: int):
             "form": form,
             "result": result,
             "kind": form.cleaned_data.get("kind") if form.is_bound and form.is_valid() else "",
-            "error": error,
-            "row_errors": row_errors,
-            "error_count": error_count,
+            **refusal,
         },
     )

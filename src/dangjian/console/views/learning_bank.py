@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
-from dangjian.console.views.base import form_page, paginate, posted, render_page
+from dangjian.console.views.base import form_page, import_refusal, paginate, posted, render_page
 from dangjian.core.errors import DomainError
 from dangjian.learning import quiz_bank, quiz_selectors
 from dangjian.learning.models import Question
@@ -179,9 +179,8 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
 def question_import(request, org_id: int):
     org = permissions.access_org(request.user, org_id, Action.IMPORT)
     form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
-    created = error = None
-    row_errors: list[dict] = []
-    error_count = 0
+    created = None
+    refusal = import_refusal()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -189,11 +188,7 @@ def question_import(request, org_id: int):
                 actor=request.user, org=org, file=upload, filename=upload.name
             )
         except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            row_errors = exc.details.get("errors") or []
-            error_count = exc.details.get("error_count") or len(row_errors)
-            error = None if row_errors else exc.message
+            refusal = import_refusal(exc)
     return render_page(
         request,
         "console/learning/question_import.html",
@@ -201,9 +196,7 @@ def question_import(request, org_id: int):
             "org": org,
             "form": form,
             "created": created,
-            "error": error,
-            "row_errors": row_errors,
-            "error_count": error_count,
+            **refusal,
         },
     )
 
