@@ -61,5 +61,16 @@ def record(**kwargs) -> AuditEntry:
     return entry
 
 
+def record_changes(
+    *, actor, action: str, obj: models.Model, org=None, before: dict, after: dict
+) -> AuditEntry | None:
+    """Record an edit as the fields it changed, from the snapshots taken before and after
+    it; an edit that changed nothing leaves no entry."""
+    old, new = diff(before, after)
+    if not new:
+        return None
+    return record(actor=actor, action=action, obj=obj, org=org, before=old, after=new)
+
+
 def record_many(entries: list[AuditEntry], batch_size: int = 2000) -> None:
     AuditEntry.objects.bulk_create(entries, batch_size=batch_size)

@@ -202,16 +202,13 @@ def edit_article(
     article.status = ArticleStatus.DRAFT
     article.updated_at = clock.now()
     article.save()
-    changed_before, changed_after = audit.diff(
-        before, audit.snapshot(article, ARTICLE_AUDIT_FIELDS)
-    )
-    audit.record(
+    audit.record_changes(
         actor=actor,
         action="article.edit",
         obj=article,
         org=article.org,
-        before=changed_before,
-        after=changed_after,
+        before=before,
+        after=audit.snapshot(article, ARTICLE_AUDIT_FIELDS),
     )
     return article
 

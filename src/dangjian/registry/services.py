@@ -158,9 +158,14 @@ def update_organization(*, actor: User, org: Organization, **changes) -> Organiz
     _check_code_free(code, exclude_pk=org.pk)
     org.name, org.kind, org.sector, org.category, org.code = name, kind, sector, category, code
     org.save(update_fields=["name", "kind", "sector", "category", "code", "updated_at"])
-    old, new = audit.diff(before, audit.snapshot(org, ORG_AUDIT_FIELDS))
-    if new:
-        audit.record(actor=actor, action="org.update", obj=org, org=org, before=old, after=new)
+    audit.record_changes(
+        actor=actor,
+        action="org.update",
+        obj=org,
+        org=org,
+        before=before,
+        after=audit.snapshot(org, ORG_AUDIT_FIELDS),
+    )
     return org
 
 
@@ -486,16 +491,14 @@ def update_member(*, actor: User, member: Member, **changes) -> Member:
     member.user.save(update_fields=["phone", "name"])
     _apply_fields(member, fields)
     member.save()
-    old, new = audit.diff(before, _member_snapshot(member))
-    if new:
-        audit.record(
-            actor=actor,
-            action="member.update",
-            obj=member,
-            org=member.branch,
-            before=old,
-            after=new,
-        )
+    audit.record_changes(
+        actor=actor,
+        action="member.update",
+        obj=member,
+        org=member.branch,
+        before=before,
+        after=_member_snapshot(member),
+    )
     return member
 
 
