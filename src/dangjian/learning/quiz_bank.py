@@ -25,7 +25,7 @@ from dangjian.learning.models import (
     QuestionVersion,
 )
 from dangjian.permissions import Action
-from dangjian.registry.imports.result import all_or_nothing
+from dangjian.registry.imports.result import all_or_nothing, record_file
 from dangjian.registry.imports.tables import XLSX_TYPE, Errors, raise_invalid, records
 from dangjian.registry.models import Organization, User
 
@@ -353,13 +353,13 @@ def import_questions(*, actor: User, org: Organization, file, filename: str = ""
                 category = QuestionCategory.objects.create(org=org, name=name, created_at=now)
                 categories[name] = category
             _new_question(actor, category, fields, now)
-        audit.record(
+        record_file(
             actor=actor,
-            action="question.import",
-            obj=org,
             org=org,
-            label=f"{org} · {filename or _('题库导入')}",
-            after={"file": filename, "created": len(rows)},
+            action="question.import",
+            filename=filename,
+            untitled=_("题库导入"),
+            after={"created": len(rows)},
             at=now,
         )
     return len(rows)

@@ -28,19 +28,29 @@ def all_or_nothing(conflict: str) -> AbstractContextManager[None]:
 def record_import(
     *, actor, org, filename: str | None, kind: str, result: ImportResult, at, **details
 ) -> None:
-    """The file's audit entry, on the organization it was imported into."""
+    """The audit entry of a member or organization file."""
+    record_file(
+        actor=actor,
+        org=org,
+        action="registry.import",
+        filename=filename,
+        untitled=_("批量导入"),
+        after={"kind": kind, "created": result.created, "updated": result.updated, **details},
+        at=at,
+    )
+
+
+def record_file(
+    *, actor, org, action: str, filename: str | None, untitled: str, after: dict, at
+) -> None:
+    """The one audit entry of an imported file, on the organization it was imported into
+    and named after the file (`untitled` for an upload without a name)."""
     audit.record(
         actor=actor,
-        action="registry.import",
+        action=action,
         obj=org,
         org=org,
-        label=f"{org} · {filename or _('批量导入')}",
-        after={
-            "file": filename,
-            "kind": kind,
-            "created": result.created,
-            "updated": result.updated,
-            **details,
-        },
+        label=f"{org} · {filename or untitled}",
+        after={"file": filename, **after},
         at=at,
     )
