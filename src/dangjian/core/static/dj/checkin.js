@@ -180,4 +180,7 @@
     show("info", msg("locating"));
     locate();
   });
+  // The page renders the button disabled: a tap before this script listened would post the
+  // form without a position (slow networks load the script last).
+  button.disabled = false;
 })();
