@@ -271,12 +271,18 @@ def _can_campaign(user, action: Action, campaign: Campaign) -> bool:
     path = campaign.org.path
     if any(path.startswith(p) for p in admin_paths(user)):
         return True
-    if action != Action.READ:
-        return False
-    # Read by those it is addressed to: admins inside its subtree and its members.
-    if any(p.startswith(path) for p in admin_paths(user)):
-        return True
-    member = own_member(user)
+    return action == Action.READ and _in_subtree(user, path)
+
+
+def _in_subtree(user, path: str) -> bool:
+    """Those a campaign, an article, a quiz or a package of the organization at `path`
+    reaches: the admins inside its subtree and its members."""
+    return any(p.startswith(path) for p in admin_paths(user)) or _member_in_subtree(
+        own_member(user), path
+    )
+
+
+def _member_in_subtree(member: Member | None, path: str) -> bool:
     return member is not None and member.branch.path.startswith(path)
 
 
@@ -570,24 +576,18 @@ def _can_article(user, action: Action, article: Article) -> bool:
     """The admins of the publishing organization (and above) draft, edit, publish and
     withdraw its articles and read them in any state; a published article is read by those
     it reaches: the members of the organization's subtree and the admins inside it."""
-    path = article.org.path
     if is_admin_over(user, article.org):
         return True
-    if action != Action.READ or article.status != ArticleStatus.PUBLISHED:
-        return False
-    if any(p.startswith(path) for p in admin_paths(user)):
-        return True
-    return article_reaches(article, own_member(user))
+    published = article.status == ArticleStatus.PUBLISHED
+    return action == Action.READ and published and _in_subtree(user, article.org.path)
 
 
 def article_reaches(article: Article, member: Member | None) -> bool:
     """A published article reaches the members of its organization's subtree: the city's
     every member, a county's those of its towns and branches. Only they read it as members
     (and their reading counts)."""
-    return (
-        member is not None
-        and article.status == ArticleStatus.PUBLISHED
-        and member.branch.path.startswith(article.org.path)
+    return article.status == ArticleStatus.PUBLISHED and _member_in_subtree(
+        member, article.org.path
     )
 
 
@@ -649,18 +649,14 @@ def _can_quiz_object(user, action: Action, obj) -> bool:
         return True
     if obj.status != QuizStatus.PUBLISHED or action not in (Action.READ, Action.TAKE_PART):
         return False
-    if action == Action.READ and any(p.startswith(obj.org.path) for p in admin_paths(user)):
-        return True
+    if action == Action.READ:
+        return _in_subtree(user, obj.org.path)
     return quiz_reaches(obj, own_member(user))
 
 
 def quiz_reaches(quiz: Quiz, member: Member | None) -> bool:
     """A published quiz reaches the members of its organization's subtree, who may take it."""
-    return (
-        member is not None
-        and quiz.status == QuizStatus.PUBLISHED
-        and member.branch.path.startswith(quiz.org.path)
-    )
+    return quiz.status == QuizStatus.PUBLISHED and _member_in_subtree(member, quiz.org.path)
 
 
 def access_question_category(
@@ -717,12 +713,8 @@ def _can_package(user, action: Action, package: StudyPackage) -> bool:
     above); once published it is read by those it reaches, as a published article is."""
     if is_admin_over(user, package.org):
         return True
-    if action != Action.READ or package.status != PackageStatus.PUBLISHED:
-        return False
-    if any(p.startswith(package.org.path) for p in admin_paths(user)):
-        return True
-    member = own_member(user)
-    return member is not None and member.branch.path.startswith(package.org.path)
+    published = package.status == PackageStatus.PUBLISHED
+    return action == Action.READ and published and _in_subtree(user, package.org.path)
 
 
 def access_package(user, package_id, action: Action | str = Action.READ) -> StudyPackage:
