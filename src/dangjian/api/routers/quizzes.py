@@ -23,7 +23,7 @@ from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.learning import quiz_bank, quiz_results, quiz_selectors, quiz_services
-from dangjian.learning.models import Attempt, AttemptAnswer, Question, QuestionCategory, Quiz
+from dangjian.learning.models import Attempt, AttemptAnswer, QuestionCategory, Quiz
 from dangjian.permissions import Action
 
 router = Router(tags=["quizzes"])
@@ -77,55 +77,29 @@ class OptionOut(Schema):
 
 
 class QuestionOut(Schema):
+    # The content is the current version's (`Question.current`), read through dotted aliases.
     id: int
     category: CategoryOut
-    version: int = Field(description="The current version: an edit after attempts makes a new one")
-    kind: Kind
-    stem: str
-    options: list[OptionOut]
-    correct: list[str] = Field(description="The right keys of a choice question")
-    truth: bool | None = Field(description="The answer of a true/false question")
-    accepted: list[str] = Field(description="The accepted answers of a fill-in")
-    partial_credit: bool
-    explanation: str
+    version: int = Field(
+        alias="current.number",
+        description="The current version: an edit after attempts makes a new one",
+    )
+    kind: Kind = Field(alias="current.kind")
+    stem: str = Field(alias="current.stem")
+    options: list[OptionOut] = Field(alias="current.options")
+    correct: list[str] = Field(
+        alias="current.correct", description="The right keys of a choice question"
+    )
+    truth: bool | None = Field(
+        alias="current.truth", description="The answer of a true/false question"
+    )
+    accepted: list[str] = Field(
+        alias="current.accepted", description="The accepted answers of a fill-in"
+    )
+    partial_credit: bool = Field(alias="current.partial_credit")
+    explanation: str = Field(alias="current.explanation")
     uses: int = Field(description="Attempts given it so far (the draw takes the least used)")
     is_active: bool
-
-    @staticmethod
-    def resolve_version(question: Question) -> int:
-        return question.current.number
-
-    @staticmethod
-    def resolve_kind(question: Question) -> str:
-        return question.current.kind
-
-    @staticmethod
-    def resolve_stem(question: Question) -> str:
-        return question.current.stem
-
-    @staticmethod
-    def resolve_options(question: Question) -> list:
-        return question.current.options
-
-    @staticmethod
-    def resolve_correct(question: Question) -> list:
-        return question.current.correct
-
-    @staticmethod
-    def resolve_truth(question: Question) -> bool | None:
-        return question.current.truth
-
-    @staticmethod
-    def resolve_accepted(question: Question) -> list:
-        return question.current.accepted
-
-    @staticmethod
-    def resolve_partial_credit(question: Question) -> bool:
-        return question.current.partial_credit
-
-    @staticmethod
-    def resolve_explanation(question: Question) -> str:
-        return question.current.explanation
 
 
 class QuestionIn(Schema):
