@@ -5,6 +5,7 @@ through a view that checked scope)."""
 import secrets
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.files.base import File
 from django.http import FileResponse
 from django.utils.translation import gettext as _
@@ -73,6 +74,16 @@ def store_attachment(
     attachment.created_at = created_at
     attachment.file.save(f"{secrets.token_hex(8)}{checked.extension}", File(file), save=False)
     attachment.save()
+
+
+def save_document(attachment, file, *, name: str | None, created_at) -> dict:
+    """Check an uploaded document (an image or a PDF within CAMPAIGN_ATTACHMENT_MAX_BYTES, the
+    limit a campaign's and an article's documents share) and keep it as `attachment` (see
+    store_attachment). Returns what the audit entry of the upload notes: the shown name and
+    the sniffed type."""
+    checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
+    store_attachment(attachment, file, checked, name=name, created_at=created_at)
+    return {"attachment": attachment.name, "content_type": checked.content_type}
 
 
 def attachment_response(attachment, *, cache_control: str = "private, no-store") -> FileResponse:

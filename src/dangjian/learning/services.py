@@ -17,7 +17,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import check_attachment, store_attachment
+from dangjian.core.files import save_document
 from dangjian.core.locking import locked
 from dangjian.interaction import images
 from dangjian.learning import richtext
@@ -260,16 +260,9 @@ def add_article_attachment(*, actor: User, article: Article, file, name: str) ->
     content, at most CAMPAIGN_ATTACHMENT_MAX_BYTES (the limit of campaigns' files)."""
     permissions.require(actor, Action.CHANGE, article)
     article = _locked_editable(article)
-    checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
     attachment = ArticleAttachment(article=article)
-    store_attachment(attachment, file, checked, name=name, created_at=clock.now())
-    audit.record(
-        actor=actor,
-        action="article.attach",
-        obj=article,
-        org=article.org,
-        after={"attachment": attachment.name, "content_type": checked.content_type},
-    )
+    noted = save_document(attachment, file, name=name, created_at=clock.now())
+    audit.record(actor=actor, action="article.attach", obj=article, org=article.org, after=noted)
     return attachment
 
 

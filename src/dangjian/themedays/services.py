@@ -15,7 +15,7 @@ from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
-from dangjian.core.files import check_attachment, store_attachment
+from dangjian.core.files import save_document
 from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
@@ -207,16 +207,9 @@ def add_campaign_attachment(
     """The month's infographic or document: images (PNG/JPEG/WebP) and PDF, sniffed from
     the content, not the name."""
     permissions.require(actor, Action.CHANGE, campaign)
-    checked = check_attachment(file, max_bytes=settings.CAMPAIGN_ATTACHMENT_MAX_BYTES)
     attachment = CampaignAttachment(campaign=campaign)
-    store_attachment(attachment, file, checked, name=name, created_at=clock.now())
-    audit.record(
-        actor=actor,
-        action="campaign.attach",
-        obj=campaign,
-        org=campaign.org,
-        after={"attachment": attachment.name, "content_type": checked.content_type},
-    )
+    noted = save_document(attachment, file, name=name, created_at=clock.now())
+    audit.record(actor=actor, action="campaign.attach", obj=campaign, org=campaign.org, after=noted)
     return attachment
 
 
