@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "dangjian.scoring",
     "dangjian.supervision",
     "dangjian.learning",
+    "dangjian.volunteering",
     "dangjian.demodata",
     # interfaces
     "dangjian.portal",

@@ -41,6 +41,14 @@ from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, Campaign, CampaignAttachment
+from dangjian.volunteering.models import (
+    Citizen,
+    Claim,
+    HoursEntry,
+    Order,
+    ServiceCategory,
+    VolunteerProfile,
+)
 
 
 class Action(StrEnum):
@@ -186,6 +194,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_quiz_object(user, action, obj)
     if isinstance(obj, StudyPackage):
         return _can_package(user, action, obj)
+    if isinstance(obj, Order | Claim | Citizen | ServiceCategory | VolunteerProfile | HoursEntry):
+        return _can_volunteering(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -746,3 +756,20 @@ def may_read_sms_outbox(user) -> bool:
     from django.conf import settings
 
     return bool(settings.SMS_DEMO_OUTBOX) and user.is_authenticated and is_admin(user)
+
+
+# The rules of the apps that have their own part of this package. Imported last: each part
+# builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.volunteering import (  # noqa: E402, F401
+    _can_volunteering,
+    access_claim,
+    access_order,
+    access_service_category,
+    is_requester,
+    order_reaches_volunteer,
+    own_citizen,
+    scoped_citizens,
+    scoped_orders,
+    scoped_service_categories,
+    scoped_volunteer_profiles,
+)

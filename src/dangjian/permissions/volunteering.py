@@ -1,0 +1,159 @@
+"""Who may do what in the volunteer cloud call (issue 20). Part of dangjian.permissions,
+which re-exports every name here: callers import the package, never this module.
+
+Citizens hold no member record and no admin role, so every rule of the package refuses
+them; here they read their own account and orders only."""
+
+from django.db.models import Q, QuerySet
+
+from dangjian.permissions import (
+    Action,
+    _access,
+    _authenticated,
+    _paths_at_or_above,
+    admin_scope_q,
+    is_admin_over,
+    own_member,
+)
+from dangjian.volunteering import rules as volunteering
+from dangjian.volunteering.models import (
+    Citizen,
+    Claim,
+    HoursEntry,
+    Order,
+    ServiceCategory,
+    VolunteerProfile,
+)
+
+
+def own_citizen(user) -> Citizen | None:
+    """The user's citizen record, if any. Cached on the user object."""
+    if not _authenticated(user):
+        return None
+    if not hasattr(user, "_dj_citizen"):
+        user._dj_citizen = Citizen.objects.select_related("community").filter(user=user).first()
+    return user._dj_citizen
+
+
+def _volunteer_paths(user) -> tuple[str | None, str | None]:
+    """The member's branch path and the path of the community they report to (双报到)."""
+    member = own_member(user)
+    if member is None:
+        return None, None
+    profile = VolunteerProfile.objects.filter(member=member).select_related("community").first()
+    community = profile.community.path if profile and profile.community_id else None
+    return member.branch.path, community
+
+
+def order_reaches_volunteer(user, order: Order) -> bool:
+    """A published order is seen, and may be claimed, by the members it reaches
+    (volunteering.rules.reaches)."""
+    if order.state not in volunteering.VISIBLE_TO_VOLUNTEERS:
+        return False
+    branch, community = _volunteer_paths(user)
+    return volunteering.reaches(order.reach.path, branch_path=branch, community_path=community)
+
+
+def is_requester(user, order: Order) -> bool:
+    citizen = own_citizen(user)
+    return citizen is not None and order.requester_id == citizen.pk
+
+
+def _is_claimant(user, order: Order) -> bool:
+    member = own_member(user)
+    return member is not None and order.claims.filter(member=member).exists()
+
+
+def _can_volunteering(user, action: Action, obj) -> bool:
+    """Orders: the admins over the order's community review, publish, decline and record;
+    the requester reads their own (and cancels, confirms, rates: services check
+    `is_requester`); members it reaches read it and claim it (TAKE_PART), and whoever
+    claimed it keeps reading it. A claim is its member's to act on; the admins over the
+    community and the requester read it. The menu is kept by the admins over its
+    organization and read by every signed-in user (citizens order from it). A volunteer
+    profile and hours are the member's own to read, and their admins'."""
+    if isinstance(obj, Order):
+        if is_admin_over(user, obj.community):
+            return True
+        if action == Action.READ:
+            return (
+                is_requester(user, obj)
+                or order_reaches_volunteer(user, obj)
+                or _is_claimant(user, obj)
+            )
+        if action == Action.TAKE_PART:
+            return obj.state in volunteering.OPEN_FOR_CLAIMS and order_reaches_volunteer(user, obj)
+        return False
+    if isinstance(obj, Claim):
+        if obj.member.user_id == user.pk and obj.member.is_active:
+            return action in (Action.READ, Action.TAKE_PART)
+        if is_admin_over(user, obj.order.community):
+            return True
+        return action == Action.READ and is_requester(user, obj.order)
+    if isinstance(obj, Citizen):
+        return obj.user_id == user.pk or is_admin_over(user, obj.community)
+    if isinstance(obj, ServiceCategory):
+        return action == Action.READ or is_admin_over(user, obj.org)
+    member = obj.member
+    if member.user_id == user.pk and member.is_active:
+        return action == Action.READ or isinstance(obj, VolunteerProfile)
+    if isinstance(obj, HoursEntry) and is_admin_over(user, obj.org):
+        return True
+    community = getattr(obj, "community", None)
+    return is_admin_over(user, member.branch) or (
+        community is not None and is_admin_over(user, community)
+    )
+
+
+def access_order(user, order_id, action: Action | str = Action.READ) -> Order:
+    orders = Order.objects.select_related(
+        "community", "reach", "category", "requester", "requester__user"
+    )
+    return _access(user, orders, order_id, action)
+
+
+def access_claim(user, claim_id, action: Action | str = Action.READ) -> Claim:
+    claims = Claim.objects.select_related(
+        "order", "order__community", "order__reach", "member", "member__branch"
+    )
+    return _access(user, claims, claim_id, action)
+
+
+def access_service_category(
+    user, category_id, action: Action | str = Action.READ
+) -> ServiceCategory:
+    return _access(user, ServiceCategory.objects.select_related("org"), category_id, action)
+
+
+def scoped_orders(user) -> QuerySet[Order]:
+    """Orders the user may read: those of the communities they administer, their own as a
+    requester, the published ones that reach them as a member, and those they claimed."""
+    if not _authenticated(user):
+        return Order.objects.none()
+    q = admin_scope_q(user, "community__path")
+    citizen = own_citizen(user)
+    if citizen is not None:
+        q |= Q(requester=citizen)
+    branch, community = _volunteer_paths(user)
+    if branch is not None:
+        above = _paths_at_or_above([p for p in (branch, community) if p])
+        q |= Q(state__in=volunteering.VISIBLE_TO_VOLUNTEERS, reach__path__in=above)
+        q |= Q(pk__in=Claim.objects.filter(member=own_member(user)).values("order_id"))
+    return Order.objects.filter(q)
+
+
+def scoped_service_categories(user) -> QuerySet[ServiceCategory]:
+    """The menu entries the user keeps: those of the organizations they administer."""
+    return ServiceCategory.objects.filter(admin_scope_q(user, "org__path"))
+
+
+def scoped_volunteer_profiles(user) -> QuerySet[VolunteerProfile]:
+    """The specialty database of the admin's scope: members of their branches and members
+    reporting to their communities."""
+    return VolunteerProfile.objects.filter(
+        admin_scope_q(user, "member__branch__path") | admin_scope_q(user, "community__path")
+    )
+
+
+def scoped_citizens(user) -> QuerySet[Citizen]:
+    return Citizen.objects.filter(admin_scope_q(user, "community__path"))
