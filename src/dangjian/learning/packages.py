@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from dangjian import celery, permissions
+from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
@@ -191,21 +191,18 @@ def push_package(*, actor: User, package: StudyPackage) -> dict:
     package = StudyPackage.objects.select_for_update().get(pk=package.pk)
     if package.status != PackageStatus.PUBLISHED:
         raise DomainError("package_not_published", _("请先发布学习套餐再推送"))
-    already = package.push_requested_at is not None
-    package.push_requested_at = clock.now()
-    package.save(update_fields=["push_requested_at"])
-    audit.record(
-        actor=actor,
-        action="package.push",
-        obj=package,
-        org=package.org,
-        after={"already_pushed": already},
-    )
     from dangjian.learning.tasks import push_study_package
 
-    # With Redis down the push stays requested, and resume_pushes runs it.
-    transaction.on_commit(lambda: celery.send(push_study_package, (package.pk,)))
-    return {"already_pushed": already}
+    # A second click asks for a run again: resume_pushes sees it unfinished until it ends.
+    return notifications.request_fanout(
+        actor=actor,
+        issue=package,
+        requested="push_requested_at",
+        task=push_study_package,
+        action="package.push",
+        noted="already_pushed",
+        restamp=True,
+    )
 
 
 def push(package_id: int) -> StudyPackage:

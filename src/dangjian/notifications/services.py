@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 
 from dangjian import celery
+from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.notifications import channels, sms
 from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
@@ -123,6 +124,24 @@ def notify_branch_members(
                 link=link,
                 dedupe_key=dedupe_key,
             )
+
+
+def request_fanout(
+    *, actor: User, issue, requested: str, task, action: str, noted: str, restamp: bool
+) -> dict:
+    """The one click that sends what an organization issues for its subtree (a campaign's
+    distribution, a study package's push) to every branch and member in the background:
+    `issue` (locked by the caller) gets its `requested` time, unless it has one and
+    `restamp` is off, the click is audited as `action`, and `task` runs once the transaction
+    commits. With Redis down the request stays on the row and the scheduled sweep
+    (core.scheduling.resume_unfinished) runs it. Answers {`noted`: requested before?}."""
+    already = getattr(issue, requested) is not None
+    if restamp or not already:
+        setattr(issue, requested, clock.now())
+        issue.save(update_fields=[requested])
+    audit.record(actor=actor, action=action, obj=issue, org=issue.org, after={noted: already})
+    transaction.on_commit(lambda: celery.send(task, (issue.pk,)))
+    return {noted: already}
 
 
 def count_with_key(dedupe_key: str) -> int:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian import celery, permissions
+from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
@@ -224,22 +224,18 @@ def request_distribution(*, actor: User, campaign: Campaign) -> dict:
             "supplement_not_distributable", _("补充要求随上级活动要求一并下发，无需单独下发")
         )
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    already = campaign.distribution_requested_at is not None
-    if not already:
-        campaign.distribution_requested_at = clock.now()
-        campaign.save(update_fields=["distribution_requested_at"])
-    audit.record(
-        actor=actor,
-        action="campaign.distribute",
-        obj=campaign,
-        org=campaign.org,
-        after={"already_distributed": already},
-    )
     from dangjian.themedays.tasks import distribute_campaign
 
-    # With Redis down the campaign stays queued, and resume_distributions runs it.
-    transaction.on_commit(lambda: celery.send(distribute_campaign, (campaign.pk,)))
-    return {"already_distributed": already}
+    # A second click runs it again but keeps the first request's time for the sweep.
+    return notifications.request_fanout(
+        actor=actor,
+        issue=campaign,
+        requested="distribution_requested_at",
+        task=distribute_campaign,
+        action="campaign.distribute",
+        noted="already_distributed",
+        restamp=False,
+    )
 
 
 def distribute(campaign_id: int) -> Campaign:
