@@ -97,17 +97,15 @@ def _queue_outbound(
 def notify_branch_members(
     *,
     branch_ids: list[int],
-    kind: str,
-    title: str,
-    body: str = "",
-    link: str = "",
     dedupe_key: str,
     with_batch: Callable[[list[int]], object] | None = None,
+    **notice: str,
 ) -> None:
-    """Notify the active members of many branches, a batch of branches at a time, each batch
-    in its own transaction together with what `with_batch` writes for those branches: a
-    province-wide scope neither holds one long transaction nor loads every member at once,
-    and with the dedupe key a run resumed after a crash notifies nobody twice."""
+    """Notify the active members of many branches of `notice` (kind, title, body, link, as
+    notify takes them), a batch of branches at a time, each batch in its own transaction
+    together with what `with_batch` writes for those branches: a province-wide scope neither
+    holds one long transaction nor loads every member at once, and with the dedupe key (here
+    required) a run resumed after a crash notifies nobody twice."""
     for start in range(0, len(branch_ids), BRANCH_BATCH):
         chunk = branch_ids[start : start + BRANCH_BATCH]
         with transaction.atomic():
@@ -116,14 +114,7 @@ def notify_branch_members(
             user_ids = Member.objects.filter(branch_id__in=chunk, is_active=True).values_list(
                 "user_id", flat=True
             )
-            notify(
-                user_ids=user_ids,
-                kind=kind,
-                title=title,
-                body=body,
-                link=link,
-                dedupe_key=dedupe_key,
-            )
+            notify(user_ids=user_ids, dedupe_key=dedupe_key, **notice)
 
 
 def request_fanout(
