@@ -42,6 +42,43 @@ class Policy:
         transaction.on_commit(lambda: celery.send(task, (pk,), countdown=countdown))
 
 
+def attempt(
+    model,
+    pk: int,
+    send: Callable[[object], None],
+    *,
+    task,
+    policy: Policy,
+    errors: type[Exception],
+    fields: tuple[str, ...] = (),
+    sent_fields: tuple[str, ...] = (),
+) -> str:
+    """One attempt at the pending row `pk` of `model` (a webhook batch, a WeChat message):
+    claimed, its attempt counted, `send(row)` called; an exception of `errors` (final when
+    its `permanent` is set, or the attempts are used up) is noted and, unless final, `task`
+    queued again after the backoff. `fields` (and, once sent, `sent_fields`) are what `send`
+    sets on the row besides. Answers "sent", "retrying", "failed" or "skipped"."""
+    with transaction.atomic():
+        row = claim(model, pk)
+        if row is None:
+            return "skipped"
+        row.attempts += 1
+        saved = ["attempts", "status", "last_error", *fields]
+        try:
+            send(row)
+        except errors as exc:
+            final = policy.failed(row, exc, permanent=getattr(exc, "permanent", False))
+            row.save(update_fields=saved)
+            if not final:
+                policy.retry_later(task, row)
+            return "failed" if final else "retrying"
+        sent(row)
+        row.save(
+            update_fields=["attempts", "status", "sent_at", "last_error", *fields, *sent_fields]
+        )
+        return "sent"
+
+
 def claim(model, pk: int):
     """The pending row `pk` of `model` locked for one attempt, or None when it is no longer
     pending or another worker holds it: the queued task and the sweep never attempt a row

@@ -1,5 +1,4 @@
 from celery import shared_task
-from django.db import transaction
 
 from dangjian.notifications import channels, retries
 from dangjian.notifications.models import OutboundBatch
@@ -15,22 +14,14 @@ def deliver_outbound(batch_id: int) -> str:
     """One delivery attempt; a failure schedules the next with exponential backoff. The
     attempt count lives on the batch row, so retries survive worker restarts and behave the
     same when tasks run eagerly (the embedded default retries at once)."""
-    with transaction.atomic():
-        batch = retries.claim(OutboundBatch, batch_id)
-        if batch is None:
-            return "skipped"
-        batch.attempts += 1
-        try:
-            channels.get(batch.channel).send(batch.payload["notices"])
-        except channels.ChannelError as exc:
-            final = RETRIES.failed(batch, exc)
-            batch.save(update_fields=["attempts", "status", "last_error"])
-            if not final:
-                RETRIES.retry_later(deliver_outbound, batch)
-            return "failed" if final else "retrying"
-        retries.sent(batch)
-        batch.save(update_fields=["attempts", "status", "sent_at", "last_error"])
-        return "sent"
+    return retries.attempt(
+        OutboundBatch,
+        batch_id,
+        lambda batch: channels.get(batch.channel).send(batch.payload["notices"]),
+        task=deliver_outbound,
+        policy=RETRIES,
+        errors=channels.ChannelError,
+    )
 
 
 def deliver_due() -> int:

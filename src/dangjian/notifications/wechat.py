@@ -182,31 +182,30 @@ def deliver_wechat(message_id: int) -> str:
     """One attempt to send a message; a failure schedules the next with backoff (at once
     when tasks run eagerly). Sent to the account's openid of now: an account unbound since
     the notice gets nothing."""
-    with transaction.atomic():
-        message = retries.claim(WechatMessage, message_id)
-        if message is None:
-            return "skipped"
-        message.attempts += 1
-        try:
-            openid = openids_of([message.user_id]).get(message.user_id)
-            if not openid:
-                raise WechatError("the account is no longer bound to WeChat", permanent=True)
-            message.openid = openid
-            message.msgid = send_template(
-                openid=openid, template_id=message.template_id, data=message.data, url=message.url
-            )[:40]
-        except WechatError as exc:
-            final = RETRIES.failed(message, exc, permanent=exc.permanent)
-            message.save(update_fields=["attempts", "status", "last_error", "openid"])
-            logger.warning("wechat %s attempt %d failed: %s", message_id, message.attempts, exc)
-            if not final:
-                RETRIES.retry_later(deliver_wechat, message)
-            return "failed" if final else "retrying"
-        retries.sent(message)
-        message.save(
-            update_fields=["attempts", "status", "sent_at", "last_error", "openid", "msgid"]
-        )
-        return "sent"
+    return retries.attempt(
+        WechatMessage,
+        message_id,
+        _send,
+        task=deliver_wechat,
+        policy=RETRIES,
+        errors=WechatError,
+        fields=("openid",),
+        sent_fields=("msgid",),
+    )
+
+
+def _send(message: WechatMessage) -> None:
+    try:
+        openid = openids_of([message.user_id]).get(message.user_id)
+        if not openid:
+            raise WechatError("the account is no longer bound to WeChat", permanent=True)
+        message.openid = openid
+        message.msgid = send_template(
+            openid=openid, template_id=message.template_id, data=message.data, url=message.url
+        )[:40]
+    except WechatError as exc:
+        logger.warning("wechat %s attempt %d failed: %s", message.pk, message.attempts, exc)
+        raise
 
 
 @shared_task(acks_late=True)
