@@ -419,6 +419,10 @@ CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 10
 # Learning (docs/product.md, "Learning"): a member's reading of an article counts once they
 # have had it open this long, on the server's clock (a short article: when they reach its end).
 LEARNING_MIN_READING_SECONDS = env_int("LEARNING_MIN_READING_SECONDS", 60)
+# Volunteer hours (docs/product.md, issue 20): signed time is rounded to the nearest this many
+# minutes, and a service longer than this many hours is refused as implausible.
+VOLUNTEER_HOURS_ROUNDING_MINUTES = env_int("VOLUNTEER_HOURS_ROUNDING_MINUTES", 15)
+VOLUNTEER_MAX_SERVICE_HOURS = env_int("VOLUNTEER_MAX_SERVICE_HOURS", 12)
 # A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")

@@ -27,6 +27,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from dangjian.attendance import codes, geo
 from dangjian.attendance.models import (
@@ -347,35 +348,29 @@ def decide(
         # Checked in already, or decided by a superior's correction: nothing changes.
         if record is not None and (record.status in ATTENDED or record.is_corrected):
             return Decision(REPEATED)
-        if now < window.checkin_opens_at:
-            return refuse(
-                "too_early",
-                _("签到尚未开始，将于 %(at)s 开放。") % {"at": _when(window.checkin_opens_at, now)},
-                opens_at=_iso(window.checkin_opens_at),
-            )
-        if now > window.checkin_closes_at:
-            return refuse(
-                "too_late",
-                _("签到已于 %(at)s 截止。") % {"at": _when(window.checkin_closes_at, now)},
-                closed_at=_iso(window.checkin_closes_at),
-            )
+        refused = _outside(
+            now,
+            window.checkin_opens_at,
+            window.checkin_closes_at,
+            early=N_("签到尚未开始，将于 %(at)s 开放。"),
+            late=N_("签到已于 %(at)s 截止。"),
+        )
+        if refused is not None:
+            return refused
     else:
         if record is not None and record.status == AttendanceStatus.CHECKED_OUT:
             return Decision(REPEATED)
         if record is None or record.status != AttendanceStatus.CHECKED_IN:
             return refuse("not_checked_in", _("你尚未签到，不能签退。"))
-        if now < activity.ends_at:
-            return refuse(
-                "too_early",
-                _("活动尚未结束，%(at)s 后才能签退。") % {"at": _when(activity.ends_at, now)},
-                opens_at=_iso(activity.ends_at),
-            )
-        if now > window.checkout_closes_at:
-            return refuse(
-                "too_late",
-                _("签退已于 %(at)s 截止。") % {"at": _when(window.checkout_closes_at, now)},
-                closed_at=_iso(window.checkout_closes_at),
-            )
+        refused = _outside(
+            now,
+            activity.ends_at,
+            window.checkout_closes_at,
+            early=N_("活动尚未结束，%(at)s 后才能签退。"),
+            late=N_("签退已于 %(at)s 截止。"),
+        )
+        if refused is not None:
+            return refused
         reflection = (reflection or "").strip()
         if not reflection:
             return refuse("reflection_required", _("签退须填写心得体会。"), field="reflection")
@@ -391,6 +386,20 @@ def decide(
         distance_m=distance,
         is_device_shared=bool(device_id and facts.is_device_shared),
     )
+
+
+def _outside(
+    now: datetime, opens_at: datetime, closes_at: datetime, *, early: str, late: str
+) -> Decision | None:
+    """`too_early` before `opens_at`, `too_late` after `closes_at`: check-in's window and
+    check-out's. The messages (untranslated) name the time as %(at)s."""
+    if now < opens_at:
+        return refuse("too_early", _(early) % {"at": _when(opens_at, now)}, opens_at=_iso(opens_at))
+    if now > closes_at:
+        return refuse(
+            "too_late", _(late) % {"at": _when(closes_at, now)}, closed_at=_iso(closes_at)
+        )
+    return None
 
 
 def activity_refusal(facts: CheckInFacts, *, now: datetime, code: str = "") -> Decision | None:
@@ -433,7 +442,8 @@ def _distance(activity: ActivityFacts, where: Position) -> int:
 
 def _at_the_venue(activity: ActivityFacts, where: Position, distance: int) -> Decision | None:
     radius = activity.radius_m
-    if where.accuracy_m > radius:
+    breach = geo.fence_breach(distance_m=distance, accuracy_m=where.accuracy_m, radius_m=radius)
+    if breach == geo.IMPRECISE:
         return refuse(
             "imprecise_location",
             _(
@@ -445,7 +455,7 @@ def _at_the_venue(activity: ActivityFacts, where: Position, distance: int) -> De
             accuracy_m=round(where.accuracy_m),
             radius_m=radius,
         )
-    if distance > radius:
+    if breach == geo.OUT_OF_RANGE:
         return refuse(
             "out_of_range",
             _("你距离活动地点 %(distance)s，签到范围为 %(radius)d 米。请到活动地点后再试。")

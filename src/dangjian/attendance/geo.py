@@ -40,3 +40,20 @@ def describe(dist_m: float) -> str:
     if dist_m < 1000:
         return _("%d 米") % round(dist_m)
     return _("%s 公里") % f"{dist_m / 1000:.1f}"
+
+
+IMPRECISE = "imprecise_location"
+OUT_OF_RANGE = "out_of_range"
+
+
+def fence_breach(*, distance_m: float, accuracy_m: float, radius_m: int) -> str | None:
+    """Whether a phone's position counts as at a place of `radius_m`: None when it does,
+    else why not. A fix less precise than the radius cannot tell inside from outside
+    (`imprecise_location`), whatever distance it gives; a precise one must lie within the
+    radius (`out_of_range`). Check-in at an activity and a volunteer's signing at an
+    order's place both ask here; each words the refusal for its own page."""
+    if accuracy_m > radius_m:
+        return IMPRECISE
+    if distance_m > radius_m:
+        return OUT_OF_RANGE
+    return None
