@@ -343,18 +343,12 @@ def decide(
     refused = activity_refusal(facts, now=now, code=code)
     if refused is not None:
         return refused
-    record, window = facts.record, activity.window
+    record = facts.record
     if kind == AttemptKind.CHECK_IN:
         # Checked in already, or decided by a superior's correction: nothing changes.
         if record is not None and (record.status in ATTENDED or record.is_corrected):
             return Decision(REPEATED)
-        refused = _outside(
-            now,
-            window.checkin_opens_at,
-            window.checkin_closes_at,
-            early=N_("签到尚未开始，将于 %(at)s 开放。"),
-            late=N_("签到已于 %(at)s 截止。"),
-        )
+        refused = _outside(kind, activity, now)
         if refused is not None:
             return refused
     else:
@@ -362,13 +356,7 @@ def decide(
             return Decision(REPEATED)
         if record is None or record.status != AttendanceStatus.CHECKED_IN:
             return refuse("not_checked_in", _("你尚未签到，不能签退。"))
-        refused = _outside(
-            now,
-            activity.ends_at,
-            window.checkout_closes_at,
-            early=N_("活动尚未结束，%(at)s 后才能签退。"),
-            late=N_("签退已于 %(at)s 截止。"),
-        )
+        refused = _outside(kind, activity, now)
         if refused is not None:
             return refused
         reflection = (reflection or "").strip()
@@ -388,11 +376,22 @@ def decide(
     )
 
 
-def _outside(
-    now: datetime, opens_at: datetime, closes_at: datetime, *, early: str, late: str
-) -> Decision | None:
-    """`too_early` before `opens_at`, `too_late` after `closes_at`: check-in's window and
-    check-out's. The messages (untranslated) name the time as %(at)s."""
+# (too early, too late) for each kind; the time named as %(at)s.
+WINDOW_MESSAGES = {
+    AttemptKind.CHECK_IN: (N_("签到尚未开始，将于 %(at)s 开放。"), N_("签到已于 %(at)s 截止。")),
+    AttemptKind.CHECK_OUT: (N_("活动尚未结束，%(at)s 后才能签退。"), N_("签退已于 %(at)s 截止。")),
+}
+
+
+def _outside(kind: str, activity: ActivityFacts, now: datetime) -> Decision | None:
+    """`too_early` or `too_late` for a check-in or check-out (`kind`): check-in opens and
+    closes with the activity's window, check-out opens when the activity ends."""
+    window = activity.window
+    if kind == AttemptKind.CHECK_IN:
+        opens_at, closes_at = window.checkin_opens_at, window.checkin_closes_at
+    else:
+        opens_at, closes_at = activity.ends_at, window.checkout_closes_at
+    early, late = WINDOW_MESSAGES[kind]
     if now < opens_at:
         return refuse("too_early", _(early) % {"at": _when(opens_at, now)}, opens_at=_iso(opens_at))
     if now > closes_at:
