@@ -74,3 +74,18 @@ def test_order_states_follow_the_life_cycle(from_state, to_state, expected):
 
 def test_ancestor_paths_list_the_path_and_everything_above_it():
     assert rules.ancestor_paths(TOWN) == [CITY, COUNTY, TOWN]
+
+
+@pytest.mark.parametrize(
+    ("category_org", "community", "expected"),
+    [
+        (COMMUNITY, COMMUNITY, True),  # the community's own entry
+        (COUNTY, COMMUNITY, True),  # the county's, on every community's menu in it
+        (TOWN, COMMUNITY, True),
+        ("00010009", COMMUNITY, False),  # another county's
+        ("0001000200030009", COMMUNITY, False),  # a neighbouring community's
+        (BRANCH, COMMUNITY, False),  # below the community
+    ],
+)
+def test_a_community_orders_from_its_own_menu_and_those_above_it(category_org, community, expected):
+    assert rules.on_menu(category_org, community_path=community) is expected

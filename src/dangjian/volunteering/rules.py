@@ -34,6 +34,12 @@ def escalation_path(reach_path: str) -> str | None:
     return reach_path[: (depth - 1) * STEP]
 
 
+def on_menu(category_org_path: str, *, community_path: str) -> bool:
+    """A community's menu is its own entries and those of the organizations above it (the
+    town's, the county's)."""
+    return community_path.startswith(category_org_path)
+
+
 def reaches(reach_path: str, *, branch_path: str | None, community_path: str | None) -> bool:
     """A published order reaching `reach_path` is seen by the members whose branch lies in
     that subtree, or who report to a community (双报到) in it."""
