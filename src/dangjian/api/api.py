@@ -140,3 +140,7 @@ api.add_router("", learning.router)
 from dangjian.api.routers import packages  # noqa: E402
 
 api.add_router("", packages.router)
+
+from dangjian.api.routers import volunteer_stats  # noqa: E402
+
+api.add_router("", volunteer_stats.router)

@@ -9,6 +9,7 @@ from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
+from dangjian.console.views import volunteering_stats as vs
 
 
 class DecisionConverter:
@@ -226,4 +227,6 @@ urlpatterns = [
         name="quiz_results_export",
     ),
     path("members/<int:member_id>/quizzes/", lq.member_quizzes, name="member_quizzes"),
+    # The volunteer cloud call (issue 20)
+    path("orgs/<int:org_id>/volunteering/stats/", vs.volunteer_stats, name="volunteer_stats"),
 ]

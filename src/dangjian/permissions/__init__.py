@@ -763,6 +763,7 @@ def may_read_sms_outbox(user) -> bool:
 from dangjian.permissions.volunteering import (  # noqa: E402, F401
     _can_volunteering,
     access_claim,
+    access_figures_org,
     access_order,
     access_service_category,
     is_requester,

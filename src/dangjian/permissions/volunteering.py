@@ -11,10 +11,13 @@ from dangjian.permissions import (
     _access,
     _authenticated,
     _paths_at_or_above,
+    access_org,
     admin_scope_q,
+    forbidden,
     is_admin_over,
     own_member,
 )
+from dangjian.registry.models import Organization
 from dangjian.volunteering import rules as volunteering
 from dangjian.volunteering.models import (
     Citizen,
@@ -157,3 +160,12 @@ def scoped_volunteer_profiles(user) -> QuerySet[VolunteerProfile]:
 
 def scoped_citizens(user) -> QuerySet[Citizen]:
     return Citizen.objects.filter(admin_scope_q(user, "community__path"))
+
+
+def access_figures_org(user, org_id) -> Organization:
+    """An organization whose volunteer figures the user reads: its admins' (and above) only;
+    a member who reads their own branch gets forbidden, anyone else not_found."""
+    org = access_org(user, org_id)
+    if not is_admin_over(user, org):
+        raise forbidden()
+    return org

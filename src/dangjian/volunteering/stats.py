@@ -6,7 +6,7 @@ Every figure is one aggregate query over the subtree (the path prefix), never a 
 communities or members in Python."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -20,6 +20,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from dangjian.registry.models import Organization
 from dangjian.volunteering.models import Claim, HoursEntry, Order, OrderState
@@ -135,3 +136,13 @@ def rated_share(f: Figures) -> float | None:
     """The share of the finished services that their citizen rated."""
     done = f.by_state.get(OrderState.CONFIRMED, 0)
     return f.rated / done if done else None
+
+
+def figures_for(org: Organization, *, start: date, end: date) -> Figures:
+    """The figures of the days [start, end) in the server's time zone (a scoring period's
+    `start` and `end`)."""
+
+    def midnight(day: date) -> datetime:
+        return timezone.make_aware(datetime.combine(day, time.min))
+
+    return figures(org, since=midnight(start), until=midnight(end))
