@@ -66,6 +66,12 @@ STATUS_BY_CODE: dict[str, int] = {
     "article_not_published": 409,
     "parent_not_published": 409,
     "package_not_published": 409,
+    # Volunteer orders (issue 20)
+    "not_a_citizen": 403,
+    "not_the_requester": 403,
+    "not_submitted": 409,
+    "not_cancellable": 409,
+    "window_passed": 409,
 }
 DEFAULT_STATUS = 422
 
