@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from dangjian import permissions
 from dangjian.audit import services as audit
@@ -266,30 +267,48 @@ def add_article_attachment(*, actor: User, article: Article, file, name: str) ->
     return attachment
 
 
-def _move(
-    *, actor: User, article: Article, action: str, allowed: tuple, to: str, message: str
-) -> Article:
+# An article's steps: the statuses it may leave (else this refusal) and the one it reaches,
+# with the time it notes (a publication also notes its reviewer).
+ARTICLE_STEPS = {
+    "submit": (
+        (ArticleStatus.DRAFT,),
+        ArticleStatus.SUBMITTED,
+        "submitted_at",
+        N_("只有草稿可以提交审核"),
+    ),
+    "publish": (
+        (ArticleStatus.SUBMITTED,),
+        ArticleStatus.PUBLISHED,
+        "published_at",
+        N_("只有待审核的文章可以发布"),
+    ),
+    "withdraw": (
+        (ArticleStatus.SUBMITTED, ArticleStatus.PUBLISHED),
+        ArticleStatus.WITHDRAWN,
+        "withdrawn_at",
+        N_("只有待审核或已发布的文章可以撤回"),
+    ),
+}
+
+
+def _move(*, actor: User, article: Article, step: str) -> Article:
+    allowed, to, noted_at, message = ARTICLE_STEPS[step]
     article = _locked(article)
     if article.status not in allowed:
-        raise DomainError("invalid_status", message, status=article.status)
+        raise DomainError("invalid_status", _(message), status=article.status)
     before = article.status
     now = clock.now()
     article.status = to
     article.updated_at = now
-    fields = ["status", "updated_at"]
-    if to == ArticleStatus.SUBMITTED:
-        article.submitted_at = now
-        fields.append("submitted_at")
-    elif to == ArticleStatus.PUBLISHED:
-        article.published_at, article.reviewer = now, actor
-        fields += ["published_at", "reviewer"]
-    elif to == ArticleStatus.WITHDRAWN:
-        article.withdrawn_at = now
-        fields.append("withdrawn_at")
+    setattr(article, noted_at, now)
+    fields = ["status", "updated_at", noted_at]
+    if to == ArticleStatus.PUBLISHED:
+        article.reviewer = actor
+        fields.append("reviewer")
     article.save(update_fields=fields)
     audit.record(
         actor=actor,
-        action=f"article.{action}",
+        action=f"article.{step}",
         obj=article,
         org=article.org,
         before={"status": before},
@@ -302,14 +321,7 @@ def _move(
 def submit_article(*, actor: User, article: Article) -> Article:
     """The editor hands a draft to review."""
     permissions.require(actor, Action.CHANGE, article)
-    return _move(
-        actor=actor,
-        article=article,
-        action="submit",
-        allowed=(ArticleStatus.DRAFT,),
-        to=ArticleStatus.SUBMITTED,
-        message=_("只有草稿可以提交审核"),
-    )
+    return _move(actor=actor, article=article, step="submit")
 
 
 @transaction.atomic
@@ -318,14 +330,7 @@ def publish_article(*, actor: User, article: Article) -> Article:
     publishes a submitted article: from now on it reaches the organization's subtree."""
     permissions.require(actor, Action.REVIEW, article)
     permissions.require_not_author(actor, article)
-    return _move(
-        actor=actor,
-        article=article,
-        action="publish",
-        allowed=(ArticleStatus.SUBMITTED,),
-        to=ArticleStatus.PUBLISHED,
-        message=_("只有待审核的文章可以发布"),
-    )
+    return _move(actor=actor, article=article, step="publish")
 
 
 @transaction.atomic
@@ -333,14 +338,7 @@ def withdraw_article(*, actor: User, article: Article) -> Article:
     """Take a published article down, or send a submitted one back to its editor. Readings
     already counted stay counted."""
     permissions.require(actor, Action.REVIEW, article)
-    return _move(
-        actor=actor,
-        article=article,
-        action="withdraw",
-        allowed=(ArticleStatus.SUBMITTED, ArticleStatus.PUBLISHED),
-        to=ArticleStatus.WITHDRAWN,
-        message=_("只有待审核或已发布的文章可以撤回"),
-    )
+    return _move(actor=actor, article=article, step="withdraw")
 
 
 # Reading ---------------------------------------------------------------------------------
