@@ -97,6 +97,9 @@ class SmsMessage(models.Model):
 class SmsCodePurpose(models.TextChoices):
     ACTIVATE = "activate", "activate"
     RESET = "reset", "reset"
+    # A citizen's (群众) sign-in, which registers a phone new to the platform
+    # (volunteering.services.sign_in_citizen).
+    CITIZEN = "citizen", "citizen"
 
 
 class SmsCode(models.Model):

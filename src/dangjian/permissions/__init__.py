@@ -766,6 +766,7 @@ from dangjian.permissions.volunteering import (  # noqa: E402, F401
     access_figures_org,
     access_order,
     access_service_category,
+    access_volunteer_profile,
     is_requester,
     order_reaches_volunteer,
     own_citizen,

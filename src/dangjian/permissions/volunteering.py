@@ -17,7 +17,7 @@ from dangjian.permissions import (
     is_admin_over,
     own_member,
 )
-from dangjian.registry.models import Organization
+from dangjian.registry.models import Member, Organization
 from dangjian.volunteering import rules as volunteering
 from dangjian.volunteering.models import (
     Citizen,
@@ -126,6 +126,24 @@ def access_service_category(
     user, category_id, action: Action | str = Action.READ
 ) -> ServiceCategory:
     return _access(user, ServiceCategory.objects.select_related("org"), category_id, action)
+
+
+def _profile_of(member: Member) -> VolunteerProfile:
+    try:
+        return member.volunteer_profile
+    except VolunteerProfile.DoesNotExist:
+        # Not made yet: an empty one, not saved, that the rules read like any other.
+        member.volunteer_profile = VolunteerProfile(member=member, skills=[], availability="")
+        return member.volunteer_profile
+
+
+def access_volunteer_profile(
+    user, member_id, action: Action | str = Action.READ
+) -> VolunteerProfile:
+    """The volunteer profile of member `member_id`: the same not_found whether the member
+    is missing or out of scope."""
+    members = Member.objects.select_related("branch", "user", "volunteer_profile__community")
+    return _profile_of(_access(user, members, member_id, action, checked=_profile_of))
 
 
 def scoped_orders(user) -> QuerySet[Order]:

@@ -99,7 +99,11 @@ def _hash(phone: str, purpose: str, code: str) -> str:
 def _may_receive(user: User | None, purpose: str) -> bool:
     """Whom a code is sent to: for activation a member still on the books (an account that
     is active already hears so once the code is given, `already_active`); for a reset an
-    account that has a password."""
+    account that has a password. A citizen's sign-in registers new phones, so every phone
+    receives its code; one that is not a citizen's hears why only once the code is given
+    (volunteering.services.sign_in_citizen)."""
+    if purpose == SmsCodePurpose.CITIZEN:
+        return True
     if user is None or not user.is_active:
         return False
     if purpose == SmsCodePurpose.ACTIVATE:
@@ -171,10 +175,14 @@ def _check_password(password: str, user: User) -> None:
         raise DomainError("weak_password", " ".join(exc.messages), field="password") from exc
 
 
-def _redeem(*, phone: str, purpose: str, code: str, check) -> User:
+def redeem(*, phone: str, purpose: str, code: str, check) -> User:
     """Try the latest code asked for the phone and purpose. A wrong code (or a wrong second
     factor, through `check`) counts as a wrong try, kept even though the call fails; the
-    code is used once the account is in."""
+    code is used once the account is in. `check(user)` returns a refusal or None;
+    `check.finish(user)` does the purpose's work, may raise with nothing written (the code
+    stays), and returns the account when it made one: a check with `new_phones = True` is
+    also given the codes of phones that had no account (`user` None)."""
+    new_phones = getattr(check, "new_phones", False)
     refusal = None
     with transaction.atomic():
         now = clock.now()
@@ -197,7 +205,7 @@ def _redeem(*, phone: str, purpose: str, code: str, check) -> User:
         )
         if refusal is None:
             given = (code or "").strip()
-            if row.user is None or not hmac.compare_digest(
+            if (row.user is None and not new_phones) or not hmac.compare_digest(
                 row.code_hash, _hash(phone, purpose, given)
             ):
                 refusal = "invalid_code"
@@ -208,8 +216,7 @@ def _redeem(*, phone: str, purpose: str, code: str, check) -> User:
                 row.save(update_fields=["failed_attempts"])
         if refusal is None:
             # Raises (weak_password, already_active) with nothing written: the code stays.
-            user = row.user
-            check.finish(user)
+            user = check.finish(row.user) or row.user
             row.used_at = now
             row.save(update_fields=["used_at"])
             return user
@@ -281,7 +288,7 @@ def activate(
     member's ID number (a recycled phone number is not enough), and a new password — or,
     inside WeChat, no password and the visitor's `wechat_openid`, bound to the account
     instead. Returns the account, signed in by the caller."""
-    return _redeem(
+    return redeem(
         phone=phone,
         purpose=SmsCodePurpose.ACTIVATE,
         code=code,
@@ -292,7 +299,7 @@ def activate(
 def reset_password(*, phone: str, code: str, password: str) -> User:
     """Set a new password for an account that forgot its own; every earlier sign-in of it
     ends."""
-    return _redeem(phone=phone, purpose=SmsCodePurpose.RESET, code=code, check=_Reset(password))
+    return redeem(phone=phone, purpose=SmsCodePurpose.RESET, code=code, check=_Reset(password))
 
 
 def forget_old_codes() -> int:
