@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import StoredAttachment
 from dangjian.registry.models import Organization
 from dangjian.scoring.models import PeriodKind
 from dangjian.themedays.models import Activity
@@ -198,7 +199,7 @@ class RectificationEvent(models.Model):
         return f"{self.rectification_id} {self.action}"
 
 
-class RectificationAttachment(models.Model):
+class RectificationAttachment(StoredAttachment):
     rectification = models.ForeignKey(
         Rectification, on_delete=models.CASCADE, related_name="attachments"
     )
@@ -206,10 +207,3 @@ class RectificationAttachment(models.Model):
         RectificationEvent, on_delete=models.CASCADE, related_name="attachments"
     )
     file = models.FileField(upload_to="rectifications/%Y/%m/", max_length=200)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.name

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import StoredAttachment
 from dangjian.registry.models import Member, Organization
 
 # The six required items of docs/product.md, "Monthly theme days", in the order the case study
@@ -77,16 +78,9 @@ class Campaign(models.Model):
         return f"campaign:{self.pk}"
 
 
-class CampaignAttachment(models.Model):
+class CampaignAttachment(StoredAttachment):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="campaigns/%Y/%m/")
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class PlanningTask(models.Model):

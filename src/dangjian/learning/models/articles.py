@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import StoredAttachment
 from dangjian.registry.models import Member, Organization
 
 
@@ -102,21 +103,14 @@ class Article(models.Model):
         return self.title
 
 
-class ArticleAttachment(models.Model):
+class ArticleAttachment(StoredAttachment):
     """A document or image attached to an article, sniffed like campaign attachments."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to="articles/%Y/%m/", max_length=200)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Reading(models.Model):
