@@ -1,6 +1,7 @@
 """Abstract models: the columns that several apps' models share because one piece of core
 code reads or writes them. They make no table of their own."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -19,3 +20,17 @@ class StoredAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Step(models.Model):
+    """A step in a record's history (a plan's, a rectification's): who took it and when,
+    read oldest first. Each model declares its subject and what the step says."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        ordering = ["at", "id"]

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import StoredAttachment
+from dangjian.core.models import Step, StoredAttachment
 from dangjian.registry.models import Organization
 from dangjian.scoring.models import PeriodKind
 from dangjian.themedays.models import Activity
@@ -178,22 +178,15 @@ class Rectification(models.Model):
         return self.status == RectificationStatus.OPEN and self.deadline < day
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(Step):
     """Every step: opened, answered (with text and attachments), accepted, reopened."""
 
     rectification = models.ForeignKey(
         Rectification, on_delete=models.CASCADE, related_name="events"
     )
     action = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     text = models.TextField(blank=True)
     deadline = models.DateField(null=True, blank=True)
-    at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.rectification_id} {self.action}"

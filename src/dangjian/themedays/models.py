@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import StoredAttachment
+from dangjian.core.models import Step, StoredAttachment
 from dangjian.registry.models import Member, Organization
 
 # The six required items of docs/product.md, "Monthly theme days", in the order the case study
@@ -247,21 +247,14 @@ def _shifted(at: datetime, minutes: int) -> datetime:
     return showable(moved)
 
 
-class ActivityEvent(models.Model):
+class ActivityEvent(Step):
     """Every step of a plan's life: who, when, from which status to which, and why."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
-    )
     reason = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["at", "id"]
 
     def __str__(self) -> str:
         return f"{self.activity_id} {self.action}"
