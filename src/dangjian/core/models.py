@@ -3,6 +3,7 @@ code reads or writes them. They make no table of their own."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StoredAttachment(models.Model):
@@ -34,3 +35,25 @@ class Step(models.Model):
     class Meta:
         abstract = True
         ordering = ["at", "id"]
+
+
+class MonthlyIssue(models.Model):
+    """What an organization issues for a month to its subtree and sends to every member in
+    one click (a theme-day campaign, a study package): its month, and the notices it sent,
+    of its `notice_kind` and one per member (by `dedupe_key`), counted when the run ends."""
+
+    notice_kind: str  # set by each model
+
+    month = models.DateField(_("月份"), help_text="First day of the month")
+    notified_members = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"{self.notice_kind}:{self.pk}"

@@ -220,7 +220,7 @@ def push(package_id: int) -> StudyPackage:
     }
     notifications.notify_branch_members(
         branch_ids=branch_ids,
-        kind="study_package",
+        kind=package.notice_kind,
         title=title,
         body=body,
         link="/m/learning/",

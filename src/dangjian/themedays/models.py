@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.models import Step, StoredAttachment
+from dangjian.core.models import MonthlyIssue, Step, StoredAttachment
 from dangjian.registry.models import Member, Organization
 
 # The six required items of docs/product.md, "Monthly theme days", in the order the case study
@@ -25,7 +25,7 @@ DEFAULT_REQUIRED_ITEMS = [
 DEFAULT_OPTIONAL_ITEMS = ["红色教育", "走访慰问", "义务劳动", "爱心捐赠"]
 
 
-class Campaign(models.Model):
+class Campaign(MonthlyIssue):
     """The month's requirements, issued by an organization to its subtree (optionally only
     some sectors). A supplement (`parent` set) is a lower organization's additional
     requirements to its parent's campaign, for its own subtree."""
@@ -34,7 +34,6 @@ class Campaign(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="supplements"
     )
-    month = models.DateField(_("月份"), help_text="First day of the month")
     theme = models.CharField(_("主题"), max_length=200)
     guidance = models.TextField(_("活动指引"), blank=True)
     required_items = models.JSONField(_("规定动作"), default=list)
@@ -50,7 +49,8 @@ class Campaign(models.Model):
     distribution_requested_at = models.DateTimeField(null=True, blank=True)
     distributed_at = models.DateTimeField(null=True, blank=True)
     distributed_branches = models.PositiveIntegerField(default=0)
-    notified_members = models.PositiveIntegerField(default=0)
+
+    notice_kind = "campaign"
 
     class Meta:
         ordering = ["-month", "-id"]
@@ -68,14 +68,6 @@ class Campaign(models.Model):
     @property
     def is_supplement(self) -> bool:
         return self.parent_id is not None
-
-    @property
-    def month_label(self) -> str:
-        return f"{self.month:%Y-%m}"
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"campaign:{self.pk}"
 
 
 class CampaignAttachment(StoredAttachment):

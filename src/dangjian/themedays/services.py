@@ -260,7 +260,7 @@ def distribute(campaign_id: int) -> Campaign:
 
     notifications.notify_branch_members(
         branch_ids=branch_ids,
-        kind="campaign",
+        kind=campaign.notice_kind,
         title=title,
         body=body,
         link="/m/",

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.models import MonthlyIssue
 from dangjian.learning.models.articles import Article
 from dangjian.learning.models.quizzes import Quiz
 from dangjian.registry.models import Organization
@@ -22,7 +23,7 @@ class PackageStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
 
 
-class StudyPackage(models.Model):
+class StudyPackage(MonthlyIssue):
     """A month's package of an organization for its subtree: the city's (no parent, with
     its quiz), or a county's add-on to it (`parent`, quiz optional). `campaign` is that
     month's theme-day campaign when there is one. The push is requested once and done in
@@ -32,7 +33,6 @@ class StudyPackage(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="addons"
     )
-    month = models.DateField(_("月份"), help_text="First day of the month")
     title = models.CharField(_("套餐名称"), max_length=200)
     description = models.TextField(blank=True)
     quiz = models.ForeignKey(
@@ -52,7 +52,8 @@ class StudyPackage(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     push_requested_at = models.DateTimeField(null=True, blank=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
-    notified_members = models.PositiveIntegerField(default=0)
+
+    notice_kind = "study_package"
 
     class Meta:
         ordering = ["-month", "-id"]
@@ -81,14 +82,6 @@ class StudyPackage(models.Model):
     @property
     def is_addon(self) -> bool:
         return self.parent_id is not None
-
-    @property
-    def month_label(self) -> str:
-        return f"{self.month:%Y-%m}"
-
-    @property
-    def dedupe_key(self) -> str:
-        return f"study_package:{self.pk}"
 
 
 class PackageArticle(models.Model):
