@@ -423,6 +423,9 @@ LEARNING_MIN_READING_SECONDS = env_int("LEARNING_MIN_READING_SECONDS", 60)
 # minutes, and a service longer than this many hours is refused as implausible.
 VOLUNTEER_HOURS_ROUNDING_MINUTES = env_int("VOLUNTEER_HOURS_ROUNDING_MINUTES", 15)
 VOLUNTEER_MAX_SERVICE_HOURS = env_int("VOLUNTEER_MAX_SERVICE_HOURS", 12)
+# A published volunteer order nobody claimed for this many hours reaches one level up (the
+# town or street, then the county).
+VOLUNTEER_ESCALATE_AFTER_HOURS = env_int("VOLUNTEER_ESCALATE_AFTER_HOURS", 24)
 # A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")

@@ -13,9 +13,11 @@ from dangjian.permissions import (
     _paths_at_or_above,
     access_org,
     admin_scope_q,
+    branch_admin_user_ids,
     forbidden,
     is_admin_over,
     own_member,
+    reviewer_user_ids,
 )
 from dangjian.registry.models import Member, Organization
 from dangjian.volunteering import rules as volunteering
@@ -24,6 +26,7 @@ from dangjian.volunteering.models import (
     Claim,
     HoursEntry,
     Order,
+    OrderPhoto,
     ServiceCategory,
     VolunteerProfile,
 )
@@ -187,3 +190,38 @@ def access_figures_org(user, org_id) -> Organization:
     if not is_admin_over(user, org):
         raise forbidden()
     return org
+
+
+def may_see_decline_reason(user, order: Order) -> bool:
+    """A declined order's reason is the requester's and their reviewers' only: never shown
+    to the members it reached or anyone else who may read the order."""
+    return is_requester(user, order) or is_admin_over(user, order.community)
+
+
+def order_admin_user_ids(org) -> list[int]:
+    """Who is told of what befalls the orders of `org` (a community, or the town or county
+    an order escalated to): its own admins, or where it has none the nearest organization
+    above it that has some."""
+    return branch_admin_user_ids(org) or reviewer_user_ids(org)
+
+
+def volunteer_user_ids(reach_path: str) -> QuerySet:
+    """The accounts of the active members a published order reaching `reach_path` reaches
+    (volunteering.rules.reaches): by their branch, or the community they report to."""
+    return (
+        Member.objects.filter(is_active=True, user__is_active=True)
+        .filter(
+            Q(branch__path__startswith=reach_path)
+            | Q(volunteer_profile__community__path__startswith=reach_path)
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def access_order_photo(user, photo_id) -> OrderPhoto:
+    """A photo of an order, to whoever may read the order."""
+    photos = OrderPhoto.objects.select_related(
+        "order", "order__community", "order__reach", "order__requester"
+    )
+    return _access(user, photos, photo_id, Action.READ, checked=lambda photo: photo.order)

@@ -1,6 +1,7 @@
 """Activity photos, served only to those who may read the activity (its branch's members
-and the admins above it), for pages (session) and API clients (bearer token) alike; and
-articles' covers (learning), to those who may read the article.
+and the admins above it), for pages (session) and API clients (bearer token) alike; articles'
+covers (learning), to those who may read the article; and the photos of volunteer orders,
+to those who may read the order.
 
 Photos are never linked by their storage URL: every request comes here, is scope-checked,
 and gets `Cache-Control: private` so that no shared cache keeps a copy. A photo's bytes
@@ -53,6 +54,15 @@ def photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
     found = _readable(request, permissions.access_photo, photo_id, variant)
     name = (found.thumbnail if variant == "thumb" else found.image).name
     return _image(request, name, f"photo-{found.pk}-{variant}")
+
+
+@require_GET
+def order_photo(request: HttpRequest, photo_id: int, variant: str) -> HttpResponse:
+    """A photo of a volunteer order: to whoever may read the order (the requester, the
+    admins over its community, the members it reaches, its volunteers)."""
+    found = _readable(request, permissions.access_order_photo, photo_id, variant)
+    name = (found.thumbnail if variant == "thumb" else found.image).name
+    return _image(request, name, f"order-photo-{found.pk}-{variant}")
 
 
 @require_GET

@@ -10,6 +10,11 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("photos/<int:photo_id>/<str:variant>.jpg", photos.photo, name="photo"),
     path(
+        "volunteering/photos/<int:photo_id>/<str:variant>.jpg",
+        photos.order_photo,
+        name="order_photo",
+    ),
+    path(
         "articles/<int:article_id>/cover/<str:variant>.jpg",
         photos.article_cover,
         name="article_cover",

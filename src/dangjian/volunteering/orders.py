@@ -1,0 +1,661 @@
+"""A citizen's order from submission to publication (群众点单, 社区下单): submitting it with
+photos, the community's review (publish or decline), cancelling it, and what the scheduled
+jobs do to it (escalating an order nobody claims, flagging one not started by the end of
+its window, expiring one nobody claimed at all).
+
+Every change of state is checked with `rules.may_move`, moves the row with an UPDATE
+conditioned on the state it was read in (a claim or a job moving it meanwhile makes the
+loser see the new state, never overwrite it), and writes an `OrderEvent`; what an admin
+does is audited in the same transaction."""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+
+from dangjian import permissions
+from dangjian.audit import services as audit
+from dangjian.core import clock, coords
+from dangjian.core.errors import DomainError
+from dangjian.core.locking import locked
+from dangjian.core.text import checked_text
+from dangjian.interaction import images
+from dangjian.notifications.services import notify
+from dangjian.permissions import Action
+from dangjian.registry.models import Organization, User
+from dangjian.volunteering import rules
+from dangjian.volunteering.models import (
+    ClaimState,
+    Order,
+    OrderEvent,
+    OrderPhoto,
+    OrderPhotoKind,
+    OrderState,
+    ServiceCategory,
+)
+
+DESCRIPTION_MAX_CHARS = 1000
+ADDRESS_MAX_CHARS = 200
+REASON_MAX_CHARS = 300
+MAX_PHOTOS = 6
+MAX_SKILLS = 10
+SKILL_MAX_CHARS = 20
+# How far ahead a citizen may ask, and how long a window may be: a wish for a day within
+# the next two months, not a standing arrangement.
+MAX_LEAD = timedelta(days=60)
+MAX_WINDOW = timedelta(days=14)
+MIN_WINDOW = timedelta(minutes=30)
+
+
+# Rules -----------------------------------------------------------------------------------
+
+
+def window_problem(now: datetime, wanted_from: datetime, wanted_until: datetime) -> str | None:
+    """Why a wanted time window cannot be accepted (a message), or None when it can: it
+    starts in the future, within MAX_LEAD, and lasts from MIN_WINDOW to MAX_WINDOW."""
+    if wanted_from <= now:
+        return _("期望开始时间应晚于现在")
+    if wanted_until <= wanted_from:
+        return _("期望结束时间应晚于开始时间")
+    if wanted_from - now > MAX_LEAD:
+        return _("期望时间最多提前 60 天")
+    if wanted_until - wanted_from < MIN_WINDOW:
+        return _("期望时间段至少 30 分钟")
+    if wanted_until - wanted_from > MAX_WINDOW:
+        return _("期望时间段最长 14 天")
+    return None
+
+
+def escalation_due(
+    *, now: datetime, published_at: datetime, escalated_at: datetime | None, after: timedelta
+) -> bool:
+    """An unclaimed published order escalates once `after` has passed since it was
+    published, or since its last escalation."""
+    return now - (escalated_at or published_at) >= after
+
+
+def clean_skills(skills: Iterable[str]) -> list[str]:
+    """Short labels, trimmed, without blanks or repeats, in their order."""
+    cleaned = list(dict.fromkeys(s.strip() for s in skills if s and s.strip()))
+    if len(cleaned) > MAX_SKILLS or any(len(s) > SKILL_MAX_CHARS for s in cleaned):
+        raise DomainError(
+            "invalid_skills",
+            _("技能最多 %(n)d 项，每项不超过 %(c)d 个字") % {"n": MAX_SKILLS, "c": SKILL_MAX_CHARS},
+            field="skills",
+        )
+    return cleaned
+
+
+def _required_reason(reason: str) -> str:
+    reason = checked_text((reason or "").strip(), field="reason")
+    if not reason:
+        raise DomainError("reason_required", _("请填写原因"), field="reason")
+    if len(reason) > REASON_MAX_CHARS:
+        raise DomainError(
+            "reason_too_long", _("原因不能超过 %d 个字") % REASON_MAX_CHARS, field="reason"
+        )
+    return reason
+
+
+# Photos ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredPhoto:
+    """A processed photo already in storage, waiting for its row."""
+
+    image: str
+    thumbnail: str
+    width: int
+    height: int
+    size: int
+
+
+def _photo_name(kind: str) -> str:
+    return f"volunteering/{clock.now():%Y/%m}/{secrets.token_hex(16)}{kind}.jpg"
+
+
+def store_photos(files: Iterable) -> list[StoredPhoto]:
+    """Process each upload as activity photos are (interaction.images: sniffed, size- and
+    pixel-limited, re-encoded without metadata, thumbnailed) and store it. Runs before the
+    transaction that writes the rows; if a later one is refused, the earlier files go."""
+    policy = settings.PHOTO_POLICY
+    limit = policy["max_upload_bytes"]
+    stored: list[StoredPhoto] = []
+    try:
+        for file in files:
+            if (getattr(file, "size", None) or 0) > limit:
+                raise images.too_large(limit)
+            if hasattr(file, "seek"):
+                file.seek(0)
+            processed = images.process(file.read(limit + 1), policy)
+            stored.append(
+                StoredPhoto(
+                    image=default_storage.save(_photo_name(""), ContentFile(processed.image)),
+                    thumbnail=default_storage.save(
+                        _photo_name("_t"), ContentFile(processed.thumbnail)
+                    ),
+                    width=processed.width,
+                    height=processed.height,
+                    size=len(processed.image),
+                )
+            )
+    except Exception:
+        discard_photos(stored)
+        raise
+    return stored
+
+
+def discard_photos(stored: Iterable[StoredPhoto]) -> None:
+    for photo in stored:
+        for name in (photo.image, photo.thumbnail):
+            default_storage.delete(name)
+
+
+def attach_photos(
+    *, order: Order, stored: list[StoredPhoto], kind: str, actor: User, now: datetime
+) -> list[OrderPhoto]:
+    """The rows of photos stored with `store_photos`, inside the caller's transaction."""
+    return OrderPhoto.objects.bulk_create(
+        [
+            OrderPhoto(
+                order=order,
+                kind=kind,
+                uploaded_by=actor,
+                image=p.image,
+                thumbnail=p.thumbnail,
+                width=p.width,
+                height=p.height,
+                size=p.size,
+                created_at=now,
+            )
+            for p in stored
+        ]
+    )
+
+
+def _too_many_photos() -> DomainError:
+    return DomainError("too_many_photos", _("每个需求最多上传 %d 张照片") % MAX_PHOTOS)
+
+
+# Events and notices ----------------------------------------------------------------------
+
+
+def _event(order: Order, *, from_state: str, to_state: str, actor, note: str, now) -> None:
+    OrderEvent.objects.create(
+        order=order, from_state=from_state, to_state=to_state, actor=actor, note=note, at=now
+    )
+
+
+def _move(order: Order, to_state: str, *, expected: str, **fields) -> bool:
+    """Move `order` from `expected` to `to_state` with `fields`, unless someone moved it
+    meanwhile. Returns whether it moved; the instance takes the new values."""
+    moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to_state, **fields)
+    if moved:
+        order.state = to_state
+        for name, value in fields.items():
+            setattr(order, name, value)
+    return bool(moved)
+
+
+def _citizen_link(order: Order) -> str:
+    return f"/c/orders/{order.pk}/"
+
+
+def _console_link(order: Order) -> str:
+    return f"/console/volunteering/orders/{order.pk}/"
+
+
+def _tell_requester(order: Order, *, title: str, body: str = "") -> None:
+    notify(
+        user_ids=[order.requester.user_id],
+        kind="volunteer_order",
+        title=title,
+        body=body,
+        link=_citizen_link(order),
+    )
+
+
+def _tell_admins(org: Organization, order: Order, *, title: str, body: str = "") -> None:
+    notify(
+        user_ids=permissions.order_admin_user_ids(org),
+        kind="volunteer_order",
+        title=title,
+        body=body,
+        link=_console_link(order),
+    )
+
+
+def _tell_volunteers(order: Order) -> None:
+    """Every member the order now reaches, once per order: after an escalation only those
+    newly reached get it."""
+    notify(
+        user_ids=permissions.volunteer_user_ids(order.reach.path),
+        kind="volunteer_order_published",
+        title=_("新的志愿服务需求：%s") % order.category.name,
+        body=f"{order.address} · {localtime(order.wanted_from):%m-%d %H:%M}",
+        link="/m/",
+        dedupe_key=f"volunteer-order-{order.pk}-published",
+    )
+
+
+# Submitting ------------------------------------------------------------------------------
+
+
+def _position(latitude, longitude, coord_system: str) -> tuple[Decimal | None, Decimal | None]:
+    if latitude is None and longitude is None:
+        return None, None
+    if latitude is None or longitude is None:
+        raise DomainError("invalid_position", _("位置需同时包含经度和纬度"), field="latitude")
+    lat, lon = coords.to_wgs84(float(latitude), float(longitude), coord_system or coords.WGS84)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DomainError("invalid_position", _("位置坐标无效"), field="latitude")
+    return Decimal(f"{lat:.6f}"), Decimal(f"{lon:.6f}")
+
+
+def submit_order(
+    *,
+    actor: User,
+    category: ServiceCategory,
+    description: str,
+    address: str,
+    latitude: float | Decimal | None = None,
+    longitude: float | Decimal | None = None,
+    coord_system: str = coords.WGS84,
+    wanted_from: datetime,
+    wanted_until: datetime,
+    photos: Iterable = (),
+) -> Order:
+    """A citizen orders a service from their community's menu. The position, if given, is
+    brought to WGS-84 from the system it was taken in; the photos are processed before the
+    transaction."""
+    citizen = permissions.own_citizen(actor)
+    if citizen is None:
+        raise DomainError("not_a_citizen", _("只有群众账号可以提交服务需求"))
+    community = citizen.community
+    if not (category.is_active and rules.on_menu(category.org.path, community_path=community.path)):
+        raise DomainError("not_on_menu", _("该服务不在您所在社区的服务菜单中"), field="category")
+    description = checked_text((description or "").strip(), field="description")
+    if not description:
+        raise DomainError("required", _("请描述您的需求"), field="description")
+    if len(description) > DESCRIPTION_MAX_CHARS:
+        raise DomainError(
+            "too_long", _("需求描述不能超过 %d 个字") % DESCRIPTION_MAX_CHARS, field="description"
+        )
+    address = checked_text((address or "").strip(), field="address") or citizen.address
+    if len(address) > ADDRESS_MAX_CHARS:
+        raise DomainError(
+            "too_long", _("地址不能超过 %d 个字") % ADDRESS_MAX_CHARS, field="address"
+        )
+    lat, lon = _position(latitude, longitude, coord_system)
+    now = clock.now()
+    problem = window_problem(now, wanted_from, wanted_until)
+    if problem:
+        raise DomainError("invalid_window", problem, field="wanted_from")
+    files = list(photos)
+    if len(files) > MAX_PHOTOS:
+        raise _too_many_photos()
+    stored = store_photos(files)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                requester=citizen,
+                community=community,
+                reach=community,
+                category=category,
+                description=description,
+                address=address,
+                latitude=lat,
+                longitude=lon,
+                wanted_from=wanted_from,
+                wanted_until=wanted_until,
+                volunteers_needed=1,
+                skills=list(category.skills),
+                state=OrderState.SUBMITTED,
+                created_at=now,
+                updated_at=now,
+            )
+            _event(
+                order, from_state="", to_state=OrderState.SUBMITTED, actor=actor, note="", now=now
+            )
+            attach_photos(
+                order=order, stored=stored, kind=OrderPhotoKind.REQUEST, actor=actor, now=now
+            )
+            _tell_admins(
+                community,
+                order,
+                title=_("新的群众服务需求待审核：%s") % category.name,
+                body=description[:100],
+            )
+    except Exception:
+        discard_photos(stored)
+        raise
+    return order
+
+
+def add_request_photos(*, actor: User, order: Order, photos: Iterable) -> list[OrderPhoto]:
+    """More photos of the need, from the requester, while the order awaits review."""
+    if not permissions.is_requester(actor, order):
+        raise DomainError("not_the_requester", _("只有提交需求的群众可以上传需求照片"))
+    files = list(photos)
+    if not files:
+        raise DomainError("required", _("请选择照片"), field="file")
+    stored = store_photos(files)
+    try:
+        with transaction.atomic():
+            order = locked(order, "community", "reach", "category", "requester")
+            if order.state != OrderState.SUBMITTED:
+                raise DomainError("not_submitted", _("需求审核后不能再补充照片"), state=order.state)
+            count = OrderPhoto.objects.filter(order=order, kind=OrderPhotoKind.REQUEST).count()
+            if count + len(stored) > MAX_PHOTOS:
+                raise _too_many_photos()
+            return attach_photos(
+                order=order,
+                stored=stored,
+                kind=OrderPhotoKind.REQUEST,
+                actor=actor,
+                now=clock.now(),
+            )
+    except Exception:
+        discard_photos(stored)
+        raise
+
+
+# Reviewing -------------------------------------------------------------------------------
+
+
+def _reviewable(actor: User, order: Order, to_state: str) -> Order:
+    permissions.require(actor, Action.REVIEW, order)
+    order = locked(order, "community", "reach", "category", "requester")
+    # Review is of a submitted order only: a claimed order moves back to published too,
+    # when its last claim is released, which is no review.
+    if order.state != OrderState.SUBMITTED or not rules.may_move(order.state, to_state):
+        raise DomainError("not_submitted", _("该需求已审核过"), state=order.state)
+    return order
+
+
+@transaction.atomic
+def publish_order(
+    *, actor: User, order: Order, volunteers_needed: int, skills: Iterable[str], note: str = ""
+) -> Order:
+    """The community's admin accepts the order and publishes it to the members reporting
+    to the community, who are told (and the requester)."""
+    order = _reviewable(actor, order, OrderState.PUBLISHED)
+    if not 1 <= volunteers_needed <= 50:
+        raise DomainError(
+            "invalid_volunteers_needed", _("所需志愿者人数应为 1–50"), field="volunteers_needed"
+        )
+    skills = clean_skills(skills)
+    note = checked_text((note or "").strip(), field="note")[:REASON_MAX_CHARS]
+    now = clock.now()
+    if order.wanted_until <= now:
+        raise DomainError("window_passed", _("需求的期望时间已过，不能发布"))
+    _move(
+        order,
+        OrderState.PUBLISHED,
+        expected=OrderState.SUBMITTED,
+        volunteers_needed=volunteers_needed,
+        skills=skills,
+        reviewed_by=actor,
+        published_at=now,
+        updated_at=now,
+    )
+    _event(
+        order,
+        from_state=OrderState.SUBMITTED,
+        to_state=OrderState.PUBLISHED,
+        actor=actor,
+        note=note,
+        now=now,
+    )
+    audit.record(
+        actor=actor,
+        action="volunteer_order.publish",
+        obj=order,
+        org=order.community,
+        after={"volunteers_needed": volunteers_needed, "skills": skills, "note": note},
+    )
+    _tell_requester(
+        order,
+        title=_("您的服务需求已发布：%s") % order.category.name,
+        body=_("正在等待志愿者接单。"),
+    )
+    _tell_volunteers(order)
+    return order
+
+
+@transaction.atomic
+def decline_order(*, actor: User, order: Order, reason: str) -> Order:
+    """The community's admin declines the order with a reason that only the requester (and
+    the admins) see."""
+    order = _reviewable(actor, order, OrderState.DECLINED)
+    reason = _required_reason(reason)
+    now = clock.now()
+    _move(
+        order,
+        OrderState.DECLINED,
+        expected=OrderState.SUBMITTED,
+        decline_reason=reason,
+        reviewed_by=actor,
+        updated_at=now,
+    )
+    # The event's note stays empty: the reason lives on the order, shown only to those
+    # who may see it (permissions.may_see_decline_reason).
+    _event(
+        order,
+        from_state=OrderState.SUBMITTED,
+        to_state=OrderState.DECLINED,
+        actor=actor,
+        note="",
+        now=now,
+    )
+    audit.record(
+        actor=actor,
+        action="volunteer_order.decline",
+        obj=order,
+        org=order.community,
+        after={"reason": reason},
+    )
+    _tell_requester(order, title=_("您的服务需求未通过审核：%s") % order.category.name, body=reason)
+    return order
+
+
+@transaction.atomic
+def cancel_order(*, actor: User, order: Order, reason: str) -> Order:
+    """The requester withdraws the order before its service starts, or an admin over the
+    community cancels it. Live claims are released and their volunteers told."""
+    requester = permissions.is_requester(actor, order)
+    is_admin = permissions.is_admin_over(actor, order.community)
+    if not (requester or is_admin):
+        permissions.require(actor, Action.READ, order)
+        raise DomainError("not_the_requester", _("只有提交需求的群众或社区管理员可以取消"))
+    reason = _required_reason(reason)
+    order = locked(order, "community", "reach", "category", "requester")
+    if not rules.may_move(order.state, OrderState.CANCELLED):
+        raise DomainError(
+            "not_cancellable", _("服务已开始或需求已结束，不能取消"), state=order.state
+        )
+    now = clock.now()
+    before = order.state
+    claims = order.claims.exclude(state=ClaimState.RELEASED).select_related("member")
+    claimant_ids = [c.member.user_id for c in claims]
+    claims.update(state=ClaimState.RELEASED, released_at=now)
+    _move(
+        order,
+        OrderState.CANCELLED,
+        expected=before,
+        cancel_reason=reason,
+        claimed_count=0,
+        updated_at=now,
+    )
+    _event(
+        order, from_state=before, to_state=OrderState.CANCELLED, actor=actor, note=reason, now=now
+    )
+    if is_admin and not requester:
+        audit.record(
+            actor=actor,
+            action="volunteer_order.cancel",
+            obj=order,
+            org=order.community,
+            before={"state": before},
+            after={"reason": reason},
+        )
+        _tell_requester(
+            order, title=_("您的服务需求已被取消：%s") % order.category.name, body=reason
+        )
+    else:
+        _tell_admins(
+            order.community,
+            order,
+            title=_("群众已取消服务需求：%s") % order.category.name,
+            body=reason,
+        )
+    notify(
+        user_ids=claimant_ids,
+        kind="volunteer_order",
+        title=_("您认领的服务需求已取消：%s") % order.category.name,
+        body=reason,
+        link="/m/",
+    )
+    return order
+
+
+# Scheduled: escalation, overdue, expiry --------------------------------------------------
+
+
+def escalate_unclaimed(limit: int = 500) -> int:
+    """Published orders nobody claimed within VOLUNTEER_ESCALATE_AFTER_HOURS of their
+    publication (or last escalation) reach one level up (rules.escalation_path): the town
+    or street, then the county, and no further. Idempotent: an order just escalated waits
+    the whole period again. Returns how many escalated."""
+    now = clock.now()
+    after = timedelta(hours=settings.VOLUNTEER_ESCALATE_AFTER_HOURS)
+    candidates = (
+        Order.objects.filter(
+            state=OrderState.PUBLISHED,
+            claimed_count=0,
+            wanted_until__gt=now,
+            reach__depth__gt=rules.COUNTY_DEPTH,
+            published_at__lte=now - after,
+        )
+        .exclude(escalated_at__gt=now - after)
+        .order_by("published_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_escalate(pk, now=now, after=after) for pk in list(candidates))
+
+
+@transaction.atomic
+def _escalate(pk: int, *, now: datetime, after: timedelta) -> bool:
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("reach", "category", "requester", "community")
+        .get(pk=pk)
+    )
+    if (
+        order.state != OrderState.PUBLISHED
+        or order.claimed_count
+        or not escalation_due(
+            now=now, published_at=order.published_at, escalated_at=order.escalated_at, after=after
+        )
+    ):
+        return False
+    target_path = rules.escalation_path(order.reach.path)
+    if target_path is None:
+        return False
+    target = Organization.objects.get(path=target_path)
+    previous = order.reach
+    _move(
+        order,
+        OrderState.PUBLISHED,
+        expected=OrderState.PUBLISHED,
+        reach=target,
+        escalation_level=order.escalation_level + 1,
+        escalated_at=now,
+        updated_at=now,
+    )
+    note = _("无人接单，已升级至%s") % target.name
+    _event(
+        order,
+        from_state=OrderState.PUBLISHED,
+        to_state=OrderState.PUBLISHED,
+        actor=None,
+        note=note,
+        now=now,
+    )
+    audit.record(
+        actor=None,
+        action="volunteer_order.escalate",
+        obj=order,
+        org=order.community,
+        before={"reach": previous.pk},
+        after={"reach": target.pk, "level": order.escalation_level},
+    )
+    _tell_admins(
+        target,
+        order,
+        title=_("服务需求无人接单，已升级至本级：%s") % order.category.name,
+        body=note,
+    )
+    _tell_requester(order, title=_("您的服务需求已扩大发布范围"), body=note)
+    _tell_volunteers(order)
+    return True
+
+
+def flag_overdue(limit: int = 500) -> int:
+    """Accepted orders (published or claimed) whose window ended before the service
+    started are flagged for the community's admins; those nobody claimed at all expire and
+    their requester is told. Idempotent: a flagged order is left alone. Returns how many
+    were flagged."""
+    now = clock.now()
+    due = (
+        Order.objects.filter(
+            state__in=rules.OPEN_FOR_CLAIMS, wanted_until__lte=now, is_overdue=False
+        )
+        .order_by("wanted_until", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_flag_overdue(pk, now=now) for pk in list(due))
+
+
+@transaction.atomic
+def _flag_overdue(pk: int, *, now: datetime) -> bool:
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("community", "category", "requester")
+        .get(pk=pk)
+    )
+    if order.state not in rules.OPEN_FOR_CLAIMS or order.is_overdue or order.wanted_until > now:
+        return False
+    before = order.state
+    if order.claimed_count == 0 and rules.may_move(before, OrderState.EXPIRED):
+        _move(order, OrderState.EXPIRED, expected=before, is_overdue=True, updated_at=now)
+        note = _("期望时间已过，无人接单，需求已过期")
+        _event(
+            order, from_state=before, to_state=OrderState.EXPIRED, actor=None, note=note, now=now
+        )
+        _tell_requester(order, title=_("您的服务需求已过期：%s") % order.category.name, body=note)
+    else:
+        Order.objects.filter(pk=order.pk).update(is_overdue=True, updated_at=now)
+        order.is_overdue = True
+        note = _("期望时间已过，服务尚未开始")
+        _event(order, from_state=before, to_state=before, actor=None, note=note, now=now)
+    audit.record(
+        actor=None,
+        action="volunteer_order.overdue",
+        obj=order,
+        org=order.community,
+        after={"state": order.state},
+    )
+    _tell_admins(
+        order.community, order, title=_("服务需求逾期未开始：%s") % order.category.name, body=note
+    )
+    return True
