@@ -32,6 +32,8 @@ JOBS: dict[str, tuple[str, int]] = {
     # their window are flagged, and expire when nobody claimed them.
     "escalate-unclaimed-orders": ("dangjian.volunteering.tasks.escalate_unclaimed_orders", 600),
     "flag-overdue-orders": ("dangjian.volunteering.tasks.flag_overdue_orders", 600),
+    # Volunteer orders completed and left unrated for 7 days, confirmed without a rating.
+    "close-unrated-orders": ("dangjian.volunteering.tasks.close_unrated_orders", 3600),
 }
 
 
