@@ -144,3 +144,7 @@ api.add_router("", packages.router)
 from dangjian.api.routers import volunteer_stats  # noqa: E402
 
 api.add_router("", volunteer_stats.router)
+
+from dangjian.api.routers import volunteer_people  # noqa: E402
+
+api.add_router("", volunteer_people.router)

@@ -72,6 +72,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_submitted": 409,
     "not_cancellable": 409,
     "window_passed": 409,
+    # Citizens' sign-in (issue 20)
+    "registration_required": 409,
+    "member_account": 409,
+    "account_disabled": 403,
 }
 DEFAULT_STATUS = 422
 
