@@ -40,12 +40,11 @@ class OutboundStatus(models.TextChoices):
     FAILED = "failed", "failed"
 
 
-class OutboundBatch(models.Model):
-    """A batch of notices handed to one outbound channel, with its delivery state, so that a
-    failed gateway can be retried (with backoff) and inspected."""
+class Outbound(models.Model):
+    """A delivery to an outbound channel as notifications.retries handles it: its state,
+    the attempts so far and the last error, when it was made (the sweep of overdue ones
+    counts from it) and when it was sent. Each model adds what it delivers."""
 
-    channel = models.CharField(max_length=40)
-    payload = models.JSONField()
     status = models.CharField(
         max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
     )
@@ -55,13 +54,24 @@ class OutboundBatch(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
+
+
+class OutboundBatch(Outbound):
+    """A batch of notices handed to one outbound channel, with its delivery state, so that a
+    failed gateway can be retried (with backoff) and inspected."""
+
+    channel = models.CharField(max_length=40)
+    payload = models.JSONField()
+
+    class Meta:
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.channel} batch {self.pk} ({self.status})"
 
 
-class SmsMessage(models.Model):
+class SmsMessage(Outbound):
     """One text message to one phone, the outbox of the SMS backend (notifications.sms):
     queued, sent in the background with retries, its status and last error kept so that a
     failure is visible. `params` holds what fills the provider's template; a verification
@@ -73,14 +83,7 @@ class SmsMessage(models.Model):
     params = models.JSONField(default=dict)
     text = models.CharField(max_length=300)
     backend = models.CharField(max_length=40)
-    status = models.CharField(
-        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -130,7 +133,7 @@ class SmsCode(models.Model):
         return f"{self.purpose} code {self.pk}"
 
 
-class WechatMessage(models.Model):
+class WechatMessage(Outbound):
     """One WeChat template message to one bound account (notifications.wechat): made from a
     notice by the `wechat` channel, sent in the background with retries. The unique key
     (user, notice_key) makes a notice reach a recipient's WeChat at most once, however often
@@ -143,14 +146,7 @@ class WechatMessage(models.Model):
     template_id = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
     url = models.CharField(max_length=500, blank=True)
-    status = models.CharField(
-        max_length=16, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
-    )
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     msgid = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"])]
