@@ -145,6 +145,10 @@ from dangjian.api.routers import volunteer_stats  # noqa: E402
 
 api.add_router("", volunteer_stats.router)
 
+from dangjian.api.routers import volunteer_orders  # noqa: E402
+
+api.add_router("", volunteer_orders.router)
+
 from dangjian.api.routers import volunteer_people  # noqa: E402
 
 api.add_router("", volunteer_people.router)
