@@ -105,3 +105,16 @@ def test_of_simultaneous_saves_one_applies_and_of_submissions_one_marks(world):
     )
     assert len(done) == 1 and refused == ["attempt_finished"] * (THREADS - 1)
     assert Attempt.objects.get(pk=attempt.pk).ended_by == "submitted"
+
+
+def test_of_simultaneous_submissions_over_the_api_s_path_one_marks(world):
+    made = _open_quiz(world)
+    member = world.a.member
+    attempt, _ = quiz_services.start_attempt(member=member, quiz=made)
+    done, refused = _together(
+        lambda _i: quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk),
+        range(THREADS),
+    )
+    assert len(done) == 1 and refused == ["attempt_finished"] * (THREADS - 1)
+    assert AttemptAnswer.objects.filter(attempt=attempt, score__isnull=True).count() == 0
+    assert Attempt.objects.get(pk=attempt.pk).ended_by == "submitted"

@@ -91,3 +91,28 @@ def test_quiz_api_permission_matrix(world, objects, api, role):
         assert answer.status_code == save
         saved = AttemptAnswer.objects.get(attempt=attempt).version
         assert saved == (1 if save == 200 else 0)
+
+
+# Handing the attempt in: its member only; the quiz's admins, who read it, are forbidden.
+SUBMIT_MATRIX = {
+    "city_admin": 403,
+    "county_admin": 403,
+    "other_county_admin": 404,
+    "branch_admin": 404,
+    "member": 200,
+    "other_branch_member": 404,
+    "outsider": 404,
+    "anonymous": 401,
+}
+
+
+@pytest.mark.parametrize("role", list(SUBMIT_MATRIX))
+def test_quiz_api_submission_permission_matrix(world, objects, api, role):
+    assert set(SUBMIT_MATRIX) == set(ROLES)
+    client = api(ROLES[role](world))
+    attempt = objects["attempt"]
+    with time_machine.travel(NOW, tick=False):
+        answer = client.post(f"/attempts/{attempt.pk}/submit")
+    assert answer.status_code == SUBMIT_MATRIX[role]
+    finished = Attempt.objects.get(pk=attempt.pk).finished_at
+    assert (finished is not None) == (answer.status_code == 200)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Count, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -334,48 +334,103 @@ def new_seed() -> str:
     return secrets.token_hex(8)
 
 
-def _draw_paper(quiz: Quiz, seed: str) -> list[tuple[int, int]]:
+# What a start needs to know, in one statement: the member's attempts at the quiz (3), the
+# quiz's fixed questions (0), its draw rules (1) and the active questions of the rules'
+# categories (2), each row (kind, a, b, c, d, e):
+#   3: attempt id, number, 1 when finished (else 0), 0, 0
+#   0: question id, points, position, row id, current version
+#   1: category id, points, position, row id, count
+#   2: question id, category id, uses, 0, current version
+# Read by hand: the ORM's four queries cost a start more than the rest of its reads
+# (docs/performance.md, "The monthly quiz peak"); tests/learning/test_quiz_services.py
+# checks it against the models' reading.
+START_SQL = """
+SELECT 3, a.id, a.number, CASE WHEN a.finished_at IS NULL THEN 0 ELSE 1 END, 0, 0
+FROM learning_attempt a WHERE a.quiz_id = %(quiz)s AND a.member_id = %(member)s
+UNION ALL
+SELECT 0, f.question_id, f.points, f.position, f.id, q.current_id
+FROM learning_quizquestion f JOIN learning_question q ON q.id = f.question_id
+WHERE f.quiz_id = %(quiz)s
+UNION ALL
+SELECT 1, r.category_id, r.points, r.position, r.id, r.count
+FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s
+UNION ALL
+SELECT 2, q.id, q.category_id, q.uses, 0, q.current_id
+FROM learning_question q
+WHERE q.is_active AND q.category_id IN (
+    SELECT r.category_id FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s)
+"""
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    """What a start is decided and drawn from: the member's attempts at the quiz (id,
+    whether finished), the fixed questions (question id, points, current version) and the
+    draw rules (category id, count, points), each in the quiz's order, and the bank the
+    rules draw from, with each question's current version."""
+
+    attempts: list[tuple[int, bool]]
+    fixed: list[tuple[int, int, int]]
+    rules: list[tuple[int, int, int]]
+    bank: list[draw.BankQuestion]
+    current: dict[int, int]
+
+
+def start_facts(member: Member, quiz: Quiz) -> StartFacts:
+    with connection.cursor() as cursor:
+        cursor.execute(START_SQL, {"quiz": quiz.pk, "member": member.pk})
+        # By kind, then the quiz's order (position, row id); attempts by number.
+        rows = sorted(
+            cursor.fetchall(), key=lambda row: (3, row[2]) if row[0] == 3 else row[:1] + row[3:5]
+        )
+    attempts, fixed, rules, bank, current = [], [], [], [], {}
+    for kind, a, b, c, _d, e in rows:
+        if kind == 3:
+            attempts.append((a, bool(c)))
+        elif kind == 0:
+            fixed.append((a, b, e))
+            current[a] = e
+        elif kind == 1:
+            rules.append((a, e, b))
+        else:
+            bank.append(draw.BankQuestion(a, b, c))
+            current[a] = e
+    return StartFacts(attempts, fixed, rules, bank, current)
+
+
+def draw_paper(facts: StartFacts, seed: str) -> list[tuple[int, int]]:
     """(question id, points) of a new attempt's paper: the fixed questions, then the draw
     (least used first, no question twice)."""
-    fixed = list(quiz.fixed_questions.values_list("question_id", "points"))
-    rules = list(quiz.draw_rules.all())
-    if not rules:
-        return fixed
-    bank = Question.objects.filter(
-        category_id__in={r.category_id for r in rules}, is_active=True
-    ).values_list("id", "category_id", "uses")
+    paper = [(question_id, points) for question_id, points, _version in facts.fixed]
+    if not facts.rules:
+        return paper
     drawn = draw.draw_paper(
-        [draw.BankQuestion(*row) for row in bank],
-        [draw.DrawRule(r.category_id, r.count) for r in rules],
+        facts.bank,
+        [draw.DrawRule(category_id, count) for category_id, count, _points in facts.rules],
         seed,
-        exclude={question_id for question_id, _points in fixed},
+        exclude={question_id for question_id, _points in paper},
     )
     # draw_paper lists the questions rule by rule, each rule's count in turn.
-    paper, start = list(fixed), 0
-    for rule in rules:
-        paper += [(question_id, rule.points) for question_id in drawn[start : start + rule.count]]
-        start += rule.count
+    start = 0
+    for _category_id, count, points in facts.rules:
+        paper += [(question_id, points) for question_id in drawn[start : start + count]]
+        start += count
     return paper
 
 
-def _give_paper(attempt: Attempt, quiz: Quiz) -> None:
-    paper = _draw_paper(quiz, attempt.seed)
-    ids = [question_id for question_id, _points in paper]
-    versions = {
-        v.question_id: v
-        for v in QuestionVersion.objects.filter(
-            pk__in=Question.objects.filter(pk__in=ids).values("current_id")
-        ).only("id", "question_id", "kind", "options")
-    }
-    answers = []
+def _slots(quiz: Quiz, seed: str, facts: StartFacts) -> list[AttemptAnswer]:
+    """The new attempt's paper as its slots (not saved): each question's current version,
+    points and, for a choice question, its options in this attempt's order."""
+    paper = draw_paper(facts, seed)
+    versions = QuestionVersion.objects.in_bulk([facts.current[q] for q, _points in paper])
+    slots = []
     for position, (question_id, points) in enumerate(paper, start=1):
-        version = versions[question_id]
+        version = versions[facts.current[question_id]]
         keys = [o["key"] for o in version.options]
         if quiz.shuffle_options and version.kind in CHOICE_KINDS:
-            keys = list(draw.shuffle_options(keys, attempt.seed, question_id))
-        answers.append(
+            keys = list(draw.shuffle_options(keys, seed, question_id))
+        slots.append(
             AttemptAnswer(
-                attempt=attempt,
                 question_id=question_id,
                 question_version=version,
                 position=position,
@@ -383,11 +438,7 @@ def _give_paper(attempt: Attempt, quiz: Quiz) -> None:
                 option_order=keys,
             )
         )
-    AttemptAnswer.objects.bulk_create(answers)
-    # Rows locked in one order, so that two starts counting overlapping questions wait for
-    # each other instead of deadlocking.
-    list(Question.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
-    Question.objects.filter(pk__in=ids).update(uses=F("uses") + 1)
+    return slots
 
 
 def _check_reaches(member: Member, quiz: Quiz) -> None:
@@ -399,49 +450,73 @@ def _check_reaches(member: Member, quiz: Quiz) -> None:
 
 def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     """The member's attempt in progress, resumed (False), or a new one (True) with its
-    paper drawn and stored, due by min(start + time limit, close). An attempt in progress
-    but past its deadline is finished first (it counts as used). Refused with
-    `quiz_not_open`, `quiz_closed`, `no_attempts_left`."""
+    paper drawn and stored, due by min(start + time limit, close); a new one carries the
+    slots written as `paper` (in order, each with its version), so that its answer needs
+    no second read. An attempt in progress but past its deadline is finished first (it
+    counts as used). Refused with `quiz_not_open`, `quiz_closed`, `no_attempts_left`."""
     _check_reaches(member, quiz)
-    with transaction.atomic():
-        now = clock.now()
-        mine = list(Attempt.objects.filter(quiz=quiz, member=member))
-        for attempt in mine:
-            if attempt.finished_at is not None:
-                continue
-            if timing.in_time(now, attempt.deadline):
-                return attempt, False
+    now = clock.now()
+    facts = start_facts(member, quiz)
+    for attempt_id, finished in facts.attempts:
+        if finished:
+            continue
+        attempt = Attempt.objects.select_related("quiz").get(pk=attempt_id)
+        if timing.in_time(now, attempt.deadline):
+            return attempt, False
+        with transaction.atomic():
             attempt = locked(attempt, "quiz")
             if attempt.finished_at is None:
                 _finish_overdue(attempt)
-        used = len(mine)
-        timing.check_start(
-            at=now,
-            opens_at=quiz.opens_at,
-            closes_at=quiz.closes_at,
-            attempts_allowed=quiz.attempts_allowed,
-            attempts_used=used,
-        )
-        try:
-            with transaction.atomic():
-                attempt = Attempt.objects.create(
-                    quiz=quiz,
-                    member=member,
-                    number=used + 1,
-                    seed=new_seed(),
-                    started_at=now,
-                    deadline=timing.attempt_deadline(
-                        started_at=now, time_limit=quiz.time_limit, closes_at=quiz.closes_at
-                    ),
-                )
-        except IntegrityError:
-            # A second tap on "start" that raced the first: give back the first's attempt.
-            attempt = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
-            if attempt is None:
-                raise
-            return attempt, False
-        _give_paper(attempt, quiz)
+    used = len(facts.attempts)
+    timing.check_start(
+        at=now,
+        opens_at=quiz.opens_at,
+        closes_at=quiz.closes_at,
+        attempts_allowed=quiz.attempts_allowed,
+        attempts_used=used,
+    )
+    # The paper is drawn before the transaction, from the bank as it was read (the uses
+    # were never locked for the draw: two starts at once may draw alike, and both count).
+    seed = new_seed()
+    slots = _slots(quiz, seed, facts)
+    try:
+        # The transaction holds only the writes. A second tap on "start" that raced the
+        # first breaks a constraint on the attempt's insert and rolls it back whole, so no
+        # savepoint is needed round the insert.
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                member=member,
+                number=used + 1,
+                seed=seed,
+                started_at=now,
+                deadline=timing.attempt_deadline(
+                    started_at=now, time_limit=quiz.time_limit, closes_at=quiz.closes_at
+                ),
+            )
+            for slot in slots:
+                slot.attempt = attempt
+            AttemptAnswer.objects.bulk_create(slots)
+            _count_uses([slot.question_id for slot in slots])
+    except IntegrityError:
+        # Give back the first's attempt.
+        attempt = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
+        if attempt is None:
+            raise
+        return attempt, False
+    attempt.paper = slots
     return attempt, True
+
+
+def _count_uses(question_ids: list[int]) -> None:
+    """One more use of each question, in one statement: its subquery locks the rows in
+    one order (by id), so that two starts counting overlapping questions wait for each
+    other instead of deadlocking, and the locks are held only until the commit that
+    follows."""
+    in_order = (
+        Question.objects.filter(pk__in=question_ids).order_by("pk").select_for_update().values("pk")
+    )
+    Question.objects.filter(pk__in=in_order).update(uses=F("uses") + 1)
 
 
 def _own(attempt: Attempt, member: Member) -> Attempt:
@@ -453,18 +528,28 @@ def _own(attempt: Attempt, member: Member) -> Attempt:
 
 def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
     """Finish and mark the attempt with the answers saved (the paper's versions and
-    points, so a question edited since never re-marks it)."""
+    points, so a question edited since never re-marks it); the slots, marked, are left on
+    it as `paper`."""
     answers = list(attempt.answers.select_related("question_version"))
     specs = [question_spec(a.question_version, points=a.points) for a in answers]
     saved = {a.question_id: a.answer for a in answers}
     mark = grading.mark_attempt(specs, saved, attempt.quiz.pass_mark)
+    by_score: dict[Decimal, list[int]] = {}
     for answer, spec in zip(answers, specs, strict=True):
         answer.score = round_half_up(grading.grade_answer(spec, answer.answer))
-    AttemptAnswer.objects.bulk_update(answers, ["score"])
+        by_score.setdefault(answer.score, []).append(answer.pk)
+    # One statement, one branch per score given (most papers: right or wrong), where
+    # bulk_update's has one per answer.
+    if by_score:
+        scores = [When(pk__in=ids, then=Value(score)) for score, ids in by_score.items()]
+        AttemptAnswer.objects.filter(attempt=attempt).update(
+            score=Case(*scores, output_field=AttemptAnswer._meta.get_field("score"))
+        )
     attempt.finished_at, attempt.ended_by = at, ended_by
     attempt.score, attempt.maximum = round_half_up(mark.score), round_half_up(mark.maximum)
     attempt.grade, attempt.passed = mark.grade, mark.passed
     attempt.save(update_fields=["finished_at", "ended_by", "score", "maximum", "grade", "passed"])
+    attempt.paper = answers
     return attempt
 
 
@@ -537,6 +622,27 @@ def submit_attempt(*, member: Member, attempt: Attempt) -> Attempt:
     `deadline_passed` and the attempt is finished with what was saved by the deadline."""
     with transaction.atomic():
         attempt = _own(attempt, member)
+        refusal = _in_progress(attempt)
+        if refusal is None:
+            return _mark(attempt, at=clock.now(), ended_by=AttemptEnd.SUBMITTED)
+    raise refusal
+
+
+def submit_own_attempt(*, user: User, attempt_id: int) -> Attempt:
+    """`submit_attempt` of the attempt `attempt_id` by the member whose it is, read once:
+    under lock, with its quiz and member, and refused as `permissions.access_attempt`
+    refuses it (not_found, or forbidden to an admin who may only read it). The month's
+    peak submits at once (docs/performance.md, "The monthly quiz peak")."""
+    with transaction.atomic():
+        attempt = (
+            Attempt.objects.select_for_update(of=("self",))
+            .select_related("quiz", "quiz__org", "member", "member__branch")
+            .filter(pk=attempt_id)
+            .first()
+        )
+        if attempt is None:
+            raise permissions.not_found()
+        permissions.require(user, Action.TAKE_PART, attempt)
         refusal = _in_progress(attempt)
         if refusal is None:
             return _mark(attempt, at=clock.now(), ended_by=AttemptEnd.SUBMITTED)

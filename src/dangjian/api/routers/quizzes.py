@@ -594,6 +594,11 @@ def _question_out(slot: AttemptAnswer, shown: bool) -> dict:
 
 def _attempt_out(user, attempt: Attempt) -> dict:
     shown = quiz_selectors.answers_visible(attempt, user)
+    # A start or a submission leaves the slots it wrote on the attempt (`paper`): the
+    # month's peak answers with them instead of reading them again.
+    slots = getattr(attempt, "paper", None)
+    if slots is None:
+        slots = quiz_selectors.attempt_questions(attempt)
     return {
         "id": attempt.pk,
         "quiz_id": attempt.quiz_id,
@@ -608,7 +613,7 @@ def _attempt_out(user, attempt: Attempt) -> dict:
         "grade": attempt.grade,
         "passed": attempt.passed,
         "answers_shown": shown,
-        "questions": [_question_out(s, shown) for s in quiz_selectors.attempt_questions(attempt)],
+        "questions": [_question_out(s, shown) for s in slots],
     }
 
 
@@ -681,12 +686,7 @@ def submit_attempt(request, attempt_id: int):
     submission (nothing changes), `deadline_passed` after the deadline (the attempt is
     finished with what was saved by then: see GET)."""
     user = actor(request)
-    attempt = _own_attempt(user, attempt_id)
-    marked = quiz_services.submit_attempt(member=attempt.member, attempt=attempt)
-    # The marked attempt comes back with its quiz; its member is the one just checked, so
-    # the answer needs no second read of the attempt (the month's peak submits at once).
-    marked.member = attempt.member
-    return _attempt_out(user, marked)
+    return _attempt_out(user, quiz_services.submit_own_attempt(user=user, attempt_id=attempt_id))
 
 
 @router.get("/attempts/{attempt_id}", response={200: AttemptOut, **ERRORS})

@@ -1,0 +1,227 @@
+"""The month's peak path (docs/performance.md, "The monthly quiz peak"): a start reads what it
+needs in one hand-written statement (the member's attempts, the paper's fixed questions
+and draw rules, the bank), draws from it with a pure function and writes in one
+transaction; a member a quiz reaches is let in before their admin roles are read, with the
+same answers as before for admins who are members; and a start and a submission cost a
+fixed number of statements."""
+
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from dangjian import permissions
+from dangjian.core.errors import DomainError
+from dangjian.learning import quiz_services
+from dangjian.learning.draw import BankQuestion
+from dangjian.learning.models import Attempt, AttemptAnswer, Question
+from dangjian.learning.quiz_services import StartFacts
+from dangjian.permissions import Action
+from dangjian.registry.models import Role, RoleGrant
+from tests.learning.articles import NOW
+from tests.learning.quizzes import bank, quiz, single
+
+# A paper of no database: fixed questions 1 (2 points, version 11) and 2; rules drawing 2
+# from category 7 (3 points each) and 1 from category 8; the bank of both categories.
+FACTS = StartFacts(
+    attempts=[],
+    fixed=[(1, 2, 11), (2, 1, 12)],
+    rules=[(7, 2, 3), (8, 1, 1)],
+    bank=[BankQuestion(1, 7, 0), BankQuestion(3, 7, 5), BankQuestion(4, 7, 0)]
+    + [BankQuestion(5, 7, 0), BankQuestion(6, 8, 9)],
+    current={1: 11, 2: 12, 3: 13, 4: 14, 5: 15, 6: 16},
+)
+
+
+@pytest.mark.parametrize("seed", ["a", "b", "c", "d"])
+def test_the_paper_is_the_fixed_questions_then_each_rule_in_turn_with_its_points(seed):
+    paper = quiz_services.draw_paper(FACTS, seed)
+    assert paper[:2] == [(1, 2), (2, 1)]
+    # Question 1 is fixed and never drawn; 3 is the most used of its category.
+    assert sorted(paper[2:4]) == [(4, 3), (5, 3)]
+    assert paper[4:] == [(6, 1)]
+
+
+def test_a_paper_without_rules_is_its_fixed_questions():
+    facts = StartFacts([], [(2, 1, 12), (1, 5, 11)], [], [], {1: 11, 2: 12})
+    assert quiz_services.draw_paper(facts, "seed") == [(2, 1), (1, 5)]
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.mark.django_db
+def test_the_start_facts_read_by_hand_agree_with_the_models(world, clock):
+    cat, questions = bank(world, n=4)
+    other, others = bank(world, n=2, name="廉政")
+    unused, _spare = bank(world, n=1, name="不抽")
+    fixed = single(world, unused)
+    questions[3].is_active = False
+    questions[3].save(update_fields=["is_active"])
+    Question.objects.filter(pk=questions[0].pk).update(uses=4)
+    made = quiz(
+        world,
+        questions=[(fixed, 3)],
+        draws=[(other, 2, 2), (cat, 1, 5)],
+        attempts_allowed=3,
+    )
+    member = world.a.member
+    first, _new = quiz_services.start_attempt(member=member, quiz=made)
+    quiz_services.submit_attempt(member=member, attempt=first)
+    second, _new = quiz_services.start_attempt(member=member, quiz=made)
+
+    facts = quiz_services.start_facts(member, made)
+
+    assert facts.attempts == [(first.pk, True), (second.pk, False)]
+    assert facts.fixed == [(fixed.pk, 3, fixed.current_id)]
+    assert facts.rules == [(other.pk, 2, 2), (cat.pk, 1, 5)]
+    active = Question.objects.filter(category__in=[cat, other], is_active=True)
+    assert sorted(facts.bank, key=lambda q: q.id) == [
+        BankQuestion(q.pk, q.category_id, q.uses) for q in active.order_by("pk")
+    ]
+    assert questions[3].pk not in {q.id for q in facts.bank}
+    assert facts.current == {
+        q.pk: q.current_id
+        for q in Question.objects.filter(pk__in=[fixed.pk, *(q.pk for q in active)])
+    }
+    assert facts.current[fixed.pk] == fixed.current_id
+    assert others[0].pk in facts.current
+
+
+@pytest.mark.django_db
+def test_a_start_answers_with_the_paper_it_wrote_as_stored(world, clock):
+    cat, _questions = bank(world, n=5)
+    made = quiz(world, draws=[(cat, 3, 2)])
+    attempt, created = quiz_services.start_attempt(member=world.a.member, quiz=made)
+    stored = list(AttemptAnswer.objects.filter(attempt=attempt).order_by("position"))
+    assert created
+    assert [
+        (s.pk, s.question_id, s.question_version_id, s.position, s.points, s.option_order)
+        for s in attempt.paper
+    ] == [
+        (s.pk, s.question_id, s.question_version_id, s.position, s.points, s.option_order)
+        for s in stored
+    ]
+    assert sum(Question.objects.values_list("uses", flat=True)) == 3
+
+
+@pytest.mark.django_db
+def test_a_submission_answers_with_the_marks_it_stored(world, clock):
+    cat, _questions = bank(world, n=4)
+    made = quiz(world, draws=[(cat, 4, 1)])
+    member = world.a.member
+    attempt, _new = quiz_services.start_attempt(member=member, quiz=made)
+    for slot in attempt.paper[:3]:
+        quiz_services.save_answer(
+            member=member, attempt=attempt, question_id=slot.question_id, answer=True, version=1
+        )
+    quiz_services.save_answer(
+        member=member,
+        attempt=attempt,
+        question_id=attempt.paper[3].question_id,
+        answer=False,
+        version=1,
+    )
+    marked = quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk)
+    stored = dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("pk", "score"))
+    assert [s.score for s in marked.paper] == [Decimal(1)] * 3 + [Decimal(0)]
+    assert {s.pk: s.score for s in marked.paper} == stored
+    assert Attempt.objects.get(pk=attempt.pk).grade == Decimal("75.00")
+
+
+@pytest.mark.django_db
+def test_a_submission_is_refused_as_the_attempt_s_access_refuses_it(world, clock):
+    cat, _questions = bank(world, n=2, name="廉政")
+    made = quiz(world, draws=[(cat, 2, 1)])
+    attempt, _new = quiz_services.start_attempt(member=world.a.member, quiz=made)
+    for user, code in [
+        (world.city_admin, "forbidden"),  # reads the attempt, does not take it
+        (world.b.member.user, "not_found"),
+        (world.outsider, "not_found"),
+    ]:
+        with pytest.raises(DomainError) as refused:
+            quiz_services.submit_own_attempt(user=user, attempt_id=attempt.pk)
+        assert refused.value.code == code
+    with pytest.raises(DomainError) as refused:
+        quiz_services.submit_own_attempt(user=world.a.member.user, attempt_id=attempt.pk + 99)
+    assert refused.value.code == "not_found"
+    assert Attempt.objects.get(pk=attempt.pk).finished_at is None
+
+
+def _member_admin(world):
+    """County a's member, made an admin of county a too."""
+    user = world.a.member.user
+    RoleGrant.objects.create(user=user, org=world.a.org, role=Role.ADMIN)
+    permissions.forget(user)
+    return user
+
+
+# (whose quiz, published, action, allowed) for an admin of county a who is its member.
+MEMBER_ADMIN_CASES = [
+    ("county", True, Action.READ, True),
+    ("county", True, Action.TAKE_PART, True),
+    ("county", True, Action.CHANGE, True),
+    ("county", False, Action.READ, True),
+    ("county", False, Action.CHANGE, True),
+    ("county", False, Action.TAKE_PART, True),
+    ("city", True, Action.READ, True),
+    ("city", True, Action.TAKE_PART, True),
+    ("city", True, Action.CHANGE, False),
+    ("city", False, Action.READ, False),
+    ("city", False, Action.TAKE_PART, False),
+    ("other", True, Action.READ, False),
+    ("other", True, Action.TAKE_PART, False),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("whose", "published", "action", "allowed"), MEMBER_ADMIN_CASES)
+def test_an_admin_who_is_a_member_keeps_both_standings(
+    world, clock, whose, published, action, allowed
+):
+    user = _member_admin(world)
+    org = {"county": world.a.org, "city": world.city, "other": world.b.org}[whose]
+    cat, _questions = bank(world, n=1)
+    made = quiz(world, draws=[(cat, 1, 1)], org=org, publish=published)
+    assert permissions.can(user, action, made) is allowed
+
+
+@pytest.mark.django_db
+def test_a_member_the_quiz_reaches_is_let_in_without_reading_their_admin_roles(world, clock):
+    cat, _questions = bank(world, n=1)
+    made = quiz(world, draws=[(cat, 1, 1)])
+    user = world.a.branch_admin  # an admin of the branch, and its member
+    assert permissions.own_member(user) is not None
+    permissions.forget(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert permissions.access_quiz(user, made.pk, Action.TAKE_PART) == made
+    assert not any("registry_rolegrant" in q["sql"] for q in ctx.captured_queries)
+    # A draft of the same organization: the admin roles are read, and refuse it.
+    draft = quiz(world, draws=[(cat, 1, 1)], publish=False)
+    with pytest.raises(DomainError):
+        permissions.access_quiz(user, draft.pk)
+
+
+@pytest.mark.django_db
+def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, clock):
+    cat, _questions = bank(world, n=12)
+    made = quiz(world, draws=[(cat, 10, 1)])
+    client = api(world.a.member.user)
+    with CaptureQueriesContext(connection) as start:
+        answer = client.post(f"/quizzes/{made.pk}/attempts")
+    assert answer.status_code == 201
+    attempt = answer.json()
+    with CaptureQueriesContext(connection) as submit:
+        answer = client.post(f"/attempts/{attempt['id']}/submit")
+    assert answer.status_code == 200 and len(answer.json()["questions"]) == 10
+    # The start: the token's holder, the quiz, the member, the facts, the versions, then
+    # the attempt, its slots and the uses (and the transaction's two ends: savepoints in
+    # a test). The submission: the token's holder, the attempt under lock, its slots, their
+    # scores and the attempt's marks (and the transaction's ends).
+    assert len(start.captured_queries) == 10, [q["sql"][:80] for q in start.captured_queries]
+    assert len(submit.captured_queries) == 7, [q["sql"][:80] for q in submit.captured_queries]
