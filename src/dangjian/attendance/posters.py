@@ -97,7 +97,7 @@ def poster_text(activity: Activity, now: datetime) -> PosterText:
 
 
 @cache
-def _register_pdf_font() -> str:
+def register_pdf_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
@@ -105,7 +105,7 @@ def _register_pdf_font() -> str:
     return PDF_FONT
 
 
-def _wrap(text: str, width: float, measure) -> list[str]:
+def wrap_text(text: str, width: float, measure) -> list[str]:
     """Greedy line breaking by width, character by character (Chinese has no spaces)."""
     lines, line = [], ""
     for ch in text:
@@ -125,7 +125,7 @@ def poster_pdf(activity: Activity, url: str, now: datetime) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
-    font = _register_pdf_font()
+    font = register_pdf_font()
     text = poster_text(activity, now)
     width, height = A4
     margin = 20 * mm
@@ -145,7 +145,9 @@ def poster_pdf(activity: Activity, url: str, now: datetime) -> bytes:
     c.setFillColorRGB(0.12, 0.14, 0.16)
     for size, line_text in ((20, text.title), (14, text.branch)):
         c.setFont(font, size)
-        for line in _wrap(line_text, width - 2 * margin, lambda s, z=size: stringWidth(s, font, z)):
+        for line in wrap_text(
+            line_text, width - 2 * margin, lambda s, z=size: stringWidth(s, font, z)
+        ):
             c.drawCentredString(width / 2, y, line)
             y -= size * 1.5
         y -= 4
@@ -179,13 +181,15 @@ def poster_pdf(activity: Activity, url: str, now: datetime) -> bytes:
     c.setFillColorRGB(0.12, 0.14, 0.16)
     for size, line_text in ((13, text.when), (13, text.venue)):
         c.setFont(font, size)
-        for line in _wrap(line_text, width - 2 * margin, lambda s, z=size: stringWidth(s, font, z)):
+        for line in wrap_text(
+            line_text, width - 2 * margin, lambda s, z=size: stringWidth(s, font, z)
+        ):
             c.drawString(margin, y, line)
             y -= size * 1.6
     y -= 3 * mm
     c.setFont(font, 12)
     for step in text.steps:
-        for line in _wrap(step, width - 2 * margin, lambda s: stringWidth(s, font, 12)):
+        for line in wrap_text(step, width - 2 * margin, lambda s: stringWidth(s, font, 12)):
             c.drawString(margin, y, line)
             y -= 12 * 1.6
     c.setFont(font, 9)
@@ -244,7 +248,7 @@ def poster_png(activity: Activity, url: str, now: datetime) -> bytes:
     y = 260
     for size, line_text in ((50, text.title), (34, text.branch)):
         font = _font(size)
-        for line in _wrap(line_text, width - 2 * margin, lambda s, f=font: f.getlength(s)):
+        for line in wrap_text(line_text, width - 2 * margin, lambda s, f=font: f.getlength(s)):
             draw.text((width / 2, y), line, font=font, fill=(31, 35, 40), anchor="mt")
             y += int(size * 1.45)
         y += 10
@@ -258,13 +262,13 @@ def poster_png(activity: Activity, url: str, now: datetime) -> bytes:
 
     body = _font(32)
     for line_text in (text.when, text.venue):
-        for line in _wrap(line_text, width - 2 * margin, body.getlength):
+        for line in wrap_text(line_text, width - 2 * margin, body.getlength):
             draw.text((margin, y), line, font=body, fill=(31, 35, 40))
             y += 50
     y += 16
     steps = _font(29)
     for step in text.steps:
-        for line in _wrap(step, width - 2 * margin, steps.getlength):
+        for line in wrap_text(step, width - 2 * margin, steps.getlength):
             draw.text((margin, y), line, font=steps, fill=(31, 35, 40))
             y += 46
     small = _font(22)
