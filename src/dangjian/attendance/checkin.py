@@ -376,28 +376,20 @@ def decide(
     )
 
 
-# (too early, too late) for each kind; the time named as %(at)s.
-WINDOW_MESSAGES = {
-    AttemptKind.CHECK_IN: (N_("签到尚未开始，将于 %(at)s 开放。"), N_("签到已于 %(at)s 截止。")),
-    AttemptKind.CHECK_OUT: (N_("活动尚未结束，%(at)s 后才能签退。"), N_("签退已于 %(at)s 截止。")),
-}
-
-
 def _outside(kind: str, activity: ActivityFacts, now: datetime) -> Decision | None:
     """`too_early` or `too_late` for a check-in or check-out (`kind`): check-in opens and
     closes with the activity's window, check-out opens when the activity ends."""
     window = activity.window
     if kind == AttemptKind.CHECK_IN:
-        opens_at, closes_at = window.checkin_opens_at, window.checkin_closes_at
+        opens, closes = window.checkin_opens_at, window.checkin_closes_at
+        early, late = N_("签到尚未开始，将于 %(at)s 开放。"), N_("签到已于 %(at)s 截止。")
     else:
-        opens_at, closes_at = activity.ends_at, window.checkout_closes_at
-    early, late = WINDOW_MESSAGES[kind]
-    if now < opens_at:
-        return refuse("too_early", _(early) % {"at": _when(opens_at, now)}, opens_at=_iso(opens_at))
-    if now > closes_at:
-        return refuse(
-            "too_late", _(late) % {"at": _when(closes_at, now)}, closed_at=_iso(closes_at)
-        )
+        opens, closes = activity.ends_at, window.checkout_closes_at
+        early, late = N_("活动尚未结束，%(at)s 后才能签退。"), N_("签退已于 %(at)s 截止。")
+    if now < opens:
+        return refuse("too_early", _(early) % {"at": _when(opens, now)}, opens_at=_iso(opens))
+    if now > closes:
+        return refuse("too_late", _(late) % {"at": _when(closes, now)}, closed_at=_iso(closes))
     return None
 
 
