@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("dangjian.portal.urls")),
     path("console/", include("dangjian.console.urls")),
     path("m/", include("dangjian.mobile.urls")),
+    path("c/", include("dangjian.mobile.citizen_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

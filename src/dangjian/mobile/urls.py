@@ -1,12 +1,26 @@
 from django.urls import path
 
-from dangjian.mobile import activation, checkin, feed, learning, quizzes, views, wechat
+from dangjian.mobile import (
+    activation,
+    checkin,
+    feed,
+    learning,
+    quizzes,
+    views,
+    volunteer_profile,
+    wechat,
+)
 from dangjian.mobile import themedays as td
 
 app_name = "mobile"
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "volunteer/profile/",
+        volunteer_profile.volunteer_profile,
+        name="volunteer_profile",
+    ),
     # Getting in by SMS code (no sign-in needed)
     path("activate/", activation.activate, name="activate"),
     path("reset-password/", activation.reset_password, name="reset_password"),
