@@ -152,3 +152,7 @@ api.add_router("", volunteer_orders.router)
 from dangjian.api.routers import volunteer_people  # noqa: E402
 
 api.add_router("", volunteer_people.router)
+
+from dangjian.api.routers import volunteer_claims  # noqa: E402
+
+api.add_router("", volunteer_claims.router)
