@@ -9,6 +9,7 @@ from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
+from dangjian.console.views import volunteering_orders as vo
 from dangjian.console.views import volunteering_stats as vs
 
 
@@ -229,4 +230,21 @@ urlpatterns = [
     path("members/<int:member_id>/quizzes/", lq.member_quizzes, name="member_quizzes"),
     # The volunteer cloud call (issue 20)
     path("orgs/<int:org_id>/volunteering/stats/", vs.volunteer_stats, name="volunteer_stats"),
+    path("volunteering/orders/", vo.order_queue, name="volunteer_orders"),
+    path("volunteering/orders/<int:order_id>/", vo.order_detail, name="volunteer_order"),
+    path(
+        "volunteering/orders/<int:order_id>/publish/",
+        vo.order_publish,
+        name="volunteer_order_publish",
+    ),
+    path(
+        "volunteering/orders/<int:order_id>/decline/",
+        vo.order_decline,
+        name="volunteer_order_decline",
+    ),
+    path(
+        "volunteering/orders/<int:order_id>/cancel/",
+        vo.order_cancel,
+        name="volunteer_order_cancel",
+    ),
 ]

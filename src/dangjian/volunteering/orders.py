@@ -31,7 +31,7 @@ from dangjian.interaction import images
 from dangjian.notifications.services import notify
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, User
-from dangjian.volunteering import rules
+from dangjian.volunteering import people_rules, rules
 from dangjian.volunteering.models import (
     ClaimState,
     Order,
@@ -46,8 +46,7 @@ DESCRIPTION_MAX_CHARS = 1000
 ADDRESS_MAX_CHARS = 200
 REASON_MAX_CHARS = 300
 MAX_PHOTOS = 6
-MAX_SKILLS = 10
-SKILL_MAX_CHARS = 20
+MAX_SKILLS = people_rules.MAX_SKILLS
 # How far ahead a citizen may ask, and how long a window may be: a wish for a day within
 # the next two months, not a standing arrangement.
 MAX_LEAD = timedelta(days=60)
@@ -80,18 +79,6 @@ def escalation_due(
     """An unclaimed published order escalates once `after` has passed since it was
     published, or since its last escalation."""
     return now - (escalated_at or published_at) >= after
-
-
-def clean_skills(skills: Iterable[str]) -> list[str]:
-    """Short labels, trimmed, without blanks or repeats, in their order."""
-    cleaned = list(dict.fromkeys(s.strip() for s in skills if s and s.strip()))
-    if len(cleaned) > MAX_SKILLS or any(len(s) > SKILL_MAX_CHARS for s in cleaned):
-        raise DomainError(
-            "invalid_skills",
-            _("技能最多 %(n)d 项，每项不超过 %(c)d 个字") % {"n": MAX_SKILLS, "c": SKILL_MAX_CHARS},
-            field="skills",
-        )
-    return cleaned
 
 
 def _required_reason(reason: str) -> str:
@@ -384,7 +371,12 @@ def _reviewable(actor: User, order: Order, to_state: str) -> Order:
 
 @transaction.atomic
 def publish_order(
-    *, actor: User, order: Order, volunteers_needed: int, skills: Iterable[str], note: str = ""
+    *,
+    actor: User,
+    order: Order,
+    volunteers_needed: int,
+    skills: Iterable[str] | str,
+    note: str = "",
 ) -> Order:
     """The community's admin accepts the order and publishes it to the members reporting
     to the community, who are told (and the requester)."""
@@ -393,7 +385,7 @@ def publish_order(
         raise DomainError(
             "invalid_volunteers_needed", _("所需志愿者人数应为 1–50"), field="volunteers_needed"
         )
-    skills = clean_skills(skills)
+    skills = people_rules.clean_skills(skills)
     note = checked_text((note or "").strip(), field="note")[:REASON_MAX_CHARS]
     now = clock.now()
     if order.wanted_until <= now:

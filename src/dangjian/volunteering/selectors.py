@@ -88,6 +88,11 @@ def detail(user, order: Order) -> OrderDetail:
     events = list(
         OrderEvent.objects.filter(order=order).select_related("actor").order_by("at", "pk")
     )
+    labels = dict(OrderState.choices)
+    for event in events:
+        # What the pages show of a step: the state it reached (an escalation or a flag
+        # stays in its state and is told by its note).
+        event.to_label = labels.get(event.to_state, event.to_state)
     photos = list(OrderPhoto.objects.filter(order=order).order_by("created_at", "pk"))
     is_requester = permissions.is_requester(user, order)
     is_admin = permissions.is_admin_over(user, order.community)
