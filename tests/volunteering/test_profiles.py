@@ -168,3 +168,41 @@ def test_the_phone_page_is_for_members(world, page, citizen, who):
     response = page(user).get("/m/volunteer/profile/")
 
     assert "没有找到您的党员信息" in response.content.decode()
+
+
+# The console -------------------------------------------------------------------------------
+
+
+def test_the_console_lists_the_specialty_database_of_the_admins_scope(world, page):
+    update(world.a.member.user, world.a.member, skills=["理发"])
+    update(world.b.member.user, world.b.member, skills=["理发"], community_id=world.a.branch.pk)
+    update(world.b.flowing.user, world.b.flowing, skills=["维修"])
+    client = page(world.a.branch_admin)
+
+    listed = client.get("/console/volunteering/profiles/").content.decode()
+    by_skill = client.get("/console/volunteering/profiles/", {"skill": "维修"}).content.decode()
+
+    assert world.a.member.name in listed and world.b.member.name in listed
+    assert world.b.flowing.name not in listed
+    assert world.b.member.name not in by_skill
+    assert "党员特长库" in listed
+
+
+def test_the_console_filters_the_specialty_database_by_community(world, page):
+    update(world.a.member.user, world.a.member, skills=["理发"])
+    update(world.a.flowing.user, world.a.flowing, community_id=world.a.other_branch.pk)
+
+    listed = (
+        page(world.a.admin)
+        .get("/console/volunteering/profiles/", {"community": world.a.other_branch.pk})
+        .content.decode()
+    )
+
+    assert world.a.flowing.name in listed and world.a.member.name not in listed
+
+
+@pytest.mark.parametrize("who", ["member", "outsider", "citizen"])
+def test_the_specialty_database_is_for_admins(world, page, citizen, who):
+    user = {"member": world.a.member.user, "outsider": world.outsider}.get(who) or citizen.user
+
+    assert page(user).get("/console/volunteering/profiles/").status_code == 403

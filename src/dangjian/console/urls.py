@@ -10,6 +10,7 @@ from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
 from dangjian.console.views import volunteering_orders as vo
+from dangjian.console.views import volunteering_people as vp
 from dangjian.console.views import volunteering_stats as vs
 
 
@@ -230,6 +231,10 @@ urlpatterns = [
     path("members/<int:member_id>/quizzes/", lq.member_quizzes, name="member_quizzes"),
     # The volunteer cloud call (issue 20)
     path("orgs/<int:org_id>/volunteering/stats/", vs.volunteer_stats, name="volunteer_stats"),
+    path("volunteering/menu/", vp.menu_list, name="volunteer_menu"),
+    path("volunteering/menu/new/", vp.menu_create, name="volunteer_menu_create"),
+    path("volunteering/menu/<int:entry_id>/", vp.menu_edit, name="volunteer_menu_edit"),
+    path("volunteering/profiles/", vp.profile_list, name="volunteer_profiles"),
     path("volunteering/orders/", vo.order_queue, name="volunteer_orders"),
     path("volunteering/orders/<int:order_id>/", vo.order_detail, name="volunteer_order"),
     path(

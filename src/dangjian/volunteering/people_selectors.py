@@ -58,6 +58,13 @@ def communities(query: str = "") -> QuerySet[Organization]:
     return qs
 
 
+def communities_administered(user) -> list[Organization]:
+    """The villages and communities of the admin's scope (the specialty database's filter),
+    at most CHOICES_LIMIT."""
+    scoped = communities().filter(permissions.admin_scope_q(user))
+    return list(scoped[:CHOICES_LIMIT])
+
+
 def _has_skill(qs: QuerySet[VolunteerProfile], skill: str) -> QuerySet[VolunteerProfile]:
     # JSON containment: PostgreSQL's @>; SQLite has no `contains` lookup on JSON, so the
     # list's elements are read with json_each.
