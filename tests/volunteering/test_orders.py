@@ -345,3 +345,141 @@ def test_the_order_list_is_scoped_and_takes_no_query_per_row(
     assert selectors.orders(world.a.admin, state="submitted").count() == 1
     assert selectors.orders(world.b.admin).count() == 0
     assert selectors.orders(world.outsider).count() == 0
+
+
+# Pages -----------------------------------------------------------------------------------
+
+
+def order_form(category, **overrides) -> dict:
+    return {
+        "category": category.pk,
+        "description": "老人腿脚不便，想请人上门理发",
+        "address": "",
+        "latitude": "33.067800",
+        "longitude": "107.023400",
+        "coord_system": "wgs84",
+        "wanted_from": "2026-12-02T09:00",
+        "wanted_until": "2026-12-02T11:00",
+        **overrides,
+    }
+
+
+def test_a_citizen_orders_on_the_phone_with_a_photo_and_sees_it_in_their_list(
+    page, citizen, category
+):
+    client = page(citizen.user)
+    form = client.get("/c/orders/new/")
+    assert form.status_code == 200
+    assert category.name in form.content.decode()
+    response = client.post(
+        "/c/orders/new/", {**order_form(category), "photos": [upload(image_bytes())]}
+    )
+    order = Order.objects.get()
+    assert response.status_code == 302 and response.url == f"/c/orders/{order.pk}/"
+    assert order.address == citizen.address  # left empty: their own address
+    assert order.wanted_from == datetime(2026, 12, 2, 9, 0, tzinfo=SHANGHAI)
+    assert OrderPhoto.objects.filter(order=order).count() == 1
+    listing = client.get("/c/orders/").content.decode()
+    assert "待审核" in listing and f"/c/orders/{order.pk}/" in listing
+    detail = client.get(f"/c/orders/{order.pk}/").content.decode()
+    assert "/volunteering/photos/" in detail and "取消需求" in detail
+
+
+def test_the_order_form_shows_a_refusal_in_chinese(page, citizen, category):
+    response = page(citizen.user).post(
+        "/c/orders/new/", order_form(category, wanted_from="2026-11-30T09:00")
+    )
+    assert response.status_code == 200
+    assert "期望开始时间应晚于现在" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_decline_reason_shows_on_the_requesters_and_the_admins_pages_only(
+    page, world, citizen, category
+):
+    order = orders.decline_order(
+        actor=world.a.branch_admin, order=submit(citizen, category), reason=REASON
+    )
+    assert REASON in page(citizen.user).get(f"/c/orders/{order.pk}/").content.decode()
+    admin_page = page(world.a.admin).get(f"/console/volunteering/orders/{order.pk}/")
+    assert admin_page.status_code == 200 and REASON in admin_page.content.decode()
+    # Everyone else: no page that shows it.
+    other = make_citizen(world.a.branch, name="李大爷")
+    assert page(other.user).get(f"/c/orders/{order.pk}/").status_code == 404
+    for user in (world.a.member.user, world.outsider, world.b.admin):
+        response = page(user).get(f"/c/orders/{order.pk}/")
+        assert response.status_code == 302 and REASON not in response.content.decode()
+    assert page(world.b.admin).get(f"/console/volunteering/orders/{order.pk}/").status_code == 404
+    for user in (world.a.member.user, world.outsider):
+        response = page(user).get(f"/console/volunteering/orders/{order.pk}/")
+        assert response.status_code == 403 and REASON not in response.content.decode()
+
+
+def test_a_member_it_reaches_is_never_shown_a_reason_on_the_console(page, world, citizen, category):
+    # A branch secretary is a member it reaches and an admin: as the admin they see it.
+    order = make_order(citizen, category, state=OrderState.PUBLISHED)
+    Order.objects.filter(pk=order.pk).update(decline_reason=REASON)
+    response = page(world.a.member.user).get(f"/console/volunteering/orders/{order.pk}/")
+    assert response.status_code == 403 and REASON not in response.content.decode()
+
+
+def test_the_admin_publishes_from_the_console_and_county_b_cannot(page, world, citizen, category):
+    order = submit(citizen, category)
+    data = {"volunteers_needed": "2", "skills": "理发、按摩", "note": ""}
+    path = f"/console/volunteering/orders/{order.pk}/publish/"
+    assert page(world.b.admin).post(path, data).status_code == 404
+    assert page(world.outsider).post(path, data).status_code == 403
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED
+    response = page(world.a.branch_admin).post(path, data)
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert (order.state, order.volunteers_needed, order.skills) == (
+        "published",
+        2,
+        ["理发", "按摩"],
+    )
+
+
+def test_the_console_shows_a_refused_decline_in_chinese(page, world, citizen, category):
+    order = submit(citizen, category)
+    client = page(world.a.branch_admin)
+    response = client.post(f"/console/volunteering/orders/{order.pk}/decline/", {"reason": ""})
+    assert response.status_code == 302
+    assert "请填写原因" in client.get(response.url).content.decode()
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED
+
+
+def test_the_console_queue_is_scoped_and_flags_overdue_and_escalated_orders(
+    page, world, citizen, category
+):
+    submitted = submit(citizen, category)
+    flagged = make_order(citizen, category, state=OrderState.PUBLISHED)
+    Order.objects.filter(pk=flagged.pk).update(
+        is_overdue=True, escalation_level=1, reach=world.a.town
+    )
+    queue = page(world.a.admin).get("/console/volunteering/orders/")
+    body = queue.content.decode()
+    assert queue.status_code == 200
+    assert f'data-order="{submitted.pk}"' in body and f'data-order="{flagged.pk}"' in body
+    assert body.index(f'data-order="{submitted.pk}"') < body.index(f'data-order="{flagged.pk}"')
+    assert 'data-flag="overdue"' in body and 'data-flag="escalated"' in body
+    assert (
+        "data-order="
+        not in page(world.b.admin).get("/console/volunteering/orders/").content.decode()
+    )
+    assert page(world.outsider).get("/console/volunteering/orders/").status_code == 403
+
+
+def test_the_requester_cancels_on_the_phone(page, world, citizen, category):
+    order = submit(citizen, category)
+    path = f"/c/orders/{order.pk}/cancel/"
+    for user in (world.outsider, world.b.admin, world.a.member.user):
+        page(user).post(path, {"reason": "不需要了"})
+    order.refresh_from_db()
+    assert order.state == OrderState.SUBMITTED
+    response = page(citizen.user).post(path, {"reason": "不需要了"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.state == OrderState.CANCELLED
