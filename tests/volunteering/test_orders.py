@@ -483,3 +483,12 @@ def test_the_requester_cancels_on_the_phone(page, world, citizen, category):
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.state == OrderState.CANCELLED
+
+
+def test_the_requester_sees_their_rating_once_confirmed(page, world, citizen, category):
+    order = make_order(citizen, category, state=OrderState.CONFIRMED)
+    Order.objects.filter(pk=order.pk).update(rating=4, rating_comment="很及时")
+    body = page(citizen.user).get(f"/c/orders/{order.pk}/").content.decode()
+    assert "4 星" in body and "很及时" in body and "取消需求" not in body
+    for user in (world.outsider, world.b.admin):
+        assert page(user).get(f"/c/orders/{order.pk}/").status_code == 302

@@ -229,7 +229,7 @@ def _tell_volunteers(order: Order) -> None:
         kind="volunteer_order_published",
         title=_("新的志愿服务需求：%s") % order.category.name,
         body=f"{order.address} · {localtime(order.wanted_from):%m-%d %H:%M}",
-        link="/m/",
+        link=f"/m/volunteer/orders/{order.pk}/",
         dedupe_key=f"volunteer-order-{order.pk}-published",
     )
 
@@ -515,7 +515,7 @@ def cancel_order(*, actor: User, order: Order, reason: str) -> Order:
         kind="volunteer_order",
         title=_("您认领的服务需求已取消：%s") % order.category.name,
         body=reason,
-        link="/m/",
+        link="/m/volunteer/claims/",
     )
     return order
 
