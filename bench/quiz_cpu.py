@@ -71,7 +71,7 @@ def run(
     if show:
         for sql in first.sql:
             print("    ", sql[:160])
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()

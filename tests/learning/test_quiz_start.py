@@ -21,7 +21,7 @@ from dangjian.learning.quiz_services import StartFacts
 from dangjian.permissions import Action
 from dangjian.registry.models import Role, RoleGrant
 from tests.learning.articles import NOW
-from tests.learning.quizzes import bank, quiz, single
+from tests.learning.quizzes import bank, multiple, quiz, single
 
 # A paper of no database: fixed questions 1 (2 points, version 11) and 2; rules drawing 2
 # from category 7 (3 points each) and 1 from category 8; the bank of both categories.
@@ -93,45 +93,78 @@ def test_the_start_facts_read_by_hand_agree_with_the_models(world, clock):
     assert others[0].pk in facts.current
 
 
+ATTEMPT_FIELDS = ("pk", "quiz_id", "member_id", "number", "seed", "started_at", "deadline")
+SLOT_FIELDS = ("question_id", "question_version_id", "position", "points", "option_order")
+
+
+def _fields(obj, names) -> tuple:
+    return tuple(getattr(obj, name) for name in names)
+
+
 @pytest.mark.django_db
-def test_a_start_answers_with_the_paper_it_wrote_as_stored(world, clock):
-    cat, _questions = bank(world, n=5)
-    made = quiz(world, draws=[(cat, 3, 2)])
+def test_a_start_writes_its_attempt_and_paper_as_the_models_read_them(world, clock):
+    cat, _questions = bank(world, n=2)
+    choices = [single(world, cat, stem=f"单选题{i}") for i in range(3)]
+    made = quiz(world, draws=[(cat, 4, 2)])
     attempt, created = quiz_services.start_attempt(member=world.a.member, quiz=made)
-    stored = list(AttemptAnswer.objects.filter(attempt=attempt).order_by("position"))
-    assert created
-    assert [
-        (s.pk, s.question_id, s.question_version_id, s.position, s.points, s.option_order)
-        for s in attempt.paper
-    ] == [
-        (s.pk, s.question_id, s.question_version_id, s.position, s.points, s.option_order)
-        for s in stored
+
+    stored = Attempt.objects.get(pk=attempt.pk)
+    assert created and _fields(attempt, ATTEMPT_FIELDS) == _fields(stored, ATTEMPT_FIELDS)
+    assert stored.started_at == NOW and stored.deadline == NOW + made.time_limit
+    assert (stored.finished_at, stored.ended_by, stored.score, stored.maximum) == (
+        None,
+        "",
+        None,
+        Decimal(0),
+    )
+    slots = list(AttemptAnswer.objects.filter(attempt=attempt).order_by("position"))
+    assert [_fields(s, SLOT_FIELDS) for s in attempt.paper] == [
+        _fields(s, SLOT_FIELDS) for s in slots
     ]
-    assert sum(Question.objects.values_list("uses", flat=True)) == 3
+    assert [(s.answer, s.version, s.saved_at, s.score) for s in slots] == [
+        (None, 0, None, None)
+    ] * 4
+    # Each choice question's options in this attempt's order, every key once.
+    orders = [s.option_order for s in slots if s.question_id in {q.pk for q in choices}]
+    assert orders and all(sorted(order) == ["A", "B", "C"] for order in orders)
+    uses = dict(Question.objects.values_list("pk", "uses"))
+    assert sorted(uses.values()) == [0, 1, 1, 1, 1]
+    assert {s.question_id for s in slots} == {pk for pk, n in uses.items() if n == 1}
+
+
+MARK_FIELDS = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
 
 
 @pytest.mark.django_db
-def test_a_submission_answers_with_the_marks_it_stored(world, clock):
+def test_a_submission_writes_the_marks_it_answers_with_as_the_models_read_them(world, clock):
     cat, _questions = bank(world, n=4)
-    made = quiz(world, draws=[(cat, 4, 1)])
+    partial = multiple(world, cat, partial=True)
+    made = quiz(world, draws=[(cat, 5, 1)])
     member = world.a.member
     attempt, _new = quiz_services.start_attempt(member=member, quiz=made)
-    for slot in attempt.paper[:3]:
+    answers = {q.question_id: True for q in attempt.paper}
+    answers[next(q for q in answers if q != partial.pk)] = False
+    answers[partial.pk] = ["A", "B"]  # two of the four right options: half its point
+    for question_id, answer in answers.items():
         quiz_services.save_answer(
-            member=member, attempt=attempt, question_id=slot.question_id, answer=True, version=1
+            member=member, attempt=attempt, question_id=question_id, answer=answer, version=1
         )
-    quiz_services.save_answer(
-        member=member,
-        attempt=attempt,
-        question_id=attempt.paper[3].question_id,
-        answer=False,
-        version=1,
-    )
+
     marked = quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk)
-    stored = dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("pk", "score"))
-    assert [s.score for s in marked.paper] == [Decimal(1)] * 3 + [Decimal(0)]
-    assert {s.pk: s.score for s in marked.paper} == stored
-    assert Attempt.objects.get(pk=attempt.pk).grade == Decimal("75.00")
+
+    stored = dict(AttemptAnswer.objects.filter(attempt=attempt).values_list("question_id", "score"))
+    assert {s.question_id: s.score for s in marked.paper} == stored
+    assert sorted(stored.values()) == [Decimal(0), Decimal("0.5")] + [Decimal(1)] * 3
+    again = Attempt.objects.get(pk=attempt.pk)
+    assert _fields(marked, MARK_FIELDS) == _fields(again, MARK_FIELDS)
+    assert _fields(again, MARK_FIELDS) == (
+        NOW,
+        "submitted",
+        Decimal("3.5"),
+        Decimal(5),
+        Decimal("70.00"),
+        True,
+    )
 
 
 @pytest.mark.django_db

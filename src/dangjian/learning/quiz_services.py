@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Count, F, Value, When
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -418,11 +418,23 @@ def draw_paper(facts: StartFacts, seed: str) -> list[tuple[int, int]]:
     return paper
 
 
+VERSIONS_SQL = "SELECT * FROM learning_questionversion WHERE id IN ({ids})"
+
+
+def _marks(values: list) -> str:
+    """The placeholders of a list of parameters (a paper has at least one question)."""
+    return ", ".join(["%s"] * len(values))
+
+
 def _slots(quiz: Quiz, seed: str, facts: StartFacts) -> list[AttemptAnswer]:
     """The new attempt's paper as its slots (not saved): each question's current version,
     points and, for a choice question, its options in this attempt's order."""
     paper = draw_paper(facts, seed)
-    versions = QuestionVersion.objects.in_bulk([facts.current[q] for q, _points in paper])
+    ids = [facts.current[q] for q, _points in paper]
+    # Manager.raw: the model's own conversions (the options' JSON) without building a query.
+    versions = {
+        v.pk: v for v in QuestionVersion.objects.raw(VERSIONS_SQL.format(ids=_marks(ids)), ids)
+    }
     slots = []
     for position, (question_id, points) in enumerate(paper, start=1):
         version = versions[facts.current[question_id]]
@@ -479,44 +491,84 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     # were never locked for the draw: two starts at once may draw alike, and both count).
     seed = new_seed()
     slots = _slots(quiz, seed, facts)
+    deadline = timing.attempt_deadline(
+        started_at=now, time_limit=quiz.time_limit, closes_at=quiz.closes_at
+    )
+    attempt = Attempt(
+        quiz=quiz, member=member, number=used + 1, seed=seed, started_at=now, deadline=deadline
+    )
     try:
         # The transaction holds only the writes. A second tap on "start" that raced the
         # first breaks a constraint on the attempt's insert and rolls it back whole, so no
         # savepoint is needed round the insert.
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                quiz=quiz,
-                member=member,
-                number=used + 1,
-                seed=seed,
-                started_at=now,
-                deadline=timing.attempt_deadline(
-                    started_at=now, time_limit=quiz.time_limit, closes_at=quiz.closes_at
-                ),
-            )
-            for slot in slots:
-                slot.attempt = attempt
-            AttemptAnswer.objects.bulk_create(slots)
-            _count_uses([slot.question_id for slot in slots])
+        with transaction.atomic(), connection.cursor() as cursor:
+            _write_start(cursor, attempt, slots)
     except IntegrityError:
         # Give back the first's attempt.
-        attempt = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
-        if attempt is None:
+        first = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
+        if first is None:
             raise
-        return attempt, False
+        return first, False
     attempt.paper = slots
     return attempt, True
 
 
-def _count_uses(question_ids: list[int]) -> None:
-    """One more use of each question, in one statement: its subquery locks the rows in
-    one order (by id), so that two starts counting overlapping questions wait for each
-    other instead of deadlocking, and the locks are held only until the commit that
-    follows."""
-    in_order = (
-        Question.objects.filter(pk__in=question_ids).order_by("pk").select_for_update().values("pk")
+# The start's writes, by hand as its read: the ORM's insert, bulk insert and update cost
+# more than the statements themselves (docs/performance.md, "The monthly quiz peak").
+# tests/learning/test_quiz_start.py checks what they write against the models' reading.
+ATTEMPT_SQL = """
+INSERT INTO learning_attempt
+    (quiz_id, member_id, number, seed, started_at, deadline, ended_by, maximum)
+VALUES (%s, %s, %s, %s, %s, %s, '', 0) RETURNING id
+"""
+SLOTS_SQL = """
+INSERT INTO learning_attemptanswer
+    (attempt_id, question_id, question_version_id, position, points, option_order, version)
+VALUES {rows}
+"""
+SLOT_ROW = "(%s, %s, %s, %s, %s, %s, 0)"
+# One more use of each question. The subquery locks the rows in one order (by id), so
+# that two starts counting overlapping questions wait for each other instead of
+# deadlocking; the locks are held only until the commit that follows.
+USES_SQL = """
+UPDATE learning_question SET uses = uses + 1
+WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lock})
+"""
+
+
+def _write_start(cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+    """Insert the attempt and its slots, and count the questions' uses: three statements."""
+    db = connection
+    moment = Attempt._meta.get_field("started_at")
+    cursor.execute(
+        ATTEMPT_SQL,
+        [
+            attempt.quiz_id,
+            attempt.member_id,
+            attempt.number,
+            attempt.seed,
+            moment.get_db_prep_save(attempt.started_at, db),
+            moment.get_db_prep_save(attempt.deadline, db),
+        ],
     )
-    Question.objects.filter(pk__in=in_order).update(uses=F("uses") + 1)
+    attempt.pk = cursor.fetchone()[0]
+    attempt._state.adding, attempt._state.db = False, db.alias
+    order = AttemptAnswer._meta.get_field("option_order")
+    params = []
+    for slot in slots:
+        slot.attempt = attempt
+        params += [
+            attempt.pk,
+            slot.question_id,
+            slot.question_version_id,
+            slot.position,
+            slot.points,
+            order.get_db_prep_save(slot.option_order, db),
+        ]
+    cursor.execute(SLOTS_SQL.format(rows=", ".join([SLOT_ROW] * len(slots))), params)
+    ids = [slot.question_id for slot in slots]
+    lock = " FOR UPDATE" if db.features.has_select_for_update else ""
+    cursor.execute(USES_SQL.format(ids=_marks(ids), lock=lock), ids)
 
 
 def _own(attempt: Attempt, member: Member) -> Attempt:
@@ -538,19 +590,39 @@ def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
     for answer, spec in zip(answers, specs, strict=True):
         answer.score = round_half_up(grading.grade_answer(spec, answer.answer))
         by_score.setdefault(answer.score, []).append(answer.pk)
-    # One statement, one branch per score given (most papers: right or wrong), where
-    # bulk_update's has one per answer.
-    if by_score:
-        scores = [When(pk__in=ids, then=Value(score)) for score, ids in by_score.items()]
-        AttemptAnswer.objects.filter(attempt=attempt).update(
-            score=Case(*scores, output_field=AttemptAnswer._meta.get_field("score"))
-        )
     attempt.finished_at, attempt.ended_by = at, ended_by
     attempt.score, attempt.maximum = round_half_up(mark.score), round_half_up(mark.maximum)
     attempt.grade, attempt.passed = mark.grade, mark.passed
-    attempt.save(update_fields=["finished_at", "ended_by", "score", "maximum", "grade", "passed"])
+    with connection.cursor() as cursor:
+        _write_marks(cursor, attempt, by_score)
     attempt.paper = answers
     return attempt
+
+
+# The marks, by hand as the start's writes: the slots' scores in one statement with one
+# branch per score given (most papers: right or wrong; bulk_update's has one per slot),
+# then the attempt's. tests/learning/test_quiz_start.py checks them against the models.
+SCORES_SQL = "UPDATE learning_attemptanswer SET score = CASE {branches} END WHERE attempt_id = %s"
+SCORE_BRANCH = "WHEN id IN ({ids}) THEN %s"
+MARKS_SQL = """
+UPDATE learning_attempt
+SET finished_at = %s, ended_by = %s, score = %s, maximum = %s, grade = %s, passed = %s
+WHERE id = %s
+"""
+
+
+def _write_marks(cursor, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> None:
+    db, fields = connection, Attempt._meta
+    points = AttemptAnswer._meta.get_field("score")
+    if by_score:
+        branches, params = [], []
+        for score, ids in by_score.items():
+            branches.append(SCORE_BRANCH.format(ids=_marks(ids)))
+            params += [*ids, points.get_db_prep_save(score, db)]
+        cursor.execute(SCORES_SQL.format(branches=" ".join(branches)), [*params, attempt.pk])
+    names = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
+    values = [fields.get_field(n).get_db_prep_save(getattr(attempt, n), db) for n in names]
+    cursor.execute(MARKS_SQL, [*values, attempt.pk])
 
 
 def _finish_overdue(attempt: Attempt) -> Attempt:
