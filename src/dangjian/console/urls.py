@@ -9,6 +9,7 @@ from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import themedays as td
+from dangjian.console.views import volunteering_hours as vh
 from dangjian.console.views import volunteering_orders as vo
 from dangjian.console.views import volunteering_people as vp
 from dangjian.console.views import volunteering_stats as vs
@@ -235,6 +236,32 @@ urlpatterns = [
     path("volunteering/menu/new/", vp.menu_create, name="volunteer_menu_create"),
     path("volunteering/menu/<int:entry_id>/", vp.menu_edit, name="volunteer_menu_edit"),
     path("volunteering/profiles/", vp.profile_list, name="volunteer_profiles"),
+    path("volunteering/hours/", vh.hours_index, name="volunteer_hours"),
+    path(
+        "volunteering/hours/members/<int:member_id>/",
+        vh.member_hours,
+        name="volunteer_member_hours",
+    ),
+    path(
+        "volunteering/hours/members/<int:member_id>/certificate/<int:org_id>/",
+        vh.certificate,
+        name="volunteer_certificate",
+    ),
+    path(
+        "volunteering/hours/entries/<int:entry_id>/reverse/",
+        vh.reverse_entry,
+        name="volunteer_reverse_hours",
+    ),
+    path(
+        "volunteering/hours/claims/<int:claim_id>/record/",
+        vh.record_times,
+        name="volunteer_record_times",
+    ),
+    path(
+        "volunteering/hours/claims/<int:claim_id>/approve/",
+        vh.approve_makeup,
+        name="volunteer_approve_makeup",
+    ),
     path("volunteering/orders/", vo.order_queue, name="volunteer_orders"),
     path("volunteering/orders/<int:order_id>/", vo.order_detail, name="volunteer_order"),
     path(

@@ -8,6 +8,7 @@ from dangjian.mobile import (
     quizzes,
     views,
     volunteer_profile,
+    volunteering,
     wechat,
 )
 from dangjian.mobile import themedays as td
@@ -21,6 +22,27 @@ urlpatterns = [
         volunteer_profile.volunteer_profile,
         name="volunteer_profile",
     ),
+    # Volunteer service: orders that reach me, my claims, signing at the place, completion
+    path("volunteer/", volunteering.orders, name="volunteer_orders"),
+    path("volunteer/claims/", volunteering.my_claims, name="volunteer_claims"),
+    path("volunteer/orders/<int:order_id>/", volunteering.order_detail, name="volunteer_order"),
+    path("volunteer/orders/<int:order_id>/claim/", volunteering.claim, name="volunteer_claim"),
+    path(
+        "volunteer/orders/<int:order_id>/complete/",
+        volunteering.complete,
+        name="volunteer_complete",
+    ),
+    path(
+        "volunteer/orders/<int:order_id>/confirm/",
+        volunteering.confirm,
+        name="volunteer_confirm",
+    ),
+    path(
+        "volunteer/claims/<int:claim_id>/release/",
+        volunteering.release,
+        name="volunteer_release",
+    ),
+    path("volunteer/claims/<int:claim_id>/sign/", volunteering.sign, name="volunteer_sign"),
     # Getting in by SMS code (no sign-in needed)
     path("activate/", activation.activate, name="activate"),
     path("reset-password/", activation.reset_password, name="reset_password"),

@@ -590,3 +590,54 @@ def close_unrated_orders(limit: int = 500) -> int:
                 )
                 closed += 1
     return closed
+
+
+# Reads ---------------------------------------------------------------------------------------
+
+
+def claimable_orders(user, limit: int = 50) -> list[Order]:
+    """The published orders with a free place that reach the member (volunteering.rules
+    .reaches), soonest first, without their own orders and those they hold a place on."""
+    member = permissions.own_member(user)
+    if member is None:
+        return []
+    candidates = (
+        permissions.scoped_orders(user)
+        .filter(state__in=rules.OPEN_FOR_CLAIMS, claimed_count__lt=F("volunteers_needed"))
+        .exclude(requester__user=user)
+        .exclude(pk__in=Claim.objects.filter(member=member, state__in=LIVE).values("order_id"))
+        .select_related("category", "reach", "community")
+        .order_by("wanted_from", "pk")
+    )
+    return [o for o in candidates[: limit * 2] if permissions.order_reaches_volunteer(user, o)][
+        :limit
+    ]
+
+
+def claims_of(member):
+    """The member's claims, newest first, with their orders."""
+    return (
+        Claim.objects.filter(member=member)
+        .select_related("order", "order__category", "order__community", "member")
+        .order_by("-claimed_at", "-pk")
+    )
+
+
+def pending_makeups(user):
+    """Make-up entries of the orders of the admin's communities waiting for approval."""
+    return (
+        Claim.objects.filter(
+            permissions.admin_scope_q(user, "order__community__path"),
+            is_makeup=True,
+            makeup_approved_at__isnull=True,
+        )
+        .exclude(state=ClaimState.RELEASED)
+        .select_related("order", "order__category", "order__community", "member", "recorded_by")
+        .order_by("signed_in_at", "pk")
+    )
+
+
+def claims_in_scope(user, member):
+    """The member's claims on the orders of the admin's communities: those whose times the
+    admin may record."""
+    return claims_of(member).filter(permissions.admin_scope_q(user, "order__community__path"))

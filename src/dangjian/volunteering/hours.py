@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -189,10 +189,25 @@ def access_member_hours(user, member_id) -> Member:
     return member
 
 
+def access_hours_entry(user, entry_id) -> HoursEntry:
+    """A ledger entry of a member whose hours `user` may read, else `not_found`."""
+    try:
+        entry = HoursEntry.objects.select_related("member", "member__branch", "org").get(
+            pk=int(entry_id)
+        )
+    except (HoursEntry.DoesNotExist, TypeError, ValueError):
+        raise permissions.not_found() from None
+    if not may_read_hours(user, entry.member):
+        raise permissions.not_found()
+    return entry
+
+
 def entries_of(member: Member) -> QuerySet[HoursEntry]:
-    """The member's ledger, newest first."""
+    """The member's ledger, newest first; `is_reversed` on each entry."""
+    reversal = HoursEntry.objects.filter(reverses=OuterRef("pk"))
     return (
         HoursEntry.objects.filter(member=member)
+        .annotate(is_reversed=Exists(reversal))
         .select_related("org", "recorded_by", "reverses")
         .order_by("-recorded_at", "-id")
     )

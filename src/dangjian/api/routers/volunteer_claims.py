@@ -19,7 +19,7 @@ from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut, coord_system_field
 from dangjian.permissions import Action
 from dangjian.volunteering import certificates, claims, hours
-from dangjian.volunteering.models import Claim, HoursEntry, Order
+from dangjian.volunteering.models import Claim, Order
 
 router = Router(tags=["volunteer claims and hours"])
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -224,16 +224,8 @@ def reverse_entry(request, entry_id: int, payload: ReasonIn):
     """Take a credit back with a reversing entry and a reason (admins over the recording
     organization; audited)."""
     user = actor(request)
-    entry = _entry(user, entry_id)
+    entry = hours.access_hours_entry(user, entry_id)
     return Status(201, hours.reverse_hours_entry(actor=user, entry=entry, reason=payload.reason))
-
-
-def _entry(user, entry_id: int) -> HoursEntry:
-    entry = HoursEntry.objects.select_related("member", "member__branch", "org").filter(pk=entry_id)
-    entry = entry.first()
-    if entry is None or not hours.may_read_hours(user, entry.member):
-        raise permissions.not_found()
-    return entry
 
 
 class CertificateQuery(Schema):
