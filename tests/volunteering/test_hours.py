@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from dangjian import permissions
 from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.volunteering import hours
@@ -121,10 +122,10 @@ def test_the_member_and_their_admins_read_the_hours_others_do_not(world, citizen
     hours.credit_claim(claim=signed_out_claim(world, citizen, category), recorded_by=None)
     member = world.a.member
     for user in (member.user, world.a.branch_admin, world.a.admin, world.city_admin):
-        assert hours.access_member_hours(user, member.pk) == member
+        assert permissions.access_member_hours(user, member.pk) == member
     for user in (world.b.admin, world.outsider, world.a.flowing.user, citizen.user):
         with pytest.raises(DomainError, match="not_found"):
-            hours.access_member_hours(user, member.pk)
+            permissions.access_member_hours(user, member.pk)
 
 
 def test_the_recording_community_reads_the_hours_of_a_member_of_another_branch(
@@ -134,10 +135,10 @@ def test_the_recording_community_reads_the_hours_of_a_member_of_another_branch(
     # village's admin, who recorded the hours, reads them; a stranger branch's admin not.
     volunteer = make_member(world.city_admin, world.a.other_branch, name="社区党员")
     stranger = make_admin(world.city_admin, world.b.other_branch, "外区书记")
-    assert not hours.may_read_hours(world.a.branch_admin, volunteer)
+    assert not permissions.may_read_hours(world.a.branch_admin, volunteer)
     hours.credit_claim(
         claim=signed_out_claim(world, citizen, category, member=volunteer), recorded_by=None
     )
-    assert hours.access_member_hours(world.a.branch_admin, volunteer.pk) == volunteer
+    assert permissions.access_member_hours(world.a.branch_admin, volunteer.pk) == volunteer
     with pytest.raises(DomainError, match="not_found"):
-        hours.access_member_hours(stranger, volunteer.pk)
+        permissions.access_member_hours(stranger, volunteer.pk)

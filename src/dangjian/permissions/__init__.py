@@ -122,7 +122,7 @@ def own_member(user) -> Member | None:
 
 def forget(user) -> None:
     """Drop the cached facts after the user's roles or membership changed."""
-    for attr in ("_dj_admin_paths", "_dj_member"):
+    for attr in ("_dj_admin_paths", "_dj_member", "_dj_citizen", "_dj_volunteer_paths"):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -767,11 +767,14 @@ from dangjian.permissions.volunteering import (  # noqa: E402, F401
     _can_volunteering,
     access_claim,
     access_figures_org,
+    access_hours_entry,
+    access_member_hours,
     access_order,
     access_order_photo,
     access_service_category,
     access_volunteer_profile,
     is_requester,
+    may_read_hours,
     may_see_decline_reason,
     order_admin_user_ids,
     order_reaches_volunteer,

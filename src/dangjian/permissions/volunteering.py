@@ -16,6 +16,7 @@ from dangjian.permissions import (
     branch_admin_user_ids,
     forbidden,
     is_admin_over,
+    not_found,
     own_member,
     reviewer_user_ids,
 )
@@ -42,13 +43,22 @@ def own_citizen(user) -> Citizen | None:
 
 
 def _volunteer_paths(user) -> tuple[str | None, str | None]:
-    """The member's branch path and the path of the community they report to (双报到)."""
-    member = own_member(user)
-    if member is None:
-        return None, None
-    profile = VolunteerProfile.objects.filter(member=member).select_related("community").first()
-    community = profile.community.path if profile and profile.community_id else None
-    return member.branch.path, community
+    """The member's branch path and the path of the community they report to (双报到).
+    Cached on the user object for the request."""
+    cached = getattr(user, "_dj_volunteer_paths", None)
+    if cached is None:
+        member = own_member(user)
+        if member is None:
+            cached = (None, None)
+        else:
+            community = (
+                VolunteerProfile.objects.filter(member=member)
+                .values_list("community__path", flat=True)
+                .first()
+            )
+            cached = (member.branch.path, community)
+        user._dj_volunteer_paths = cached
+    return cached
 
 
 def order_reaches_volunteer(user, order: Order) -> bool:
@@ -79,17 +89,16 @@ def _can_volunteering(user, action: Action, obj) -> bool:
     organization and read by every signed-in user (citizens order from it). A volunteer
     profile and hours are the member's own to read, and their admins'."""
     if isinstance(obj, Order):
+        # The members it reaches first: they are who claims at the peak, and their answer
+        # needs no reading of admin roles (either answer grants the same).
+        open_for_it = action == Action.READ or (
+            action == Action.TAKE_PART and obj.state in volunteering.OPEN_FOR_CLAIMS
+        )
+        if open_for_it and order_reaches_volunteer(user, obj):
+            return True
         if is_admin_over(user, obj.community):
             return True
-        if action == Action.READ:
-            return (
-                is_requester(user, obj)
-                or order_reaches_volunteer(user, obj)
-                or _is_claimant(user, obj)
-            )
-        if action == Action.TAKE_PART:
-            return obj.state in volunteering.OPEN_FOR_CLAIMS and order_reaches_volunteer(user, obj)
-        return False
+        return action == Action.READ and (is_requester(user, obj) or _is_claimant(user, obj))
     if isinstance(obj, Claim):
         if obj.member.user_id == user.pk and obj.member.is_active:
             return action in (Action.READ, Action.TAKE_PART)
@@ -225,3 +234,44 @@ def access_order_photo(user, photo_id) -> OrderPhoto:
         "order", "order__community", "order__reach", "order__requester"
     )
     return _access(user, photos, photo_id, Action.READ, checked=lambda photo: photo.order)
+
+
+# Volunteer hours ---------------------------------------------------------------------------
+
+
+def may_read_hours(user, member: Member) -> bool:
+    """A member's hours are theirs to read, and their admins': over their branch, over the
+    community they report to, or over an organization that recorded some of them."""
+    if member.user_id == getattr(user, "pk", None) and member.is_active:
+        return True
+    if is_admin_over(user, member.branch):
+        return True
+    profile = getattr(member, "volunteer_profile", None)
+    if profile is not None and profile.community_id and is_admin_over(user, profile.community):
+        return True
+    recorded_here = admin_scope_q(user, "org__path")
+    return HoursEntry.objects.filter(recorded_here, member=member).exists()
+
+
+def access_member_hours(user, member_id) -> Member:
+    """The member whose hours `user` may read (`may_read_hours`), else `not_found`."""
+    try:
+        member = Member.objects.select_related("branch").get(pk=int(member_id))
+    except (Member.DoesNotExist, TypeError, ValueError):
+        raise not_found() from None
+    if not may_read_hours(user, member):
+        raise not_found()
+    return member
+
+
+def access_hours_entry(user, entry_id) -> HoursEntry:
+    """A ledger entry of a member whose hours `user` may read, else `not_found`."""
+    try:
+        entry = HoursEntry.objects.select_related("member", "member__branch", "org").get(
+            pk=int(entry_id)
+        )
+    except (HoursEntry.DoesNotExist, TypeError, ValueError):
+        raise not_found() from None
+    if not may_read_hours(user, entry.member):
+        raise not_found()
+    return entry

@@ -25,7 +25,6 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Member, Organization, User
-from dangjian.volunteering import hours
 from dangjian.volunteering.models import HoursEntry, HoursEntryKind
 
 
@@ -78,7 +77,7 @@ def issue_certificate(*, actor: User, member: Member, org: Organization) -> Cert
     """The certificate of `member`'s service recorded by `org`, issued by `actor`: an admin
     over `org` (else `forbidden`) who may read the member's hours (else `not_found`). An
     organization that recorded none of them certifies nothing (`not_recording_org`)."""
-    if not hours.may_read_hours(actor, member):
+    if not permissions.may_read_hours(actor, member):
         raise permissions.not_found()
     if not permissions.is_admin_over(actor, org):
         raise permissions.forbidden()

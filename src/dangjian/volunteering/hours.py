@@ -160,48 +160,6 @@ def reverse_hours_entry(*, actor: User, entry: HoursEntry, reason: str) -> Hours
 # Reads --------------------------------------------------------------------------------------
 
 
-def may_read_hours(user, member: Member) -> bool:
-    """A member's hours are theirs to read, and their admins': over their branch, over the
-    community they report to, or over an organization that recorded some of them."""
-    if member.user_id == getattr(user, "pk", None) and member.is_active:
-        return True
-    if permissions.is_admin_over(user, member.branch):
-        return True
-    profile = getattr(member, "volunteer_profile", None)
-    if (
-        profile is not None
-        and profile.community_id
-        and permissions.is_admin_over(user, profile.community)
-    ):
-        return True
-    recorded_here = permissions.admin_scope_q(user, "org__path")
-    return HoursEntry.objects.filter(recorded_here, member=member).exists()
-
-
-def access_member_hours(user, member_id) -> Member:
-    """The member whose hours `user` may read (`may_read_hours`), else `not_found`."""
-    try:
-        member = Member.objects.select_related("branch").get(pk=int(member_id))
-    except (Member.DoesNotExist, TypeError, ValueError):
-        raise permissions.not_found() from None
-    if not may_read_hours(user, member):
-        raise permissions.not_found()
-    return member
-
-
-def access_hours_entry(user, entry_id) -> HoursEntry:
-    """A ledger entry of a member whose hours `user` may read, else `not_found`."""
-    try:
-        entry = HoursEntry.objects.select_related("member", "member__branch", "org").get(
-            pk=int(entry_id)
-        )
-    except (HoursEntry.DoesNotExist, TypeError, ValueError):
-        raise permissions.not_found() from None
-    if not may_read_hours(user, entry.member):
-        raise permissions.not_found()
-    return entry
-
-
 def entries_of(member: Member) -> QuerySet[HoursEntry]:
     """The member's ledger, newest first; `is_reversed` on each entry."""
     reversal = HoursEntry.objects.filter(reverses=OuterRef("pk"))

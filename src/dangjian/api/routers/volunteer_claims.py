@@ -207,7 +207,7 @@ class HoursQuery(Schema):
 def volunteer_hours(request, member_id: int, query: Query[HoursQuery]):
     """A member's volunteer hours: for the member and their admins (their branch's, the
     community they report to, the organizations that recorded them)."""
-    member = hours.access_member_hours(actor(request), member_id)
+    member = permissions.access_member_hours(actor(request), member_id)
     totals = hours.totals_of(member)
     return {
         "member_id": member.pk,
@@ -224,7 +224,7 @@ def reverse_entry(request, entry_id: int, payload: ReasonIn):
     """Take a credit back with a reversing entry and a reason (admins over the recording
     organization; audited)."""
     user = actor(request)
-    entry = hours.access_hours_entry(user, entry_id)
+    entry = permissions.access_hours_entry(user, entry_id)
     return Status(201, hours.reverse_hours_entry(actor=user, entry=entry, reason=payload.reason))
 
 
@@ -238,7 +238,7 @@ def volunteer_certificate(request, member_id: int, query: Query[CertificateQuery
     an admin over that organization alone (403 otherwise; `not_recording_org` for one that
     recorded none); each issue is audited and numbered."""
     user = actor(request)
-    member = hours.access_member_hours(user, member_id)
+    member = permissions.access_member_hours(user, member_id)
     org = permissions.access_org(user, query.org_id)
     cert = certificates.issue_certificate(actor=user, member=member, org=org)
     response = HttpResponse(cert.pdf, content_type="application/pdf")

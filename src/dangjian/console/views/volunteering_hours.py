@@ -49,7 +49,7 @@ def hours_index(request):
 @require_GET
 @admin_view
 def member_hours(request, member_id: int):
-    member = hours.access_member_hours(request.user, member_id)
+    member = permissions.access_member_hours(request.user, member_id)
     orgs = [o for o in hours.recording_orgs(member) if permissions.is_admin_over(request.user, o)]
     return render_page(
         request,
@@ -72,7 +72,7 @@ def _back(member_id: int):
 @require_POST
 @admin_view
 def reverse_entry(request, entry_id: int):
-    entry = hours.access_hours_entry(request.user, entry_id)
+    entry = permissions.access_hours_entry(request.user, entry_id)
     attempt(
         request,
         _("已冲销。"),
@@ -128,7 +128,7 @@ def approve_makeup(request, claim_id: int):
 @require_GET
 @admin_view
 def certificate(request, member_id: int, org_id: int):
-    member = hours.access_member_hours(request.user, member_id)
+    member = permissions.access_member_hours(request.user, member_id)
     org = permissions.access_org(request.user, org_id)
     try:
         cert = certificates.issue_certificate(actor=request.user, member=member, org=org)
