@@ -184,3 +184,18 @@ def test_orders_not_waiting_for_their_service_are_not_flagged(citizen, category,
     assert tasks.flag_overdue_orders() == 0
     order.refresh_from_db()
     assert order.state == state and not order.is_overdue
+
+
+def test_a_flagged_order_whose_volunteers_all_released_it_expires(world, citizen, category, clock):
+    order = make_order(citizen, category, state=OrderState.CLAIMED, starts_in=timedelta(hours=1))
+    Order.objects.filter(pk=order.pk).update(claimed_count=1)
+    clock.move_to(NOW + timedelta(hours=4))
+    assert tasks.flag_overdue_orders() == 1
+    # The last volunteer releases it afterwards (claims.py moves it back to published).
+    Order.objects.filter(pk=order.pk).update(state=OrderState.PUBLISHED, claimed_count=0)
+    assert tasks.flag_overdue_orders() == 1
+    order.refresh_from_db()
+    assert order.state == OrderState.EXPIRED
+    assert notices(citizen.user, "已过期") == 1
+    assert notices(world.a.branch_admin, "逾期未开始") == 1  # told once, when flagged
+    assert tasks.flag_overdue_orders() == 0

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
@@ -605,13 +606,13 @@ def _escalate(pk: int, *, now: datetime, after: timedelta) -> bool:
 def flag_overdue(limit: int = 500) -> int:
     """Accepted orders (published or claimed) whose window ended before the service
     started are flagged for the community's admins; those nobody claimed at all expire and
-    their requester is told. Idempotent: a flagged order is left alone. Returns how many
-    were flagged."""
+    their requester is told (also one flagged while claimed whose volunteers all released
+    it afterwards). Idempotent: a flagged order is left alone unless it is to expire.
+    Returns how many were flagged or expired."""
     now = clock.now()
     due = (
-        Order.objects.filter(
-            state__in=rules.OPEN_FOR_CLAIMS, wanted_until__lte=now, is_overdue=False
-        )
+        Order.objects.filter(state__in=rules.OPEN_FOR_CLAIMS, wanted_until__lte=now)
+        .filter(Q(is_overdue=False) | Q(claimed_count=0))
         .order_by("wanted_until", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -625,9 +626,9 @@ def _flag_overdue(pk: int, *, now: datetime) -> bool:
         .select_related("community", "category", "requester")
         .get(pk=pk)
     )
-    if order.state not in rules.OPEN_FOR_CLAIMS or order.is_overdue or order.wanted_until > now:
+    if order.state not in rules.OPEN_FOR_CLAIMS or order.wanted_until > now:
         return False
-    before = order.state
+    before, flagged = order.state, order.is_overdue
     if order.claimed_count == 0 and rules.may_move(before, OrderState.EXPIRED):
         _move(order, OrderState.EXPIRED, expected=before, is_overdue=True, updated_at=now)
         note = _("期望时间已过，无人接单，需求已过期")
@@ -635,11 +636,13 @@ def _flag_overdue(pk: int, *, now: datetime) -> bool:
             order, from_state=before, to_state=OrderState.EXPIRED, actor=None, note=note, now=now
         )
         _tell_requester(order, title=_("您的服务需求已过期：%s") % order.category.name, body=note)
-    else:
+    elif not flagged:
         Order.objects.filter(pk=order.pk).update(is_overdue=True, updated_at=now)
         order.is_overdue = True
         note = _("期望时间已过，服务尚未开始")
         _event(order, from_state=before, to_state=before, actor=None, note=note, now=now)
+    else:
+        return False
     audit.record(
         actor=None,
         action="volunteer_order.overdue",
@@ -647,7 +650,11 @@ def _flag_overdue(pk: int, *, now: datetime) -> bool:
         org=order.community,
         after={"state": order.state},
     )
-    _tell_admins(
-        order.community, order, title=_("服务需求逾期未开始：%s") % order.category.name, body=note
-    )
+    if not flagged:
+        _tell_admins(
+            order.community,
+            order,
+            title=_("服务需求逾期未开始：%s") % order.category.name,
+            body=note,
+        )
     return True
