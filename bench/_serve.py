@@ -111,3 +111,81 @@ def server_pids(master: int, database: str) -> set[int]:
         backends = [row[0] for row in cursor.fetchall()]
     connection.close()
     return {int(pid) for pid in children} | set(backends)
+
+
+# wrk's script for a phase of distinct requests read from a file, one line each: token,
+# method, path, body (tab-separated). Thread t of n sends lines t, t+n, t+2n, … and stops
+# before the line `limit` (args: file, n, limit), so no line is sent twice. Each thread
+# counts the answers by status; `done` prints them as "status <code> <count>" lines
+# (`statuses()` reads them), since wrk itself only counts "non-2xx".
+LINES_LUA = r"""
+local items = {}
+local counter, step, limit = 0, 1, 0
+local nthreads = 0
+local threads = {}
+statuses = {}
+
+setup = function(thread)
+  thread:set("tid", nthreads)
+  nthreads = nthreads + 1
+  table.insert(threads, thread)
+end
+
+init = function(args)
+  for line in io.lines(args[1]) do
+    local a = line:find("\t")
+    local b = line:find("\t", a + 1)
+    local c = line:find("\t", b + 1)
+    items[#items + 1] = {line:sub(1, a - 1), line:sub(a + 1, b - 1), line:sub(b + 1, c - 1),
+                         line:sub(c + 1)}
+  end
+  counter = tid
+  step = tonumber(args[2])
+  limit = tonumber(args[3])
+end
+
+request = function()
+  local item = items[(counter % #items) + 1]
+  counter = counter + step
+  local body = item[4]
+  if body == "" then body = nil end
+  return wrk.format(item[2], item[3], {
+    ["Authorization"] = "Bearer " .. item[1],
+    ["Content-Type"] = "application/json",
+  }, body)
+end
+
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if counter >= limit then
+    wrk.thread:stop()
+  end
+end
+
+done = function(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    local counts = thread:get("statuses")
+    for status, n in pairs(counts) do
+      total[status] = (total[status] or 0) + n
+    end
+  end
+  for status, n in pairs(total) do
+    io.write(string.format("status %d %d\n", status, n))
+  end
+end
+"""
+
+
+def statuses(figures: dict) -> dict[int, int]:
+    """The answers' statuses counted by LINES_LUA, from wrk's output."""
+    return {
+        int(code): int(n) for code, n in re.findall(r"^status (\d+) (\d+)$", figures["raw"], re.M)
+    }
+
+
+def write_lines(path: Path, lines) -> None:
+    """A phase's requests for LINES_LUA: (token, method, path, body) each."""
+    with open(path, "w") as out:
+        for line in lines:
+            out.write("\t".join(line) + "\n")
