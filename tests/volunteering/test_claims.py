@@ -418,3 +418,18 @@ def test_the_job_is_scheduled():
     from dangjian.core.scheduling import JOBS
 
     assert JOBS["close-unrated-orders"][0] == "dangjian.volunteering.tasks.close_unrated_orders"
+
+
+@pytest.mark.parametrize(
+    ("distance", "accuracy", "radius", "expected"),
+    [
+        (0, 10, 300, None),
+        (300, 300, 300, None),  # on the edge, as precise as the radius: inside
+        (301, 10, 300, "out_of_range"),
+        (10, 301, 300, "imprecise_location"),  # too vague to tell, however near
+        (900, 500, 300, "imprecise_location"),  # imprecision is said first
+    ],
+)
+def test_the_shared_fence_rule_as_a_table(distance, accuracy, radius, expected):
+    # The rule check-in and signing at an order's place share (attendance.geo).
+    assert geo.fence_breach(distance_m=distance, accuracy_m=accuracy, radius_m=radius) == expected

@@ -250,3 +250,62 @@ def test_who_reads_and_changes_an_hours_entry(cast, world, role):
     for action in ACTIONS:
         allowed = HOURS[action]
         assert permissions.can(cast.user(role), action, entry) is (role in allowed), action
+
+
+# V3: claims, a member's hours, certificates ----------------------------------------------
+
+HOURS_READERS = ADMINS_A | {"member_a"}
+# Members the order reaches; the community's admin is a member of its branch too.
+CLAIMERS = {"community_admin", "member_a", "reporting_member"}
+
+
+def credit(world) -> HoursEntry:
+    return HoursEntry.objects.create(
+        member=world.a.member,
+        org=world.a.branch,
+        kind="service",
+        hours=2,
+        served_on=date(2026, 5, 20),
+        description="上门理发",
+        recorded_at=clock.now() - timedelta(hours=1),
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_reads_a_members_volunteer_hours_and_their_entries(cast, world, role):
+    entry = credit(world)
+    expected = "ok" if role in HOURS_READERS else "not_found"
+    user = cast.user(role)
+    assert outcome(lambda: permissions.access_member_hours(user, world.a.member.pk)) == expected
+    assert outcome(lambda: permissions.access_hours_entry(user, entry.pk)) == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_issues_a_certificate_of_the_communitys_hours(cast, world, role):
+    from dangjian.volunteering import certificates
+
+    credit(world)
+    got = outcome(
+        lambda: certificates.issue_certificate(
+            actor=cast.user(role), member=world.a.member, org=world.a.branch
+        )
+    )
+    assert got == expect_access(ADMINS_A, HOURS_READERS, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_claims_a_published_order(cast, role):
+    from dangjian.volunteering import claims
+
+    order = cast.order(OrderState.PUBLISHED)
+    got = outcome(lambda: claims.claim_order(actor=cast.user(role), order=order))
+    assert got == ("ok" if role in CLAIMERS else "forbidden")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_confirms_and_rates_a_completed_order(cast, role):
+    from dangjian.volunteering import claims
+
+    order = cast.order(OrderState.COMPLETED)
+    got = outcome(lambda: claims.confirm_order(actor=cast.user(role), order=order, rating=5))
+    assert got == ("ok" if role == "requester" else "not_the_requester")

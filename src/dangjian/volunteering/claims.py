@@ -108,8 +108,8 @@ def claim_order(*, actor: User, order: Order) -> Claim:
                 raise _not_claimable()
             raise DomainError("order_full", _("该需求的志愿者名额已满。"))
         try:
-            with transaction.atomic():
-                claim = Claim.objects.create(order=order, member=member, claimed_at=now)
+            # No savepoint: a refusal here rolls the whole transaction back, the place too.
+            claim = Claim.objects.create(order=order, member=member, claimed_at=now)
         except IntegrityError:
             raise DomainError("already_claimed", _("你已认领该需求。")) from None
         # This transaction holds the order's row since its UPDATE: only the first claim
