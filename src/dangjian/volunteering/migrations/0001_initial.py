@@ -6,291 +6,668 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registry', '0003_wechat_binding'),
+        ("registry", "0003_wechat_binding"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Citizen',
+            name="Citizen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(max_length=200, verbose_name='住址')),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='citizen', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.CharField(max_length=200, verbose_name="住址")),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="citizen",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('claimed', '已接单'), ('signed_in', '服务中'), ('signed_out', '已完成服务'), ('released', '已退单')], default='claimed', max_length=16)),
-                ('claimed_at', models.DateTimeField()),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_in_at', models.DateTimeField(blank=True, null=True)),
-                ('signed_out_at', models.DateTimeField(blank=True, null=True)),
-                ('sign_in_distance_m', models.PositiveIntegerField(blank=True, null=True)),
-                ('sign_out_distance_m', models.PositiveIntegerField(blank=True, null=True)),
-                ('is_recorded_by_admin', models.BooleanField(default=False)),
-                ('recorded_reason', models.CharField(blank=True, max_length=300)),
-                ('is_makeup', models.BooleanField(default=False)),
-                ('makeup_approved_at', models.DateTimeField(blank=True, null=True)),
-                ('hours', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('makeup_approved_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='volunteer_claims', to='registry.member')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("claimed", "已接单"),
+                            ("signed_in", "服务中"),
+                            ("signed_out", "已完成服务"),
+                            ("released", "已退单"),
+                        ],
+                        default="claimed",
+                        max_length=16,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField()),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_in_at", models.DateTimeField(blank=True, null=True)),
+                ("signed_out_at", models.DateTimeField(blank=True, null=True)),
+                ("sign_in_distance_m", models.PositiveIntegerField(blank=True, null=True)),
+                ("sign_out_distance_m", models.PositiveIntegerField(blank=True, null=True)),
+                ("is_recorded_by_admin", models.BooleanField(default=False)),
+                ("recorded_reason", models.CharField(blank=True, max_length=300)),
+                ("is_makeup", models.BooleanField(default=False)),
+                ("makeup_approved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "hours",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "makeup_approved_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="volunteer_claims",
+                        to="registry.member",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['claimed_at', 'id'],
+                "ordering": ["claimed_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HoursEntry',
+            name="HoursEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('service', '服务时长'), ('reversal', '冲销')], max_length=16)),
-                ('hours', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='时长（小时）')),
-                ('served_on', models.DateField(verbose_name='服务日期')),
-                ('description', models.CharField(max_length=200, verbose_name='服务内容')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='原因')),
-                ('is_flagged', models.BooleanField(default=False)),
-                ('recorded_at', models.DateTimeField()),
-                ('claim', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='volunteering.claim')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hours_entries', to='registry.member')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='volunteering.hoursentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("service", "服务时长"), ("reversal", "冲销")], max_length=16
+                    ),
+                ),
+                (
+                    "hours",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="时长（小时）"
+                    ),
+                ),
+                ("served_on", models.DateField(verbose_name="服务日期")),
+                ("description", models.CharField(max_length=200, verbose_name="服务内容")),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="原因")),
+                ("is_flagged", models.BooleanField(default=False)),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="volunteering.claim",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="hours_entries",
+                        to="registry.member",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="volunteering.hoursentry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['recorded_at', 'id'],
+                "ordering": ["recorded_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='需求描述')),
-                ('address', models.CharField(max_length=200, verbose_name='服务地点')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('radius_m', models.PositiveIntegerField(default=300, verbose_name='签到半径（米）')),
-                ('wanted_from', models.DateTimeField(verbose_name='期望开始')),
-                ('wanted_until', models.DateTimeField(verbose_name='期望结束')),
-                ('volunteers_needed', models.PositiveSmallIntegerField(default=1, verbose_name='所需志愿者人数')),
-                ('skills', models.JSONField(blank=True, default=list, verbose_name='所需技能')),
-                ('claimed_count', models.PositiveSmallIntegerField(default=0)),
-                ('state', models.CharField(choices=[('submitted', '待审核'), ('published', '待接单'), ('claimed', '已接单'), ('in_service', '服务中'), ('completed', '待评价'), ('confirmed', '已完成'), ('declined', '未通过'), ('cancelled', '已取消'), ('expired', '已过期')], default='submitted', max_length=16)),
-                ('decline_reason', models.CharField(blank=True, max_length=300)),
-                ('cancel_reason', models.CharField(blank=True, max_length=300)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('escalated_at', models.DateTimeField(blank=True, null=True)),
-                ('is_overdue', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('completion_note', models.TextField(blank=True, verbose_name='服务情况')),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('rating', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('rating_comment', models.CharField(blank=True, max_length=500)),
-                ('is_closed_automatically', models.BooleanField(default=False)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
-                ('reach', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='volunteering.citizen')),
-                ('reviewed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="需求描述")),
+                ("address", models.CharField(max_length=200, verbose_name="服务地点")),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "radius_m",
+                    models.PositiveIntegerField(default=300, verbose_name="签到半径（米）"),
+                ),
+                ("wanted_from", models.DateTimeField(verbose_name="期望开始")),
+                ("wanted_until", models.DateTimeField(verbose_name="期望结束")),
+                (
+                    "volunteers_needed",
+                    models.PositiveSmallIntegerField(default=1, verbose_name="所需志愿者人数"),
+                ),
+                ("skills", models.JSONField(blank=True, default=list, verbose_name="所需技能")),
+                ("claimed_count", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "待审核"),
+                            ("published", "待接单"),
+                            ("claimed", "已接单"),
+                            ("in_service", "服务中"),
+                            ("completed", "待评价"),
+                            ("confirmed", "已完成"),
+                            ("declined", "未通过"),
+                            ("cancelled", "已取消"),
+                            ("expired", "已过期"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("decline_reason", models.CharField(blank=True, max_length=300)),
+                ("cancel_reason", models.CharField(blank=True, max_length=300)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                ("escalated_at", models.DateTimeField(blank=True, null=True)),
+                ("is_overdue", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("completion_note", models.TextField(blank=True, verbose_name="服务情况")),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("rating", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("rating_comment", models.CharField(blank=True, max_length=500)),
+                ("is_closed_automatically", models.BooleanField(default=False)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "reach",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="volunteering.citizen",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='claim',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='volunteering.order'),
+            model_name="claim",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="claims",
+                to="volunteering.order",
+            ),
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_state', models.CharField(blank=True, max_length=16)),
-                ('to_state', models.CharField(max_length=16)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='volunteering.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_state", models.CharField(blank=True, max_length=16)),
+                ("to_state", models.CharField(max_length=16)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="volunteering.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='OrderPhoto',
+            name="OrderPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('request', '需求照片'), ('evidence', '服务照片')], max_length=16)),
-                ('image', models.FileField(max_length=200, upload_to='')),
-                ('thumbnail', models.FileField(max_length=200, upload_to='')),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('size', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField()),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='volunteering.order')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("request", "需求照片"), ("evidence", "服务照片")], max_length=16
+                    ),
+                ),
+                ("image", models.FileField(max_length=200, upload_to="")),
+                ("thumbnail", models.FileField(max_length=200, upload_to="")),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("size", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField()),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="volunteering.order",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceCategory',
+            name="ServiceCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='服务类别')),
-                ('description', models.TextField(blank=True, verbose_name='说明')),
-                ('skills', models.JSONField(blank=True, default=list, verbose_name='所需技能')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0)),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="服务类别")),
+                ("description", models.TextField(blank=True, verbose_name="说明")),
+                ("skills", models.JSONField(blank=True, default=list, verbose_name="所需技能")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0)),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sort_order', 'id'],
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='order',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='volunteering.servicecategory'),
+            model_name="order",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="volunteering.servicecategory",
+            ),
         ),
         migrations.CreateModel(
-            name='VolunteerProfile',
+            name="VolunteerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('skills', models.JSONField(blank=True, default=list, verbose_name='特长')),
-                ('availability', models.CharField(blank=True, max_length=200, verbose_name='可服务时间')),
-                ('reported_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField()),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.organization')),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='volunteer_profile', to='registry.member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("skills", models.JSONField(blank=True, default=list, verbose_name="特长")),
+                (
+                    "availability",
+                    models.CharField(blank=True, max_length=200, verbose_name="可服务时间"),
+                ),
+                ("reported_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.organization",
+                    ),
+                ),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="volunteer_profile",
+                        to="registry.member",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='citizen',
-            index=models.Index(fields=['community'], name='citizen_community'),
+            model_name="citizen",
+            index=models.Index(fields=["community"], name="citizen_community"),
         ),
         migrations.AddIndex(
-            model_name='hoursentry',
-            index=models.Index(fields=['member', 'recorded_at'], name='hours_member_time'),
+            model_name="hoursentry",
+            index=models.Index(fields=["member", "recorded_at"], name="hours_member_time"),
         ),
         migrations.AddIndex(
-            model_name='hoursentry',
-            index=models.Index(fields=['org', 'served_on'], name='hours_org_day'),
+            model_name="hoursentry",
+            index=models.Index(fields=["org", "served_on"], name="hours_org_day"),
         ),
         migrations.AddConstraint(
-            model_name='hoursentry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['service', 'reversal'])), name='hours_kind_valid'),
+            model_name="hoursentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["service", "reversal"])), name="hours_kind_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hoursentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('hours__gt', 0), ('kind', 'service'), ('reverses__isnull', True)), models.Q(('hours__lt', 0), ('kind', 'reversal'), ('reverses__isnull', False), models.Q(('reason', ''), _negated=True)), _connector='OR'), name='hours_entry_kind_shape'),
+            model_name="hoursentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("hours__gt", 0), ("kind", "service"), ("reverses__isnull", True)),
+                    models.Q(
+                        ("hours__lt", 0),
+                        ("kind", "reversal"),
+                        ("reverses__isnull", False),
+                        models.Q(("reason", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="hours_entry_kind_shape",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hoursentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('claim__isnull', False), ('kind', 'service')), fields=('claim',), name='hours_one_credit_per_claim'),
+            model_name="hoursentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("claim__isnull", False), ("kind", "service")),
+                fields=("claim",),
+                name="hours_one_credit_per_claim",
+            ),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['member', 'state'], name='claim_member_state'),
+            model_name="claim",
+            index=models.Index(fields=["member", "state"], name="claim_member_state"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['order', 'state'], name='claim_order_state'),
+            model_name="claim",
+            index=models.Index(fields=["order", "state"], name="claim_order_state"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['claimed', 'signed_in', 'signed_out', 'released'])), name='claim_state_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state__in", ["claimed", "signed_in", "signed_out", "released"])
+                ),
+                name="claim_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'released'), _negated=True), fields=('order', 'member'), name='claim_one_live_per_member'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "released"), _negated=True),
+                fields=("order", "member"),
+                name="claim_one_live_per_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('signed_out_at__isnull', True), models.Q(('signed_in_at__isnull', False), ('signed_out_at__gt', models.F('signed_in_at'))), _connector='OR'), name='claim_signed_out_after_in'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("signed_out_at__isnull", True),
+                    models.Q(
+                        ("signed_in_at__isnull", False),
+                        ("signed_out_at__gt", models.F("signed_in_at")),
+                    ),
+                    _connector="OR",
+                ),
+                name="claim_signed_out_after_in",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('is_recorded_by_admin', True), _negated=True), models.Q(('recorded_reason', ''), _negated=True), _connector='OR'), name='claim_admin_times_with_reason'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("is_recorded_by_admin", True), _negated=True),
+                    models.Q(("recorded_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="claim_admin_times_with_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='orderevent',
-            index=models.Index(fields=['order', 'at'], name='order_event_order_time'),
+            model_name="orderevent",
+            index=models.Index(fields=["order", "at"], name="order_event_order_time"),
         ),
         migrations.AddConstraint(
-            model_name='orderphoto',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['request', 'evidence'])), name='order_photo_kind_valid'),
+            model_name="orderphoto",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["request", "evidence"])),
+                name="order_photo_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='servicecategory',
-            constraint=models.UniqueConstraint(fields=('org', 'name'), name='service_category_unique_name'),
+            model_name="servicecategory",
+            constraint=models.UniqueConstraint(
+                fields=("org", "name"), name="service_category_unique_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['community', 'state'], name='order_community_state'),
+            model_name="order",
+            index=models.Index(fields=["community", "state"], name="order_community_state"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['reach', 'state'], name='order_reach_state'),
+            model_name="order",
+            index=models.Index(fields=["reach", "state"], name="order_reach_state"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['state', 'published_at'], name='order_state_published'),
+            model_name="order",
+            index=models.Index(fields=["state", "published_at"], name="order_state_published"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['requester', 'created_at'], name='order_requester_time'),
+            model_name="order",
+            index=models.Index(fields=["requester", "created_at"], name="order_requester_time"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['submitted', 'published', 'claimed', 'in_service', 'completed', 'confirmed', 'declined', 'cancelled', 'expired'])), name='order_state_valid'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "submitted",
+                            "published",
+                            "claimed",
+                            "in_service",
+                            "completed",
+                            "confirmed",
+                            "declined",
+                            "cancelled",
+                            "expired",
+                        ],
+                    )
+                ),
+                name="order_state_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('wanted_until__gt', models.F('wanted_from'))), name='order_window_ordered'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("wanted_until__gt", models.F("wanted_from"))),
+                name="order_window_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('volunteers_needed__gte', 1), ('volunteers_needed__lte', 50)), name='order_volunteers_needed_range'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("volunteers_needed__gte", 1), ("volunteers_needed__lte", 50)),
+                name="order_volunteers_needed_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('claimed_count__lte', models.F('volunteers_needed'))), name='order_claims_within_capacity'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("claimed_count__lte", models.F("volunteers_needed"))),
+                name="order_claims_within_capacity",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='order_rating_range'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True),
+                    models.Q(("rating__gte", 1), ("rating__lte", 5)),
+                    _connector="OR",
+                ),
+                name="order_rating_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__gte', -90), ('latitude__lte', 90), ('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='order_coordinates_valid'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(
+                        ("latitude__gte", -90),
+                        ("latitude__lte", 90),
+                        ("longitude__gte", -180),
+                        ("longitude__lte", 180),
+                    ),
+                    _connector="OR",
+                ),
+                name="order_coordinates_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('state', 'declined'), _negated=True), models.Q(('decline_reason', ''), _negated=True), _connector='OR'), name='order_declined_with_reason'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("state", "declined"), _negated=True),
+                    models.Q(("decline_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="order_declined_with_reason",
+            ),
         ),
         migrations.AddIndex(
-            model_name='volunteerprofile',
-            index=models.Index(fields=['community'], name='volunteer_profile_community'),
+            model_name="volunteerprofile",
+            index=models.Index(fields=["community"], name="volunteer_profile_community"),
         ),
         migrations.AddConstraint(
-            model_name='volunteerprofile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('community__isnull', True), ('reported_at__isnull', True)), models.Q(('community__isnull', False), ('reported_at__isnull', False)), _connector='OR'), name='volunteer_profile_reported_with_community'),
+            model_name="volunteerprofile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("community__isnull", True), ("reported_at__isnull", True)),
+                    models.Q(("community__isnull", False), ("reported_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="volunteer_profile_reported_with_community",
+            ),
         ),
     ]
