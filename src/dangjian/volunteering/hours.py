@@ -189,10 +189,15 @@ def totals_of(member: Member, *, org: Organization | None = None) -> Totals:
         flagged=Sum("hours", filter=Q(is_flagged=True)),
     )
     return Totals(
-        hours=sums["total"] or Decimal("0.00"),
+        hours=_two_places(sums["total"]),
         entries=entries.filter(kind=HoursEntryKind.SERVICE).count(),
-        flagged_hours=sums["flagged"] or Decimal("0.00"),
+        flagged_hours=_two_places(sums["flagged"]),
     )
+
+
+def _two_places(value) -> Decimal:
+    # SQLite sums decimals without their scale (Decimal("1") for 1.00).
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def recording_orgs(member: Member) -> list[Organization]:
