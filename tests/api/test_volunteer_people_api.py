@@ -124,6 +124,37 @@ def test_a_members_phone_never_becomes_a_citizen(world, api, ask):
     assert User.objects.get(phone=phone).name == world.a.member.user.name
 
 
+def test_a_refused_member_phone_is_audited(world, api, ask):
+    phone = world.a.member.user.phone
+    ask(phone)
+
+    sign_in(api, phone, last_code(phone), name="x", community_id=world.a.branch.pk, address="x")
+
+    entry = AuditEntry.objects.get(action="citizen.sign_in_refused")
+    assert entry.actor == world.a.member.user and entry.after == {"reason": "member_account"}
+
+
+def test_a_citizen_corrects_their_address_and_community(world, api, citizen):
+    response = api(citizen.user).patch(
+        "/citizens/me", {"address": "某社区2栋", "community_id": world.a.other_branch.pk}
+    )
+
+    assert response.status_code == 200
+    assert response.json()["address"] == "某社区2栋"
+    assert response.json()["name"] == "王大妈"
+    citizen.refresh_from_db()
+    assert citizen.community == world.a.other_branch
+    entry = AuditEntry.objects.get(action="citizen.update")
+    assert entry.after == {"community": world.a.other_branch.pk, "address": "某社区2栋"}
+
+
+@pytest.mark.parametrize("who", ["member", "outsider"])
+def test_someone_who_is_not_a_citizen_has_no_record_to_correct(world, api, who):
+    user = {"member": world.a.member.user, "outsider": world.outsider}[who]
+
+    assert api(user).patch("/citizens/me", {"address": "x"}).status_code == 404
+
+
 def test_an_admins_phone_never_becomes_a_citizen(world, api, ask):
     phone = world.a.admin.phone
     ask(phone)

@@ -7,7 +7,8 @@ One function a verb: `send_code` (the same answer whether the phone is registere
 (`send_wait`, `code_refusal`) with their limits here; time comes from `core.clock`.
 
 Inside WeChat, activation may bind the visitor's WeChat identity (registry.wechat) instead
-of setting a password."""
+of setting a password. A citizen's sign-in (volunteering.services) asks its codes here too,
+under its own purpose, and redeems them through `redeem` with its own check."""
 
 import hmac
 import secrets

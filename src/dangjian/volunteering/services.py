@@ -115,12 +115,28 @@ def sign_in_citizen(
     `invalid_code`, `code_expired`, `too_many_attempts`, `member_account`,
     `account_disabled`, `registration_required`, `validation_error`."""
     phone = (phone or "").strip()
-    return activation.redeem(
-        phone=phone,
-        purpose=SmsCodePurpose.CITIZEN,
-        code=code,
-        check=_CitizenSignIn(phone, name, community_id, address),
-    )
+    try:
+        return activation.redeem(
+            phone=phone,
+            purpose=SmsCodePurpose.CITIZEN,
+            code=code,
+            check=_CitizenSignIn(phone, name, community_id, address),
+        )
+    except DomainError as exc:
+        if exc.code in ("member_account", "account_disabled"):
+            # Whoever holds a Party account's phone and tried to make it a citizen's: not
+            # silent (the refusal rolled back everything else).
+            _record_refusal(phone, exc.code)
+        raise
+
+
+@transaction.atomic
+def _record_refusal(phone: str, reason: str) -> None:
+    user = User.objects.filter(phone=phone).first()
+    if user is not None:
+        audit.record(
+            actor=user, action="citizen.sign_in_refused", obj=user, after={"reason": reason}
+        )
 
 
 _CITIZEN_FIELDS = ("community", "address")

@@ -108,6 +108,26 @@ def citizen_me(request):
     return _own_citizen(request)
 
 
+class CitizenPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=50)
+    community_id: int | None = None
+    address: str | None = Field(None, min_length=1, max_length=200)
+
+
+@router.patch("/citizens/me", response={200: CitizenOut, **ERRORS})
+def update_citizen_me(request, payload: CitizenPatch):
+    """The citizen corrects their name, community or address (the fields given)."""
+    citizen = _own_citizen(request)
+    given = payload.dict(exclude_unset=True)
+    return services.update_citizen(
+        actor=actor(request),
+        citizen=citizen,
+        name=given.get("name") or citizen.user.name,
+        community_id=given.get("community_id") or citizen.community_id,
+        address=given.get("address") or citizen.address,
+    )
+
+
 # The service menu -------------------------------------------------------------------------
 
 
