@@ -3,12 +3,12 @@ member chooses from, and the specialty database (党员特长库) of an admin's 
 start from the scoped querysets of dangjian.permissions."""
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from dangjian import permissions
 from dangjian.registry.models import Organization, OrgKind
 from dangjian.volunteering.models import ServiceCategory, VolunteerProfile
-from dangjian.volunteering.rules import COMMUNITY_SECTORS, COUNTY_DEPTH, ancestor_paths
+from dangjian.volunteering.rules import COMMUNITY_SECTORS, ancestor_paths
 
 CHOICES_LIMIT = 200
 
@@ -29,18 +29,6 @@ def menu_entries_kept_by(user) -> QuerySet[ServiceCategory]:
         permissions.scoped_service_categories(user)
         .select_related("org")
         .order_by("org__path", "sort_order", "id")
-    )
-
-
-def menu_orgs(user) -> QuerySet[Organization]:
-    """The organizations of the admin's scope that may keep a menu (people_rules.holds_menu:
-    counties and communities)."""
-    community = Q(depth__gt=COUNTY_DEPTH, sector__in=COMMUNITY_SECTORS) & ~Q(kind=OrgKind.COMMITTEE)
-    return (
-        permissions.scoped_orgs(user)
-        .filter(is_active=True)
-        .filter(Q(depth=COUNTY_DEPTH) | community)
-        .order_by("path")
     )
 
 
