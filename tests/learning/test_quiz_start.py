@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from dangjian import permissions
 from dangjian.core.errors import DomainError
-from dangjian.learning import quiz_services
+from dangjian.learning import attempt_sql, quiz_services
+from dangjian.learning.attempt_sql import StartFacts
 from dangjian.learning.draw import BankQuestion
 from dangjian.learning.models import Attempt, AttemptAnswer, Question
-from dangjian.learning.quiz_services import StartFacts
 from dangjian.permissions import Action
 from dangjian.registry.models import Role, RoleGrant
 from tests.learning.articles import NOW
@@ -75,7 +75,7 @@ def test_the_start_facts_read_by_hand_agree_with_the_models(world, clock):
     quiz_services.submit_attempt(member=member, attempt=first)
     second, _new = quiz_services.start_attempt(member=member, quiz=made)
 
-    facts = quiz_services.start_facts(member, made)
+    facts = attempt_sql.start_facts(member, made)
 
     assert facts.attempts == [(first.pk, True), (second.pk, False)]
     assert facts.fixed == [(fixed.pk, 3, fixed.current_id)]
@@ -252,9 +252,38 @@ def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, 
     with CaptureQueriesContext(connection) as submit:
         answer = client.post(f"/attempts/{attempt['id']}/submit")
     assert answer.status_code == 200 and len(answer.json()["questions"]) == 10
-    # The start: the token's holder, the quiz, the member, the facts, the versions, then
-    # the attempt, its slots and the uses (and the transaction's two ends: savepoints in
-    # a test). The submission: the token's holder, the attempt under lock, its slots, their
-    # scores and the attempt's marks (and the transaction's ends).
-    assert len(start.captured_queries) == 10, [q["sql"][:80] for q in start.captured_queries]
-    assert len(submit.captured_queries) == 7, [q["sql"][:80] for q in submit.captured_queries]
+    # The start: the token's holder, the quiz with the member, the facts, the versions,
+    # then the attempt, its slots and the uses (and the transaction's two ends: savepoints
+    # in a test). The submission: the token's holder, the attempt under lock, its quiz,
+    # its slots, their versions, their scores and the attempt's marks (and the
+    # transaction's ends).
+    assert len(start.captured_queries) == 9, [q["sql"][:80] for q in start.captured_queries]
+    assert len(submit.captured_queries) == 9, [q["sql"][:80] for q in submit.captured_queries]
+
+
+@pytest.mark.django_db
+def test_only_a_member_the_quiz_reaches_starts_from_the_one_read(world, clock):
+    cat, _questions = bank(world, n=2)
+    county = quiz(world, draws=[(cat, 1, 1)], org=world.a.org)
+    draft = quiz(world, draws=[(cat, 1, 1)], org=world.a.org, publish=False)
+    left = world.a.flowing
+    left.is_active, left.left_at = False, NOW.date()
+    left.save(update_fields=["is_active", "left_at"])
+    for user, made in [
+        (world.city_admin, county),  # an admin over it, no member
+        (world.b.member.user, county),  # a member it does not reach
+        (world.outsider, county),
+        (left.user, county),  # a member no more
+        (world.a.member.user, draft),
+    ]:
+        assert quiz_services.start_reached(user=user, quiz_id=made.pk) is None
+    assert quiz_services.start_reached(user=world.a.member.user, quiz_id=draft.pk + 99) is None
+    assert Attempt.objects.count() == 0
+
+    for user in (world.a.member.user, world.a.branch_admin):  # the branch's admin is a member
+        attempt, created = quiz_services.start_reached(user=user, quiz_id=county.pk)
+        assert created and attempt.member == permissions.own_member(user)
+        assert attempt.member.user_id == user.pk and attempt.quiz_id == county.pk
+        again, created = quiz_services.start_reached(user=user, quiz_id=county.pk)
+        assert not created and again.pk == attempt.pk
+    assert Attempt.objects.filter(quiz=county).count() == 2

@@ -25,7 +25,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.locking import locked
-from dangjian.learning import draw, grading, timing
+from dangjian.learning import attempt_sql, draw, grading, timing
 from dangjian.learning.grading import QuestionType
 from dangjian.learning.models import (
     Attempt,
@@ -33,7 +33,6 @@ from dangjian.learning.models import (
     AttemptEnd,
     Question,
     QuestionCategory,
-    QuestionVersion,
     Quiz,
     QuizDrawRule,
     QuizQuestion,
@@ -334,71 +333,7 @@ def new_seed() -> str:
     return secrets.token_hex(8)
 
 
-# What a start needs to know, in one statement: the member's attempts at the quiz (3), the
-# quiz's fixed questions (0), its draw rules (1) and the active questions of the rules'
-# categories (2), each row (kind, a, b, c, d, e):
-#   3: attempt id, number, 1 when finished (else 0), 0, 0
-#   0: question id, points, position, row id, current version
-#   1: category id, points, position, row id, count
-#   2: question id, category id, uses, 0, current version
-# Read by hand: the ORM's four queries cost a start more than the rest of its reads
-# (docs/performance.md, "The monthly quiz peak"); tests/learning/test_quiz_services.py
-# checks it against the models' reading.
-START_SQL = """
-SELECT 3, a.id, a.number, CASE WHEN a.finished_at IS NULL THEN 0 ELSE 1 END, 0, 0
-FROM learning_attempt a WHERE a.quiz_id = %(quiz)s AND a.member_id = %(member)s
-UNION ALL
-SELECT 0, f.question_id, f.points, f.position, f.id, q.current_id
-FROM learning_quizquestion f JOIN learning_question q ON q.id = f.question_id
-WHERE f.quiz_id = %(quiz)s
-UNION ALL
-SELECT 1, r.category_id, r.points, r.position, r.id, r.count
-FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s
-UNION ALL
-SELECT 2, q.id, q.category_id, q.uses, 0, q.current_id
-FROM learning_question q
-WHERE q.is_active AND q.category_id IN (
-    SELECT r.category_id FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s)
-"""
-
-
-@dataclass(frozen=True)
-class StartFacts:
-    """What a start is decided and drawn from: the member's attempts at the quiz (id,
-    whether finished), the fixed questions (question id, points, current version) and the
-    draw rules (category id, count, points), each in the quiz's order, and the bank the
-    rules draw from, with each question's current version."""
-
-    attempts: list[tuple[int, bool]]
-    fixed: list[tuple[int, int, int]]
-    rules: list[tuple[int, int, int]]
-    bank: list[draw.BankQuestion]
-    current: dict[int, int]
-
-
-def start_facts(member: Member, quiz: Quiz) -> StartFacts:
-    with connection.cursor() as cursor:
-        cursor.execute(START_SQL, {"quiz": quiz.pk, "member": member.pk})
-        # By kind, then the quiz's order (position, row id); attempts by number.
-        rows = sorted(
-            cursor.fetchall(), key=lambda row: (3, row[2]) if row[0] == 3 else row[:1] + row[3:5]
-        )
-    attempts, fixed, rules, bank, current = [], [], [], [], {}
-    for kind, a, b, c, _d, e in rows:
-        if kind == 3:
-            attempts.append((a, bool(c)))
-        elif kind == 0:
-            fixed.append((a, b, e))
-            current[a] = e
-        elif kind == 1:
-            rules.append((a, e, b))
-        else:
-            bank.append(draw.BankQuestion(a, b, c))
-            current[a] = e
-    return StartFacts(attempts, fixed, rules, bank, current)
-
-
-def draw_paper(facts: StartFacts, seed: str) -> list[tuple[int, int]]:
+def draw_paper(facts: attempt_sql.StartFacts, seed: str) -> list[tuple[int, int]]:
     """(question id, points) of a new attempt's paper: the fixed questions, then the draw
     (least used first, no question twice)."""
     paper = [(question_id, points) for question_id, points, _version in facts.fixed]
@@ -418,23 +353,11 @@ def draw_paper(facts: StartFacts, seed: str) -> list[tuple[int, int]]:
     return paper
 
 
-VERSIONS_SQL = "SELECT * FROM learning_questionversion WHERE id IN ({ids})"
-
-
-def _marks(values: list) -> str:
-    """The placeholders of a list of parameters (a paper has at least one question)."""
-    return ", ".join(["%s"] * len(values))
-
-
-def _slots(quiz: Quiz, seed: str, facts: StartFacts) -> list[AttemptAnswer]:
+def _slots(quiz: Quiz, seed: str, facts: attempt_sql.StartFacts) -> list[AttemptAnswer]:
     """The new attempt's paper as its slots (not saved): each question's current version,
     points and, for a choice question, its options in this attempt's order."""
     paper = draw_paper(facts, seed)
-    ids = [facts.current[q] for q, _points in paper]
-    # Manager.raw: the model's own conversions (the options' JSON) without building a query.
-    versions = {
-        v.pk: v for v in QuestionVersion.objects.raw(VERSIONS_SQL.format(ids=_marks(ids)), ids)
-    }
+    versions = attempt_sql.versions([facts.current[q] for q, _points in paper])
     slots = []
     for position, (question_id, points) in enumerate(paper, start=1):
         version = versions[facts.current[question_id]]
@@ -460,6 +383,21 @@ def _check_reaches(member: Member, quiz: Quiz) -> None:
         raise DomainError("not_in_scope", _("该测试不是面向您所在党组织发布的"))
 
 
+def start_reached(*, user: User, quiz_id: int) -> tuple[Attempt, bool] | None:
+    """`start_attempt` for a member the quiz reaches (permissions.quiz_reaches), with the
+    quiz and the member read in one statement; None for anyone else, whom the caller
+    takes the general way (permissions.access_quiz, then start_attempt), so that every
+    refusal answers as it always has. The month's peak is members starting one quiz at
+    once (docs/performance.md, "The monthly quiz peak")."""
+    found = attempt_sql.reached(user, quiz_id)
+    if found is None or not permissions.quiz_reaches(*found):
+        return None
+    quiz, member = found
+    attempt, created = start_attempt(member=member, quiz=quiz)
+    attempt.member = member
+    return attempt, created
+
+
 def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     """The member's attempt in progress, resumed (False), or a new one (True) with its
     paper drawn and stored, due by min(start + time limit, close); a new one carries the
@@ -468,7 +406,7 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     counts as used). Refused with `quiz_not_open`, `quiz_closed`, `no_attempts_left`."""
     _check_reaches(member, quiz)
     now = clock.now()
-    facts = start_facts(member, quiz)
+    facts = attempt_sql.start_facts(member, quiz)
     for attempt_id, finished in facts.attempts:
         if finished:
             continue
@@ -502,7 +440,7 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
         # first breaks a constraint on the attempt's insert and rolls it back whole, so no
         # savepoint is needed round the insert.
         with transaction.atomic(), connection.cursor() as cursor:
-            _write_start(cursor, attempt, slots)
+            attempt_sql.write_start(cursor, attempt, slots)
     except IntegrityError:
         # Give back the first's attempt.
         first = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
@@ -511,64 +449,6 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
         return first, False
     attempt.paper = slots
     return attempt, True
-
-
-# The start's writes, by hand as its read: the ORM's insert, bulk insert and update cost
-# more than the statements themselves (docs/performance.md, "The monthly quiz peak").
-# tests/learning/test_quiz_start.py checks what they write against the models' reading.
-ATTEMPT_SQL = """
-INSERT INTO learning_attempt
-    (quiz_id, member_id, number, seed, started_at, deadline, ended_by, maximum)
-VALUES (%s, %s, %s, %s, %s, %s, '', 0) RETURNING id
-"""
-SLOTS_SQL = """
-INSERT INTO learning_attemptanswer
-    (attempt_id, question_id, question_version_id, position, points, option_order, version)
-VALUES {rows}
-"""
-SLOT_ROW = "(%s, %s, %s, %s, %s, %s, 0)"
-# One more use of each question. The subquery locks the rows in one order (by id), so
-# that two starts counting overlapping questions wait for each other instead of
-# deadlocking; the locks are held only until the commit that follows.
-USES_SQL = """
-UPDATE learning_question SET uses = uses + 1
-WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lock})
-"""
-
-
-def _write_start(cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
-    """Insert the attempt and its slots, and count the questions' uses: three statements."""
-    db = connection
-    moment = Attempt._meta.get_field("started_at")
-    cursor.execute(
-        ATTEMPT_SQL,
-        [
-            attempt.quiz_id,
-            attempt.member_id,
-            attempt.number,
-            attempt.seed,
-            moment.get_db_prep_save(attempt.started_at, db),
-            moment.get_db_prep_save(attempt.deadline, db),
-        ],
-    )
-    attempt.pk = cursor.fetchone()[0]
-    attempt._state.adding, attempt._state.db = False, db.alias
-    order = AttemptAnswer._meta.get_field("option_order")
-    params = []
-    for slot in slots:
-        slot.attempt = attempt
-        params += [
-            attempt.pk,
-            slot.question_id,
-            slot.question_version_id,
-            slot.position,
-            slot.points,
-            order.get_db_prep_save(slot.option_order, db),
-        ]
-    cursor.execute(SLOTS_SQL.format(rows=", ".join([SLOT_ROW] * len(slots))), params)
-    ids = [slot.question_id for slot in slots]
-    lock = " FOR UPDATE" if db.features.has_select_for_update else ""
-    cursor.execute(USES_SQL.format(ids=_marks(ids), lock=lock), ids)
 
 
 def _own(attempt: Attempt, member: Member) -> Attempt:
@@ -582,7 +462,7 @@ def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
     """Finish and mark the attempt with the answers saved (the paper's versions and
     points, so a question edited since never re-marks it); the slots, marked, are left on
     it as `paper`."""
-    answers = list(attempt.answers.select_related("question_version"))
+    answers = attempt_sql.paper(attempt)
     specs = [question_spec(a.question_version, points=a.points) for a in answers]
     saved = {a.question_id: a.answer for a in answers}
     mark = grading.mark_attempt(specs, saved, attempt.quiz.pass_mark)
@@ -594,35 +474,9 @@ def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
     attempt.score, attempt.maximum = round_half_up(mark.score), round_half_up(mark.maximum)
     attempt.grade, attempt.passed = mark.grade, mark.passed
     with connection.cursor() as cursor:
-        _write_marks(cursor, attempt, by_score)
+        attempt_sql.write_marks(cursor, attempt, by_score)
     attempt.paper = answers
     return attempt
-
-
-# The marks, by hand as the start's writes: the slots' scores in one statement with one
-# branch per score given (most papers: right or wrong; bulk_update's has one per slot),
-# then the attempt's. tests/learning/test_quiz_start.py checks them against the models.
-SCORES_SQL = "UPDATE learning_attemptanswer SET score = CASE {branches} END WHERE attempt_id = %s"
-SCORE_BRANCH = "WHEN id IN ({ids}) THEN %s"
-MARKS_SQL = """
-UPDATE learning_attempt
-SET finished_at = %s, ended_by = %s, score = %s, maximum = %s, grade = %s, passed = %s
-WHERE id = %s
-"""
-
-
-def _write_marks(cursor, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> None:
-    db, fields = connection, Attempt._meta
-    points = AttemptAnswer._meta.get_field("score")
-    if by_score:
-        branches, params = [], []
-        for score, ids in by_score.items():
-            branches.append(SCORE_BRANCH.format(ids=_marks(ids)))
-            params += [*ids, points.get_db_prep_save(score, db)]
-        cursor.execute(SCORES_SQL.format(branches=" ".join(branches)), [*params, attempt.pk])
-    names = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
-    values = [fields.get_field(n).get_db_prep_save(getattr(attempt, n), db) for n in names]
-    cursor.execute(MARKS_SQL, [*values, attempt.pk])
 
 
 def _finish_overdue(attempt: Attempt) -> Attempt:
@@ -706,12 +560,7 @@ def submit_own_attempt(*, user: User, attempt_id: int) -> Attempt:
     refuses it (not_found, or forbidden to an admin who may only read it). The month's
     peak submits at once (docs/performance.md, "The monthly quiz peak")."""
     with transaction.atomic():
-        attempt = (
-            Attempt.objects.select_for_update(of=("self",))
-            .select_related("quiz", "quiz__org", "member", "member__branch")
-            .filter(pk=attempt_id)
-            .first()
-        )
+        attempt = attempt_sql.locked_attempt(attempt_id)
         if attempt is None:
             raise permissions.not_found()
         permissions.require(user, Action.TAKE_PART, attempt)

@@ -1,0 +1,258 @@
+"""The rows a quiz attempt's start and submission read and write, by hand (issue 19; the
+month's peak: docs/performance.md, "The monthly quiz peak"). The rules stay where they
+are (draw, grading, timing, permissions); quiz_services decides with them and calls these.
+Each read is one statement whatever the paper's size; the writes are three for a start
+(the attempt, its slots, the questions' uses) and two for a submission (the slots'
+scores, the attempt's marks). Written by hand because the ORM's compilation of the same
+statements cost a start and a submission more than the rest of their work together; the
+reads go through Manager.raw and Model.from_db where a model is wanted, so that each
+field is converted as the ORM converts it. tests/learning/test_quiz_start.py checks every
+statement against the models' reading."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from dangjian.core.db import hot_connection
+from dangjian.learning import draw
+from dangjian.learning.models import Attempt, AttemptAnswer, QuestionVersion, Quiz
+from dangjian.registry.models import Member, Organization, User
+
+# What a start needs to know, in one statement: the member's attempts at the quiz (3), the
+# quiz's fixed questions (0), its draw rules (1) and the active questions of the rules'
+# categories (2), each row (kind, a, b, c, d, e):
+#   3: attempt id, number, 1 when finished (else 0), 0, 0
+#   0: question id, points, position, row id, current version
+#   1: category id, points, position, row id, count
+#   2: question id, category id, uses, 0, current version
+# Read by hand: the ORM's four queries cost a start more than the rest of its reads
+# (docs/performance.md, "The monthly quiz peak"); tests/learning/test_quiz_start.py checks
+# it against the models' reading.
+START_SQL = """
+SELECT 3, a.id, a.number, CASE WHEN a.finished_at IS NULL THEN 0 ELSE 1 END, 0, 0
+FROM learning_attempt a WHERE a.quiz_id = %(quiz)s AND a.member_id = %(member)s
+UNION ALL
+SELECT 0, f.question_id, f.points, f.position, f.id, q.current_id
+FROM learning_quizquestion f JOIN learning_question q ON q.id = f.question_id
+WHERE f.quiz_id = %(quiz)s
+UNION ALL
+SELECT 1, r.category_id, r.points, r.position, r.id, r.count
+FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s
+UNION ALL
+SELECT 2, q.id, q.category_id, q.uses, 0, q.current_id
+FROM learning_question q
+WHERE q.is_active AND q.category_id IN (
+    SELECT r.category_id FROM learning_quizdrawrule r WHERE r.quiz_id = %(quiz)s)
+"""
+
+
+@dataclass(frozen=True)
+class StartFacts:
+    """What a start is decided and drawn from: the member's attempts at the quiz (id,
+    whether finished), the fixed questions (question id, points, current version) and the
+    draw rules (category id, count, points), each in the quiz's order, and the bank the
+    rules draw from, with each question's current version."""
+
+    attempts: list[tuple[int, bool]]
+    fixed: list[tuple[int, int, int]]
+    rules: list[tuple[int, int, int]]
+    bank: list[draw.BankQuestion]
+    current: dict[int, int]
+
+
+def start_facts(member: Member, quiz: Quiz) -> StartFacts:
+    # On the hot connection (core.db.hot_connection), prepared: every start runs it.
+    with hot_connection().cursor() as cursor:
+        cursor.execute(START_SQL, {"quiz": quiz.pk, "member": member.pk})
+        # By kind, then the quiz's order (position, row id); attempts by number.
+        rows = sorted(
+            cursor.fetchall(), key=lambda row: (3, row[2]) if row[0] == 3 else row[:1] + row[3:5]
+        )
+    attempts, fixed, rules, bank, current = [], [], [], [], {}
+    for kind, a, b, c, _d, e in rows:
+        if kind == 3:
+            attempts.append((a, bool(c)))
+        elif kind == 0:
+            fixed.append((a, b, e))
+            current[a] = e
+        elif kind == 1:
+            rules.append((a, e, b))
+        else:
+            bank.append(draw.BankQuestion(a, b, c))
+            current[a] = e
+    return StartFacts(attempts, fixed, rules, bank, current)
+
+
+VERSIONS_SQL = "SELECT * FROM learning_questionversion WHERE id IN ({ids})"
+
+
+def marks(values: list) -> str:
+    """The placeholders of a list of parameters (a paper has at least one question)."""
+    return ", ".join(["%s"] * len(values))
+
+
+def versions(ids: list[int]) -> dict[int, QuestionVersion]:
+    """The question versions `ids`, by id. Manager.raw: the model's own conversions (the
+    options' JSON) without building a query."""
+    return {v.pk: v for v in QuestionVersion.objects.raw(VERSIONS_SQL.format(ids=marks(ids)), ids)}
+
+
+# The quiz with its organization's path, and the caller's member record with their
+# branch's path: what decides whether the quiz reaches them (permissions.quiz_reaches).
+REACH_SQL = """
+SELECT q.*, o.path AS reach_org_path, m.id AS reach_member_id,
+       m.branch_id AS reach_branch_id, b.path AS reach_branch_path
+FROM learning_quiz q
+JOIN registry_organization o ON o.id = q.org_id
+LEFT JOIN registry_member m ON m.user_id = %s AND m.is_active
+LEFT JOIN registry_organization b ON b.id = m.branch_id
+WHERE q.id = %s
+"""
+
+
+def reached(user: User, quiz_id: int) -> tuple[Quiz, Member] | None:
+    """The quiz `quiz_id` with its organization, and the user's active member record with
+    their branch, as permissions.quiz_reaches reads them (the organizations' and the
+    member's other fields load if ever touched); None without either."""
+    db = connection.alias
+    found = list(Quiz.objects.raw(REACH_SQL, [user.pk, quiz_id]))
+    if not found or found[0].reach_member_id is None:
+        return None
+    quiz = found[0]
+    quiz.org = Organization.from_db(db, ["id", "path"], [quiz.org_id, quiz.reach_org_path])
+    branch = [quiz.reach_branch_id, quiz.reach_branch_path]
+    member = Member.from_db(
+        db,
+        ["id", "user_id", "branch_id", "is_active"],
+        [quiz.reach_member_id, user.pk, branch[0], True],
+    )
+    member.branch = Organization.from_db(db, ["id", "path"], branch)
+    return quiz, member
+
+
+# The start's writes, by hand as its read: the ORM's insert, bulk insert and update cost
+# more than the statements themselves (docs/performance.md, "The monthly quiz peak").
+# tests/learning/test_quiz_start.py checks what they write against the models' reading.
+ATTEMPT_SQL = """
+INSERT INTO learning_attempt
+    (quiz_id, member_id, number, seed, started_at, deadline, ended_by, maximum)
+VALUES (%s, %s, %s, %s, %s, %s, '', 0) RETURNING id
+"""
+SLOTS_SQL = """
+INSERT INTO learning_attemptanswer
+    (attempt_id, question_id, question_version_id, position, points, option_order, version)
+VALUES {rows}
+"""
+SLOT_ROW = "(%s, %s, %s, %s, %s, %s, 0)"
+# One more use of each question. The subquery locks the rows in one order (by id), so
+# that two starts counting overlapping questions wait for each other instead of
+# deadlocking; the locks are held only until the commit that follows.
+USES_SQL = """
+UPDATE learning_question SET uses = uses + 1
+WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lock})
+"""
+
+
+def write_start(cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+    """Insert the attempt and its slots, and count the questions' uses: three statements."""
+    db = connection
+    moment = Attempt._meta.get_field("started_at")
+    cursor.execute(
+        ATTEMPT_SQL,
+        [
+            attempt.quiz_id,
+            attempt.member_id,
+            attempt.number,
+            attempt.seed,
+            moment.get_db_prep_save(attempt.started_at, db),
+            moment.get_db_prep_save(attempt.deadline, db),
+        ],
+    )
+    attempt.pk = cursor.fetchone()[0]
+    attempt._state.adding, attempt._state.db = False, db.alias
+    order = AttemptAnswer._meta.get_field("option_order")
+    params = []
+    for slot in slots:
+        slot.attempt = attempt
+        params += [
+            attempt.pk,
+            slot.question_id,
+            slot.question_version_id,
+            slot.position,
+            slot.points,
+            order.get_db_prep_save(slot.option_order, db),
+        ]
+    cursor.execute(SLOTS_SQL.format(rows=", ".join([SLOT_ROW] * len(slots))), params)
+    ids = [slot.question_id for slot in slots]
+    lock = " FOR UPDATE" if db.features.has_select_for_update else ""
+    cursor.execute(USES_SQL.format(ids=marks(ids), lock=lock), ids)
+
+
+# The marks, by hand as the start's writes: the slots' scores in one statement with one
+# branch per score given (most papers: right or wrong; bulk_update's has one per slot),
+# then the attempt's. tests/learning/test_quiz_start.py checks them against the models.
+SCORES_SQL = "UPDATE learning_attemptanswer SET score = CASE {branches} END WHERE attempt_id = %s"
+SCORE_BRANCH = "WHEN id IN ({ids}) THEN %s"
+MARKS_SQL = """
+UPDATE learning_attempt
+SET finished_at = %s, ended_by = %s, score = %s, maximum = %s, grade = %s, passed = %s
+WHERE id = %s
+"""
+
+
+def write_marks(cursor, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> None:
+    db, fields = connection, Attempt._meta
+    points = AttemptAnswer._meta.get_field("score")
+    if by_score:
+        branches, params = [], []
+        for score, ids in by_score.items():
+            branches.append(SCORE_BRANCH.format(ids=marks(ids)))
+            params += [*ids, points.get_db_prep_save(score, db)]
+        cursor.execute(SCORES_SQL.format(branches=" ".join(branches)), [*params, attempt.pk])
+    names = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
+    values = [fields.get_field(n).get_db_prep_save(getattr(attempt, n), db) for n in names]
+    cursor.execute(MARKS_SQL, [*values, attempt.pk])
+
+
+# A submission's reads: the attempt under lock with what its permission asks of its member
+# (locking it alone: its quiz and member are not written), its quiz, and its slots with the
+# versions given (two statements through Manager.raw, where select_related's one cost more).
+LOCKED_SQL = """
+SELECT a.*, m.user_id AS owner_user_id, m.is_active AS owner_is_active
+FROM learning_attempt a JOIN registry_member m ON m.id = a.member_id
+WHERE a.id = %s{lock}
+"""
+QUIZ_SQL = "SELECT * FROM learning_quiz WHERE id = %s"
+SLOTS_READ_SQL = "SELECT * FROM learning_attemptanswer WHERE attempt_id = %s ORDER BY position"
+GIVEN_SQL = """
+SELECT v.* FROM learning_questionversion v WHERE v.id IN (
+    SELECT s.question_version_id FROM learning_attemptanswer s WHERE s.attempt_id = %s)
+"""
+
+
+def locked_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt `attempt_id` read under lock, with its quiz and, of its member, what
+    the permission reads (the member's other fields, and the quiz's organization, load if
+    ever touched); None when there is none."""
+    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
+    found = list(Attempt.objects.raw(LOCKED_SQL.format(lock=lock), [attempt_id]))
+    if not found:
+        return None
+    attempt = found[0]
+    attempt.member = Member.from_db(
+        connection.alias,
+        ["id", "user_id", "is_active"],
+        [attempt.member_id, attempt.owner_user_id, bool(attempt.owner_is_active)],
+    )
+    attempt.quiz = list(Quiz.objects.raw(QUIZ_SQL, [attempt.quiz_id]))[0]
+    return attempt
+
+
+def paper(attempt: Attempt) -> list[AttemptAnswer]:
+    """The attempt's slots in order, each with the version it was given."""
+    slots = list(AttemptAnswer.objects.raw(SLOTS_READ_SQL, [attempt.pk]))
+    given = {v.pk: v for v in QuestionVersion.objects.raw(GIVEN_SQL, [attempt.pk])}
+    for slot in slots:
+        slot.question_version = given[slot.question_version_id]
+    return slots
