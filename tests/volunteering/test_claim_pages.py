@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from dangjian.attendance import geo
 from dangjian.volunteering import claims, hours
@@ -231,3 +232,27 @@ def test_the_console_records_times_and_a_second_admin_approves_the_makeup(world,
         assert Claim.objects.get(pk=claim.pk).makeup_approved_at is None
         page(second).post(f"/console/volunteering/hours/claims/{claim.pk}/approve/")
     assert Claim.objects.get(pk=claim.pk).makeup_approved_by == second
+
+
+def test_the_consoles_order_page_lists_the_volunteers_and_records_their_times(world, page, order):
+    claim = claims.claim_order(actor=world.a.member.user, order=fresh(order))
+    client = page(world.a.branch_admin)
+    body = client.get(f"/console/volunteering/orders/{order.pk}/").content.decode()
+    assert f'data-claim="{claim.pk}"' in body and world.a.member.name in body
+    start = order.wanted_from
+    with at(start + timedelta(hours=3)):
+        resp = client.post(
+            f"/console/volunteering/hours/claims/{claim.pk}/record/",
+            {
+                "next": "order",
+                "signed_in_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+                "signed_out_at": timezone.localtime(start + timedelta(hours=2)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+                "reason": "老人家中无信号",
+            },
+        )
+    assert resp["Location"] == f"/console/volunteering/orders/{order.pk}/"
+    recorded = Claim.objects.get(pk=claim.pk)
+    assert recorded.is_recorded_by_admin and not recorded.is_makeup
+    assert recorded.hours == 2

@@ -112,6 +112,8 @@ def record_times(request, claim_id: int):
         signed_out_at=signed_out_at,
         reason=request.POST.get("reason", ""),
     )
+    if request.POST.get("next") == "order":
+        return redirect("console:volunteer_order", order_id=claim.order_id)
     return _back(claim.member_id)
 
 
