@@ -204,9 +204,3 @@ def recording_orgs(member: Member) -> list[Organization]:
     """The organizations that recorded some of the member's hours: who may certify them."""
     ids = HoursEntry.objects.filter(member=member).values("org_id")
     return list(Organization.objects.filter(pk__in=ids).order_by("path"))
-
-
-def window_of(entries) -> tuple | None:
-    """The first and last service day of the entries, or None."""
-    days = [e.served_on for e in entries]
-    return (min(days), max(days)) if days else None
