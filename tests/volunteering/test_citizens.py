@@ -197,3 +197,48 @@ def test_a_signed_in_citizen_skips_the_sign_in_page(world, page, citizen):
     response = page(citizen.user).get("/c/sign-in/")
 
     assert response.status_code == 302 and response["Location"] == "/c/"
+
+
+def test_a_community_admin_registers_a_resident_who_then_signs_in_with_a_code(world, send):
+    phone = next_phone()
+    user = services.register_citizen(
+        actor=world.a.branch_admin,
+        phone=phone,
+        name="孙奶奶",
+        community=world.a.branch,
+        address="某村1组1号",
+    )
+    assert user.citizen.community == world.a.branch
+    assert not user.has_usable_password()
+    code = send(phone)
+    assert services.sign_in_citizen(phone=phone, code=code) == user
+
+
+@pytest.mark.parametrize(
+    ("who", "code"),
+    [("other_county_admin", "not_found"), ("member", "not_found"), ("outsider", "not_found")],
+)
+def test_only_an_admin_over_the_community_registers_a_resident(world, who, code):
+    actor = {
+        "other_county_admin": world.b.admin,
+        "member": world.a.member.user,
+        "outsider": world.outsider,
+    }[who]
+    with pytest.raises(DomainError) as refused:
+        services.register_citizen(
+            actor=actor, phone=next_phone(), name="孙奶奶", community=world.a.branch, address="x"
+        )
+    assert refused.value.code == code
+    assert not Citizen.objects.exists()
+
+
+def test_registering_a_phone_already_in_use_is_refused(world):
+    with pytest.raises(DomainError) as refused:
+        services.register_citizen(
+            actor=world.a.admin,
+            phone=world.a.member.user.phone,
+            name="孙奶奶",
+            community=world.a.branch,
+            address="某村1组1号",
+        )
+    assert refused.value.code == "phone_in_use"

@@ -23,6 +23,7 @@ from dangjian.notifications.models import SmsCodePurpose
 from dangjian.permissions import Action
 from dangjian.registry import activation
 from dangjian.registry.models import Member, Organization, User
+from dangjian.registry.validation import PHONE_RE
 from dangjian.volunteering.models import Citizen, ServiceCategory, VolunteerProfile
 from dangjian.volunteering.people_rules import clean_skills, clean_text, holds_menu
 from dangjian.volunteering.rules import is_community
@@ -78,32 +79,66 @@ class _CitizenSignIn:
 
 
 def _register(data: _CitizenSignIn) -> User:
-    name = (data.name or "").strip()
-    if not name and not (data.address or "").strip() and data.community_id in (None, ""):
+    blank = not (data.name or "").strip() and not (data.address or "").strip()
+    if blank and data.community_id in (None, ""):
         raise DomainError(
             "registration_required", _("首次登录，请填写姓名、所在社区和住址完成注册。")
         )
-    name = clean_text(name, field="name", label=_("姓名"), max_length=50)
-    community = community_or_refuse(data.community_id)
-    address = clean_text(data.address, field="address", label=_("住址"), max_length=200)
+    return _create_citizen(
+        actor=None,
+        phone=data.phone,
+        name=data.name,
+        community=community_or_refuse(data.community_id),
+        address=data.address,
+    )
+
+
+def _create_citizen(
+    *, actor: User | None, phone: str, name: str, community: Organization, address: str
+) -> User:
+    """The account and citizen record, audited as the actor's (None: the citizen's own
+    registration)."""
+    name = clean_text((name or "").strip(), field="name", label=_("姓名"), max_length=50)
+    address = clean_text(address, field="address", label=_("住址"), max_length=200)
     now = clock.now()
     try:
         with transaction.atomic():
-            user = User.objects.create_user(phone=data.phone, name=name, password=None)
+            user = User.objects.create_user(phone=phone, name=name, password=None)
     except IntegrityError:
         # Another request registered the phone between our look-up and now.
-        raise DomainError("phone_in_use", _("该手机号刚刚已注册，请重新登录。")) from None
+        again = _("该手机号刚刚已注册，请重新登录。") if actor is None else _("该手机号已注册。")
+        raise DomainError("phone_in_use", again, field="phone") from None
     citizen = Citizen.objects.create(
         user=user, community=community, address=address, created_at=now, updated_at=now
     )
     audit.record(
-        actor=user,
+        actor=actor or user,
         action="citizen.register",
         obj=citizen,
         org=community,
-        after={"community": community.pk},
+        after={"community": community.pk, "by_admin": actor is not None},
     )
     return user
+
+
+@transaction.atomic
+def register_citizen(
+    *, actor: User, phone: str, name: str, community: Organization, address: str
+) -> User:
+    """A community's admin registers a resident at the service desk (someone who cannot
+    sign up on a phone orders through the community). The account has no password: the
+    resident signs in later with a code sent to the phone, like any citizen."""
+    if not is_community(community.kind, community.sector):
+        raise DomainError("validation_error", _("请选择所在的社区或村。"), field="community")
+    permissions.require(actor, Action.CHANGE, Citizen(community=community))
+    phone = (phone or "").strip()
+    if not PHONE_RE.match(phone):
+        raise DomainError("validation_error", _("请输入 11 位手机号。"), field="phone")
+    if User.objects.filter(phone=phone).exists():
+        raise DomainError("phone_in_use", _("该手机号已注册。"), field="phone")
+    return _create_citizen(
+        actor=actor, phone=phone, name=name, community=community, address=address
+    )
 
 
 def sign_in_citizen(
