@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
-from dangjian.demodata import learning, packages
+from dangjian.demodata import learning, packages, volunteering
 from dangjian.demodata.people import add_years, member_rows
 from dangjian.demodata.tree import (
     CITY_CODE,
@@ -55,6 +55,12 @@ DEMO_LOGINS = [
     DemoLogin("member", "13900000004", "李秀英", f"member of {DEMO_BRANCH_NAME}"),
     DemoLogin("flowing member", "13900000005", "张磊", f"member of {DEMO_BRANCH_NAME}, flowing"),
 ]
+
+# A resident of the demo village who orders services (群众点单). Citizens have no password:
+# they sign in at /c/ with a code, shown in the console's SMS outbox (SMS_DEMO_OUTBOX).
+CITIZEN = DemoLogin(
+    "citizen", volunteering.CITIZEN_PHONE, volunteering.CITIZEN_NAME, "resident of 红星村"
+)
 
 DEMO_MEMBERS = {
     # phone: (gender, birth date, join date, flowing location)
@@ -303,6 +309,12 @@ def seed(
         if packages.seed_package(root=root, city_admin=city_admin):
             progress("learning: this month's study package published")
         report.seconds["articles"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        village = Organization.objects.get(code=DEMO_BRANCH_CODE)
+        if volunteering.seed_volunteering(village=village, county=county):
+            progress("volunteering: the village's service menu, citizens and orders")
+        report.seconds["volunteering"] = time.perf_counter() - t
 
     if report.changed and connection.vendor == "postgresql":
         t = time.perf_counter()

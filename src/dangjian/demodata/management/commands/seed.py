@@ -119,3 +119,10 @@ class Command(BaseCommand):
             " phone, ask for a code, read it in the console's SMS outbox"
             " (/console/sms-outbox/, any admin above) and set a password."
         )
+        citizen = seeding.CITIZEN
+        self.stdout.write(
+            self.style.SUCCESS("Citizen")
+            + f" (群众, orders volunteer services): {citizen.phone} {citizen.name},"
+            f" {citizen.where}. Open /c/ on a phone, ask for a code and read it in the"
+            " console's SMS outbox; no password."
+        )
