@@ -121,9 +121,7 @@ def _can_volunteering(user, action: Action, obj) -> bool:
 
 
 def access_order(user, order_id, action: Action | str = Action.READ) -> Order:
-    orders = Order.objects.select_related(
-        "community", "reach", "category", "requester", "requester__user"
-    )
+    orders = Order.objects.select_related("community", "reach", "category", "requester")
     return _access(user, orders, order_id, action)
 
 

@@ -95,6 +95,10 @@ def claim_order(*, actor: User, order: Order) -> Claim:
         raise _not_claimable()
     if not permissions.order_reaches_volunteer(actor, order):
         raise permissions.forbidden()
+    if order.claimed_count >= order.volunteers_needed:
+        # Full when it was read a moment ago: most of a rush's claims end here, without a
+        # transaction. The UPDATE below is what holds the capacity.
+        raise _order_full()
     now = clock.now()
     with transaction.atomic():
         taken = Order.objects.filter(
@@ -106,7 +110,7 @@ def claim_order(*, actor: User, order: Order) -> Claim:
             state = Order.objects.values_list("state", flat=True).get(pk=order.pk)
             if state not in rules.OPEN_FOR_CLAIMS:
                 raise _not_claimable()
-            raise DomainError("order_full", _("该需求的志愿者名额已满。"))
+            raise _order_full()
         try:
             # No savepoint: a refusal here rolls the whole transaction back, the place too.
             claim = Claim.objects.create(order=order, member=member, claimed_at=now)
@@ -129,6 +133,10 @@ def claim_order(*, actor: User, order: Order) -> Claim:
     claim.order = order
     claim.member = member
     return claim
+
+
+def _order_full() -> DomainError:
+    return DomainError("order_full", _("该需求的志愿者名额已满。"))
 
 
 def _not_claimable() -> DomainError:
