@@ -7,9 +7,10 @@ On a copy of the seeded city (as bench/quiz.py), with the same bank and quiz: `-
 members each start the quiz (`POST /api/v1/quizzes/{id}/attempts`) through Django's test
 client and the whole request stack (middleware, API, DEBUG off), then every slot is filled
 as bench/quiz.py fills it and each submits (`POST /api/v1/attempts/{id}/submit`). Printed
-per request: the statements of one (on every connection, the token's included), and this
-process's CPU and wall time over all of them. The web process's CPU is what a gunicorn
-worker spends; PostgreSQL's is not in it. Unlike wrk's rates it hardly depends on what else
+per request: the statements of one (on every connection, the token's included), and over
+all of them this process's CPU (what a gunicorn worker spends), the CPU of the PostgreSQL
+backends serving its connections (read from /proc: the database on this machine) and the
+wall time. Unlike wrk's rates it hardly depends on what else
 the machine runs."""
 
 import argparse
@@ -59,6 +60,25 @@ class Captured:
         return [q["sql"] for c in self.contexts for q in c.captured_queries]
 
 
+def backend_seconds() -> float:
+    """The CPU the PostgreSQL backends of this process's connections used so far (from
+    /proc: the database on this machine), 0 elsewhere."""
+    total = 0.0
+    for alias in connections:
+        db = connections[alias]
+        if db.vendor != "postgresql":
+            continue
+        with db.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run(
     client: Client, requests: list[tuple[str, str]], expect: int, show: bool, profile: str = ""
 ) -> None:
@@ -72,6 +92,7 @@ def run(
         for sql in first.sql:
             print("    ", sql[:160])
     profiler = cProfile.Profile(time.process_time) if profile else None
+    database = backend_seconds()
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
@@ -82,9 +103,13 @@ def run(
         profiler.disable()
     n = len(requests) - 1
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    database = backend_seconds() - database
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile, 40)
-    print(f"  {n} requests: CPU {cpu / n * 1000:.2f} ms, wall {wall / n * 1000:.2f} ms each")
+    print(
+        f"  {n} requests: CPU {cpu / n * 1000:.2f} ms here and {database / n * 1000:.2f} ms in "
+        f"PostgreSQL, wall {wall / n * 1000:.2f} ms each"
+    )
 
 
 def main() -> None:

@@ -84,7 +84,11 @@ def start_facts(member: Member, quiz: Quiz) -> StartFacts:
     return StartFacts(attempts, fixed, rules, bank, current)
 
 
-VERSIONS_SQL = "SELECT * FROM learning_questionversion WHERE id IN ({ids})"
+# What a new attempt's answer shows of its questions (no right answers: it is in progress).
+VERSION_FIELDS = ("id", "question_id", "number", "kind", "stem", "options")
+VERSIONS_SQL = (
+    f"SELECT {', '.join(VERSION_FIELDS)} FROM learning_questionversion WHERE id IN ({{ids}})"  # noqa: S608
+)
 
 
 def marks(values: list) -> str:
@@ -93,9 +97,19 @@ def marks(values: list) -> str:
 
 
 def versions(ids: list[int]) -> dict[int, QuestionVersion]:
-    """The question versions `ids`, by id. Manager.raw: the model's own conversions (the
-    options' JSON) without building a query."""
-    return {v.pk: v for v in QuestionVersion.objects.raw(VERSIONS_SQL.format(ids=marks(ids)), ids)}
+    """The question versions `ids`, by id, with the fields a new attempt's answer shows
+    (Model.from_db: the others load if ever touched); on the hot connection, prepared."""
+    options = QuestionVersion._meta.get_field("options")
+    with hot_connection().cursor() as cursor:
+        cursor.execute(VERSIONS_SQL.format(ids=marks(ids)), ids)
+        rows = cursor.fetchall()
+    found = {}
+    for row in rows:
+        # The JSON as the field reads it (its own decoding); the instance is the default
+        # connection's, as the ORM's would be.
+        values = [*row[:5], options.from_db_value(row[5], None, connection)]
+        found[row[0]] = QuestionVersion.from_db(connection.alias, VERSION_FIELDS, values)
+    return found
 
 
 # The quiz with its organization's path, and the caller's member record with their
@@ -154,9 +168,16 @@ WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lo
 """
 
 
-def write_start(cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
-    """Insert the attempt and its slots, and count the questions' uses: three statements."""
-    db = connection
+def write_start(db, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+    """Insert the attempt and its slots, and count the questions' uses: three statements
+    on the connection `db`, whose transaction the caller holds. The attempt comes back as
+    the default connection's, as the ORM's would."""
+    with db.cursor() as cursor:
+        _write_start(db, cursor, attempt, slots)
+    attempt._state.adding, attempt._state.db = False, connection.alias
+
+
+def _write_start(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
     moment = Attempt._meta.get_field("started_at")
     cursor.execute(
         ATTEMPT_SQL,
@@ -170,7 +191,6 @@ def write_start(cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
         ],
     )
     attempt.pk = cursor.fetchone()[0]
-    attempt._state.adding, attempt._state.db = False, db.alias
     order = AttemptAnswer._meta.get_field("option_order")
     params = []
     for slot in slots:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
 from dangjian.core.locking import locked
 from dangjian.learning import attempt_sql, draw, grading, timing
@@ -435,12 +436,15 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     attempt = Attempt(
         quiz=quiz, member=member, number=used + 1, seed=seed, started_at=now, deadline=deadline
     )
+    # The hot connection when outside a transaction (its statements prepared): the
+    # writes need nothing the default connection holds.
+    db = hot_connection()
     try:
         # The transaction holds only the writes. A second tap on "start" that raced the
         # first breaks a constraint on the attempt's insert and rolls it back whole, so no
         # savepoint is needed round the insert.
-        with transaction.atomic(), connection.cursor() as cursor:
-            attempt_sql.write_start(cursor, attempt, slots)
+        with transaction.atomic(using=db.alias):
+            attempt_sql.write_start(db, attempt, slots)
     except IntegrityError:
         # Give back the first's attempt.
         first = Attempt.objects.filter(quiz=quiz, member=member, finished_at=None).first()
