@@ -7,7 +7,7 @@ from dangjian.audit.models import AuditEntry
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.registry import accounts, selectors, services, wechat
-from dangjian.registry.models import WechatBinding
+from dangjian.registry.models import User, WechatBinding
 from tests.factories import PASSWORD
 
 
@@ -68,6 +68,21 @@ def test_bind_replaces_the_accounts_earlier_openid(world):
     assert list(WechatBinding.objects.values_list("openid", flat=True)) == ["o-new-phone"]
     assert wechat.account_for_openid("o-old-phone") is None
     assert wechat.account_for_openid("o-new-phone") == world.a.member.user
+
+
+def test_the_account_for_an_openid_is_the_one_the_orm_finds_with_every_field(world):
+    user = world.a.member.user
+    User.objects.filter(pk=user.pk).update(last_login=clock.now(), credentials_version=3)
+    _bind(user, "o-member")
+    _bind(world.outsider, "o-outsider")
+    found = wechat.account_for_openid("o-member")
+    expected = User.objects.filter(wechat_binding__openid="o-member", is_active=True).first()
+    assert found == expected == user
+    assert found._state.db == expected._state.db
+    for field in User._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert wechat.account_for_openid("o-outsider") == world.outsider
+    assert wechat.account_for_openid("o-nobody") is None
 
 
 def test_an_inactive_account_is_not_signed_in_by_its_openid(world):

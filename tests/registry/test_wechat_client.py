@@ -2,11 +2,14 @@
 access token and the JS-SDK ticket cached and fetched again before they end, and the
 JS-SDK signature as WeChat documents it."""
 
+import socket
+import threading
+import urllib.request
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import requests
 import time_machine
 from django.core.cache import cache
 
@@ -49,18 +52,65 @@ def test_a_code_is_exchanged_for_the_openid(wechat):  # noqa: F811
     assert wechat.calls_to("/sns/oauth2/access_token")[0]["grant_type"] == "authorization_code"
 
 
-def test_code_exchanges_share_one_http_session_that_read_the_environment_once(
+def test_code_exchanges_share_one_connection_pool_that_read_the_environment_once(
     wechat,  # noqa: F811
     monkeypatch,
 ):
     looked_up = []
-    real = requests.utils.get_environ_proxies
-    monkeypatch.setattr(
-        requests.utils, "get_environ_proxies", lambda *a, **k: looked_up.append(a) or real(*a, **k)
-    )
+    real = urllib.request.getproxies
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: looked_up.append(1) or real())
+    wx._http.cache_clear()
     assert wx.openid_for_code(wechat.code_for("o-1")) == "o-1"
     assert wx.openid_for_code(wechat.code_for("o-2")) == "o-2"
     assert len(looked_up) == 1
+
+
+def test_the_code_exchange_goes_through_the_proxy_the_environment_names(
+    wechat,  # noqa: F811
+    monkeypatch,
+):
+    # Nothing listens at the proxy's address: going through it fails, going around works.
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        proxy = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    wx._http.cache_clear()
+    with pytest.raises(DomainError) as caught:
+        wx.openid_for_code(wechat.code_for("o-1"))
+    assert caught.value.code == "wechat_unavailable"
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    wx._http.cache_clear()
+    assert wx.openid_for_code(wechat.code_for("o-1")) == "o-1"
+    wx._http.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(502, b"<html>Bad Gateway</html>"), (200, b"<html>not JSON</html>")]
+)
+def test_an_answer_that_is_not_wechats_json_is_wechat_unavailable(settings, status, body):
+    class Gateway(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET = APP_ID, "secret"
+    settings.WECHAT_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(DomainError) as caught:
+            wx.openid_for_code("a-code")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert caught.value.code == "wechat_unavailable"
 
 
 def test_a_code_wechat_refuses_is_wechat_unavailable(wechat):  # noqa: F811
