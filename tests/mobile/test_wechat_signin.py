@@ -358,12 +358,15 @@ def test_a_sign_in_without_a_session_writes_its_session_once(wechat, world):  # 
     with CaptureQueriesContext(connection) as queries:
         signed = client.get("/m/wechat/callback/", {"code": code, "state": state})
     assert signed.status_code == 302 and signed.url == "/m/"
-    statements = [q["sql"].split(" ", 1)[0] for q in queries if "BEGIN" not in q["sql"]]
+    transaction = {"BEGIN", "SAVEPOINT", "RELEASE", "COMMIT"}
+    statements = [q["sql"].split(" ", 1)[0] for q in queries]
+    statements = [s for s in statements if s not in transaction]
     sessions = [q["sql"] for q in queries if "django_session" in q["sql"]]
-    # Is the new key free, then the row: no second write, no row deleted, nothing of axes.
-    assert [s.split(" ", 1)[0] for s in sessions] == ["SELECT", "INSERT"]
+    # The row, once: no question whether its key is free (the INSERT answers it), no second
+    # write, no row deleted, nothing of axes, no last_login.
+    assert [s.split(" ", 1)[0] for s in sessions] == ["INSERT"]
     assert not [q for q in queries if "axes_" in q["sql"]]
-    assert statements.count("UPDATE") == 1  # the account's last_login
+    assert statements == ["SELECT", "INSERT"]  # the account, the session
     assert client.session["_auth_user_id"] == str(world.a.member.user.pk)
 
 
@@ -377,3 +380,22 @@ def test_a_session_key_that_names_no_session_is_not_kept(wechat, world):  # noqa
     assert client.cookies["sessionid"].value != "planted0000000000000000000000000"
     assert not Session.objects.filter(session_key="planted0000000000000000000000000").exists()
     assert client.session["_auth_user_id"] == str(world.a.member.user.pk)
+
+
+def test_a_wechat_sign_in_leaves_last_login_and_a_password_sign_in_records_it(
+    wechat,  # noqa: F811
+    world,
+):
+    user = world.a.member.user
+    WechatBinding.objects.create(user=user, openid="o-member", bound_at=server_clock.now())
+    assert through_wechat(in_wechat(), wechat, "o-member").url == "/m/profile/"
+    user.refresh_from_db()
+    assert user.last_login is None
+    signed = Client().post("/login/", {"phone": user.phone, "password": PASSWORD})
+    assert signed.status_code == 302
+    user.refresh_from_db()
+    assert user.last_login == server_clock.now()
+    outsider = world.outsider
+    Client().post("/login/", {"phone": outsider.phone, "password": "wrong-guess"})
+    outsider.refresh_from_db()
+    assert outsider.last_login is None
