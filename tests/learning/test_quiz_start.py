@@ -1,9 +1,11 @@
-"""The month's peak path (docs/performance.md, "The monthly quiz peak"): a start reads what it
-needs in one hand-written statement (the member's attempts, the paper's fixed questions
-and draw rules, the bank), draws from it with a pure function and writes in one
-transaction; a member a quiz reaches is let in before their admin roles are read, with the
-same answers as before for admins who are members; and a start and a submission cost a
-fixed number of statements."""
+"""The month's peak path (docs/performance.md, "The monthly quiz peak"; the statements in
+learning/attempt_sql.py): what a start reads by hand (the member's attempts, the paper's
+fixed questions and draw rules, the bank) and writes (the attempt, its slots, the uses),
+and what a submission writes (the scores, the marks), each against the models' reading;
+the paper drawn from those facts by a pure function; only a member the quiz reaches taking
+the one-read start, and a member let in before their admin roles are read, with the same
+answers as before for admins who are members; a submission refused as the attempt's
+access refuses it; a start and a submission costing a fixed number of statements."""
 
 from decimal import Decimal
 
