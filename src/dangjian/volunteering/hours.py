@@ -20,6 +20,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.text import checked_text
 from dangjian.registry.models import Member, Organization, User
 from dangjian.volunteering.models import Claim, HoursEntry, HoursEntryKind
 
@@ -119,11 +120,13 @@ def reverse_hours_entry(*, actor: User, entry: HoursEntry, reason: str) -> Hours
     recorded it; audited. The credit itself stays as it was."""
     if not permissions.is_admin_over(actor, entry.org):
         raise permissions.forbidden()
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("validation_error", _("冲销须填写原因。"), field="reason")
-    if len(reason) > 300:
-        raise DomainError("validation_error", _("原因不能超过 300 个字"), field="reason")
+    reason = checked_text(
+        reason,
+        field="reason",
+        missing=_("冲销须填写原因。"),
+        missing_code="reason_required",
+        limit=HoursEntry._meta.get_field("reason").max_length,
+    )
     if entry.kind != HoursEntryKind.SERVICE:
         raise DomainError("invalid_status", _("冲销记录不能再冲销。"))
     now = clock.now()

@@ -83,14 +83,13 @@ def escalation_due(
 
 
 def _required_reason(reason: str) -> str:
-    reason = checked_text((reason or "").strip(), field="reason")
-    if not reason:
-        raise DomainError("reason_required", _("请填写原因"), field="reason")
-    if len(reason) > REASON_MAX_CHARS:
-        raise DomainError(
-            "reason_too_long", _("原因不能超过 %d 个字") % REASON_MAX_CHARS, field="reason"
-        )
-    return reason
+    return checked_text(
+        reason,
+        field="reason",
+        missing=_("请填写原因"),
+        missing_code="reason_required",
+        limit=REASON_MAX_CHARS,
+    )
 
 
 # Photos ----------------------------------------------------------------------------------
