@@ -53,56 +53,12 @@ django.setup()
 from django.db import connection  # noqa: E402
 
 import bare_insert  # noqa: E402
-from _serve import show, start_gunicorn, warm_up, wrk  # noqa: E402
+from _serve import LINES_LUA, show, start_gunicorn, warm_up, write_lines, wrk  # noqa: E402
 from dangjian.core import clock  # noqa: E402
 from dangjian.learning import quiz_bank, quiz_services  # noqa: E402
 from dangjian.learning.models import Attempt, AttemptAnswer, Question  # noqa: E402
 from dangjian.learning.quiz_bank import QuestionContent  # noqa: E402
 from dangjian.registry.models import ApiToken, Member, Organization, Role, RoleGrant  # noqa: E402
-
-# Each line of a phase's file: token, method, path, body. A thread takes every step-th line
-# from its own first and stops before `limit`, so the lines past it (one per connection at
-# least) are never sent twice: a repeated submission would be a 409.
-LUA = r"""
-local items = {}
-local counter, step, limit = 0, 1, 0
-local nthreads = 0
-
-setup = function(thread)
-  thread:set("tid", nthreads)
-  nthreads = nthreads + 1
-end
-
-init = function(args)
-  for line in io.lines(args[1]) do
-    local a = line:find("\t")
-    local b = line:find("\t", a + 1)
-    local c = line:find("\t", b + 1)
-    items[#items + 1] = {line:sub(1, a - 1), line:sub(a + 1, b - 1), line:sub(b + 1, c - 1),
-                         line:sub(c + 1)}
-  end
-  counter = tid
-  step = tonumber(args[2])
-  limit = tonumber(args[3])
-end
-
-request = function()
-  local item = items[(counter % #items) + 1]
-  counter = counter + step
-  local body = item[4]
-  if body == "" then body = nil end
-  return wrk.format(item[2], item[3], {
-    ["Authorization"] = "Bearer " .. item[1],
-    ["Content-Type"] = "application/json",
-  }, body)
-end
-
-response = function(status, headers, body)
-  if counter >= limit then
-    wrk.thread:stop()
-  end
-end
-"""
 
 # Issue 19: at least 300 starts/s and 300 submissions/s, p99 under 300 ms, no errors.
 GOAL_RPS, GOAL_P99_MS = 300, 300
@@ -189,12 +145,6 @@ def fill_answers(quiz) -> int:
     return filled
 
 
-def write(path: Path, lines: list[tuple[str, str, str, str]]) -> None:
-    with open(path, "w") as out:
-        for line in lines:
-            out.write("\t".join(line) + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=20000, help="members starting the quiz")
@@ -228,10 +178,10 @@ def main() -> None:
     connection.close()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-quiz-"))
-    (workdir / "quiz.lua").write_text(LUA)
+    (workdir / "quiz.lua").write_text(LINES_LUA)
     start_path = f"/api/v1/quizzes/{quiz.pk}/attempts"
-    write(workdir / "warm-starts.tsv", [(k, "POST", start_path, "") for _m, k in warming])
-    write(workdir / "starts.tsv", [(k, "POST", start_path, "") for _m, k in holders])
+    write_lines(workdir / "warm-starts.tsv", [(k, "POST", start_path, "") for _m, k in warming])
+    write_lines(workdir / "starts.tsv", [(k, "POST", start_path, "") for _m, k in holders])
 
     env = {
         **os.environ,
@@ -296,7 +246,7 @@ def main() -> None:
                     f'{{"answer":{answer},"version":1}}',
                 )
             )
-        write(workdir / "saves.tsv", saves)
+        write_lines(workdir / "saves.tsv", saves)
         saved = phase("saves.tsv", len(saves) - margin, args.duration)
         filled = fill_answers(quiz)
         analyze(Attempt, AttemptAnswer)
@@ -308,8 +258,8 @@ def main() -> None:
         def submits(chosen):
             return [(k, "POST", f"/api/v1/attempts/{attempts[m]}/submit", "") for m, k in chosen]
 
-        write(workdir / "warm-submits.tsv", submits(warm_taken))
-        write(workdir / "submits.tsv", submits(measured))
+        write_lines(workdir / "warm-submits.tsv", submits(warm_taken))
+        write_lines(workdir / "submits.tsv", submits(measured))
         phase("warm-submits.tsv", len(warm_taken) - margin, 3)
         submitted = phase("submits.tsv", len(measured) - margin, args.max_duration)
     finally:
