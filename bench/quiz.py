@@ -166,7 +166,7 @@ def main() -> None:
     admin = RoleGrant.objects.filter(org=root, role=Role.ADMIN).select_related("user").first().user
     started = time.perf_counter()
     quiz = make_quiz(root, admin)
-    # One connection per thread more than the measured members: never sent (see LUA).
+    # One connection per thread more than the measured members: never sent (see LINES_LUA in _serve.py).
     margin = args.connections
     holders = give_tokens(args.members + margin + WARM_UP_MEMBERS)
     analyze(ApiToken, Attempt, AttemptAnswer, Question)
