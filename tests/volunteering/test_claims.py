@@ -179,6 +179,43 @@ def test_it_refuses_a_release_after_the_start(world, order):
     assert reload(order).claimed_count == 1
 
 
+def test_an_admin_takes_back_a_no_shows_place_after_the_start_and_the_rest_can_complete(
+    world, order, citizen
+):
+    no_show = claim_of(world.a.branch_admin, order)
+    served(world, order)
+    after_start = order.wanted_from + timedelta(hours=2)
+    with at(after_start):
+        with pytest.raises(DomainError, match="not_signed_out"):
+            claims.complete_order(actor=world.a.member.user, order=reload(order), note="完成")
+        for outsider in (world.b.admin, world.a.member.user):
+            with pytest.raises(DomainError, match="forbidden"):
+                claims.remove_claim(actor=outsider, claim=no_show, reason="未到场")
+        with pytest.raises(DomainError, match="reason_required"):
+            claims.remove_claim(actor=world.a.admin, claim=no_show, reason=" ")
+        removed = claims.remove_claim(actor=world.a.admin, claim=no_show, reason="未到场")
+        assert removed.state == "released"
+        assert reload(order).claimed_count == 1
+        told = set(
+            Notification.objects.filter(title__contains="撤销").values_list("user_id", flat=True)
+        )
+        assert {world.a.branch_admin.pk, citizen.user_id} <= told
+        entry = AuditEntry.objects.get(action="volunteer_claim.remove")
+        assert entry.after == {"reason": "未到场"} and entry.actor == world.a.admin
+        done = claims.complete_order(actor=world.a.member.user, order=reload(order), note="完成")
+    assert done.state == OrderState.COMPLETED
+    assert list(HoursEntry.objects.values_list("member", flat=True)) == [world.a.member.pk]
+
+
+def test_a_volunteer_who_signed_in_cannot_be_taken_back(world, order):
+    claim = claim_of(world.a.member.user, order)
+    with at(order.wanted_from):
+        sign("in", world.a.member.user, claim)
+        with pytest.raises(DomainError, match="invalid_status"):
+            claims.remove_claim(actor=world.a.admin, claim=reload(claim), reason="未到场")
+    assert reload(order).claimed_count == 1
+
+
 # Signing at the place -----------------------------------------------------------------------
 
 

@@ -258,6 +258,11 @@ urlpatterns = [
         name="volunteer_record_times",
     ),
     path(
+        "volunteering/hours/claims/<int:claim_id>/remove/",
+        vh.remove_claim,
+        name="volunteer_remove_claim",
+    ),
+    path(
         "volunteering/hours/claims/<int:claim_id>/approve/",
         vh.approve_makeup,
         name="volunteer_approve_makeup",

@@ -146,10 +146,45 @@ def release_claim(*, actor: User, claim: Claim) -> Claim:
     """Give the place back before the start: the order returns to the pool (published again
     when no claim is left), and the requester and the community's admins are told."""
     _own_claim(actor, claim)
+    if clock.now() >= claim.order.wanted_from:
+        raise DomainError("start_passed", _("服务已开始，不能退单；如有变化请联系社区。"))
+    title = _("志愿者%(name)s退出了需求：%(what)s") % {
+        "name": claim.member.name,
+        "what": claim.order.category.name,
+    }
+    return _give_back(actor=actor, claim=claim, action="volunteer_claim.release", title=title)
+
+
+def remove_claim(*, actor: User, claim: Claim, reason: str) -> Claim:
+    """An admin over the order's community takes back the place of a volunteer who never
+    came (a claim not signed in), before or after the start, with a reason: the place
+    returns to the pool, the order can be completed by those who served, and the volunteer,
+    the requester and the community's admins are told."""
+    _admin_over(actor, claim.order)
+    reason = _reason(reason)
+    title = _("志愿者%(name)s的接单已由社区撤销：%(what)s") % {
+        "name": claim.member.name,
+        "what": claim.order.category.name,
+    }
+    claim = _give_back(
+        actor=actor, claim=claim, action="volunteer_claim.remove", title=title, reason=reason
+    )
+    notify(
+        user_ids=[claim.member.user_id],
+        kind="volunteer_order",
+        title=title,
+        body=reason,
+        link=f"/m/volunteer/orders/{claim.order_id}/",
+    )
+    return claim
+
+
+def _give_back(*, actor: User, claim: Claim, action: str, title: str, reason: str = "") -> Claim:
+    """A claim not signed in released and its place returned: the order published again
+    when it was waiting and no claim is left; the requester and the community's admins
+    told; audited as `action`."""
     order = claim.order
     now = clock.now()
-    if now >= order.wanted_from:
-        raise DomainError("start_passed", _("服务已开始，不能退单；如有变化请联系社区。"))
     with transaction.atomic():
         released = Claim.objects.filter(pk=claim.pk, state=ClaimState.CLAIMED).update(
             state=ClaimState.RELEASED, released_at=now
@@ -164,15 +199,21 @@ def release_claim(*, actor: User, claim: Claim) -> Claim:
         )
         if back:
             _event(
-                order, OrderState.CLAIMED, OrderState.PUBLISHED, actor=actor, now=now, note="退单"
+                order,
+                OrderState.CLAIMED,
+                OrderState.PUBLISHED,
+                actor=actor,
+                now=now,
+                note=reason or "退单",
             )
         audit.record(
-            actor=actor, action="volunteer_claim.release", obj=claim, org=order.community, at=now
+            actor=actor,
+            action=action,
+            obj=claim,
+            org=order.community,
+            at=now,
+            after={"reason": reason} if reason else None,
         )
-        title = _("志愿者%(name)s退出了需求：%(what)s") % {
-            "name": claim.member.name,
-            "what": order.category.name,
-        }
         body = _("该需求已重新开放认领。")
         notify(
             user_ids=[order.requester.user_id],

@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from dangjian import permissions
 from dangjian.volunteering import rules
-from dangjian.volunteering.models import Order, OrderEvent, OrderPhoto, OrderState
+from dangjian.volunteering.models import Claim, Order, OrderEvent, OrderPhoto, OrderState
 
 # What a list row shows: the category, the community and how far the order reaches.
 LIST_RELATED = ("category", "community", "reach", "requester", "requester__user")
@@ -73,6 +73,8 @@ class OrderDetail:
     order: Order
     events: list[OrderEvent]
     photos: list[OrderPhoto]
+    # Its volunteers' claims with their members (the admins' table of who serves).
+    claims: list[Claim]
     # The decline reason, for those who may see it (the requester and the admins); empty
     # for everyone else, whatever the order holds.
     decline_reason: str
@@ -94,6 +96,9 @@ def detail(user, order: Order) -> OrderDetail:
         # stays in its state and is told by its note).
         event.to_label = labels.get(event.to_state, event.to_state)
     photos = list(OrderPhoto.objects.filter(order=order).order_by("created_at", "pk"))
+    claims = list(
+        Claim.objects.filter(order=order).select_related("member").order_by("claimed_at", "pk")
+    )
     is_requester = permissions.is_requester(user, order)
     is_admin = permissions.is_admin_over(user, order.community)
     open_to_cancel = rules.may_move(order.state, OrderState.CANCELLED)
@@ -101,6 +106,7 @@ def detail(user, order: Order) -> OrderDetail:
         order=order,
         events=events,
         photos=photos,
+        claims=claims,
         decline_reason=(
             order.decline_reason if permissions.may_see_decline_reason(user, order) else ""
         ),

@@ -136,6 +136,16 @@ def record_times(request, claim_id: int, payload: TimesIn):
     return claims.record_service_times(actor=user, claim=claim, **payload.dict())
 
 
+@router.post("/volunteer/claims/{claim_id}/remove", response={200: ClaimOut, **ERRORS})
+def remove_claim(request, claim_id: int, payload: ReasonIn):
+    """An admin over the order's community takes back the place of a volunteer who never
+    signed in (no-show), with a reason (409 `invalid_status` once signed in); the
+    volunteer, the requester and the community's admins are told."""
+    user = actor(request)
+    claim = _claim(request, claim_id, Action.CHANGE)
+    return claims.remove_claim(actor=user, claim=claim, reason=payload.reason)
+
+
 @router.post("/volunteer/claims/{claim_id}/approve-makeup", response={200: ClaimOut, **ERRORS})
 def approve_makeup(request, claim_id: int):
     """A second admin approves a make-up entry (403 `self_approval` for its recorder and

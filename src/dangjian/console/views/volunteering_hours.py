@@ -119,6 +119,20 @@ def record_times(request, claim_id: int):
 
 @require_POST
 @admin_view
+def remove_claim(request, claim_id: int):
+    claim = permissions.access_claim(request.user, claim_id, Action.CHANGE)
+    attempt(
+        request,
+        _("已撤销该志愿者的接单，名额已重新开放。"),
+        claims.remove_claim,
+        claim=claim,
+        reason=request.POST.get("reason", ""),
+    )
+    return redirect("console:volunteer_order", order_id=claim.order_id)
+
+
+@require_POST
+@admin_view
 def approve_makeup(request, claim_id: int):
     claim = permissions.access_claim(request.user, claim_id, Action.CHANGE)
     attempt(request, _("补录已审批。"), claims.approve_makeup, claim=claim)
