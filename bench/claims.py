@@ -66,12 +66,9 @@ WARM_UP_ORDERS, WARM_UP_MEMBERS = 20, 200
 
 
 def community_of(county: Organization) -> Organization:
-    candidates = Organization.objects.filter(
-        path__startswith=county.path, sector__in=rules.COMMUNITY_SECTORS
-    ).order_by("path")
-    for org in candidates.iterator():
-        if rules.is_community(org.kind, org.sector):
-            return org
+    found = Organization.objects.filter(rules.community_q(), path__startswith=county.path)
+    for org in found.order_by("path")[:1]:
+        return org
     sys.exit("no community in the first county: seed the city first")
 
 

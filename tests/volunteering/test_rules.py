@@ -89,3 +89,19 @@ def test_ancestor_paths_list_the_path_and_everything_above_it():
 )
 def test_a_community_orders_from_its_own_menu_and_those_above_it(category_org, community, expected):
     assert rules.on_menu(category_org, community_path=community) is expected
+
+
+@pytest.mark.django_db
+def test_the_community_filter_picks_what_is_community_says(world):
+    from dangjian.registry.models import Organization
+    from tests.factories import make_org
+
+    for kind in OrgKind.values:
+        for sector in Sector.values:
+            make_org(world.city_admin, world.a.town, f"{kind}-{sector}", kind=kind, sector=sector)
+    made = Organization.objects.filter(path__startswith=world.a.town.path).exclude(
+        pk=world.a.town.pk
+    )
+    picked = set(made.filter(rules.community_q()).values_list("pk", flat=True))
+    assert picked == {o.pk for o in made if rules.is_community(o.kind, o.sector)}
+    assert picked  # the world's village and community branches among them

@@ -6,9 +6,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from dangjian import permissions
-from dangjian.registry.models import Organization, OrgKind
+from dangjian.registry.models import Organization
 from dangjian.volunteering.models import ServiceCategory, VolunteerProfile
-from dangjian.volunteering.rules import COMMUNITY_SECTORS, ancestor_paths
+from dangjian.volunteering.rules import ancestor_paths, community_q
 
 CHOICES_LIMIT = 200
 
@@ -35,11 +35,7 @@ def menu_entries_kept_by(user) -> QuerySet[ServiceCategory]:
 def communities(query: str = "") -> QuerySet[Organization]:
     """The active villages and communities (volunteering.rules.is_community) a citizen
     lives in or a member reports to, by name, at most CHOICES_LIMIT."""
-    qs = (
-        Organization.objects.filter(is_active=True, sector__in=COMMUNITY_SECTORS)
-        .exclude(kind=OrgKind.COMMITTEE)
-        .order_by("path")
-    )
+    qs = Organization.objects.filter(community_q(), is_active=True).order_by("path")
     query = (query or "").strip()
     if query:
         qs = qs.filter(name__icontains=query)

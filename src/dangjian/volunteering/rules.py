@@ -2,6 +2,7 @@
 published order reaches and where it escalates, which state may follow which. Services,
 selectors and dangjian.permissions all ask here."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.registry.models import Organization, OrgKind, Sector
@@ -18,6 +19,14 @@ def is_community(kind: str, sector: str) -> bool:
     community sector. Town and street committees carry those sectors too but are the level
     above."""
     return sector in COMMUNITY_SECTORS and kind != OrgKind.COMMITTEE
+
+
+def community_q(prefix: str = "") -> Q:
+    """`is_community` as a filter on organizations (`prefix`: the path to them, such as
+    "community__")."""
+    return Q(**{f"{prefix}sector__in": COMMUNITY_SECTORS}) & ~Q(
+        **{f"{prefix}kind": OrgKind.COMMITTEE}
+    )
 
 
 def ancestor_paths(path: str) -> list[str]:
