@@ -236,6 +236,7 @@ urlpatterns = [
     path("volunteering/menu/new/", vp.menu_create, name="volunteer_menu_create"),
     path("volunteering/menu/<int:entry_id>/", vp.menu_edit, name="volunteer_menu_edit"),
     path("volunteering/profiles/", vp.profile_list, name="volunteer_profiles"),
+    path("volunteering/citizens/new/", vp.citizen_register, name="volunteer_citizen_register"),
     path("volunteering/hours/", vh.hours_index, name="volunteer_hours"),
     path(
         "volunteering/hours/members/<int:member_id>/",

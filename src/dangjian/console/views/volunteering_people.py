@@ -3,6 +3,7 @@ admin keeps (list, new entry, edit or take off the menu) and the specialty datab
 (党员特长库) of their scope, filtered by skill and community."""
 
 from django import forms
+from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,21 @@ class NewMenuEntryForm(MenuEntryForm):
         max_length=40,
         help_text=gettext_lazy("县区或社区（村）的组织编码"),
     )
+
+
+class CitizenForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=50)
+    phone = forms.CharField(
+        label=gettext_lazy("手机号"),
+        max_length=11,
+        help_text=gettext_lazy("群众以后用此手机号接收验证码登录，无需密码。"),
+    )
+    community = forms.TypedChoiceField(label=gettext_lazy("所在社区（村）"), coerce=int)
+    address = forms.CharField(label=gettext_lazy("住址"), max_length=200)
+
+    def __init__(self, *args, communities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(c.pk, c.name) for c in communities]
 
 
 class EditMenuEntryForm(MenuEntryForm):
@@ -140,3 +156,31 @@ def profile_list(request):
             "title": _("党员特长库"),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def citizen_register(request):
+    """A community's admin registers a resident at the service desk (someone who cannot
+    sign up on a phone), who then orders through the community or signs in by code."""
+    communities = people_selectors.communities_administered(request.user)
+    form = CitizenForm(posted(request), communities=communities)
+
+    def save():
+        data = form.cleaned_data
+        community = permissions.access_org(request.user, data["community"], Action.CHANGE)
+        user = services.register_citizen(
+            actor=request.user,
+            phone=data["phone"],
+            name=data["name"],
+            community=community,
+            address=data["address"],
+        )
+        messages.success(
+            request,
+            _("已登记群众%(name)s（%(phone)s），可凭手机验证码登录。")
+            % {"name": user.name, "phone": user.phone},
+        )
+        return redirect("console:volunteer_orders")
+
+    return form_page(request, form, "console/volunteering/people_citizen_form.html", {}, save)
