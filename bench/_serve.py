@@ -37,9 +37,13 @@ def start_gunicorn(app: str, args, *, cwd: Path, env: dict | None = None) -> sub
             "sync",
             "--backlog",
             "2048",
-            # As docs/operations.md: the heartbeat file in memory, not on disk.
+            # As docs/operations.md: the heartbeat file in memory, not on disk, and 120 s
+            # before a silent worker is killed (a wrk thread that sent its last line leaves
+            # a connection open until wrk ends; gunicorn's default 30 s killed the workers).
             "--worker-tmp-dir",
             "/dev/shm",
+            "--timeout",
+            "120",
             "--log-level",
             "warning",
         ],
