@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.registry.models import Organization, OrgKind, Sector
+from dangjian.volunteering.models.orders import OrderState
 
 # A county's organizations sit at this depth (the city is 1); an order escalates no higher.
 COUNTY_DEPTH = 2
@@ -55,33 +56,26 @@ def reaches(reach_path: str, *, branch_path: str | None, community_path: str | N
     return any(p is not None and p.startswith(reach_path) for p in (branch_path, community_path))
 
 
-SUBMITTED = "submitted"
-PUBLISHED = "published"
-CLAIMED = "claimed"
-IN_SERVICE = "in_service"
-COMPLETED = "completed"
-CONFIRMED = "confirmed"
-DECLINED = "declined"
-CANCELLED = "cancelled"
-EXPIRED = "expired"
+# The order states, from the model (OrderState): the rules name them, the model keeps them.
+S = OrderState
 
 # state -> the states it may move to. Claimed covers some or all places taken; releasing
 # the last claim moves an order back to published.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    SUBMITTED: frozenset({PUBLISHED, DECLINED, CANCELLED}),
-    PUBLISHED: frozenset({CLAIMED, CANCELLED, EXPIRED}),
-    CLAIMED: frozenset({PUBLISHED, IN_SERVICE, CANCELLED, EXPIRED}),
-    IN_SERVICE: frozenset({COMPLETED}),
-    COMPLETED: frozenset({CONFIRMED}),
-    CONFIRMED: frozenset(),
-    DECLINED: frozenset(),
-    CANCELLED: frozenset(),
-    EXPIRED: frozenset(),
+    S.SUBMITTED: frozenset({S.PUBLISHED, S.DECLINED, S.CANCELLED}),
+    S.PUBLISHED: frozenset({S.CLAIMED, S.CANCELLED, S.EXPIRED}),
+    S.CLAIMED: frozenset({S.PUBLISHED, S.IN_SERVICE, S.CANCELLED, S.EXPIRED}),
+    S.IN_SERVICE: frozenset({S.COMPLETED}),
+    S.COMPLETED: frozenset({S.CONFIRMED}),
+    S.CONFIRMED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
 }
-OPEN_FOR_CLAIMS = frozenset({PUBLISHED, CLAIMED})
+OPEN_FOR_CLAIMS = frozenset({S.PUBLISHED, S.CLAIMED})
 # The states in which members (not only the requester and the admins) see an order.
-VISIBLE_TO_VOLUNTEERS = frozenset({PUBLISHED, CLAIMED, IN_SERVICE, COMPLETED, CONFIRMED})
-FINISHED = frozenset({CONFIRMED, DECLINED, CANCELLED, EXPIRED})
+VISIBLE_TO_VOLUNTEERS = frozenset({S.PUBLISHED, S.CLAIMED, S.IN_SERVICE, S.COMPLETED, S.CONFIRMED})
+FINISHED = frozenset({S.CONFIRMED, S.DECLINED, S.CANCELLED, S.EXPIRED})
 
 
 def may_move(from_state: str, to_state: str) -> bool:
