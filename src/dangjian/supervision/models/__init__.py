@@ -1,0 +1,21 @@
+"""Supervision's models, one module per part of the cycle; Django finds them here."""
+
+from .spotchecks import (
+    FindingResult,
+    Rectification,
+    RectificationAttachment,
+    RectificationEvent,
+    RectificationStatus,
+    SpotCheck,
+    SpotCheckItem,
+)
+
+__all__ = [
+    "SpotCheck",
+    "FindingResult",
+    "SpotCheckItem",
+    "RectificationStatus",
+    "Rectification",
+    "RectificationEvent",
+    "RectificationAttachment",
+]
