@@ -126,6 +126,10 @@ class Activity(models.Model):
     # is flagged wherever the activity appears.
     is_late_record = models.BooleanField(default=False)
     late_reason = models.CharField(max_length=300, blank=True)
+    # 历史导入: a record of a day held before the platform, imported from a spreadsheet by
+    # an admin above the branch (themedays.history). Always a late record as well, so that
+    # nothing that counts on-time records ever counts it.
+    is_historical = models.BooleanField(default=False)
     checkin_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     token_generated_at = models.DateTimeField(null=True, blank=True)
     roster_frozen_at = models.DateTimeField(null=True, blank=True)
@@ -157,6 +161,10 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ActivityStatus.values), name="activity_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_historical=False) | Q(is_late_record=True, status="closed"),
+                name="activity_historical_is_closed_late_record",
             ),
             # One live plan per branch and campaign; a cancelled one makes room for a new one.
             models.UniqueConstraint(
@@ -267,3 +275,25 @@ class RosterEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_id}: {self.member_id}"
+
+
+class HistoricalRecord(models.Model):
+    """What a historical activity's spreadsheet row said that an activity has no column
+    for: who attended (a count, and the branch's members named when the row named them)
+    and where it came from. The summary is the activity's Summary."""
+
+    activity = models.OneToOneField(
+        Activity, on_delete=models.CASCADE, primary_key=True, related_name="historical"
+    )
+    month = models.DateField()
+    attendee_count = models.PositiveIntegerField()
+    attendees = models.ManyToManyField(Member, blank=True, related_name="+")
+    source_file = models.CharField(max_length=200, blank=True)
+    source_row = models.PositiveIntegerField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} ({self.month:%Y-%m})"
