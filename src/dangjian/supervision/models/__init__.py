@@ -1,5 +1,6 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
+from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
 from .spotchecks import (
     FindingResult,
     Rectification,
@@ -18,4 +19,8 @@ __all__ = [
     "Rectification",
     "RectificationEvent",
     "RectificationAttachment",
+    "ReviewStatus",
+    "ReviewAction",
+    "RecordReview",
+    "RecordReviewEvent",
 ]
