@@ -297,3 +297,51 @@ class HistoricalRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.activity_id} ({self.month:%Y-%m})"
+
+
+class LedgerStatus(models.TextChoices):
+    PENDING = "pending", _("生成中")
+    READY = "ready", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+class Ledger(models.Model):
+    """A branch's ledger (台账) for a year: every record of its year as a PDF with an index
+    and the originals, in one ZIP, built in the background (themedays.ledger). Each request
+    makes a new one; the newest ready one is what is downloaded."""
+
+    branch = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        max_length=8, choices=LedgerStatus.choices, default=LedgerStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    built_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="ledgers/%Y/", max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    # Records per section of the index, as built: {"plans": 12, "photos": 40, ...}.
+    counts = models.JSONField(default=dict, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["branch", "year", "requested_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100), name="ledger_year_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=LedgerStatus.values), name="ledger_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (Q(built_at__isnull=False) & ~Q(file="")),
+                name="ledger_ready_has_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.year}"
