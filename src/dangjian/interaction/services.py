@@ -34,6 +34,7 @@ from dangjian.interaction.models import (
 )
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
+from dangjian.supervision import reviewing
 from dangjian.themedays.models import Activity, ActivityStatus
 
 COMMENT_MAX_CHARS = 1000
@@ -74,12 +75,15 @@ def record_deadline(activity: Activity) -> datetime:
 
 
 def _check_record_open(activity: Activity, now: datetime) -> bool:
-    """Raise unless photos and the summary may be added now; return whether it is late."""
+    """Raise unless photos and the summary may be added now; return whether it is late.
+    After the grace period, only a record sent back to the branch is open (record review)."""
     if activity.status not in (ActivityStatus.APPROVED, ActivityStatus.CLOSED):
         raise DomainError("invalid_status", _("只有已通过审核的活动可以上传照片和总结"))
     if now < activity.starts_at:
         raise DomainError("not_started", _("活动尚未开始，开始后才能上传照片和总结"))
-    if now > record_deadline(activity):
+    if now > record_deadline(activity) and not reviewing.supplement_open(
+        reviewing.review_status(activity.pk)
+    ):
         raise DomainError(
             "record_closed",
             _("活动已结束超过 %d 小时，不能再上传照片或修改总结")
@@ -434,6 +438,8 @@ def rate_activity(*, actor: User, activity: Activity, score: int, remark: str = 
     )
     if not held:
         raise DomainError("not_held", _("活动开展后才能评分"))
+    if not reviewing.rating_allowed(reviewing.review_status(activity.pk)):
+        raise DomainError("record_sent_back", _("活动记录已退回补充，待支部补充提交后再评分"))
     org = permissions.superior_org(actor, activity.branch)
     current = Rating.objects.filter(activity=activity, is_current=True).first()
     if current is not None and current.rater_depth < org.depth:

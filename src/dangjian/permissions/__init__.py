@@ -186,7 +186,7 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_leave(user, action, obj)
     if isinstance(obj, Correction):
         return _can_correction(user, action, obj)
-    if isinstance(obj, SpotCheck | Rectification):
+    if isinstance(obj, SpotCheck | Rectification | RecordReview):
         return _can_supervision(user, action, obj)
     if isinstance(obj, Article):
         return _can_article(user, action, obj)
@@ -534,9 +534,9 @@ def branch_admin_user_ids(branch: Organization) -> list[int]:
 
 
 def _can_supervision(user, action: Action, obj) -> bool:
-    """A spot check is the business of the admins of its organization; a rectification is
-    read by the admins over its branch, answered by the branch's own admins, and decided
-    (accepted, reopened) by its superiors."""
+    """A spot check is the business of the admins of its organization; a rectification (and
+    a record review) is read by the admins over its branch, answered by the branch's own
+    admins, and decided (accepted, reopened; passed, sent back) by its superiors."""
     if isinstance(obj, SpotCheck):
         if action == Action.READ or action == Action.CHANGE:
             return is_admin_over(user, obj.org)
@@ -763,6 +763,12 @@ def may_read_sms_outbox(user) -> bool:
 
 # The rules of the apps that have their own part of this package. Imported last: each part
 # builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.reviews import (  # noqa: E402, F401
+    RecordReview,
+    access_record_review,
+    answerable_record_reviews,
+    scoped_record_reviews,
+)
 from dangjian.permissions.volunteering import (  # noqa: E402, F401
     _can_volunteering,
     access_claim,

@@ -1,0 +1,194 @@
+"""Reads for record review: the reviewers' queue, the records sent back to a branch, a
+review's history, and the send-backs that the monthly supervision, the bulletin and the
+appraisal count (`send_backs`, `unanswered_send_backs`: one query each)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Length, Trim
+from django.utils import timezone
+
+from dangjian import permissions
+from dangjian.core import clock
+from dangjian.interaction.models import Evidence, Photo
+from dangjian.registry.models import Organization
+from dangjian.supervision import reviewing
+from dangjian.supervision.models import (
+    RecordReview,
+    RecordReviewEvent,
+    ReviewAction,
+    ReviewStatus,
+)
+from dangjian.themedays.models import Activity, ActivityStatus
+
+# Send-backs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendBack:
+    """One send-back of a branch's record: when, why, by when, and when the branch
+    resubmitted in answer (None if it has not, or the record was sent back again first)."""
+
+    review_id: int
+    activity_id: int
+    branch_id: int
+    activity_starts_at: datetime
+    sent_back_at: datetime
+    reason: str
+    deadline: date
+    resubmitted_at: datetime | None
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _send_back_rows(branch_ids: Iterable[int], **filters) -> QuerySet[RecordReviewEvent]:
+    following = RecordReviewEvent.objects.filter(
+        review_id=OuterRef("review_id"), at__gt=OuterRef("at")
+    ).order_by("at", "id")
+    return (
+        RecordReviewEvent.objects.filter(
+            action=ReviewAction.SEND_BACK, review__branch_id__in=list(branch_ids), **filters
+        )
+        .annotate(
+            next_action=Subquery(following.values("action")[:1]),
+            next_at=Subquery(following.values("at")[:1]),
+        )
+        .order_by("at", "id")
+        .values_list(
+            "review_id",
+            "review__activity_id",
+            "review__branch_id",
+            "review__activity__starts_at",
+            "at",
+            "text",
+            "deadline",
+            "next_action",
+            "next_at",
+        )
+    )
+
+
+def _send_back(row) -> SendBack:
+    *head, next_action, next_at = row
+    return SendBack(*head, resubmitted_at=next_at if next_action == ReviewAction.RESUBMIT else None)
+
+
+def send_backs(branch_ids: Iterable[int], start: date, end: date) -> list[SendBack]:
+    """The send-backs of the branches' records made from the day `start` to the day before
+    `end` (a Period's start and end), oldest first, each with the resubmission that
+    answered it. One query."""
+    rows = _send_back_rows(branch_ids, at__gte=_day_start(start), at__lt=_day_start(end))
+    return [_send_back(row) for row in rows]
+
+
+def unanswered_send_backs(branch_ids: Iterable[int], at: datetime) -> list[SendBack]:
+    """The send-backs unanswered at `at`: the latest step of their record by then, and
+    their deadline day over before `at`'s day (overdue; a record sent back again after
+    its deadline counts once, by its latest send-back). One query."""
+    later = RecordReviewEvent.objects.filter(
+        review_id=OuterRef("review_id"), at__gt=OuterRef("at"), at__lte=at
+    )
+    day = timezone.localdate(at)
+    rows = _send_back_rows(branch_ids, at__lte=at, deadline__lt=day).filter(~Exists(later))
+    return [_send_back(row) for row in rows]
+
+
+# The reviewers' queue -------------------------------------------------------------------
+
+QUEUE_STATES = ("todo", "sent_back", "passed")
+
+
+def _reviewable(actor, org: Organization | None) -> QuerySet[Activity]:
+    """Closed activities of the branches the actor reviews (below an organization they
+    administer), within `org` when given."""
+    qs = permissions.scoped_activities(actor).filter(
+        permissions.admin_above_q(actor, "branch__path"), status=ActivityStatus.CLOSED
+    )
+    if org is not None:
+        qs = qs.filter(branch__path__startswith=org.path)
+    return qs
+
+
+def review_queue(actor, org: Organization | None = None, state: str = "todo"):
+    """The records the actor reviews. `todo`: closed and not yet reviewed, or resubmitted;
+    those with flagged photos first, then thin summaries, then the longest waiting.
+    `sent_back`: waiting for their branch, the overdue first. `passed`: newest first.
+    Each activity carries `flagged_photos`, `summary_chars` and its `review` (or None)."""
+    qs = _reviewable(actor, org)
+    if state == "todo":
+        qs = qs.filter(
+            Q(record_review__isnull=True) | Q(record_review__status=ReviewStatus.RESUBMITTED)
+        )
+    elif state in (ReviewStatus.SENT_BACK, ReviewStatus.PASSED):
+        qs = qs.filter(record_review__status=state)
+    else:
+        raise ValueError(state)
+    flagged = (
+        Photo.objects.filter(activity_id=OuterRef("pk"), evidence=Evidence.FLAGGED)
+        .order_by()
+        .values("activity_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    qs = qs.annotate(
+        flagged_photos=Coalesce(Subquery(flagged, output_field=IntegerField()), Value(0)),
+        summary_chars=Coalesce(Length(Trim("summary__text")), Value(0)),
+    ).select_related("branch", "record_review", "record_review__reviewer_org")
+    if state == "todo":
+        return qs.annotate(
+            has_flagged=ExpressionWrapper(Q(flagged_photos__gt=0), output_field=BooleanField()),
+            is_thin=ExpressionWrapper(
+                Q(summary_chars__lt=reviewing.THIN_SUMMARY_CHARS), output_field=BooleanField()
+            ),
+        ).order_by("-has_flagged", "-is_thin", "closed_at", "id")
+    if state == ReviewStatus.SENT_BACK:
+        return qs.order_by("record_review__deadline", "id")
+    return qs.order_by("-record_review__passed_at", "-id")
+
+
+def queue_count(actor) -> int:
+    """How many records wait for the actor's review (the console menu's badge)."""
+    if not permissions.is_admin(actor):
+        return 0
+    return (
+        _reviewable(actor, None)
+        .filter(Q(record_review__isnull=True) | Q(record_review__status=ReviewStatus.RESUBMITTED))
+        .count()
+    )
+
+
+# The branch's side ----------------------------------------------------------------------
+
+
+def sent_back_records(actor) -> QuerySet[RecordReview]:
+    """The records sent back to branches the actor runs (their own admins), waiting for a
+    supplement: the nearest deadline first."""
+    return (
+        permissions.answerable_record_reviews(actor)
+        .filter(status=ReviewStatus.SENT_BACK)
+        .select_related("activity", "branch", "reviewer_org")
+        .order_by("deadline", "id")
+    )
+
+
+def history(review: RecordReview) -> list[RecordReviewEvent]:
+    return list(review.events.select_related("actor").order_by("at", "id"))
+
+
+def is_overdue(review: RecordReview, today: date | None = None) -> bool:
+    return reviewing.is_overdue(review.status, review.deadline, today or clock.today())
