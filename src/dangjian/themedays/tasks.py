@@ -20,3 +20,19 @@ def freeze_due_rosters() -> int:
 @shared_task
 def resume_distributions() -> int:
     return services.resume_distributions()
+
+
+@shared_task(acks_late=True)
+def build_ledger_task(ledger_id: int) -> str | None:
+    """Idempotent: a ledger already built (or failed) is left as it is."""
+    from dangjian.themedays.ledger import services as ledgers
+
+    ledger = ledgers.build_ledger(ledger_id)
+    return ledger.status if ledger else None
+
+
+@shared_task
+def resume_ledgers() -> int:
+    from dangjian.themedays.ledger import services as ledgers
+
+    return ledgers.resume_ledgers()

@@ -102,7 +102,7 @@ class _MemberRow:
         return {k: values[k] for k in MEMBER_AUDIT_FIELDS}
 
 
-class _Branches:
+class BranchColumn:
     """Resolves the branch column (a code, or a name unique among the branches in scope)
     against the organizations of `org`'s subtree in the actor's scope, loaded once."""
 
@@ -198,7 +198,7 @@ def _with_iso_dates(raw: dict) -> dict:
 
 
 def _clean_members(
-    records: Iterable[tuple[int, dict]], branches: _Branches, errors: Errors, today: date
+    records: Iterable[tuple[int, dict]], branches: BranchColumn, errors: Errors, today: date
 ) -> list[_MemberRow]:
     """Pass 1: the per-field rules, the branch, and duplicates inside the file."""
     accepted: list[_MemberRow] = []
@@ -479,7 +479,7 @@ def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
 
 def _import_members(*, actor, org, records, filename: str | None) -> ImportResult:
     permissions.require(actor, Action.IMPORT, org)
-    branches = _Branches(actor, org)
+    branches = BranchColumn(actor, org)
     errors = Errors()
     rows = _clean_members(records, branches, errors, clock.today())
     db_errors = Errors()

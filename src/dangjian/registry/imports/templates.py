@@ -65,7 +65,7 @@ def _org_rules() -> list[str]:
     ]
 
 
-def _template(
+def table_template(
     fmt: str, columns, notes, rules, sheet_title: str, stem: str
 ) -> tuple[bytes, str, str]:
     headers = [header for _field, header in columns]
@@ -105,12 +105,12 @@ def _template(
 
 def member_template(fmt: str) -> tuple[bytes, str, str]:
     """The member import template: one header row (Chinese); the .xlsx adds a help sheet."""
-    return _template(
+    return table_template(
         fmt, MEMBER_COLUMNS, _member_notes(), _member_rules(), _("党员信息"), _("党员导入模板")
     )
 
 
 def org_template(fmt: str) -> tuple[bytes, str, str]:
-    return _template(
+    return table_template(
         fmt, ORG_COLUMNS, _org_notes(), _org_rules(), _("党组织信息"), _("党组织导入模板")
     )
