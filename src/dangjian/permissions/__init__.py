@@ -196,6 +196,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_package(user, action, obj)
     if isinstance(obj, Order | Claim | Citizen | ServiceCategory | VolunteerProfile | HoursEntry):
         return _can_volunteering(user, action, obj)
+    if isinstance(obj, Ledger):
+        return _can_ledger(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -763,6 +765,14 @@ def may_read_sms_outbox(user) -> bool:
 
 # The rules of the apps that have their own part of this package. Imported last: each part
 # builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.ledger import (  # noqa: E402, F401
+    Ledger,
+    _can_ledger,
+    access_ledger,
+    may_import_history,
+    may_request_ledger,
+    scoped_ledgers,
+)
 from dangjian.permissions.reviews import (  # noqa: E402, F401
     RecordReview,
     access_record_review,
