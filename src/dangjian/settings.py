@@ -429,6 +429,11 @@ VOLUNTEER_ESCALATE_AFTER_HOURS = env_int("VOLUNTEER_ESCALATE_AFTER_HOURS", 24)
 # A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
+# Monthly supervision (一月一督查, issue 21): from this day of a month the scheduled job makes
+# each county's sheet for the month before; a held theme day whose sign-in rate (percent of
+# the non-flowing roster) is below the threshold is listed.
+SUPERVISION_MONTHLY_DAY = env_int("SUPERVISION_MONTHLY_DAY", 5)
+SUPERVISION_SIGN_IN_THRESHOLD = env_int("SUPERVISION_SIGN_IN_THRESHOLD", 60)
 
 # Activity photos (docs/product.md, "The activity record"): what an upload may be, how it is
 # stored, how it is checked.

@@ -156,3 +156,7 @@ api.add_router("", volunteer_people.router)
 from dangjian.api.routers import volunteer_claims  # noqa: E402
 
 api.add_router("", volunteer_claims.router)
+
+from dangjian.api.routers import record_reviews  # noqa: E402
+
+api.add_router("", record_reviews.router)

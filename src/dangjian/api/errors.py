@@ -47,6 +47,12 @@ STATUS_BY_CODE: dict[str, int] = {
     # Scoring and supervision
     "empty_scope": 409,
     "conflict": 409,
+    # Record review
+    "not_closed": 409,
+    "already_reviewed": 409,
+    "already_sent_back": 409,
+    "not_sent_back": 409,
+    "record_sent_back": 409,
     # Learning
     "author_cannot_publish": 403,
     "not_in_scope": 403,

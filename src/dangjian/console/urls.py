@@ -8,6 +8,7 @@ from dangjian.console.views import learning_bank as bank
 from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import supervision as sup
+from dangjian.console.views import supervision_monthly as monthly
 from dangjian.console.views import themedays as td
 from dangjian.console.views import volunteering_hours as vh
 from dangjian.console.views import volunteering_orders as vo
@@ -156,6 +157,21 @@ urlpatterns = [
         "supervision/attachments/<int:attachment_id>/",
         sup.rectification_attachment,
         name="rectification_attachment",
+    ),
+    # Monthly supervision (一月一督查)
+    path("supervision/monthly/", monthly.monthly_sheets, name="monthly_sheets"),
+    path("supervision/monthly/run/", monthly.monthly_run, name="monthly_run"),
+    path(
+        "supervision/monthly/<int:sheet_id>/sheet.xlsx",
+        monthly.monthly_sheet_file,
+        {"kind": "xlsx"},
+        name="monthly_sheet_xlsx",
+    ),
+    path(
+        "supervision/monthly/<int:sheet_id>/sheet.pdf",
+        monthly.monthly_sheet_file,
+        {"kind": "pdf"},
+        name="monthly_sheet_pdf",
     ),
     # Theme days (docs/product.md, "Monthly theme days")
     path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),

@@ -198,6 +198,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_volunteering(user, action, obj)
     if isinstance(obj, Ledger):
         return _can_ledger(user, action, obj)
+    if isinstance(obj, MonthlySheet):
+        return _can_monthly_sheet(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -778,6 +780,14 @@ from dangjian.permissions.reviews import (  # noqa: E402, F401
     access_record_review,
     answerable_record_reviews,
     scoped_record_reviews,
+)
+from dangjian.permissions.supervision_monthly import (  # noqa: E402, F401
+    MonthlySheet,
+    _can_monthly_sheet,
+    access_monthly_sheet,
+    may_run_monthly_supervision,
+    own_admin_user_ids,
+    scoped_monthly_sheets,
 )
 from dangjian.permissions.volunteering import (  # noqa: E402, F401
     _can_volunteering,

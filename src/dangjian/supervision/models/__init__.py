@@ -1,6 +1,7 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
 from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
+from .monthly import MonthlySheet
 from .spotchecks import (
     FindingResult,
     Rectification,
@@ -12,6 +13,7 @@ from .spotchecks import (
 )
 
 __all__ = [
+    "MonthlySheet",
     "SpotCheck",
     "FindingResult",
     "SpotCheckItem",
