@@ -1,7 +1,7 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
-from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
 from .monthly import MonthlySheet
+from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
 from .spotchecks import (
     FindingResult,
     Rectification,

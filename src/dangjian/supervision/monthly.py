@@ -1,0 +1,272 @@
+"""Monthly supervision (一月一督查): which month is due on a day, why a branch is listed on
+its county's sheet (pure functions, tested as tables), and the facts of a county's branches
+for a month that they judge, read in a handful of queries whatever the county's size.
+
+The counties are the organizations directly under the root (the city). A branch is due a
+theme day in a month when one of the month's campaigns applies to it (themedays.selectors.
+campaign_applies_to); only a due branch is listed for the plan, the holding and the sign-in
+rate. Overdue rectifications, items missing and records sent back list any branch."""
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from dangjian import permissions
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.registry.models import Organization, OrgKind
+from dangjian.scoring.models import BranchPeriodScore, PeriodKind
+from dangjian.supervision.models import MonthlySheet, Rectification
+from dangjian.supervision.selectors import overdue_q
+from dangjian.themedays.models import Activity, ActivityStatus, Campaign
+
+NO_APPROVED_PLAN = "no_approved_plan"
+NOT_HELD = "not_held"
+LOW_SIGN_IN = "low_sign_in"
+ITEMS_MISSING = "items_missing"
+SENT_BACK = "sent_back"
+OVERDUE_RECTIFICATION = "overdue_rectification"
+
+# In the order of the sheet's columns.
+REASONS = {
+    NO_APPROVED_PLAN: _("无审核通过的计划"),
+    NOT_HELD: _("未开展"),
+    LOW_SIGN_IN: _("签到率偏低"),
+    ITEMS_MISSING: _("规定动作缺项"),
+    SENT_BACK: _("退回未补充"),
+    OVERDUE_RECTIFICATION: _("整改逾期"),
+}
+
+# A day every month has, so that "from the Nth" means the same in February.
+LAST_POLICY_DAY = 28
+
+
+# The rules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Policy:
+    day: int
+    sign_in_threshold: int
+
+
+def policy() -> Policy:
+    """The settings' policy, held to what it can mean: a day from 1 to 28, a percent."""
+    day = min(max(int(settings.SUPERVISION_MONTHLY_DAY), 1), LAST_POLICY_DAY)
+    threshold = min(max(int(settings.SUPERVISION_SIGN_IN_THRESHOLD), 0), 100)
+    return Policy(day=day, sign_in_threshold=threshold)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def previous_month(month: date) -> date:
+    return month_start(month_start(month) - timedelta(days=1))
+
+
+def parse_month(text: str) -> date:
+    """`YYYY-MM` as the month's first day."""
+    text = (text or "").strip()
+    try:
+        if len(text) != len("YYYY-MM"):
+            raise ValueError(text)
+        return date.fromisoformat(f"{text}-01")
+    except ValueError:
+        message = str(_("月份格式应为 YYYY-MM"))
+        raise DomainError("validation_error", message, field="month") from None
+
+
+def month_due(today: date, day: int) -> date:
+    """The latest month whose sheets are due on `today`: the month before, from the policy's
+    day on; before it, the one before that (whose sheets a job that ran late still makes)."""
+    due = previous_month(today)
+    return due if today.day >= day else previous_month(due)
+
+
+@dataclass(slots=True)
+class BranchFacts:
+    """What the month's supervision knows of one branch. `items_missing` and `sent_back`
+    are None when the sheet is made without that column."""
+
+    branch_id: int
+    name: str
+    path: str
+    due: bool = False
+    approved: bool = False
+    held: bool = False
+    roster: int = 0
+    checked_in: int = 0
+    items_missing: int | None = None
+    sent_back: int | None = None
+    overdue_rectifications: int = 0
+
+    @property
+    def sign_in_percent(self) -> float | None:
+        if not self.held or not self.roster:
+            return None
+        return round(self.checked_in * 100 / self.roster, 1)
+
+
+def reasons_of(facts: BranchFacts, threshold: int) -> list[str]:
+    """Why the branch is listed (none: it is not), in the sheet's column order. A branch with
+    no approved plan has not held its theme day either, and is listed for both. The sign-in
+    rate counts only for a held activity with a non-flowing roster."""
+    reasons = []
+    if facts.due and not facts.approved:
+        reasons.append(NO_APPROVED_PLAN)
+    if facts.due and not facts.held:
+        reasons.append(NOT_HELD)
+    if facts.held and facts.roster and facts.checked_in * 100 < threshold * facts.roster:
+        reasons.append(LOW_SIGN_IN)
+    if facts.items_missing:
+        reasons.append(ITEMS_MISSING)
+    if facts.sent_back:
+        reasons.append(SENT_BACK)
+    if facts.overdue_rectifications:
+        reasons.append(OVERDUE_RECTIFICATION)
+    return reasons
+
+
+@dataclass(slots=True)
+class SheetRow:
+    facts: BranchFacts
+    reasons: list[str]
+
+
+def listed(facts: Iterable[BranchFacts], threshold: int) -> list[SheetRow]:
+    return [SheetRow(f, r) for f in facts if (r := reasons_of(f, threshold))]
+
+
+def reason_counts(rows: list[SheetRow]) -> dict[str, int]:
+    counts = Counter(reason for row in rows for reason in row.reasons)
+    return {reason: counts[reason] for reason in REASONS}
+
+
+def content_hash(county_id: int, month: date, threshold: int, rows: list[SheetRow]) -> str:
+    """SHA-256 of what the sheet says, as canonical JSON: the same facts give the same hash
+    whenever and wherever the files are drawn."""
+    payload = {
+        "county": county_id,
+        "month": month.isoformat(),
+        "threshold": threshold,
+        "rows": [
+            [
+                r.facts.branch_id,
+                r.facts.name,
+                r.reasons,
+                r.facts.roster,
+                r.facts.checked_in,
+                r.facts.items_missing,
+                r.facts.sent_back,
+                r.facts.overdue_rectifications,
+            ]
+            for r in rows
+        ],
+    }
+    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# The reads ---------------------------------------------------------------------------------
+
+# The other parts' counts per branch of a county for a month: fn(county, month) -> {branch: n}.
+Column = Callable[[Organization, date], dict[int, int]]
+
+
+def counties() -> QuerySet[Organization]:
+    root_depth = 1
+    return Organization.objects.filter(depth=root_depth + 1, is_active=True).exclude(
+        kind=OrgKind.BRANCH
+    )
+
+
+def _campaigns_reaching(county: Organization, month: date) -> list[tuple[str, list[str]]]:
+    """(path, sectors) of the month's campaigns issued above the county or inside it."""
+    return [
+        (path, sectors or [])
+        for path, sectors in Campaign.objects.filter(month=month, parent__isnull=True)
+        .values_list("org__path", "sectors")
+        .order_by()
+        if county.path.startswith(path) or path.startswith(county.path)
+    ]
+
+
+def county_facts(
+    county: Organization,
+    month: date,
+    *,
+    now: datetime | None = None,
+    items_missing: Column | None = None,
+    sent_back: Column | None = None,
+) -> list[BranchFacts]:
+    """Every active branch of the county, in tree order, with the month's facts: five
+    queries, and one more for each of the other parts' columns given."""
+    now = now or clock.now()
+    month = month_start(month)
+    campaigns = _campaigns_reaching(county, month)
+    facts: dict[int, BranchFacts] = {}
+    for pk, name, path, sector in (
+        Organization.objects.filter(
+            path__startswith=county.path, kind=OrgKind.BRANCH, is_active=True
+        )
+        .order_by("path")
+        .values_list("pk", "name", "path", "sector")
+    ):
+        due = any(path.startswith(p) and (not s or sector in s) for p, s in campaigns)
+        facts[pk] = BranchFacts(pk, name, path, due=due)
+    for branch_id, status, starts_at in (
+        Activity.objects.filter(campaign__month=month, branch__path__startswith=county.path)
+        .filter(status__in=[ActivityStatus.APPROVED, ActivityStatus.CLOSED])
+        .values_list("branch_id", "status", "starts_at")
+        .order_by()
+    ):
+        f = facts.get(branch_id)
+        if f is None:
+            continue
+        f.approved = True
+        f.held = f.held or status == ActivityStatus.CLOSED or starts_at <= now
+    for branch_id, roster, checked_in in (
+        BranchPeriodScore.objects.filter(
+            kind=PeriodKind.MONTH, period_start=month, branch__path__startswith=county.path
+        )
+        .values_list("branch_id", "roster_non_flowing", "checked_in_non_flowing")
+        .order_by()
+    ):
+        if (f := facts.get(branch_id)) is not None:
+            f.roster, f.checked_in = roster, checked_in
+    for branch_id, n in (
+        Rectification.objects.filter(
+            overdue_q(timezone.localdate(now)), branch__path__startswith=county.path
+        )
+        .values("branch_id")
+        .annotate(n=Count("pk"))
+        .values_list("branch_id", "n")
+        .order_by()
+    ):
+        if (f := facts.get(branch_id)) is not None:
+            f.overdue_rectifications = n
+    for column, attr in ((items_missing, "items_missing"), (sent_back, "sent_back")):
+        if column is None:
+            continue
+        counts = column(county, month)
+        for f in facts.values():
+            setattr(f, attr, counts.get(f.branch_id, 0))
+    return list(facts.values())
+
+
+def sheets_for(actor, *, month: date | None = None) -> QuerySet[MonthlySheet]:
+    """The sheets in the actor's scope (the counties they administer or are above), newest
+    month first."""
+    qs = permissions.scoped_monthly_sheets(actor).select_related("county", "generated_by")
+    if month is not None:
+        qs = qs.filter(month=month_start(month))
+    return qs.order_by("-month", "county__path")
