@@ -200,6 +200,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_ledger(user, action, obj)
     if isinstance(obj, MonthlySheet):
         return _can_monthly_sheet(user, action, obj)
+    if isinstance(obj, ORGLIFE_TYPES):
+        return _can_orglife(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -774,6 +776,15 @@ from dangjian.permissions.ledger import (  # noqa: E402, F401
     may_import_history,
     may_request_ledger,
     scoped_ledgers,
+)
+from dangjian.permissions.orglife import (  # noqa: E402, F401
+    ORGLIFE_TYPES,
+    _can_orglife,
+    access_dues_record,
+    access_dues_register,
+    access_item_evidence,
+    scoped_dues_records,
+    scoped_item_evidence,
 )
 from dangjian.permissions.reviews import (  # noqa: E402, F401
     RecordReview,
