@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "dangjian.supervision",
     "dangjian.learning",
     "dangjian.volunteering",
+    "dangjian.orglife",
     "dangjian.demodata",
     # interfaces
     "dangjian.portal",
@@ -419,6 +420,9 @@ CAMPAIGN_ATTACHMENT_MAX_BYTES = env_int("CAMPAIGN_ATTACHMENT_MAX_BYTES", 10 * 10
 # Learning (docs/product.md, "Learning"): a member's reading of an article counts once they
 # have had it open this long, on the server's clock (a short article: when they reach its end).
 LEARNING_MIN_READING_SECONDS = env_int("LEARNING_MIN_READING_SECONDS", 60)
+# The required items (themedays.items codes) that may be marked done only with their
+# evidence (orglife.items): all six by default.
+ITEM_EVIDENCE_REQUIRED = ("charter", "dues", "study", "org_life", "deliberation", "disclosure")
 # Volunteer hours (docs/product.md, issue 20): signed time is rounded to the nearest this many
 # minutes, and a service longer than this many hours is refused as implausible.
 VOLUNTEER_HOURS_ROUNDING_MINUTES = env_int("VOLUNTEER_HOURS_ROUNDING_MINUTES", 15)
