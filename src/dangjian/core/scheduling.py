@@ -35,6 +35,7 @@ JOBS: dict[str, tuple[str, int]] = {
     "flag-overdue-orders": ("dangjian.volunteering.tasks.flag_overdue_orders", 600),
     # Volunteer orders completed and left unrated for 7 days, confirmed without a rating.
     "close-unrated-orders": ("dangjian.volunteering.tasks.close_unrated_orders", 3600),
+    "resume-bulletin-notices": ("dangjian.supervision.tasks.resume_bulletin_notices", 60),
     # Monthly supervision (一月一督查): from the policy's day, each county's sheet for the
     # month before, made and its reminders sent once.
     "make-monthly-supervision-sheets": (

@@ -202,6 +202,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_monthly_sheet(user, action, obj)
     if isinstance(obj, ORGLIFE_TYPES):
         return _can_orglife(user, action, obj)
+    if isinstance(obj, Bulletin):
+        return _can_bulletin(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -769,6 +771,13 @@ def may_read_sms_outbox(user) -> bool:
 
 # The rules of the apps that have their own part of this package. Imported last: each part
 # builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.bulletins import (  # noqa: E402, F401
+    Bulletin,
+    _can_bulletin,
+    access_bulletin,
+    scoped_bulletins,
+    subtree_admin_user_ids,
+)
 from dangjian.permissions.ledger import (  # noqa: E402, F401
     Ledger,
     _can_ledger,

@@ -1,5 +1,6 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
+from .bulletins import Bulletin, BulletinFile, BulletinFileKind, BulletinStatus  # noqa: F401
 from .monthly import MonthlySheet
 from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
 from .spotchecks import (
