@@ -25,11 +25,14 @@ assets:
 	$(PYTHON) scripts/fetch_assets.py
 
 # Debian's chromium drives the real-browser tests (never a downloaded browser); the CJK
-# fonts make screenshots of Chinese pages legible.
+# fonts make screenshots of Chinese pages legible. WenQuanYi Zen Hei is the font the
+# quarterly bulletin's PDF embeds (TrueType outlines, which reportlab embeds; Noto CJK's
+# are CFF): production needs it too (docs/operations.md).
 browser:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto sans cjk" || { \
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto sans cjk" && \
+	  test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium fonts-noto-cjk >/dev/null; }
+	    chromium fonts-noto-cjk fonts-wqy-zenhei >/dev/null; }
 
 # Random keys for this checkout (SECRET_KEY, FIELD_ENCRYPTION_KEYS, ID_NUMBER_HASH_KEY),
 # written once to var/secrets.env, which the settings read for the keys the environment does
