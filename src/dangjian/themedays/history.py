@@ -93,7 +93,7 @@ def parse_month(value) -> date:
     if match:
         year, month = int(match.group(1)), int(match.group(2))
         return date(year, month, 1)
-    return parse_date(text).replace(day=1)
+    return _date(text).replace(day=1)
 
 
 def parse_moment(value) -> datetime:
@@ -110,7 +110,14 @@ def parse_moment(value) -> datetime:
             return datetime.strptime(text, fmt).replace(tzinfo=zone)  # noqa: DTZ007 - local
         except ValueError:
             continue
-    return datetime.combine(parse_date(text), DEFAULT_START, tzinfo=zone)
+    return datetime.combine(_date(text), DEFAULT_START, tzinfo=zone)
+
+
+def _date(text: str) -> date:
+    parsed = parse_date(text)
+    if parsed is None:
+        raise ValueError(text)
+    return parsed
 
 
 def split_names(value) -> list[str]:
