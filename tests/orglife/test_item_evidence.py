@@ -181,3 +181,16 @@ def test_the_item_sheet_shows_each_item_with_its_state_and_the_months_dues(world
     assert sheet.dues.paid == 1
     assert world.a.member not in sheet.dues.unpaid
     assert world.a.flowing in sheet.dues.unpaid
+
+
+def test_missing_item_counts_give_each_held_branch_of_the_month_its_count(world, activity, after):
+    mark(world, activity, "charter", text="诵读")
+    mark(world, activity, "org_life", text="会议记录")
+    assert selectors.missing_item_counts(world.city, date(2026, 12, 1)) == {world.a.branch.pk: 4}
+    assert selectors.missing_item_counts(world.b.org, date(2026, 12, 1)) == {}
+    assert selectors.missing_item_counts(world.city, date(2026, 11, 1)) == {}
+
+
+def test_a_theme_day_not_yet_started_is_not_counted(world, activity):
+    with time_machine.travel(NOW, tick=False):
+        assert selectors.missing_item_counts(world.city, date(2026, 12, 1)) == {}

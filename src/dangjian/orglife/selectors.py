@@ -17,7 +17,7 @@ from dangjian.orglife import register
 from dangjian.orglife.models import DuesBase, DuesRecord, ItemEvidence
 from dangjian.registry.models import Member, Organization
 from dangjian.themedays import items as codes
-from dangjian.themedays.models import Activity
+from dangjian.themedays.models import Activity, ActivityStatus
 
 # Ids a query takes at once: below SQLite's limit on bound parameters.
 _CHUNK = 5000
@@ -47,6 +47,28 @@ def missing_items(activity_ids: Iterable[int]) -> dict[int, list[str]]:
         pk: [code for code in codes.codes_of(agenda) if code not in done[pk]]
         for pk, agenda in agendas.items()
     }
+
+
+def held_q() -> Q:
+    """Activities held: approved and started, or closed."""
+    return Q(status=ActivityStatus.CLOSED) | Q(
+        status=ActivityStatus.APPROVED, starts_at__lte=clock.now()
+    )
+
+
+def missing_item_counts(org: Organization, month: date) -> dict[int, int]:
+    """For each branch under `org` (itself included) with a held theme day of the month's
+    campaigns, how many of its required items are missing (0 when none): for the monthly
+    supervision and the bulletin. Two queries."""
+    activities = dict(
+        Activity.objects.filter(
+            held_q(), campaign__month=month, branch__path__startswith=org.path
+        ).values_list("pk", "branch_id")
+    )
+    counts: dict[int, int] = dict.fromkeys(activities.values(), 0)
+    for activity_id, missing in missing_items(activities).items():
+        counts[activities[activity_id]] += len(missing)
+    return counts
 
 
 def month_of(activity: Activity) -> date:
