@@ -13,10 +13,17 @@ from dangjian import permissions
 from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import Notification, OutboundBatch
-from dangjian.registry.models import Member, Organization, OrgKind, Sector
+from dangjian.registry.models import Member, Organization, OrgKind, Sector, User
 from dangjian.scoring import services as scoring
 from dangjian.supervision import monthly, monthly_services
-from dangjian.supervision.models import MonthlySheet, Rectification, RectificationStatus
+from dangjian.supervision.models import (
+    MonthlySheet,
+    RecordReview,
+    RecordReviewEvent,
+    Rectification,
+    RectificationStatus,
+    ReviewStatus,
+)
 from dangjian.themedays.models import Activity, ActivityStatus
 from tests.factories import make_admin, make_member, make_org
 from tests.scoring.conftest import SHANGHAI, attend, campaign_for, make_activity
@@ -43,15 +50,11 @@ def held(branch: Organization, *, present: int, absent: int = 0) -> Activity:
     return activity
 
 
-_counter = iter(range(1, 10_000))
-
-
 def make_member_in(branch: Organization) -> Member:
+    """A member added by the city's admin (the one admin of the root)."""
     root = Organization.objects.get(path=branch.path[: Organization.steplen])
-    admin = permissions.branch_admin_user_ids(root)[0]
-    from dangjian.registry.models import User
-
-    return make_member(User.objects.get(pk=admin), branch, name=f"党员{next(_counter)}")
+    city_admin = User.objects.get(pk=permissions.branch_admin_user_ids(root)[0])
+    return make_member(city_admin, branch, name="党员")
 
 
 def overdue(branch: Organization, *, status=RectificationStatus.OPEN) -> Rectification:
@@ -67,6 +70,25 @@ def overdue(branch: Organization, *, status=RectificationStatus.OPEN) -> Rectifi
         answered_at=at if status == RectificationStatus.ANSWERED else None,
         updated_at=at,
     )
+
+
+def sent_back(activity: Activity, deadline: date) -> RecordReview:
+    at = datetime(2026, 12, 20, 9, tzinfo=SHANGHAI)
+    review = RecordReview.objects.create(
+        activity=activity,
+        branch=activity.branch,
+        status=ReviewStatus.SENT_BACK,
+        reason="照片不清晰",
+        deadline=deadline,
+        send_back_count=1,
+        reviewer_org=Organization.objects.get(path=activity.branch.path[:8]),
+        reviewed_at=at,
+        updated_at=at,
+    )
+    RecordReviewEvent.objects.create(
+        review=review, action="send_back", text="照片不清晰", deadline=deadline, at=at
+    )
+    return review
 
 
 @pytest.fixture
@@ -101,6 +123,13 @@ def cases(world, clock):
     answered = branch("整改已反馈党支部")
     held(answered, present=1)
     overdue(answered, status=RectificationStatus.ANSWERED)  # waits for the superior
+    items = branch("规定动作缺项党支部")
+    activity = held(items, present=1)
+    Activity.objects.filter(pk=activity.pk).update(agenda=["诵读党章", "缴纳党费", "红色教育"])
+    returned = branch("退回未补充党支部")
+    sent_back(held(returned, present=1), deadline=date(2027, 1, 3))  # over before today
+    waiting = branch("退回未到期党支部")
+    sent_back(held(waiting, present=1), deadline=date(2027, 1, 10))  # still has time
     school = branch("某学校党支部", sector=Sector.SCHOOL)  # the campaign is not theirs
     closed = branch("已撤销党支部")
     Organization.objects.filter(pk=closed.pk).update(is_active=False)
@@ -125,11 +154,14 @@ EXPECTED_A = {
     "计划已批未开展党支部": ["not_held"],
     "签到率低党支部": ["low_sign_in"],
     "整改逾期党支部": ["overdue_rectification"],
+    "规定动作缺项党支部": ["items_missing"],
+    "退回未补充党支部": ["sent_back"],
 }
 
 
 def listed_in(county: Organization) -> dict[str, list[str]]:
-    rows = monthly.listed(monthly.county_facts(county, DECEMBER), 60)
+    columns = monthly_services._columns()
+    rows = monthly.listed(monthly.county_facts(county, DECEMBER, **columns), 60)
     return {r.facts.name: r.reasons for r in rows}
 
 
@@ -147,10 +179,9 @@ def test_the_scheduled_job_makes_each_countys_sheet_for_the_month_before(world, 
     sheet = MonthlySheet.objects.get(county=world.a.org)
     assert sheet.month == DECEMBER
     assert sheet.generated_by is None
-    assert (sheet.branches, sheet.listed) == (9, 5)  # the inactive branch is not counted
+    assert (sheet.branches, sheet.listed) == (12, 7)  # the inactive branch is not counted
     assert (sheet.no_approved_plan, sheet.not_held, sheet.low_sign_in) == (2, 3, 1)
-    assert sheet.overdue_rectifications == 1
-    assert sheet.items_missing is None and sheet.sent_back is None
+    assert (sheet.items_missing, sheet.sent_back, sheet.overdue_rectifications) == (1, 1, 1)
     assert sheet.sign_in_threshold == 60
     assert len(sheet.content_hash) == 64
 
@@ -192,7 +223,7 @@ def test_reminders_go_to_the_listed_branches_admins_and_the_county_admins(world,
     assert notice.link == f"/console/orgs/{cases['rectifying'].pk}/"
     assert not Notification.objects.filter(user=fine_admin, kind="supervision").exists()
     (county,) = Notification.objects.filter(user=world.a.admin, kind="supervision")
-    assert "2026-12" in county.title and "列出 5 个" in county.body
+    assert "2026-12" in county.title and "列出 7 个" in county.body
     assert Notification.objects.filter(user=world.b.admin, kind="supervision").count() == 1
     assert not Notification.objects.filter(user=world.outsider).exists()
     assert not Notification.objects.filter(user=world.city_admin, kind="supervision").exists()

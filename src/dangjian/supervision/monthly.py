@@ -101,6 +101,8 @@ class BranchFacts:
     name: str
     path: str
     due: bool = False
+    # The month's campaign activity that was held (the last one found, if several).
+    activity_id: int | None = None
     approved: bool = False
     held: bool = False
     roster: int = 0
@@ -178,8 +180,9 @@ def content_hash(county_id: int, month: date, threshold: int, rows: list[SheetRo
 
 # The reads ---------------------------------------------------------------------------------
 
-# The other parts' counts per branch of a county for a month: fn(county, month) -> {branch: n}.
-Column = Callable[[Organization, date], dict[int, int]]
+# Another part's count per branch, from the county's facts so far, the month and the time of
+# the run: fn(facts, month, now) -> {branch id: count}.
+Column = Callable[[list[BranchFacts], date, datetime], dict[int, int]]
 
 
 def counties() -> QuerySet[Organization]:
@@ -223,17 +226,18 @@ def county_facts(
     ):
         due = any(path.startswith(p) and (not s or sector in s) for p, s in campaigns)
         facts[pk] = BranchFacts(pk, name, path, due=due)
-    for branch_id, status, starts_at in (
+    for pk, branch_id, status, starts_at in (
         Activity.objects.filter(campaign__month=month, branch__path__startswith=county.path)
         .filter(status__in=[ActivityStatus.APPROVED, ActivityStatus.CLOSED])
-        .values_list("branch_id", "status", "starts_at")
-        .order_by()
+        .values_list("pk", "branch_id", "status", "starts_at")
+        .order_by("starts_at", "pk")
     ):
         f = facts.get(branch_id)
         if f is None:
             continue
         f.approved = True
-        f.held = f.held or status == ActivityStatus.CLOSED or starts_at <= now
+        if status == ActivityStatus.CLOSED or starts_at <= now:
+            f.held, f.activity_id = True, pk
     for branch_id, roster, checked_in in (
         BranchPeriodScore.objects.filter(
             kind=PeriodKind.MONTH, period_start=month, branch__path__startswith=county.path
@@ -254,13 +258,14 @@ def county_facts(
     ):
         if (f := facts.get(branch_id)) is not None:
             f.overdue_rectifications = n
+    found = list(facts.values())
     for column, attr in ((items_missing, "items_missing"), (sent_back, "sent_back")):
         if column is None:
             continue
-        counts = column(county, month)
-        for f in facts.values():
+        counts = column(found, month, now)
+        for f in found:
             setattr(f, attr, counts.get(f.branch_id, 0))
-    return list(facts.values())
+    return found
 
 
 def sheets_for(actor, *, month: date | None = None) -> QuerySet[MonthlySheet]:

@@ -4,8 +4,9 @@ reminding (催办) the listed branches' admins and the county's admins, each not
 its dedupe key). The scheduled job makes the due month's sheets with nobody clicking; a city
 admin may make a month's by hand, which is audited."""
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -16,8 +17,9 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.notifications import services as notifications
+from dangjian.orglife import selectors as orglife
 from dangjian.registry.models import Organization, User
-from dangjian.supervision import monthly
+from dangjian.supervision import monthly, review_selectors
 from dangjian.supervision.models import MonthlySheet
 from dangjian.supervision.monthly_files import SheetContent, sheet_pdf, sheet_xlsx
 
@@ -31,9 +33,24 @@ class MonthRun:
     existing: int = 0
 
 
+def _items_missing(facts: list[monthly.BranchFacts], month: date, now: datetime) -> dict:
+    """How many of the standard required items the branch's held theme day of the month
+    has not marked done (orglife)."""
+    branch_of = {f.activity_id: f.branch_id for f in facts if f.activity_id is not None}
+    missing = orglife.missing_items(branch_of)
+    return {branch_of[pk]: len(codes) for pk, codes in missing.items() if codes}
+
+
+def _sent_back(facts: list[monthly.BranchFacts], month: date, now: datetime) -> dict:
+    """How many of the branch's records, of any month, were sent back and not resubmitted
+    by their deadline (record review)."""
+    overdue = review_selectors.unanswered_send_backs([f.branch_id for f in facts], now)
+    return dict(Counter(s.branch_id for s in overdue))
+
+
 def _columns() -> dict[str, monthly.Column]:
-    """The other parts' columns available to the sheet (items missing, records sent back)."""
-    return {}
+    """The other parts' columns of the sheet: items missing, records sent back."""
+    return {"items_missing": _items_missing, "sent_back": _sent_back}
 
 
 def _units(county: Organization) -> dict[str, str]:
