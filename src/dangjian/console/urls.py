@@ -7,6 +7,7 @@ from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
 from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
+from dangjian.console.views import record_reviews as rr
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import supervision_monthly as monthly
 from dangjian.console.views import themedays as td
@@ -158,6 +159,9 @@ urlpatterns = [
         sup.rectification_attachment,
         name="rectification_attachment",
     ),
+    # Record review (退回补充)
+    path("supervision/records/", rr.record_review_queue, name="record_review_queue"),
+    path("supervision/records/<int:activity_id>/", rr.record_review, name="record_review"),
     # Monthly supervision (一月一督查)
     path("supervision/monthly/", monthly.monthly_sheets, name="monthly_sheets"),
     path("supervision/monthly/run/", monthly.monthly_run, name="monthly_run"),

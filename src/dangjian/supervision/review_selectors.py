@@ -161,15 +161,15 @@ def review_queue(actor, org: Organization | None = None, state: str = "todo"):
     return qs.order_by("-record_review__passed_at", "-id")
 
 
-def queue_count(actor) -> int:
-    """How many records wait for the actor's review (the console menu's badge)."""
+def queue_count(actor, limit: int | None = None) -> int:
+    """How many records wait for the actor's review, counted up to `limit` (the console
+    menu's badge says 99+, and a city's count never reads its whole year)."""
     if not permissions.is_admin(actor):
         return 0
-    return (
-        _reviewable(actor, None)
-        .filter(Q(record_review__isnull=True) | Q(record_review__status=ReviewStatus.RESUBMITTED))
-        .count()
+    qs = _reviewable(actor, None).filter(
+        Q(record_review__isnull=True) | Q(record_review__status=ReviewStatus.RESUBMITTED)
     )
+    return qs[:limit].count() if limit else qs.count()
 
 
 # The branch's side ----------------------------------------------------------------------
@@ -183,6 +183,16 @@ def sent_back_records(actor) -> QuerySet[RecordReview]:
         .filter(status=ReviewStatus.SENT_BACK)
         .select_related("activity", "branch", "reviewer_org")
         .order_by("deadline", "id")
+    )
+
+
+def review_of(actor, activity: Activity) -> RecordReview | None:
+    """The review of an activity the actor reads (fetched through `permissions` first)."""
+    return (
+        permissions.scoped_record_reviews(actor)
+        .filter(activity=activity)
+        .select_related("activity", "branch", "reviewer_org")
+        .first()
     )
 
 

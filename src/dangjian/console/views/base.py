@@ -11,18 +11,20 @@ from dangjian.console.forms import add_domain_error
 from dangjian.core.errors import DomainError
 from dangjian.registry import selectors
 from dangjian.registry.models import Organization
+from dangjian.supervision import review_selectors
 
 PAGE_SIZE = 50
 
 
 def render_page(request, template: str, context: dict | None = None, status: int = 200):
     """Render a console page with what the frame needs (the sidebar links go to the first
-    organization the user administers; the attendance inbox's link shows how many items
-    wait). The count is a callable, so that the partials htmx polls, which draw no
-    sidebar, never run its query."""
+    organization the user administers; the attendance inbox's and the record review's
+    links show how many items wait). The counts are callables, so that the partials htmx
+    polls, which draw no sidebar, never run their queries."""
     context = dict(context or {})
     context.setdefault("nav_org", selectors.top_orgs(request.user).first())
     context.setdefault("nav_waiting", lambda: attendance.waiting_count(request.user))
+    context.setdefault("nav_records", lambda: review_selectors.queue_count(request.user, 100))
     context.setdefault("nav_sms_outbox", permissions.may_read_sms_outbox(request.user))
     return render(request, template, context, status=status)
 

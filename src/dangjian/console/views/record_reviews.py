@@ -1,0 +1,106 @@
+"""Record review on the console (docs/product.md, "Record review"): the queue of closed
+activities whose records the admin reviews, and the review page, where a superior passes
+a record (合格) or sends it back (退回补充) with a reason and a deadline."""
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian import permissions
+from dangjian.console.decorators import admin_view
+from dangjian.console.views.base import paginate, posted, render_page, trail
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.interaction import selectors as interaction
+from dangjian.permissions import Action
+from dangjian.supervision import review_selectors, reviewing, reviews
+
+STATES = {
+    "todo": gettext_lazy("待审查"),
+    "sent_back": gettext_lazy("已退回补充"),
+    "passed": gettext_lazy("已合格"),
+}
+
+
+class SendBackForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("退回原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    deadline = forms.DateField(
+        label=gettext_lazy("补充期限"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@require_GET
+@admin_view
+def record_review_queue(request):
+    """Flagged photos and thin summaries first (`review_selectors.review_queue`)."""
+    state = request.GET.get("state", "todo")
+    if state not in STATES:
+        state = "todo"
+    page = paginate(request, review_selectors.review_queue(request.user, None, state))
+    return render_page(
+        request,
+        "console/supervision/record_queue.html",
+        {
+            "page": page,
+            "state": state,
+            "states": STATES.items(),
+            "thin_chars": reviewing.THIN_SUMMARY_CHARS,
+            "today": clock.today(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@admin_view
+def record_review(request, activity_id: int):
+    actor = request.user
+    activity = permissions.access_activity(actor, activity_id)
+    can_decide = permissions.can(actor, Action.REVIEW, activity)
+    form = SendBackForm(posted(request) if request.POST.get("action") == "send_back" else None)
+    if request.method == "POST":
+        permissions.require(actor, Action.REVIEW, activity)
+        try:
+            if request.POST.get("action") == "pass":
+                reviews.pass_record(
+                    actor=actor, activity=activity, remark=request.POST.get("remark", "")
+                )
+                messages.success(request, _("活动记录已审查合格。"))
+                return redirect("console:record_review_queue")
+            if form.is_valid():
+                reviews.send_back_record(actor=actor, activity=activity, **form.cleaned_data)
+                messages.success(request, _("已退回补充，支部管理员已收到通知。"))
+                return redirect("console:record_review_queue")
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            field = exc.details.get("field")
+            form.add_error(field if field in form.fields else None, exc.message)
+    review = review_selectors.review_of(actor, activity)
+    summary = interaction.summary_of(activity)
+    today = clock.today()
+    status = review.status if review else None
+    return render_page(
+        request,
+        "console/supervision/record_review.html",
+        {
+            "activity": activity,
+            "crumbs": trail(actor, activity.branch),
+            "photos": list(interaction.photos_of(activity)),
+            "summary": summary,
+            "review": review,
+            "events": review_selectors.history(review) if review else [],
+            "overdue": bool(review) and review_selectors.is_overdue(review, today),
+            "may_decide": can_decide
+            and activity.status == "closed"
+            and reviewing.refusal_to_decide(status, review.deadline if review else None, today)
+            is None,
+            "may_pass": reviewing.may_pass(status),
+            "form": form,
+            "thin": reviewing.is_thin(len(summary.text.strip()) if summary else 0),
+        },
+    )
