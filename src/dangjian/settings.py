@@ -430,6 +430,8 @@ VOLUNTEER_MAX_SERVICE_HOURS = env_int("VOLUNTEER_MAX_SERVICE_HOURS", 12)
 # A published volunteer order nobody claimed for this many hours reaches one level up (the
 # town or street, then the county).
 VOLUNTEER_ESCALATE_AFTER_HOURS = env_int("VOLUNTEER_ESCALATE_AFTER_HOURS", 24)
+# Quarterly awards (issue 21): how many of each kind the city selects in a round opened from now.
+AWARD_SELECTION_SIZE = env_int("AWARD_SELECTION_SIZE", 20)
 # A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")

@@ -160,3 +160,7 @@ api.add_router("", volunteer_claims.router)
 from dangjian.api.routers import record_reviews  # noqa: E402
 
 api.add_router("", record_reviews.router)
+
+from dangjian.api.routers import ledgers  # noqa: E402
+
+api.add_router("", ledgers.router)

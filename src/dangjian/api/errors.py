@@ -46,6 +46,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "self_approval": 403,
     # Scoring and supervision
     "empty_scope": 409,
+    # The branch ledger
+    "not_ready": 409,
     "conflict": 409,
     # Record review
     "not_closed": 409,

@@ -196,6 +196,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_package(user, action, obj)
     if isinstance(obj, Order | Claim | Citizen | ServiceCategory | VolunteerProfile | HoursEntry):
         return _can_volunteering(user, action, obj)
+    if isinstance(obj, AWARD_MODELS):  # noqa: F405
+        return can_awards(user, action, obj)  # noqa: F405
     if isinstance(obj, Ledger):
         return _can_ledger(user, action, obj)
     if isinstance(obj, MonthlySheet):
@@ -771,6 +773,7 @@ def may_read_sms_outbox(user) -> bool:
 
 # The rules of the apps that have their own part of this package. Imported last: each part
 # builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.awards import *  # noqa: E402, F403 (its __all__)
 from dangjian.permissions.bulletins import (  # noqa: E402, F401
     Bulletin,
     _can_bulletin,

@@ -1,5 +1,13 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
+from .awards import (  # noqa: F401
+    AwardKind,
+    AwardRound,
+    AwardRoundStatus,
+    CasePhoto,
+    GoldenIdeaCase,
+    Nomination,
+)
 from .bulletins import Bulletin, BulletinFile, BulletinFileKind, BulletinStatus  # noqa: F401
 from .monthly import MonthlySheet
 from .reviews import RecordReview, RecordReviewEvent, ReviewAction, ReviewStatus
