@@ -365,3 +365,30 @@ def test_the_branch_sees_the_records_sent_back_to_it(world, clock):
     # A county admin runs no branch of its own: nothing to answer.
     assert list(review_selectors.sent_back_records(world.a.admin)) == []
     assert list(review_selectors.sent_back_records(world.outsider)) == []
+
+
+def test_the_queue_puts_records_missing_required_items_before_complete_ones(world, clock):
+    """Of two records alike in photos and summary, the one whose required items are not
+    marked done comes first, and the page says which are missing."""
+    from dangjian.orglife.models import ItemEvidence
+    from dangjian.themedays.items import ORDER
+    from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
+
+    a = world.a
+    complete = make_activity(a.branch, date(2026, 10, 1))
+    missing = make_activity(a.other_branch, date(2026, 11, 1))
+    for activity in (complete, missing):
+        activity.agenda = list(DEFAULT_REQUIRED_ITEMS)
+        activity.save(update_fields=["agenda"])
+    ItemEvidence.objects.bulk_create(
+        ItemEvidence(activity=complete, item=code, is_done=True, text="记录", recorded_at=NOW)
+        for code in ORDER
+    )
+    ItemEvidence.objects.create(
+        activity=missing, item="charter", is_done=True, text="记录", recorded_at=NOW
+    )
+    queue = review_selectors.with_missing_items(list(review_selectors.review_queue(a.admin)))
+    assert queue == [missing, complete]
+    assert queue[0].missing_items == ["dues", "study", "org_life", "deliberation", "disclosure"]
+    assert queue[0].missing_item_labels[0] == "缴纳党费"
+    assert queue[1].missing_items == []

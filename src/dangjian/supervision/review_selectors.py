@@ -24,6 +24,8 @@ from django.utils import timezone
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.interaction.models import Evidence, Photo
+from dangjian.orglife import selectors as orglife
+from dangjian.orglife.models import ItemEvidence
 from dangjian.registry.models import Organization
 from dangjian.supervision import reviewing
 from dangjian.supervision.models import (
@@ -32,6 +34,7 @@ from dangjian.supervision.models import (
     ReviewAction,
     ReviewStatus,
 )
+from dangjian.themedays import items
 from dangjian.themedays.models import Activity, ActivityStatus
 
 # Send-backs -----------------------------------------------------------------------------
@@ -126,7 +129,8 @@ def _reviewable(actor, org: Organization | None) -> QuerySet[Activity]:
 
 def review_queue(actor, org: Organization | None = None, state: str = "todo"):
     """The records the actor reviews. `todo`: closed and not yet reviewed, or resubmitted;
-    those with flagged photos first, then thin summaries, then the longest waiting.
+    those with flagged photos first, then thin summaries, then those with the fewest
+    required items marked done, then the longest waiting.
     `sent_back`: waiting for their branch, the overdue first. `passed`: newest first.
     Each activity carries `flagged_photos`, `summary_chars` and its `review` (or None)."""
     qs = _reviewable(actor, org)
@@ -150,15 +154,36 @@ def review_queue(actor, org: Organization | None = None, state: str = "todo"):
         summary_chars=Coalesce(Length(Trim("summary__text")), Value(0)),
     ).select_related("branch", "record_review", "record_review__reviewer_org")
     if state == "todo":
+        done = (
+            ItemEvidence.objects.filter(activity_id=OuterRef("pk"), is_done=True)
+            .order_by()
+            .values("activity_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
         return qs.annotate(
             has_flagged=ExpressionWrapper(Q(flagged_photos__gt=0), output_field=BooleanField()),
             is_thin=ExpressionWrapper(
                 Q(summary_chars__lt=reviewing.THIN_SUMMARY_CHARS), output_field=BooleanField()
             ),
-        ).order_by("-has_flagged", "-is_thin", "closed_at", "id")
+            # Items marked done: the fewer, the more required items are missing (an agenda
+            # carries the campaign's items, the six by default); `with_missing_items` gives
+            # the page's exact ones.
+            done_items=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
+        ).order_by("-has_flagged", "-is_thin", "done_items", "closed_at", "id")
     if state == ReviewStatus.SENT_BACK:
         return qs.order_by("record_review__deadline", "id")
     return qs.order_by("-record_review__passed_at", "-id")
+
+
+def with_missing_items(activities: list[Activity]) -> list[Activity]:
+    """The page's activities, each with `missing_items`: the codes of the required items
+    not marked done (orglife's rule), and their labels; one query for the page."""
+    missing = orglife.missing_items([a.pk for a in activities])
+    for activity in activities:
+        activity.missing_items = missing.get(activity.pk, [])
+        activity.missing_item_labels = [items.LABEL_BY_CODE[c] for c in activity.missing_items]
+    return activities
 
 
 def queue_count(actor, limit: int | None = None) -> int:

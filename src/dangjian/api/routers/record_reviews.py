@@ -11,7 +11,7 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.pagination import Page
+from dangjian.api.pagination import Mapped, Page
 from dangjian.api.schemas import ErrorOut, UserName
 from dangjian.permissions import Action
 from dangjian.supervision import review_selectors, reviewing, reviews
@@ -75,6 +75,7 @@ class QueueItemOut(Schema):
     flagged_photos: int
     summary_chars: int
     is_thin_summary: bool
+    missing_items: list[str] = Field(description="Codes of the required items not marked done")
     review: QueueReviewOut | None
 
     @staticmethod
@@ -99,10 +100,12 @@ class QueueFilters(Schema):
 @paginate(Page)
 def review_queue(request, filters: Query[QueueFilters]):
     """The closed activities whose records the caller reviews (the branches below an
-    organization they administer): flagged photos first, then thin summaries."""
+    organization they administer): flagged photos first, then thin summaries, then missing
+    required items."""
     user = actor(request)
     org = permissions.access_org(user, filters.org_id) if filters.org_id else None
-    return review_selectors.review_queue(user, org, filters.state)
+    queue = review_selectors.review_queue(user, org, filters.state)
+    return Mapped(queue, review_selectors.with_missing_items)
 
 
 @router.get("/record-reviews/sent-back", response={200: list[ReviewOut], **ERRORS})

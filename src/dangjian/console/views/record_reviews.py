@@ -47,6 +47,7 @@ def record_review_queue(request):
         "console/supervision/record_queue.html",
         {
             "page": page,
+            "rows": review_selectors.with_missing_items(list(page.object_list)),
             "state": state,
             "states": STATES.items(),
             "thin_chars": reviewing.THIN_SUMMARY_CHARS,
