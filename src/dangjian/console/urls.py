@@ -2,6 +2,7 @@ from django.urls import path, register_converter
 
 from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
 from dangjian.console.views import attendance as att
+from dangjian.console.views import bulletins as bul
 from dangjian.console.views import interaction as records
 from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
@@ -176,6 +177,19 @@ urlpatterns = [
         monthly.monthly_sheet_file,
         {"kind": "pdf"},
         name="monthly_sheet_pdf",
+    ),
+    # The quarterly bulletin (一季一通报)
+    path("supervision/bulletins/", bul.bulletin_list, name="bulletin_list"),
+    path("supervision/bulletins/<int:bulletin_id>/", bul.bulletin_detail, name="bulletin_detail"),
+    path(
+        "supervision/bulletins/<int:bulletin_id>/<str:step>/",
+        bul.bulletin_step,
+        name="bulletin_step",
+    ),
+    path(
+        "supervision/bulletins/<int:bulletin_id>/files/<str:kind>/",
+        bul.bulletin_file,
+        name="bulletin_file",
     ),
     # Theme days (docs/product.md, "Monthly theme days")
     path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),

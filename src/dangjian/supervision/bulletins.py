@@ -358,3 +358,19 @@ def file_of(bulletin: Bulletin, kind: str) -> BulletinFile:
     if not file_intact(stored):
         raise DomainError("file_changed", _("通报文件与发布时的校验值不符，已拒绝提供"))
     return stored
+
+
+def bulletin_orgs(actor) -> list[Organization]:
+    """The organizations the actor may generate bulletins for, as a form offers them: those
+    they administer and the committees directly under them (a city's counties)."""
+    tops = list(
+        Organization.objects.filter(path__in=permissions.admin_paths(actor))
+        .exclude(kind=OrgKind.BRANCH)
+        .order_by("path")
+    )
+    children = Organization.objects.none()
+    for top in tops:
+        children |= Organization.objects.filter(
+            path__startswith=top.path, depth=top.depth + 1, is_active=True
+        ).exclude(kind=OrgKind.BRANCH)
+    return tops + list(children.order_by("path")) if tops else []
