@@ -164,3 +164,7 @@ api.add_router("", record_reviews.router)
 from dangjian.api.routers import ledgers  # noqa: E402
 
 api.add_router("", ledgers.router)
+
+from dangjian.api.routers import awards  # noqa: E402
+
+api.add_router("", awards.router)
