@@ -49,12 +49,6 @@ STATUS_BY_CODE: dict[str, int] = {
     # The branch ledger
     "not_ready": 409,
     "conflict": 409,
-    # Quarterly awards
-    "round_exists": 409,
-    "already_nominated": 409,
-    "not_candidate": 409,
-    "not_selected": 409,
-    "quota_exceeded": 409,
     # Record review
     "not_closed": 409,
     "already_reviewed": 409,
@@ -105,6 +99,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "registration_required": 409,
     "member_account": 409,
     "account_disabled": 403,
+    # Organization life: required items' evidence and dues (issue 21); evidence_required and
+    # dues_base_missing are field problems (422).
+    "already_paid": 409,
 }
 DEFAULT_STATUS = 422
 

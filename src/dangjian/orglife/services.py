@@ -158,7 +158,7 @@ def record_item(
 # Dues --------------------------------------------------------------------------------------
 
 
-def _month(value) -> date:
+def parse_month(value) -> date:
     """The first day of a month given as a date or 'YYYY-MM'."""
     if isinstance(value, date):
         return value.replace(day=1)
@@ -248,7 +248,7 @@ def record_dues(
     amount, the month's dues of their base for the year. One record a member and month
     (`already_paid`)."""
     _require_member_in_branch(actor, member)
-    month = _month(month)
+    month = parse_month(month)
     now = clock.now()
     if method not in PayMethod.values:
         raise DomainError("validation_error", _("请选择缴纳方式"), field="method")
