@@ -165,6 +165,10 @@ from dangjian.api.routers import ledgers  # noqa: E402
 
 api.add_router("", ledgers.router)
 
+from dangjian.api.routers import awards  # noqa: E402
+
+api.add_router("", awards.router)
+
 from dangjian.api.routers import orglife  # noqa: E402
 
 api.add_router("", orglife.router)

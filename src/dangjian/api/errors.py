@@ -49,6 +49,12 @@ STATUS_BY_CODE: dict[str, int] = {
     # The branch ledger
     "not_ready": 409,
     "conflict": 409,
+    # Quarterly awards
+    "round_exists": 409,
+    "already_nominated": 409,
+    "not_candidate": 409,
+    "not_selected": 409,
+    "quota_exceeded": 409,
     # Record review
     "not_closed": 409,
     "already_reviewed": 409,
