@@ -6,6 +6,7 @@ from dangjian.mobile import (
     feed,
     learning,
     quizzes,
+    records,
     views,
     volunteer_profile,
     volunteering,
@@ -76,6 +77,9 @@ urlpatterns = [
     ),
     path("plans/<int:activity_id>/", td.plan_edit, name="plan_edit"),
     path("plans/<int:activity_id>/late/", td.plan_late, name="plan_late"),
+    # Record review: the records sent back to the branch, supplemented and resubmitted
+    path("records/", records.record_list, name="records"),
+    path("records/<int:review_id>/", records.record_detail, name="record"),
     # Learning: articles per column, reading on the server's clock
     path("learning/", learning.article_list, name="learning"),
     path("learning/articles/<int:article_id>/", learning.article_detail, name="learning_article"),
