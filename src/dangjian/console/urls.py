@@ -8,6 +8,7 @@ from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
 from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
+from dangjian.console.views import ledgers as ldg
 from dangjian.console.views import record_reviews as rr
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import supervision_monthly as monthly
@@ -319,4 +320,9 @@ urlpatterns = [
         vo.order_cancel,
         name="volunteer_order_cancel",
     ),
+    # The branch ledger (台账) and the historical theme-day import
+    path("orgs/<int:org_id>/history-import/", ldg.history_import, name="history_import"),
+    path("history-import/template.<str:fmt>", ldg.history_template, name="history_template"),
+    path("orgs/<int:branch_id>/ledgers/", ldg.ledger_list, name="ledger_list"),
+    path("ledgers/<int:ledger_id>/download/", ldg.ledger_download, name="ledger_download"),
 ]
