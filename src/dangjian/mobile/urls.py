@@ -5,6 +5,7 @@ from dangjian.mobile import (
     checkin,
     feed,
     learning,
+    ledgers,
     quizzes,
     records,
     views,
@@ -77,6 +78,9 @@ urlpatterns = [
     ),
     path("plans/<int:activity_id>/", td.plan_edit, name="plan_edit"),
     path("plans/<int:activity_id>/late/", td.plan_late, name="plan_late"),
+    # The branch ledger (台账)
+    path("branches/<int:branch_id>/ledgers/", ledgers.ledger_list, name="ledgers"),
+    path("ledgers/<int:ledger_id>/download/", ledgers.ledger_download, name="ledger_download"),
     # Record review: the records sent back to the branch, supplemented and resubmitted
     path("records/", records.record_list, name="records"),
     path("records/<int:review_id>/", records.record_detail, name="record"),
