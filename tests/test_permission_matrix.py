@@ -406,3 +406,107 @@ def test_scoring_policy_permission_matrix(world, api, page, role, action, interf
     else:
         assert resp.status_code == 403
     assert not ScoringPolicy.objects.exists()
+
+
+# Record review (退回补充) ---------------------------------------------------------------
+# A record's review is read by the admins over its branch; passed or sent back by the
+# admins above the branch (on the record's activity, which the branch's own people read:
+# 403 for them); resubmitted by the branch's own admins (on the phone), 403 for the admins
+# above who read it. The console is for admins (PAGE_OVERRIDES); the phone page answers
+# non-admins as the API does.
+
+# fmt: off
+RECORD_REVIEW_MATRIX = [
+    # role            read_a read_b decide_a decide_b resubmit_a resubmit_b
+    ("city_admin",    A,     A,     A,       A,       F,         F),
+    ("county_admin",  A,     N,     A,       N,       F,         N),
+    ("branch_admin",  A,     N,     F,       N,       A,         N),
+    ("member",        N,     N,     F,       N,       N,         N),
+    ("outsider",      N,     N,     N,       N,       N,         N),
+    ("anonymous",     L,     L,     L,       L,       L,         L),
+]
+# fmt: on
+RECORD_REVIEW_ACTIONS = ("read_a", "read_b", "decide_a", "decide_b", "resubmit_a", "resubmit_b")
+
+
+def _record_review_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *answers in RECORD_REVIEW_MATRIX
+        for action, expect in zip(RECORD_REVIEW_ACTIONS, answers, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_record_review_matrix_covers_every_role():
+    assert [row[0] for row in RECORD_REVIEW_MATRIX] == list(ROLES)
+
+
+def _record_review(world, county, *, resubmitted: bool):
+    from datetime import timedelta
+
+    from dangjian.core import clock
+    from dangjian.supervision import reviews
+    from tests.scoring.conftest import make_activity
+
+    activity = make_activity(county.branch, date(2026, 12, 1))
+    review = reviews.send_back_record(
+        actor=county.admin,
+        activity=activity,
+        reason="缺少现场照片",
+        deadline=clock.today() + timedelta(days=3),
+    )
+    if resubmitted:
+        review = reviews.resubmit_record(actor=county.branch_admin, review=review)
+    return review
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _record_review_cases())
+def test_record_review_permission_matrix(world, api, page, role, action, interface, expect):
+    from dangjian.supervision.models import RecordReview, RecordReviewEvent
+
+    verb, side = action.split("_")
+    county = world.a if side == "a" else world.b
+    # Decided once resubmitted; resubmitted while sent back.
+    review = _record_review(world, county, resubmitted=verb == "decide")
+    activity_id = review.activity_id
+    before = (RecordReviewEvent.objects.count(), RecordReview.objects.get(pk=review.pk).status)
+    user = ROLES[role](world)
+    if interface == "api":
+        client = api(user)
+        resp = {
+            "read": lambda: client.get(f"/record-reviews/{review.pk}"),
+            "decide": lambda: client.post(f"/activities/{activity_id}/record-review/pass", {}),
+            "resubmit": lambda: client.post(f"/record-reviews/{review.pk}/resubmit", {}),
+        }[verb]()
+    else:
+        client = page(user)
+        console = reverse("console:record_review", args=[activity_id])
+        phone = reverse("mobile:record", args=[review.pk])
+        resp = {
+            "read": lambda: client.get(console),
+            "decide": lambda: client.post(console, {"action": "pass"}),
+            "resubmit": lambda: client.post(phone, {"action": "resubmit"}),
+        }[verb]()
+        if verb != "resubmit":
+            expect = PAGE_OVERRIDES.get(role, expect)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 302), resp.content
+        if verb != "read":
+            status = RecordReview.objects.get(pk=review.pk).status
+            assert status == ("passed" if verb == "decide" else "resubmitted")
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    after = (RecordReviewEvent.objects.count(), RecordReview.objects.get(pk=review.pk).status)
+    assert after == before
