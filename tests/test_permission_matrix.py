@@ -443,7 +443,7 @@ def test_the_record_review_matrix_covers_every_role():
 
 
 def _record_review(world, county, *, resubmitted: bool):
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from dangjian.core import clock
     from dangjian.supervision import reviews
