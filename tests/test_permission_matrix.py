@@ -16,6 +16,7 @@ Every refusal is also checked to have changed nothing in the database.
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,6 +28,8 @@ from django.urls import reverse
 from dangjian.registry.imports import MEMBER_COLUMNS
 from dangjian.registry.models import Member, Organization, RoleGrant
 from dangjian.scoring.models import ScoringPolicy
+from dangjian.supervision import monthly_services
+from dangjian.supervision.models import MonthlySheet
 from tests.factories import next_id_number, next_phone
 
 pytestmark = pytest.mark.django_db
@@ -510,3 +513,80 @@ def test_record_review_permission_matrix(world, api, page, role, action, interfa
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
     after = (RecordReviewEvent.objects.count(), RecordReview.objects.get(pk=review.pk).status)
     assert after == before
+
+
+# Monthly supervision sheets (一月一督查) ---------------------------------------------------
+# A county's sheet is read (downloaded) by the admins of the county and above; to anyone else
+# it is missing (the console: 403 for users with no admin role). Making a finished month's
+# sheets by hand is the city's.
+
+# fmt: off
+MONTHLY_SHEET_MATRIX = [
+    # role            sheet_a  sheet_b  run
+    ("city_admin",    A,       A,       A),
+    ("county_admin",  A,       N,       F),
+    ("branch_admin",  N,       N,       F),
+    ("member",        N,       N,       F),
+    ("outsider",      N,       N,       F),
+    ("anonymous",     L,       L,       L),
+]
+# fmt: on
+
+
+def _monthly_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, sheet_a, sheet_b, run in MONTHLY_SHEET_MATRIX
+        for action, expect in (("sheet_a", sheet_a), ("sheet_b", sheet_b), ("run", run))
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_monthly_sheet_matrix_covers_every_role():
+    assert [row[0] for row in MONTHLY_SHEET_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _monthly_cases())
+def test_monthly_sheet_permission_matrix(
+    world, api, page, settings, tmp_path, role, action, interface, expect
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    run = monthly_services.run_monthly_supervision(actor=world.city_admin, month=date(2026, 1, 1))
+    sheet = {s.county_id: s for s in run.made}[
+        world.a.org.pk if action == "sheet_a" else world.b.org.pk
+    ]
+    before = MonthlySheet.objects.count()
+    user = ROLES[role](world)
+    if interface == "api":
+        client = api(user)
+        if action == "run":
+            resp = client.post("/supervision/monthly-sheets/run", {"month": "2026-02"})
+        else:
+            resp = client.get(f"/supervision/monthly-sheets/{sheet.pk}/pdf")
+    else:
+        client = page(user)
+        if action == "run":
+            resp = client.post(reverse("console:monthly_run"), {"month": "2026-02"})
+        else:
+            resp = client.get(reverse("console:monthly_sheet_pdf", args=[sheet.pk]))
+        expect = PAGE_OVERRIDES.get(role, expect)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 302), resp.content
+        if action == "run":
+            assert MonthlySheet.objects.count() == before + 2
+        else:
+            assert b"".join(resp.streaming_content).startswith(b"%PDF")
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    assert MonthlySheet.objects.count() == before
