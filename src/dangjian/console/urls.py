@@ -9,6 +9,7 @@ from dangjian.console.views import learning_bank as bank
 from dangjian.console.views import learning_packages as lp
 from dangjian.console.views import learning_quizzes as lq
 from dangjian.console.views import ledgers as ldg
+from dangjian.console.views import orglife as life
 from dangjian.console.views import record_reviews as rr
 from dangjian.console.views import supervision as sup
 from dangjian.console.views import supervision_monthly as monthly
@@ -122,6 +123,17 @@ urlpatterns = [
     path("records/<int:activity_id>/photos/", records.record_photos, name="record_photos"),
     path("records/<int:activity_id>/summary/", records.record_summary, name="record_summary"),
     path("records/<int:activity_id>/rating/", records.record_rate, name="record_rate"),
+    # Organization life: required items and the dues register (issue 21)
+    path("records/<int:activity_id>/items/", life.activity_items, name="activity_items"),
+    path(
+        "records/<int:activity_id>/items/<str:item>/",
+        life.activity_item_save,
+        name="activity_item_save",
+    ),
+    path("orgs/<int:branch_id>/dues/", life.dues_register, name="dues_register"),
+    path("orgs/<int:branch_id>/dues/record/", life.dues_record, name="dues_record"),
+    path("orgs/<int:branch_id>/dues/base/", life.dues_base, name="dues_base"),
+    path("dues/<int:record_id>/cancel/", life.dues_cancel, name="dues_cancel"),
     path("comments/<int:comment_id>/hide/", records.comment_hide, name="comment_hide"),
     # Dashboards (scoring)
     path("dashboards/", dashboards.home, name="dashboard_home"),

@@ -12,6 +12,7 @@ from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from dangjian.core import clock
+from dangjian.learning.models import PackageStatus, StudyPackage
 from dangjian.orglife import items as item_rules
 from dangjian.orglife import register
 from dangjian.orglife.models import DuesBase, DuesRecord, ItemEvidence
@@ -81,6 +82,20 @@ def month_of(activity: Activity) -> date:
 def branch_paid_in(branch_id: int, month: date) -> bool:
     """The dues item's evidence: the branch has dues records for the month."""
     return DuesRecord.objects.filter(branch_id=branch_id, month=month).exists()
+
+
+def packages_for(activity: Activity) -> list[StudyPackage]:
+    """The study packages that may show the study item: published for the activity's month
+    by its branch's organizations (the city's and its county's add-on)."""
+    path = activity.branch.path
+    step = Organization.steplen
+    return list(
+        StudyPackage.objects.filter(
+            status=PackageStatus.PUBLISHED,
+            month=month_of(activity),
+            org__path__in=[path[:i] for i in range(step, len(path) + 1, step)],
+        ).order_by("org__path", "pk")
+    )
 
 
 @dataclass

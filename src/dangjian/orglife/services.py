@@ -15,7 +15,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.text import checked_text
 from dangjian.interaction.models import Photo
-from dangjian.learning.models import PackageStatus, StudyPackage
+from dangjian.learning.models import StudyPackage
 from dangjian.orglife import items as item_rules
 from dangjian.orglife import rates, selectors
 from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
@@ -51,13 +51,9 @@ def _package_for(activity: Activity, package_id) -> StudyPackage | None:
     """The month's study package, published and reaching the activity's branch."""
     if package_id in (None, ""):
         return None
-    branch = activity.branch
-    package = StudyPackage.objects.filter(
-        pk=package_id,
-        status=PackageStatus.PUBLISHED,
-        month=selectors.month_of(activity),
-        org__path__in=[branch.path[:i] for i in range(4, len(branch.path) + 1, 4)],
-    ).first()
+    package = next(
+        (p for p in selectors.packages_for(activity) if str(p.pk) == str(package_id)), None
+    )
     if package is None:
         raise DomainError("validation_error", _("请选择本月已发布的学习套餐"), field="package_id")
     return package
