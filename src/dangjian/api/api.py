@@ -172,3 +172,7 @@ api.add_router("", awards.router)
 from dangjian.api.routers import orglife  # noqa: E402
 
 api.add_router("", orglife.router)
+
+from dangjian.api.routers import bulletins  # noqa: E402
+
+api.add_router("", bulletins.router)

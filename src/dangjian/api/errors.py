@@ -46,6 +46,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "self_approval": 403,
     # Scoring and supervision
     "empty_scope": 409,
+    # The quarterly bulletin
+    "draft_exists": 409,
+    "file_changed": 409,
+    "font_missing": 503,
     # The branch ledger
     "not_ready": 409,
     "conflict": 409,
