@@ -206,6 +206,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_orglife(user, action, obj)
     if isinstance(obj, Bulletin):
         return _can_bulletin(user, action, obj)
+    if isinstance(obj, APPRAISAL_MODELS):
+        return _can_appraisal(user, action, obj)
     raise TypeError(f"no permission rules for {type(obj).__name__}")
 
 
@@ -773,6 +775,16 @@ def may_read_sms_outbox(user) -> bool:
 
 # The rules of the apps that have their own part of this package. Imported last: each part
 # builds on the helpers above, and `can()` reaches its rules through these names.
+from dangjian.permissions.appraisal import (  # noqa: E402, F401
+    APPRAISAL_MODELS,
+    _can_appraisal,
+    access_appraisal,
+    access_appraisal_county,
+    access_appraisal_entry,
+    scoped_appraisal_counties,
+    scoped_appraisal_entries,
+    scoped_appraisals,
+)
 from dangjian.permissions.awards import *  # noqa: E402, F403 (its __all__)
 from dangjian.permissions.bulletins import (  # noqa: E402, F401
     Bulletin,

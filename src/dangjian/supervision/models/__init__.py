@@ -1,5 +1,13 @@
 """Supervision's models, one module per part of the cycle; Django finds them here."""
 
+from .appraisal import (  # noqa: F401
+    Appraisal,
+    AppraisalCounty,
+    AppraisalEntry,
+    AppraisalRule,
+    AppraisalStatus,
+    Grade,
+)
 from .awards import (  # noqa: F401
     AwardKind,
     AwardRound,
