@@ -6,6 +6,7 @@ from dangjian.mobile import (
     feed,
     learning,
     ledgers,
+    orglife,
     quizzes,
     records,
     views,
@@ -81,6 +82,9 @@ urlpatterns = [
     # The branch ledger (台账)
     path("branches/<int:branch_id>/ledgers/", ledgers.ledger_list, name="ledgers"),
     path("ledgers/<int:ledger_id>/download/", ledgers.ledger_download, name="ledger_download"),
+    # Organization life: an activity's required items, the month's dues (issue 21)
+    path("activities/<int:activity_id>/items/", orglife.activity_items, name="activity_items"),
+    path("branches/<int:branch_id>/dues/", orglife.dues_month, name="dues_month"),
     # Record review: the records sent back to the branch, supplemented and resubmitted
     path("records/", records.record_list, name="records"),
     path("records/<int:review_id>/", records.record_detail, name="record"),

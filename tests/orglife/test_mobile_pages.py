@@ -1,0 +1,107 @@
+"""The phone pages: the branch secretary marks required items and records the month's dues;
+a member reads the items; others are refused."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dangjian.orglife import services
+from dangjian.orglife.models import DuesRecord, ItemEvidence
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def items_url(activity):
+    return reverse("mobile:activity_items", args=[activity.pk])
+
+
+def dues_url(branch):
+    return reverse("mobile:dues_month", args=[branch.pk])
+
+
+def test_the_secretary_marks_an_item_on_the_phone(world, activity, after, page):
+    client = page(world.a.branch_admin)
+    assert "开展民主议事" in html(client.get(items_url(activity)))
+    r = client.post(
+        items_url(activity),
+        {"item": "org_life", "is_done": "1", "text": "支部委员会会议记录"},
+    )
+    assert r.status_code == 302
+    body = html(client.get(items_url(activity)))
+    assert 'data-item="org_life" data-done="1"' in body
+    assert ItemEvidence.objects.get().text == "支部委员会会议记录"
+
+
+def test_marking_without_evidence_is_refused_with_the_reason(world, activity, after, page):
+    client = page(world.a.branch_admin)
+    r = client.post(items_url(activity), {"item": "disclosure", "is_done": "1"}, follow=True)
+    assert "公开内容" in html(r)
+    assert not ItemEvidence.objects.exists()
+
+
+def test_the_plans_list_leads_to_the_items_and_the_dues(world, activity, after, page):
+    body = html(page(world.a.branch_admin).get(reverse("mobile:plans")))
+    assert items_url(activity) in body
+    assert dues_url(world.a.branch) in body
+
+
+def test_a_member_reads_the_items_but_cannot_mark_them(world, activity, after, page):
+    services.record_item(
+        actor=world.a.branch_admin,
+        activity=activity,
+        item="charter",
+        is_done=True,
+        text="诵读第一章",
+    )
+    client = page(world.a.member.user)
+    body = html(client.get(items_url(activity)))
+    assert "诵读第一章" in body and "<form" not in body.split("规定动作</")[-1]
+    r = client.post(items_url(activity), {"item": "org_life", "is_done": "1", "text": "x"})
+    assert r.status_code == 403
+
+
+@pytest.mark.parametrize("who", ["outsider", "other_county_admin"])
+def test_others_cannot_open_the_items(world, activity, after, page, who):
+    user = {"outsider": world.outsider, "other_county_admin": world.b.admin}[who]
+    client = page(user)
+    assert client.get(items_url(activity)).status_code == 404
+    r = client.post(items_url(activity), {"item": "org_life", "is_done": "1", "text": "x"})
+    assert r.status_code == 404
+    assert not ItemEvidence.objects.exists()
+
+
+def test_the_secretary_records_a_members_dues_for_the_month(world, after, page):
+    services.set_dues_base(
+        actor=world.a.branch_admin, member=world.a.member, year=2026, category="student"
+    )
+    client = page(world.a.branch_admin)
+    body = html(client.get(dues_url(world.a.branch), {"month": "2026-12"}))
+    assert "本月未缴 3 人" in body
+    r = client.post(
+        dues_url(world.a.branch),
+        {"member_id": world.a.member.pk, "month": "2026-12", "method": "wechat"},
+    )
+    assert r.status_code == 302
+    assert DuesRecord.objects.get().amount == Decimal("0.20")
+    assert "本月未缴 2 人" in html(client.get(dues_url(world.a.branch), {"month": "2026-12"}))
+
+
+@pytest.mark.parametrize("who", ["outsider", "other_county_admin", "member"])
+def test_others_cannot_open_or_record_the_dues(world, after, page, who):
+    user = {
+        "outsider": world.outsider,
+        "other_county_admin": world.b.admin,
+        "member": world.a.member.user,
+    }[who]
+    client = page(user)
+    expected = 403 if who == "member" else 404
+    assert client.get(dues_url(world.a.branch)).status_code == expected
+    r = client.post(
+        dues_url(world.a.branch),
+        {"member_id": world.a.member.pk, "month": "2026-12", "method": "cash", "amount": "1"},
+    )
+    assert r.status_code == expected
+    assert not DuesRecord.objects.exists()
