@@ -176,3 +176,7 @@ api.add_router("", orglife.router)
 from dangjian.api.routers import bulletins  # noqa: E402
 
 api.add_router("", bulletins.router)
+
+from dangjian.api.routers import appraisal  # noqa: E402
+
+api.add_router("", appraisal.router)

@@ -59,6 +59,11 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_candidate": 409,
     "not_selected": 409,
     "quota_exceeded": 409,
+    # Annual appraisal
+    "appraisal_exists": 409,
+    "already_confirmed": 409,
+    "quota_not_met": 409,
+    "reason_required": 422,
     # Record review
     "not_closed": 409,
     "already_reviewed": 409,
