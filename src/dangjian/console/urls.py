@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
 
 from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
+from dangjian.console.views import appraisal as appr
 from dangjian.console.views import attendance as att
 from dangjian.console.views import bulletins as bul
 from dangjian.console.views import interaction as records
@@ -203,6 +204,30 @@ urlpatterns = [
         "supervision/bulletins/<int:bulletin_id>/files/<str:kind>/",
         bul.bulletin_file,
         name="bulletin_file",
+    ),
+    # The annual appraisal (一年一考核)
+    path("supervision/appraisals/", appr.appraisals, name="appraisals"),
+    path("supervision/appraisals/rule/", appr.appraisal_rule, name="appraisal_rule"),
+    path("supervision/appraisals/<int:appraisal_id>/", appr.appraisal, name="appraisal"),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/confirm/",
+        appr.appraisal_confirm,
+        name="appraisal_confirm",
+    ),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/counties/<int:county_id>/",
+        appr.appraisal_county,
+        name="appraisal_county",
+    ),
+    path(
+        "supervision/appraisal-entries/<int:entry_id>/grade/",
+        appr.appraisal_entry_grade,
+        name="appraisal_entry_grade",
+    ),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/export.xlsx",
+        appr.appraisal_export,
+        name="appraisal_export",
     ),
     # Theme days (docs/product.md, "Monthly theme days")
     path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),

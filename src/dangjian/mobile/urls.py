@@ -2,6 +2,7 @@ from django.urls import path
 
 from dangjian.mobile import (
     activation,
+    awards,
     checkin,
     feed,
     learning,
@@ -56,6 +57,13 @@ urlpatterns = [
     path("wechat/unbind/", wechat.unbind, name="wechat_unbind"),
     path("checkin/<str:token>/", checkin.checkin, name="checkin"),
     path("activities/<int:activity_id>/leave/", checkin.leave, name="leave"),
+    # The published quarterly awards and their certificates
+    path("awards/", awards.awards, name="awards"),
+    path(
+        "awards/certificates/<int:nomination_id>.pdf",
+        awards.award_certificate,
+        name="award_certificate",
+    ),
     path("feed/", feed.feed, name="feed"),
     path("feed/<int:activity_id>/", feed.feed_activity, name="feed_activity"),
     path("feed/<int:activity_id>/like/", feed.like_activity, name="feed_like"),

@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from dangjian import permissions
-from dangjian.registry.models import Member, Organization
+from dangjian.registry.models import Member, Organization, OrgKind
 from dangjian.scoring import formula
 from dangjian.scoring import selectors as scoring
 from dangjian.scoring.formula import Period
@@ -39,6 +39,19 @@ def counties_of(actor, award_round: AwardRound) -> list[Organization]:
             permissions.admin_scope_q(actor),
             path__startswith=award_round.org.path,
             depth=award_round.org.depth + 1,
+            is_active=True,
+        ).order_by("path")
+    )
+
+
+def own_branches(actor, award_round: AwardRound) -> list[Organization]:
+    """The branches of the round's city that the actor administers themselves (a branch's
+    own admins): whose cases their round page offers to submit."""
+    return list(
+        Organization.objects.filter(
+            path__in=permissions.admin_paths(actor),
+            path__startswith=award_round.org.path,
+            kind=OrgKind.BRANCH,
             is_active=True,
         ).order_by("path")
     )

@@ -24,6 +24,7 @@ from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard, invitations, selectors, services
 from dangjian.registry.models import OrgKind
+from dangjian.supervision import appraisal_selectors
 
 SEARCH_LIMIT = 50
 
@@ -80,6 +81,7 @@ def org_detail(request, org_id: int):
         "flowing_count": members.filter(is_flowing=True).count(),
         "admins": list(selectors.admins_of(org)),
         "can_change": permissions.can(actor, Action.CHANGE, org),
+        "star_rating": appraisal_selectors.star_rating(org) if org.is_branch else None,
     }
     return render_page(request, "console/org_detail.html", context)
 
