@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
 from dangjian.console.views import appraisal as appr
 from dangjian.console.views import attendance as att
+from dangjian.console.views import awards as aw
 from dangjian.console.views import bulletins as bul
 from dangjian.console.views import interaction as records
 from dangjian.console.views import learning as lrn
@@ -362,4 +363,26 @@ urlpatterns = [
     path("history-import/template.<str:fmt>", ldg.history_template, name="history_template"),
     path("orgs/<int:branch_id>/ledgers/", ldg.ledger_list, name="ledger_list"),
     path("ledgers/<int:ledger_id>/download/", ldg.ledger_download, name="ledger_download"),
+    # Quarterly awards (季度评选)
+    path("supervision/awards/", aw.award_rounds, name="award_rounds"),
+    path("supervision/awards/<int:round_id>/", aw.award_round, name="award_round"),
+    path("supervision/awards/<int:round_id>/step/", aw.award_round_step, name="award_round_step"),
+    path("supervision/awards/<int:round_id>/nominate/", aw.award_nominate, name="award_nominate"),
+    path("supervision/awards/<int:round_id>/cases/new/", aw.award_case_new, name="award_case_new"),
+    path("supervision/award-cases/<int:case_id>/", aw.award_case, name="award_case"),
+    path(
+        "supervision/award-case-photos/<int:photo_id>/",
+        aw.award_case_photo,
+        name="award_case_photo",
+    ),
+    path(
+        "supervision/award-nominations/<int:nomination_id>/step/",
+        aw.award_nomination_step,
+        name="award_nomination_step",
+    ),
+    path(
+        "supervision/award-nominations/<int:nomination_id>/certificate.pdf",
+        aw.award_certificate,
+        name="award_certificate",
+    ),
 ]
