@@ -206,30 +206,6 @@ urlpatterns = [
         bul.bulletin_file,
         name="bulletin_file",
     ),
-    # The annual appraisal (一年一考核)
-    path("supervision/appraisals/", appr.appraisals, name="appraisals"),
-    path("supervision/appraisals/rule/", appr.appraisal_rule, name="appraisal_rule"),
-    path("supervision/appraisals/<int:appraisal_id>/", appr.appraisal, name="appraisal"),
-    path(
-        "supervision/appraisals/<int:appraisal_id>/confirm/",
-        appr.appraisal_confirm,
-        name="appraisal_confirm",
-    ),
-    path(
-        "supervision/appraisals/<int:appraisal_id>/counties/<int:county_id>/",
-        appr.appraisal_county,
-        name="appraisal_county",
-    ),
-    path(
-        "supervision/appraisal-entries/<int:entry_id>/grade/",
-        appr.appraisal_entry_grade,
-        name="appraisal_entry_grade",
-    ),
-    path(
-        "supervision/appraisals/<int:appraisal_id>/export.xlsx",
-        appr.appraisal_export,
-        name="appraisal_export",
-    ),
     # Theme days (docs/product.md, "Monthly theme days")
     path("orgs/<int:org_id>/campaigns/", td.campaign_list, name="campaign_list"),
     path("orgs/<int:org_id>/campaigns/new/", td.campaign_create, name="campaign_create"),
@@ -357,6 +333,30 @@ urlpatterns = [
         "volunteering/orders/<int:order_id>/cancel/",
         vo.order_cancel,
         name="volunteer_order_cancel",
+    ),
+    # The annual appraisal (一年一考核)
+    path("supervision/appraisals/", appr.appraisals, name="appraisals"),
+    path("supervision/appraisals/rule/", appr.appraisal_rule, name="appraisal_rule"),
+    path("supervision/appraisals/<int:appraisal_id>/", appr.appraisal, name="appraisal"),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/confirm/",
+        appr.appraisal_confirm,
+        name="appraisal_confirm",
+    ),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/counties/<int:county_id>/",
+        appr.appraisal_county,
+        name="appraisal_county",
+    ),
+    path(
+        "supervision/appraisal-entries/<int:entry_id>/grade/",
+        appr.appraisal_entry_grade,
+        name="appraisal_entry_grade",
+    ),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/export.xlsx",
+        appr.appraisal_export,
+        name="appraisal_export",
     ),
     # The branch ledger (台账) and the historical theme-day import
     path("orgs/<int:org_id>/history-import/", ldg.history_import, name="history_import"),
