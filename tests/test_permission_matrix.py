@@ -590,3 +590,95 @@ def test_monthly_sheet_permission_matrix(
     else:
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
     assert MonthlySheet.objects.count() == before
+
+
+# Annual appraisal (一年一考核) -------------------------------------------------------------
+# The city's appraisal is read by every admin inside the city; a county's part is proposed
+# by the admins over that county (the city's included), missing to anyone else; a grade is
+# changed (with a reason) and the whole confirmed by the city's admins, 403 for the admins
+# who read it. The console is for admins (PAGE_OVERRIDES).
+
+# fmt: off
+APPRAISAL_MATRIX = [
+    # role            read  propose_a propose_b city_grade confirm
+    ("city_admin",    A,    A,        A,        A,         A),
+    ("county_admin",  A,    A,        N,        F,         F),
+    ("branch_admin",  A,    N,        N,        F,         F),
+    ("member",        N,    N,        N,        N,         N),
+    ("outsider",      N,    N,        N,        N,         N),
+    ("anonymous",     L,    L,        L,        L,         L),
+]
+# fmt: on
+APPRAISAL_ACTIONS = ("read", "propose_a", "propose_b", "city_grade", "confirm")
+
+
+def _appraisal_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *expects in APPRAISAL_MATRIX
+        for action, expect in zip(APPRAISAL_ACTIONS, expects, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_appraisal_matrix_covers_every_role():
+    assert [row[0] for row in APPRAISAL_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _appraisal_cases())
+def test_appraisal_permission_matrix(world, api, page, role, action, interface, expect):
+    from dangjian.audit.models import AuditEntry
+    from dangjian.supervision import appraisal
+    from dangjian.supervision.models import Appraisal, AppraisalEntry
+
+    found = appraisal.generate_appraisal(actor=world.city_admin, org=world.city, year=2026)
+    entry = AppraisalEntry.objects.get(appraisal=found, branch=world.a.branch)
+    county = world.b.org if action == "propose_b" else world.a.org
+    audited = AuditEntry.objects.filter(action__startswith="appraisal.")
+    before = audited.count()
+    user = ROLES[role](world)
+    if interface == "api":
+        client = api(user)
+        resp = {
+            "read": lambda: client.get(f"/appraisals/{found.pk}"),
+            "propose_a": lambda: client.post(
+                f"/appraisals/{found.pk}/counties/{county.pk}/proposal", {"grades": []}
+            ),
+            "city_grade": lambda: client.post(
+                f"/appraisal-entries/{entry.pk}/city-grade", {"grade": "average", "reason": "核实"}
+            ),
+            "confirm": lambda: client.post(f"/appraisals/{found.pk}/confirm"),
+        }[action.replace("_b", "_a")]()
+    else:
+        client = page(user)
+        resp = {
+            "read": lambda: client.get(reverse("console:appraisal", args=[found.pk])),
+            "propose_a": lambda: client.post(
+                reverse("console:appraisal_county", args=[found.pk, county.pk]), {}
+            ),
+            "city_grade": lambda: client.post(
+                reverse("console:appraisal_entry_grade", args=[entry.pk]),
+                {"grade": "average", "reason": "核实"},
+            ),
+            "confirm": lambda: client.post(reverse("console:appraisal_confirm", args=[found.pk])),
+        }[action.replace("_b", "_a")]()
+        expect = PAGE_OVERRIDES.get(role, expect)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 302), resp.content
+        if action != "read":
+            assert audited.count() == before + 1
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    assert audited.count() == before
+    assert Appraisal.objects.get(pk=found.pk).status == "draft"
