@@ -109,11 +109,22 @@ class _Story:
 
         if not rows:
             return
-        cells = [[Paragraph(escape(str(v)), self.small) for v in row] for row in [header, *rows]]
+        from reportlab.pdfbase.pdfmetrics import stringWidth
+
+        def cell(value, width):
+            # A Paragraph only where the text must wrap: laying out thousands of them is
+            # most of a ledger's time, and most cells (names, times) fit on one line.
+            text = str(value)
+            if "\n" not in text and stringWidth(text, self.font, 8) <= width - 6:
+                return text
+            return Paragraph(escape(text), self.small)
+
+        cells = [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in [header, *rows]]
         t = Table(cells, colWidths=widths, repeatRows=1)
         t.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), self.font, 8, 11),
                     ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e3e3")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
