@@ -3,6 +3,7 @@ from django.urls import path
 from dangjian.mobile import (
     activation,
     awards,
+    bulletins,
     checkin,
     feed,
     learning,
@@ -55,6 +56,9 @@ urlpatterns = [
     path("wechat/callback/", wechat.callback, name="wechat_callback"),
     path("wechat/bind/", wechat.bind, name="wechat_bind"),
     path("wechat/unbind/", wechat.unbind, name="wechat_unbind"),
+    # The quarterly bulletin its notice links to, and its PDF
+    path("bulletins/<int:bulletin_id>/", bulletins.bulletin, name="bulletin"),
+    path("bulletins/<int:bulletin_id>/bulletin.pdf", bulletins.bulletin_pdf, name="bulletin_pdf"),
     path("checkin/<str:token>/", checkin.checkin, name="checkin"),
     path("activities/<int:activity_id>/leave/", checkin.leave, name="leave"),
     # The published quarterly awards and their certificates

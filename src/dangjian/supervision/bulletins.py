@@ -162,6 +162,7 @@ def correct_bulletin(*, actor: User, bulletin: Bulletin, reason: str) -> Bulleti
     reason = checked_text(
         reason, field="reason", missing=_("请填写更正原因"), limit=REASON_MAX_CHARS
     )
+    bulletin = Bulletin.objects.select_related("org").get(pk=bulletin.pk)
     if bulletin.status != BulletinStatus.PUBLISHED:
         raise DomainError("not_published", _("只有已发布的现行通报可以更正"))
     if Bulletin.objects.filter(
@@ -374,3 +375,14 @@ def bulletin_orgs(actor) -> list[Organization]:
             path__startswith=top.path, depth=top.depth + 1, is_active=True
         ).exclude(kind=OrgKind.BRANCH)
     return tops + list(children.order_by("path")) if tops else []
+
+
+def current_version(bulletin: Bulletin) -> Bulletin | None:
+    """The published version of the bulletin's scope and quarter (a correction of it, or
+    itself), None while none is."""
+    return Bulletin.objects.filter(
+        org_id=bulletin.org_id,
+        year=bulletin.year,
+        quarter=bulletin.quarter,
+        status=BulletinStatus.PUBLISHED,
+    ).first()
