@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.orglife import selectors as orglife
 from dangjian.registry.models import Organization
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision.models import (
@@ -82,13 +83,15 @@ class ActivityEvidence:
     photos: list = field(default_factory=list)
     comments: list = field(default_factory=list)
     score: object | None = None
+    # The six required items with their evidence (orglife.selectors.ItemSheet).
+    items: object | None = None
 
 
 def evidence(item: SpotCheckItem) -> list[ActivityEvidence]:
     """What an inspector looks at for one sampled branch and the check's period: each
     activity's plan and review history, attendance (refused attempts and corrections
-    included), photos with their flags, comments (hidden ones marked) and the score
-    breakdown."""
+    included), photos with their flags, its required items with their evidence, comments
+    (hidden ones marked) and the score breakdown."""
     from dangjian.attendance.models import AttendanceRecord, CheckInAttempt, Correction
     from dangjian.interaction.models import Comment, Photo
 
@@ -115,6 +118,7 @@ def evidence(item: SpotCheckItem) -> list[ActivityEvidence]:
             .order_by("proposed_at", "id")
         )
         ev.photos = list(Photo.objects.filter(activity=activity).order_by("created_at", "id"))
+        ev.items = orglife.item_sheet(activity)
         ev.comments = list(
             Comment.objects.filter(activity=activity)
             .select_related("author")

@@ -32,11 +32,13 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import attempt
+from dangjian.orglife import selectors as orglife
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector
 from dangjian.themedays import roster as themedays_roster
 from dangjian.themedays import selectors, services
+from dangjian.themedays.items import LABEL_BY_CODE
 from dangjian.themedays.models import (
     DEFAULT_OPTIONAL_ITEMS,
     DEFAULT_REQUIRED_ITEMS,
@@ -448,11 +450,16 @@ def campaign_progress(request, campaign_id: int):
 def _progress_page(request, rows):
     """The page of progress rows, each with its labels (only the page's: a city has 8,000)."""
     page = paginate(request, rows, PROGRESS_PAGE_SIZE)
+    # The required items a held activity has not marked done, for the page's rows at once.
+    missing = orglife.missing_items(
+        r.activity_id for r in page.object_list if r.stage in ("held", "closed")
+    )
     page.object_list = [
         {
             "row": r,
             "sector": SECTOR_NAMES.get(r.sector, r.sector),
             "stage": selectors.STAGE_LABELS[r.stage],
+            "missing": [LABEL_BY_CODE[code] for code in missing.get(r.activity_id, ())],
         }
         for r in page.object_list
     ]
