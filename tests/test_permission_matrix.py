@@ -682,3 +682,103 @@ def test_appraisal_permission_matrix(world, api, page, role, action, interface, 
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
     assert audited.count() == before
     assert Appraisal.objects.get(pk=found.pk).status == "draft"
+
+
+# The branch ledger (台账) and the historical import ----------------------------------------
+# A branch's ledger is asked for and downloaded by its own admins and the admins above it;
+# a member of the branch reads the branch, so asking is 403 for them, and the ledger itself
+# is missing to anyone who may not read it. Historical days are imported into a committee's
+# branches by its admins (the branch's own admins cannot import their own past). The
+# console is for admins (PAGE_OVERRIDES).
+
+# fmt: off
+LEDGER_MATRIX = [
+    # role            request_a request_b download_a download_b import_a import_b
+    ("city_admin",    A,        A,        A,         A,         A,       A),
+    ("county_admin",  A,        N,        A,         N,         A,       N),
+    ("branch_admin",  A,        N,        A,         N,         N,       N),
+    ("member",        F,        N,        N,         N,         N,       N),
+    ("outsider",      N,        N,        N,         N,         N,       N),
+    ("anonymous",     L,        L,        L,         L,         L,       L),
+]
+# fmt: on
+LEDGER_ACTIONS = ("request_a", "request_b", "download_a", "download_b", "import_a", "import_b")
+
+
+def _ledger_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *answers in LEDGER_MATRIX
+        for action, expect in zip(LEDGER_ACTIONS, answers, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_ledger_matrix_covers_every_role():
+    assert [row[0] for row in LEDGER_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _ledger_cases())
+def test_ledger_permission_matrix(
+    world, api, page, settings, tmp_path, role, action, interface, expect
+):
+    from dangjian.themedays.ledger import services as ledgers
+    from dangjian.themedays.models import Activity, Ledger
+    from tests.themedays.history_files import history_file, row
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    county = world.a if action.endswith("_a") else world.b
+    ledger = None
+    if action.startswith("download"):
+        ledger = ledgers.request_ledger(actor=world.city_admin, branch=county.branch, year=2025)
+        ledgers.build_ledger(ledger.pk)
+    before = (Ledger.objects.count(), Activity.objects.count())
+    upload = history_file([row("2026-03", county.branch.code, "三月", "2026-03-12", count=5)])
+    user = ROLES[role](world)
+    kind = action.removesuffix("_a").removesuffix("_b")
+    if interface == "api":
+        client = api(user)
+        resp = {
+            "request": lambda: client.post(f"/orgs/{county.branch.pk}/ledgers", {"year": 2026}),
+            "download": lambda: client.get(f"/ledgers/{ledger.pk}/download"),
+            "import": lambda: client.post(
+                "/imports/history",
+                {"file": upload, "org_id": county.org.pk},
+                content_type=MULTIPART_CONTENT,
+            ),
+        }[kind]()
+    else:
+        client = page(user)
+        resp = {
+            "request": lambda: client.post(
+                reverse("console:ledger_list", args=[county.branch.pk]), {"year": 2026}
+            ),
+            "download": lambda: client.get(reverse("console:ledger_download", args=[ledger.pk])),
+            "import": lambda: client.post(
+                reverse("console:history_import", args=[county.org.pk]), {"file": upload}
+            ),
+        }[kind]()
+        expect = PAGE_OVERRIDES.get(role, expect)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 202, 302), resp.content
+        after = (Ledger.objects.count(), Activity.objects.count())
+        if kind == "request":
+            assert after == (before[0] + 1, before[1])
+        elif kind == "import":
+            assert after == (before[0], before[1] + 1)
+        else:
+            assert b"".join(resp.streaming_content).startswith(b"PK")
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    assert (Ledger.objects.count(), Activity.objects.count()) == before
