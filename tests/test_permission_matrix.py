@@ -782,3 +782,213 @@ def test_ledger_permission_matrix(
     else:
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
     assert (Ledger.objects.count(), Activity.objects.count()) == before
+
+
+# Quarterly bulletins (一季一通报) ------------------------------------------------------------
+# A draft is read, published and corrected by the admins of its organization (and above);
+# once published it is read by everyone in the subtree: its admins and members (an admin or
+# member under it who may not change it gets 403 on a change). Outside the subtree it is
+# missing. Generating is for the admins of the organization. The console is for admins
+# (PAGE_OVERRIDES).
+
+# fmt: off
+BULLETIN_MATRIX = [
+    # role            draft  pub_a  pub_b  publish correct generate
+    ("city_admin",    A,     A,     A,     A,      A,      A),
+    ("county_admin",  N,     A,     N,     N,      A,      N),
+    ("branch_admin",  N,     A,     N,     N,      F,      N),
+    ("member",        N,     A,     N,     N,      F,      N),
+    ("outsider",      N,     N,     N,     N,      N,      N),
+    ("anonymous",     L,     L,     L,     L,      L,      L),
+]
+# fmt: on
+BULLETIN_ACTIONS = ("draft", "pub_a", "pub_b", "publish", "correct", "generate")
+
+
+def _bulletin_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *answers in BULLETIN_MATRIX
+        for action, expect in zip(BULLETIN_ACTIONS, answers, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_bulletin_matrix_covers_every_role():
+    assert [row[0] for row in BULLETIN_MATRIX] == list(ROLES)
+
+
+def _bulletin(world, org, *, published: bool):
+    """A bulletin of `org` for 2026-Q4 with a small stand-in PDF (the matrix is about who
+    reaches it, not what it says), published through the service or left a draft."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from dangjian.core import clock
+    from dangjian.supervision import bulletins
+    from dangjian.supervision.models import Bulletin, BulletinFile
+
+    found = Bulletin.objects.create(
+        org=org, year=2026, quarter=4, title=f"{org.name} 2026-Q4", generated_at=clock.now()
+    )
+    for kind, content in (("pdf", b"%PDF-1.4 matrix"), ("xlsx", b"PK matrix")):
+        stored = BulletinFile(
+            bulletin=found,
+            kind=kind,
+            name=f"b.{kind}",
+            content_type="application/pdf" if kind == "pdf" else "application/zip",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            created_at=clock.now(),
+        )
+        stored.file.save(f"matrix.{kind}", ContentFile(content), save=False)
+        stored.save()
+    if published:
+        found = bulletins.publish_bulletin(actor=world.city_admin, bulletin=found)
+    return found
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _bulletin_cases())
+def test_bulletin_permission_matrix(
+    world, api, page, settings, tmp_path, role, action, interface, expect
+):
+    from dangjian.supervision.models import Bulletin
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    draft = _bulletin(world, world.city, published=False)
+    pub = {
+        "pub_a": _bulletin(world, world.a.org, published=True),
+        "pub_b": _bulletin(world, world.b.org, published=True),
+    }
+    target = {"draft": draft, "publish": draft, "correct": pub["pub_a"]}.get(action) or pub.get(
+        action
+    )
+    states = lambda: list(Bulletin.objects.order_by("pk").values_list("pk", "status"))  # noqa: E731
+    before = states()
+    user = ROLES[role](world)
+    if interface == "api":
+        client = api(user)
+        resp = {
+            "read": lambda: client.get(f"/bulletins/{target.pk}/files/pdf"),
+            "publish": lambda: client.post(f"/bulletins/{target.pk}/publish"),
+            "correct": lambda: client.post(f"/bulletins/{target.pk}/correct", {"reason": "更正"}),
+            "generate": lambda: client.post(
+                f"/orgs/{world.city.pk}/bulletins", {"period": "2025-Q4"}
+            ),
+        }
+    else:
+        client = page(user)
+        url = reverse("console:bulletin_file", args=[target.pk, "pdf"]) if target else ""
+        resp = {
+            "read": lambda: client.get(url),
+            "publish": lambda: client.post(
+                reverse("console:bulletin_step", args=[target.pk, "publish"])
+            ),
+            "correct": lambda: client.post(
+                reverse("console:bulletin_step", args=[target.pk, "correct"]), {"reason": "更正"}
+            ),
+            "generate": lambda: client.post(
+                reverse("console:bulletin_list"), {"org": world.city.pk, "period": "2025-Q4"}
+            ),
+        }
+        expect = PAGE_OVERRIDES.get(role, expect)
+    resp = resp[action if action in ("publish", "correct", "generate") else "read"]()
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 201, 302), resp.content
+        if action in ("draft", "pub_a", "pub_b"):
+            assert b"".join(resp.streaming_content).startswith(b"%PDF")
+        else:
+            assert states() != before
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    elif action == "generate" and role in ("county_admin", "branch_admin"):
+        # The console's form offers only the organizations they may generate for.
+        assert resp.status_code == 200
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    assert states() == before
+
+
+# Quarterly awards (季度评选) -----------------------------------------------------------------
+# A round is the city's: its admins move it on and select; a county's admins nominate in it
+# and read it, as do the branches' admins inside the city; members read nothing of it until
+# it is published, then its results and a winner's certificate. Outsiders read nothing.
+# `results` and `certificate` are of a published round; the rest of a running one (the
+# selection: of one still selecting).
+
+# fmt: off
+AWARD_MATRIX = [
+    # role            read  advance nominate select results certificate
+    ("city_admin",    A,    A,      A,       A,     A,      A),
+    ("county_admin",  A,    F,      A,       F,     A,      A),
+    ("branch_admin",  A,    F,      N,       F,     A,      A),
+    ("member",        N,    N,      N,       N,     A,      A),
+    ("outsider",      N,    N,      N,       N,     N,      N),
+    ("anonymous",     L,    L,      L,       L,     L,      L),
+]
+# fmt: on
+AWARD_ACTIONS = ("read", "advance", "nominate", "select", "results", "certificate")
+
+
+def _award_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *answers in AWARD_MATRIX
+        for action, expect in zip(AWARD_ACTIONS, answers, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_award_matrix_covers_every_role():
+    assert [row[0] for row in AWARD_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _award_cases())
+def test_award_permission_matrix(world, api, page, role, action, interface, expect):
+    import time_machine
+
+    from tests.supervision import awards as award_world
+
+    with time_machine.travel(award_world.MATRIX_NOW, tick=False):
+        rounds = award_world.matrix_rounds(world)
+        before = award_world.matrix_state(rounds)
+        user = ROLES[role](world)
+        client = api(user) if interface == "api" else page(user)
+        if interface == "page":
+            expect = PAGE_OVERRIDES.get(role, expect)
+        resp = award_world.matrix_call(world, rounds, client, interface, action)
+        after = award_world.matrix_state(rounds)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 201, 302), resp.content[:500]
+        if interface == "page" and resp.status_code == 302:
+            assert not any(m.level_tag == "error" for m in resp.wsgi_request._messages)
+        if action in ("advance", "nominate", "select"):
+            assert after != before
+        else:
+            assert after == before
+        if action == "certificate":
+            assert resp.content.startswith(b"%PDF-")
+        return
+    assert after == before
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
