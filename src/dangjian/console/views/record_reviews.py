@@ -93,6 +93,7 @@ def record_review(request, activity_id: int):
             "crumbs": trail(actor, activity.branch),
             "photos": list(interaction.photos_of(activity)),
             "summary": summary,
+            "missing": review_selectors.with_missing_items([activity])[0].missing_item_labels,
             "review": review,
             "events": review_selectors.history(review) if review else [],
             "overdue": bool(review) and review_selectors.is_overdue(review, today),
