@@ -992,3 +992,143 @@ def test_award_permission_matrix(world, api, page, role, action, interface, expe
         assert urlsplit(resp["Location"]).path == reverse("portal:login")
     else:
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+
+
+# Organization life: required items' evidence, dues records, the dues register (issue 21) ---
+# An activity's items are read by whoever reads the activity (its branch's members too) and
+# marked by the admins over its branch. A branch's dues register is kept by the admins over
+# it: its members read the branch but not the register (403), and only their own dues. The
+# console is for admins (403 for the others).
+
+# fmt: off
+ORGLIFE_MATRIX = [
+    # items: read, mark; register a: read, record a payment; member a's records: read,
+    # cancel one; register b: read
+    # role           items    mark  reg_a  record  rec_read  cancel  reg_b
+    ("city_admin",   A,       A,    A,     A,      A,        A,      A),
+    ("county_admin", A,       A,    A,     A,      A,        A,      N),
+    ("branch_admin", A,       A,    A,     A,      A,        A,      N),
+    ("member",       A,       F,    F,     N,      N,        N,      N),
+    ("outsider",     N,       N,    N,     N,      N,        N,      N),
+    ("anonymous",    L,       L,    L,     L,      L,        L,      L),
+]
+# fmt: on
+ORGLIFE_ACTIONS = (
+    "items_read",
+    "items_mark",
+    "register_read",
+    "register_record",
+    "record_read",
+    "record_cancel",
+    "register_b_read",
+)
+# record_read has no console page of its own (the register shows the records).
+ORGLIFE_PAGE_ACTIONS = set(ORGLIFE_ACTIONS) - {"record_read"}
+
+
+def _orglife_cases() -> list:
+    cases = []
+    for role, *answers in ORGLIFE_MATRIX:
+        for action, expect in zip(ORGLIFE_ACTIONS, answers, strict=True):
+            for interface in ("api", "page"):
+                if interface == "page" and action not in ORGLIFE_PAGE_ACTIONS:
+                    continue
+                if interface == "page":
+                    expect = PAGE_OVERRIDES.get(role, expect)
+                cases.append(
+                    pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+                )
+    return cases
+
+
+def test_the_orglife_matrix_covers_every_role():
+    assert [row[0] for row in ORGLIFE_MATRIX] == list(ROLES)
+
+
+def _orglife_request(world, client, interface, action, activity, record):
+    a, b = world.a.branch, world.b.branch
+    member = world.a.member
+    payment = {"month": "2026-12", "method": "cash", "amount": "5.00"}
+    mark = {"is_done": True, "text": "会议记录"}
+    if interface == "api":
+        return {
+            "items_read": lambda: client.get(f"/activities/{activity.pk}/items"),
+            "items_mark": lambda: client._call(
+                "put", f"/activities/{activity.pk}/items/org_life", mark
+            ),
+            "register_read": lambda: client.get(f"/orgs/{a.pk}/dues"),
+            "register_record": lambda: client.post(f"/members/{member.pk}/dues", payment),
+            "record_read": lambda: client.get(f"/members/{member.pk}/dues", {"year": 2026}),
+            "record_cancel": lambda: client.post(f"/dues/{record.pk}/cancel", {"reason": "错"}),
+            "register_b_read": lambda: client.get(f"/orgs/{b.pk}/dues"),
+        }[action]()
+    return {
+        "items_read": lambda: client.get(reverse("console:activity_items", args=[activity.pk])),
+        "items_mark": lambda: client.post(
+            reverse("console:activity_item_save", args=[activity.pk, "org_life"]),
+            {"is_done": "1", "text": "会议记录"},
+        ),
+        "register_read": lambda: client.get(reverse("console:dues_register", args=[a.pk])),
+        "register_record": lambda: client.post(
+            reverse("console:dues_record", args=[a.pk]), {"member_id": member.pk, **payment}
+        ),
+        "record_cancel": lambda: client.post(
+            reverse("console:dues_cancel", args=[record.pk]), {"reason": "错"}
+        ),
+        "register_b_read": lambda: client.get(reverse("console:dues_register", args=[b.pk])),
+    }[action]()
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _orglife_cases())
+def test_orglife_permission_matrix(
+    world, api, page, settings, tmp_path, role, action, interface, expect
+):
+    from datetime import timedelta
+
+    import time_machine
+
+    from dangjian.orglife import services as orglife
+    from dangjian.orglife.models import DuesRecord, ItemEvidence
+    from tests.interaction.conftest import approved_activity
+    from tests.orglife.conftest import AFTER
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.API_TOKEN_TTL = timedelta(days=60)
+    activity = approved_activity(world)
+    with time_machine.travel(AFTER, tick=False):
+        record = orglife.record_dues(
+            actor=world.a.branch_admin,
+            member=world.a.member,
+            month="2026-11",
+            method="cash",
+            amount="5.00",
+        )
+        before = (ItemEvidence.objects.count(), DuesRecord.objects.count())
+        user = ROLES[role](world)
+        client = api(user) if interface == "api" else page(user)
+        resp = _orglife_request(world, client, interface, action, activity, record)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 201, 204, 302), resp.content[:500]
+        if resp.status_code == 302:
+            # A console form answers with a redirect whether it worked or not: it must have.
+            assert urlsplit(resp["Location"]).path != reverse("portal:login")
+        changed = {
+            "items_mark": (1, 1),
+            "register_record": (0, 2),
+            "record_cancel": (0, 0),
+        }.get(action, (0, 1))
+        assert (ItemEvidence.objects.count(), DuesRecord.objects.count()) == changed
+        return
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
+    assert (ItemEvidence.objects.count(), DuesRecord.objects.count()) == before
