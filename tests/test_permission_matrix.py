@@ -1132,3 +1132,78 @@ def test_orglife_permission_matrix(
     else:
         assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
     assert (ItemEvidence.objects.count(), DuesRecord.objects.count()) == before
+
+
+# Quarterly awards (季度评选) -----------------------------------------------------------------
+# A round is the city's: its admins move it on and select; a county's admins nominate in it
+# and read it, as do the branches' admins inside the city; members read nothing of it until
+# it is published, then its results and a winner's certificate. Outsiders read nothing.
+# `results` and `certificate` are of a published round; the rest of a running one (the
+# selection: of one still selecting).
+
+# fmt: off
+AWARD_MATRIX = [
+    # role            read  advance nominate select results certificate
+    ("city_admin",    A,    A,      A,       A,     A,      A),
+    ("county_admin",  A,    F,      A,       F,     A,      A),
+    ("branch_admin",  A,    F,      N,       F,     A,      A),
+    ("member",        N,    N,      N,       N,     A,      A),
+    ("outsider",      N,    N,      N,       N,     N,      N),
+    ("anonymous",     L,    L,      L,       L,     L,      L),
+]
+# fmt: on
+AWARD_ACTIONS = ("read", "advance", "nominate", "select", "results", "certificate")
+
+
+def _award_cases() -> list:
+    return [
+        pytest.param(role, action, interface, expect, id=f"{role}-{action}-{interface}")
+        for role, *answers in AWARD_MATRIX
+        for action, expect in zip(AWARD_ACTIONS, answers, strict=True)
+        for interface in ("api", "page")
+    ]
+
+
+def test_the_award_matrix_covers_every_role():
+    assert [row[0] for row in AWARD_MATRIX] == list(ROLES)
+
+
+@pytest.mark.parametrize("role, action, interface, expect", _award_cases())
+def test_award_permission_matrix(world, api, page, role, action, interface, expect):
+    import time_machine
+
+    from tests.supervision import awards as award_world
+
+    with time_machine.travel(award_world.MATRIX_NOW, tick=False):
+        rounds = award_world.matrix_rounds(world)
+        before = award_world.matrix_state(rounds)
+        user = ROLES[role](world)
+        client = api(user) if interface == "api" else page(user)
+        if interface == "page":
+            expect = PAGE_OVERRIDES.get(role, expect)
+        resp = award_world.matrix_call(world, rounds, client, interface, action)
+        after = award_world.matrix_state(rounds)
+    if expect is Expect.ALLOW:
+        assert resp.status_code in (200, 201, 302), resp.content[:500]
+        if interface == "page" and resp.status_code == 302:
+            assert not any(m.level_tag == "error" for m in resp.wsgi_request._messages)
+        if action in ("advance", "nominate", "select"):
+            assert after != before
+        else:
+            assert after == before
+        if action == "certificate":
+            assert resp.content.startswith(b"%PDF-")
+        return
+    assert after == before
+    if interface == "api":
+        status, code = {
+            Expect.NOT_FOUND: (404, "not_found"),
+            Expect.FORBIDDEN: (403, "forbidden"),
+            Expect.LOGIN: (401, "unauthenticated"),
+        }[expect]
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
+    elif expect is Expect.LOGIN:
+        assert resp.status_code == 302
+        assert urlsplit(resp["Location"]).path == reverse("portal:login")
+    else:
+        assert resp.status_code == {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}[expect]
