@@ -17,6 +17,8 @@ from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.interaction import services as interaction
 from dangjian.interaction.models import Comment
+from dangjian.orglife import services as orglife
+from dangjian.orglife.models import DuesBase, DuesRecord, ItemEvidence
 from dangjian.scoring import services as scoring
 from dangjian.scoring.formula import parse_period
 from dangjian.scoring.models import BranchPeriodScore
@@ -54,9 +56,10 @@ def at(when):
 
 def build_year(world):
     """County A's village branch in 2026: a March day imported from paper and December's
-    campaign day held on the platform, with check-ins, a reflection and a comment, a photo,
-    a summary, a rating, its score, and a rectification answered with a file. Also a 2025
-    day of the same branch and a 2026 day of its neighbour, which its 2026 ledger leaves out."""
+        campaign day held on the platform, with check-ins, a reflection and a comment, a photo,
+        a summary, a rating, its score, and a rectification answered with a file. Also a 2025
+        day of the same branch and a 2026 day of its neighbour, which its 2026 ledger leaves out.
+    Two required items with their evidence, and the dues register: a base and two payments."""
     a = world.a
     with at(NOW):
         rows = [
@@ -93,6 +96,32 @@ def build_year(world):
             rectification=rect,
             text="已说明。",
             files=[SimpleUploadedFile("说明.png", image_bytes("PNG"), content_type="image/png")],
+        )
+        orglife.record_item(
+            actor=a.branch_admin,
+            activity=activity,
+            item="deliberation",
+            is_done=True,
+            matters="修缮村道",
+            decisions="同意",
+        )
+        orglife.record_item(
+            actor=a.branch_admin,
+            activity=activity,
+            item="disclosure",
+            is_done=True,
+            photo_ids=[activity.photos.get().pk],
+        )
+        orglife.set_dues_base(
+            actor=a.branch_admin,
+            member=a.member,
+            year=2026,
+            category="employed",
+            monthly_income=5000,
+        )
+        orglife.record_dues(actor=a.branch_admin, member=a.member, month="2026-12", method="wechat")
+        orglife.record_dues(
+            actor=a.branch_admin, member=a.flowing, month="2026-11", method="cash", amount=2
         )
         scoring.recompute(org=world.city, period=parse_period("2026"))
     return activity
@@ -143,6 +172,10 @@ def test_the_ledger_zip_holds_every_record_of_the_branchs_year_and_every_origina
     rects = RectificationEvent.objects.filter(rectification__branch=a.branch)
     expected |= {f"rectification:{e.rectification_id}" for e in rects}
     expected |= {f"rectification_event:{e.pk}" for e in rects}
+    expected |= {f"item_evidence:{e.pk}" for e in ItemEvidence.objects.filter(activity=activity)}
+    expected |= {f"dues_base:{d.pk}" for d in DuesBase.objects.filter(member__branch=a.branch)}
+    expected |= {f"dues_record:{d.pk}" for d in DuesRecord.objects.filter(branch=a.branch)}
+    assert ItemEvidence.objects.count() == 2 and DuesRecord.objects.count() == 2
     files = list(RectificationAttachment.objects.filter(rectification__branch=a.branch))
     expected |= {f"rectification_file:{f.pk}" for f in files}
     assert len(files) == 1 and activity.photos.count() == 1

@@ -1,8 +1,9 @@
 """What goes into a branch's ledger for a year, read in a fixed number of queries whatever
 the number of activities: its activities (plans with their history, historical ones
-included), rosters, attendance, photos, summaries, comments and reflections, ratings and
-scores, the branch's month, quarter and year scores, and the rectifications opened for it
-that year with their steps and files."""
+included), rosters, attendance, photos, summaries, comments and reflections, required
+items with their evidence, ratings and scores, the branch's month, quarter and year
+scores, its dues register, and the rectifications opened for it that year with their
+steps and files."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -12,7 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.attendance.models import AttendanceRecord, Correction
+from dangjian.core import clock
 from dangjian.interaction.models import Comment, Photo, Rating, Summary
+from dangjian.orglife import selectors as orglife
+from dangjian.orglife.models import ItemEvidence
 from dangjian.registry.models import Organization
 from dangjian.scoring.models import ActivityScore, BranchPeriodScore
 from dangjian.supervision.models import (
@@ -39,6 +43,7 @@ class ActivityPart:
     score: ActivityScore | None = None
     historical: HistoricalRecord | None = None
     attendee_names: list[str] = field(default_factory=list)
+    items: list[ItemEvidence] = field(default_factory=list)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Contents:
     activities: list[ActivityPart]
     period_scores: list[BranchPeriodScore]
     rectifications: list[RectificationPart]
+    dues: orglife.Register
 
 
 def _year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -105,8 +111,9 @@ def gather(branch: Organization, year: int) -> Contents:
             rectification_id__in=list(rectifications)
         ).order_by("pk"):
             rectifications[f.rectification_id].attachments.append(f)
+    dues = orglife.dues_register(branch, year, today=clock.today())
     return Contents(
-        branch, year, list(parts.values()), period_scores, list(rectifications.values())
+        branch, year, list(parts.values()), period_scores, list(rectifications.values()), dues
     )
 
 
@@ -141,6 +148,12 @@ def _fill(parts: dict[int, ActivityPart], ids: list[int]) -> None:
         parts[r.activity_id].ratings.append(r)
     for s in ActivityScore.objects.filter(activity_id__in=ids):
         parts[s.activity_id].score = s
+    for e in (
+        ItemEvidence.objects.filter(activity_id__in=ids)
+        .select_related("package", "recorded_by")
+        .prefetch_related("photos")
+    ):
+        parts[e.activity_id].items.append(e)
     historical_ids = [pk for pk in ids if parts[pk].activity.is_historical]
     if historical_ids:
         for h in HistoricalRecord.objects.filter(activity_id__in=historical_ids):

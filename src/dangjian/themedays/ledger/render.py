@@ -23,9 +23,11 @@ from dangjian.attendance.models import AttendanceStatus
 from dangjian.attendance.posters import register_pdf_font
 from dangjian.core import clock
 from dangjian.core.spreadsheets import xlsx_row
+from dangjian.orglife.models import PayMethod
 from dangjian.scoring import formula
 from dangjian.scoring.models import PeriodKind
 from dangjian.supervision.models import RectificationStatus
+from dangjian.themedays.items import RequiredItem
 from dangjian.themedays.ledger.contents import ActivityPart, Contents, RectificationPart
 from dangjian.themedays.models import ActivityStatus
 
@@ -258,6 +260,9 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
         story.para(part.summary.text)
         story.record(_("活动总结"), f"summary:{a.pk}", part.summary.text[:60])
 
+    if part.items:
+        _items(story, part)
+
     if part.comments:
         story.heading(_("心得体会与评论"), 2, f"comments:{a.pk}")
         for c in part.comments:
@@ -291,6 +296,92 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
             }
             story.para(text)
             story.record(_("活动得分"), f"score:{a.pk}", text)
+
+
+def _items(story: _Story, part: ActivityPart) -> None:
+    from reportlab.lib.units import mm
+
+    story.heading(_("规定动作及佐证"), 2, f"items:{part.activity.pk}")
+    rows = []
+    for e in part.items:
+        label = RequiredItem(e.item).label
+        done = _("已完成") if e.is_done else _("未完成")
+        evidence = [
+            text
+            for text in (
+                e.text,
+                _("议事事项：%s") % e.matters if e.matters else "",
+                _("议定结果：%s") % e.decisions if e.decisions else "",
+                _("学习套餐：%s") % e.package.title if e.package else "",
+                " ".join(f"photo:{p.pk}" for p in e.photos.all()),
+            )
+            if text
+        ]
+        rows.append([f"item_evidence:{e.pk}", label, done, "\n".join(evidence) or "—"])
+        story.record(_("规定动作"), f"item_evidence:{e.pk}", f"{label} {done}")
+    story.table(
+        [_("编号"), _("规定动作"), _("完成情况"), _("佐证")],
+        rows,
+        [28 * mm, 28 * mm, 18 * mm, 106 * mm],
+    )
+
+
+def _dues(story: _Story, contents: Contents) -> None:
+    from reportlab.lib.units import mm
+
+    register = contents.dues
+    story.heading(_("四、党费登记"), 0, "dues")
+    if not register.rows:
+        story.para(_("本年度没有党费记录。"))
+        return
+    rows = []
+    for r in register.rows:
+        due = "—" if r.monthly_amount is None else str(r.monthly_amount)
+        paid = [x for x in r.records.values() if x is not None]
+        unpaid = "、".join(f"{m.month}月" for m in r.arrears.unpaid_months) or "—"
+        owed = str(r.arrears.owed) if r.arrears.is_assessed else "—"
+        rows.append([r.member.name, due, str(len(paid)), str(r.paid_total), unpaid, owed])
+        if r.base is not None:
+            story.record(_("党费基数"), f"dues_base:{r.base.pk}", f"{r.member.name} {due}")
+    story.table(
+        [_("姓名"), _("每月应交"), _("已交月数"), _("已交合计"), _("未交月份"), _("欠缴")],
+        rows,
+        [25 * mm, 20 * mm, 18 * mm, 22 * mm, 70 * mm, 25 * mm],
+    )
+    story.para(
+        _("应交合计：%(owed)s；已交合计：%(paid)s")
+        % {"owed": register.owed_total, "paid": register.paid_total}
+    )
+    story.heading(_("缴纳记录"), 2, "dues_records")
+    # Each record with its member as the register read it (no query a record).
+    records = sorted(
+        ((x, r.member.name) for r in register.rows for x in r.records.values() if x is not None),
+        key=lambda pair: (pair[0].month, pair[1], pair[0].pk),
+    )
+    table = []
+    for x, name in records:
+        method = PayMethod(x.method).label
+        table.append(
+            [
+                f"dues_record:{x.pk}",
+                x.month.strftime("%Y-%m"),
+                name,
+                str(x.amount),
+                _local(x.paid_at),
+                method,
+                x.note,
+            ]
+        )
+        story.record(
+            _("党费缴纳记录"),
+            f"dues_record:{x.pk}",
+            f"{x.month:%Y-%m} {name} {x.amount} {method}",
+        )
+    story.table(
+        [_("编号"), _("月份"), _("姓名"), _("金额"), _("缴纳时间"), _("方式"), _("备注")],
+        table,
+        [26 * mm, 16 * mm, 24 * mm, 18 * mm, 30 * mm, 20 * mm, 46 * mm],
+    )
 
 
 def _rectification(story: _Story, n: int, part: RectificationPart, folder: str) -> None:
@@ -391,6 +482,8 @@ def build_story(contents: Contents, font: str) -> _Story:
         story.para(_("本年度没有整改事项。"))
     for n, part in enumerate(contents.rectifications, 1):
         _rectification(story, n, part, f"{ORIGINALS}/整改{n:02d}")
+    story.flow.append(PageBreak())
+    _dues(story, contents)
     return story
 
 
