@@ -67,22 +67,34 @@ def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
 def _queue_outbound(
     user_ids: list[int], key: str, kind: str, title: str, body: str, link: str
 ) -> None:
+    notice = {"key": key, "kind": kind, "title": title, "body": body, "link": link}
+    _queue_outbound_each([{"user_id": i, **notice} for i in user_ids])
+
+
+def _queue_outbound_each(items: list[dict]) -> None:
+    """One outbound batch per enabled channel carrying `items` (each with its user_id, key,
+    kind, title, body and link)."""
     names = channels.enabled()
     if not names:
         return
-    phones = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "phone"))
-    url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+    phones = dict(
+        User.objects.filter(pk__in={n["user_id"] for n in items}).values_list("pk", "phone")
+    )
+
+    def url(link: str) -> str:
+        return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+
     notices = [
         {
-            "user_id": i,
-            "key": key,
-            "phone": phones.get(i, ""),
-            "kind": kind,
-            "title": title,
-            "body": body,
-            "url": url,
+            "user_id": n["user_id"],
+            "key": n["key"],
+            "phone": phones.get(n["user_id"], ""),
+            "kind": n["kind"],
+            "title": n["title"],
+            "body": n["body"],
+            "url": url(n["link"]),
         }
-        for i in user_ids
+        for n in items
     ]
     from dangjian.notifications.tasks import deliver_outbound
 
@@ -92,6 +104,58 @@ def _queue_outbound(
         )
         # A Redis that is down leaves the batch pending for tasks.deliver_due.
         transaction.on_commit(lambda pk=batch.pk: celery.send(deliver_outbound, (pk,)))
+
+
+def notify_each(notices: Iterable[dict]) -> int:
+    """Many notices that differ from one recipient to the next (each a dict of user_id,
+    kind, title, body, link and dedupe_key, which is required), put in the inboxes and
+    handed to the channels a chunk at a time: one insert and one outbound batch per channel
+    for thousands of them, where `notify` would take a round of queries each. A recipient
+    who already has a notice's dedupe key gets nothing. Returns how many were created."""
+    items = list(notices)
+    if any(not n.get("dedupe_key") for n in items):
+        raise ValueError("notify_each needs a dedupe_key on every notice")
+    created = 0
+    for start in range(0, len(items), BATCH_SIZE):
+        created += _notify_each_chunk(items[start : start + BATCH_SIZE])
+    return created
+
+
+@transaction.atomic
+def _notify_each_chunk(items: list[dict]) -> int:
+    already = set(
+        Notification.objects.filter(
+            dedupe_key__in={n["dedupe_key"] for n in items},
+            user_id__in={n["user_id"] for n in items},
+        ).values_list("user_id", "dedupe_key")
+    )
+    fresh = []
+    for n in items:
+        pair = (n["user_id"], n["dedupe_key"])
+        if pair not in already:
+            already.add(pair)
+            fresh.append(n)
+    if not fresh:
+        return 0
+    now = clock.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=n["user_id"],
+                dedupe_key=n["dedupe_key"],
+                created_at=now,
+                kind=n["kind"],
+                title=n["title"],
+                body=n.get("body", ""),
+                link=n.get("link", ""),
+            )
+            for n in fresh
+        ],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    _queue_outbound_each([{"body": "", "link": "", **n, "key": n["dedupe_key"]} for n in fresh])
+    return len(fresh)
 
 
 def notify_branch_members(

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from dangjian.attendance.posters import register_pdf_font
+from dangjian.attendance.posters import register_pdf_font, wrap_text
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.registry.models import Organization
 from dangjian.supervision import monthly
@@ -133,12 +133,12 @@ def sheet_pdf(content: SheetContent) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
     font = register_pdf_font()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
-    cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10, wordWrap="CJK")
     out = io.BytesIO()
     doc = SimpleDocTemplate(
         out,
@@ -155,17 +155,30 @@ def sheet_pdf(content: SheetContent) -> bytes:
         Paragraph(_escape(content.policy_line()), body),
         Spacer(1, 4 * mm),
     ]
-    header = [Paragraph(_escape(h), cell) for h in content.header()]
     lines = content.lines()
     width = doc.width
-    middle = len(header) - 4
+    middle = len(content.header()) - 4
     fixed = [10 * mm, 58 * mm, 45 * mm]
     rest = width - sum(fixed)
     widths = fixed + [rest * 0.4 / middle] * middle + [rest * 0.6]
+    pad = 2 * 3  # a cell's left and right padding (reportlab's default 3 pt each)
+
+    def cells(line: list) -> list:
+        """Plain strings, wrapped to the column by measuring: a Paragraph per cell would
+        cost ten times as much for a county's thousand rows."""
+        return [
+            "\n".join(wrap_text(str(value), widths[i] - pad, lambda t: stringWidth(t, font, 8)))
+            if isinstance(value, str)
+            else value
+            for i, value in enumerate(line)
+        ]
+
+    header = cells(content.header())
     style = TableStyle(
         [
             ("FONTNAME", (0, 0), (-1, -1), font),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("LEADING", (0, 0), (-1, -1), 10),
             ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e3e3")),
             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -175,11 +188,7 @@ def sheet_pdf(content: SheetContent) -> bytes:
         story.append(Paragraph(_escape(_("本月无需督查的党支部。")), body))
     for start in range(0, len(lines), PDF_ROWS_PER_TABLE):
         chunk = lines[start : start + PDF_ROWS_PER_TABLE]
-        data = [header] + [
-            [Paragraph(_escape(str(v)), cell) if isinstance(v, str) else v for v in line]
-            for line in chunk
-        ]
-        table = Table(data, colWidths=widths, repeatRows=1)
+        table = Table([header] + [cells(line) for line in chunk], colWidths=widths, repeatRows=1)
         table.setStyle(style)
         story.append(table)
     doc.build(story)

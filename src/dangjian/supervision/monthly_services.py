@@ -129,34 +129,35 @@ def _make_sheet(
 
 def _remind(sheet: MonthlySheet, content: SheetContent) -> int:
     """催办: each listed branch's own admins get its reasons; the county's own admins get the
-    sheet's summary. Returns how many notices were created (none twice: dedupe keys)."""
+    sheet's summary; in-app and on the channels, a county's notices in a few inserts.
+    Returns how many notices were created (none twice: dedupe keys)."""
     month = f"{sheet.month:%Y-%m}"
     admins = permissions.own_admin_user_ids(
         [r.facts.branch_id for r in content.rows] + [sheet.county_id]
     )
-    created = 0
+    notices = []
     for row in content.rows:
         f = row.facts
         reasons = "、".join(str(monthly.REASONS[r]) for r in row.reasons)
-        created += notifications.notify(
-            user_ids=admins.get(f.branch_id, []),
-            kind=NOTICE_KIND,
-            title=_("督查催办：%(branch)s %(month)s") % {"branch": f.name, "month": month},
-            body=_("%(month)s 月度督查发现：%(reasons)s。请尽快整改、补充并在平台上反馈。")
+        notice = {
+            "kind": NOTICE_KIND,
+            "title": _("督查催办：%(branch)s %(month)s") % {"branch": f.name, "month": month},
+            "body": _("%(month)s 月度督查发现：%(reasons)s。请尽快整改、补充并在平台上反馈。")
             % {"month": month, "reasons": reasons},
-            link=f"/console/orgs/{f.branch_id}/",
-            dedupe_key=f"supervision_monthly:{month}:{f.branch_id}",
-        )
-    created += notifications.notify(
-        user_ids=admins.get(sheet.county_id, []),
-        kind=NOTICE_KIND,
-        title=_("%(county)s %(month)s 月度督查表已生成")
+            "link": f"/console/orgs/{f.branch_id}/",
+            "dedupe_key": f"supervision_monthly:{month}:{f.branch_id}",
+        }
+        notices += [{"user_id": user_id, **notice} for user_id in admins.get(f.branch_id, [])]
+    county = {
+        "kind": NOTICE_KIND,
+        "title": _("%(county)s %(month)s 月度督查表已生成")
         % {"county": sheet.county.name, "month": month},
-        body=content.summary(),
-        link=f"/console/supervision/monthly/?month={month}",
-        dedupe_key=f"supervision_monthly:{month}:county:{sheet.county_id}",
-    )
-    return created
+        "body": content.summary(),
+        "link": f"/console/supervision/monthly/?month={month}",
+        "dedupe_key": f"supervision_monthly:{month}:county:{sheet.county_id}",
+    }
+    notices += [{"user_id": user_id, **county} for user_id in admins.get(sheet.county_id, [])]
+    return notifications.notify_each(notices)
 
 
 def _make_month(month: date, actor: User | None) -> MonthRun:
