@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
-from dangjian.core import clock
+from dangjian.core import bulk, clock
 from dangjian.core.errors import DomainError
 from dangjian.core.text import checked_text
 from dangjian.notifications import services as notifications
@@ -168,7 +168,8 @@ def generate_appraisal(*, actor: User, org: Organization, year: int) -> Appraisa
             for county_id, scores in by_county.items()
         ]
     )
-    AppraisalEntry.objects.bulk_create(
+    bulk.insert(
+        AppraisalEntry,
         [
             AppraisalEntry(
                 appraisal=appraisal,
@@ -189,8 +190,8 @@ def generate_appraisal(*, actor: User, org: Organization, year: int) -> Appraisa
             )
             for f in figures
         ],
-        batch_size=2000,
     )
+    _analyze(AppraisalEntry)
     audit.record(
         actor=actor,
         action="appraisal.generate",
@@ -200,6 +201,15 @@ def generate_appraisal(*, actor: User, org: Organization, year: int) -> Appraisa
         after={"year": year, "rule_version": terms.version, "branches": len(figures)},
     )
     return appraisal
+
+
+def _analyze(model) -> None:
+    """A city's entries arrive at once: without fresh statistics PostgreSQL takes the table
+    for nearly empty and plans the reads of the pages and the export (a cursor's above all)
+    as nested loops over every organization."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _draft(appraisal: Appraisal) -> Appraisal:
