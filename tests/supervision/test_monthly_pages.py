@@ -6,6 +6,8 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -133,3 +135,26 @@ def test_the_api_refuses_a_month_not_finished(world, api):
     assert (resp.status_code, resp.json()["code"]) == (422, "month_not_finished")
     resp = api(world.city_admin).post("/supervision/monthly-sheets/run", {"month": "2026-13"})
     assert resp.status_code == 422
+
+
+def test_the_lists_read_the_same_queries_for_many_sheets(world, api, page, sheets):
+    """Counties and makers come with the sheets (no query a row): a month more of sheets
+    costs no query more."""
+    client, console = api(world.city_admin), page(world.city_admin)
+
+    def counted(call) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert call().status_code == 200
+        return len(ctx.captured_queries)
+
+    def list_api():
+        return client.get("/supervision/monthly-sheets")
+
+    def list_page():
+        return console.get(reverse("console:monthly_sheets"))
+
+    before = (counted(list_api), counted(list_page))
+    for month in (2, 3, 4):
+        monthly_services.run_monthly_supervision(actor=world.city_admin, month=date(2026, month, 1))
+    assert MonthlySheet.objects.count() == 8
+    assert (counted(list_api), counted(list_page)) == before
