@@ -152,6 +152,64 @@ def test_the_score_takes_the_deductions_of_the_year(world, county_a):
     assert entry.rank == 8
 
 
+def test_the_score_takes_the_send_backs_of_the_year(world, county_a, clock):
+    from datetime import timedelta
+
+    from dangjian.supervision import reviews
+    from tests.scoring.conftest import NOW, make_activity
+
+    publish(world)
+    branch = county_a[0]
+    november, december = (make_activity(branch, date(YEAR, m, 1)) for m in (11, 12))
+    # Two send-backs in 2026 (one record sent back twice)…
+    clock.move_to(datetime(YEAR, 12, 12, 10, tzinfo=SHANGHAI))
+    review = reviews.send_back_record(
+        actor=world.a.admin, activity=november, reason="缺少照片", deadline=date(YEAR, 12, 14)
+    )
+    reviews.resubmit_record(actor=world.a.branch_admin, review=review)
+    clock.move_to(datetime(YEAR, 12, 20, 10, tzinfo=SHANGHAI))
+    reviews.send_back_record(
+        actor=world.a.admin, activity=november, reason="仍缺照片", deadline=date(YEAR, 12, 22)
+    )
+    # …and one in 2027, which the 2026 appraisal does not count.
+    clock.move_to(NOW)
+    reviews.send_back_record(
+        actor=world.a.admin,
+        activity=december,
+        reason="总结过短",
+        deadline=NOW.date() + timedelta(days=3),
+    )
+    appraisal = services.generate_appraisal(actor=world.city_admin, org=world.city, year=YEAR)
+    entry = AppraisalEntry.objects.get(appraisal=appraisal, branch=branch)
+    assert entry.send_backs == 2
+    assert entry.total == Decimal("95.00") - 2
+
+
+def test_volunteer_hours_count_where_the_rule_weighs_them(world, county_a):
+    from dangjian.volunteering.models import HoursEntry
+
+    publish(world, volunteer_weight="4", volunteer_hours_target="10")
+    branch = world.a.branch  # 95.00, two active members (the member and the flowing one)…
+    admin_member = world.a.branch_admin.member  # …and its secretary: three
+    common = {"org": world.a.org, "kind": "service", "description": "助老", "recorded_at": AT}
+    HoursEntry.objects.create(
+        member=world.a.member, hours=Decimal("9"), served_on=date(YEAR, 5, 1), **common
+    )
+    HoursEntry.objects.create(
+        member=admin_member, hours=Decimal("6"), served_on=date(YEAR, 6, 1), **common
+    )
+    # Served in another year: not counted.
+    HoursEntry.objects.create(
+        member=world.a.member, hours=Decimal("30"), served_on=date(YEAR - 1, 6, 1), **common
+    )
+    appraisal = services.generate_appraisal(actor=world.city_admin, org=world.city, year=YEAR)
+    entry = AppraisalEntry.objects.get(appraisal=appraisal, branch=branch)
+    assert (entry.volunteer_hours, entry.members) == (Decimal("15.00"), 3)
+    # 15 h over 3 members = 5 h a member, half the 10 h target: half of 4 points.
+    assert entry.total == Decimal("97.00")
+    assert entry.study_percent is None  # not weighed: not read
+
+
 def test_a_year_is_appraised_once(world, appraisal):
     with pytest.raises(DomainError) as exc:
         services.generate_appraisal(actor=world.city_admin, org=world.city, year=YEAR)
