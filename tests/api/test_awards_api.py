@@ -25,6 +25,11 @@ ROUND = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
@@ -188,3 +193,49 @@ def test_the_city_selects_publishes_and_members_read_results_and_certificates(
     assert (resp.status_code, resp.json()["code"]) == (409, "already_published")
     assert Nomination.objects.filter(pk=nid).exists()
     assert AwardRound.objects.get(pk=rid).published_at is not None
+
+
+def _queries(client, path) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_lists_read_in_a_fixed_number_of_queries(world, api, opened):
+    from dangjian.supervision import awards
+    from dangjian.supervision.models import AwardRound
+    from tests.factories import make_member
+
+    award_round = AwardRound.objects.get(pk=opened["id"])
+    award_round.member_quota = 20
+    award_round.case_quota = 20
+    award_round.save(update_fields=["member_quota", "case_quota"])
+    client = api(world.a.admin)
+    nominations = f"/award-rounds/{award_round.pk}/nominations"
+    cases = f"/award-rounds/{award_round.pk}/cases"
+
+    def add(n: int) -> None:
+        award_round.refresh_from_db()
+        for i in range(n):
+            member = make_member(world.city_admin, world.a.branch, name=f"党员{n}-{i}")
+            case = awards.submit_case(
+                actor=world.a.branch_admin,
+                award_round=award_round,
+                branch=world.a.branch,
+                title=f"案例{member.pk}",
+                text="……",
+                photos=[png()],
+            )
+            awards.nominate_member(
+                actor=world.a.admin, award_round=award_round, member=member, reason="好"
+            )
+            awards.nominate_case(actor=world.a.admin, case=case, reason="好")
+
+    advance(api, world, award_round.pk, "nominating")
+    add(2)
+    few = (_queries(client, nominations), _queries(client, cases))
+    add(5)
+    assert (_queries(client, nominations), _queries(client, cases)) == few
