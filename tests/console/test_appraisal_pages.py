@@ -130,3 +130,17 @@ def test_only_the_city_publishes_a_rule(world, page):
     )
     text = page(world.a.admin).get("/console/supervision/appraisals/rule/").content.decode()
     assert "v2" in text and "发布新版本" not in text
+
+
+def test_a_countys_page_reads_its_branches_in_a_constant_number_of_queries(world, page, appraisal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(county):
+        client = page(world.city_admin)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(county_url(appraisal, county)).status_code == 200
+        return len(captured)
+
+    # Ten branches in county A, two in county B: the same queries.
+    assert queries(world.a.org) == queries(world.b.org)
