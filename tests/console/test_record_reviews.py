@@ -5,7 +5,10 @@ cannot decide."""
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from dangjian.supervision import reviews
 from dangjian.supervision.models import RecordReview, ReviewStatus
 from tests.scoring.conftest import NOW, clock, make_activity  # noqa: F401
 
@@ -76,3 +79,37 @@ def test_an_outsider_is_kept_out(world, record, page):
         r = page(world.outsider).get(url)
         assert r.status_code in (302, 403, 404)
         assert record.title not in r.content.decode()
+
+
+def test_the_queue_reads_a_page_in_the_same_queries_for_two_records_or_twenty(
+    world,
+    page,
+    api,
+    clock,  # noqa: F811
+):
+    """Neither the console page nor the API reads anything per record: photos, summary,
+    review and missing items come for the whole page at once."""
+
+    def queries() -> tuple[int, int]:
+        client, json = page(world.a.admin), api(world.a.admin)
+        with CaptureQueriesContext(connection) as on_page:
+            assert client.get("/console/supervision/records/").status_code == 200
+        with CaptureQueriesContext(connection) as on_api:
+            assert json.get("/record-reviews/queue").json()["count"] > 0
+        return len(on_page), len(on_api)
+
+    months = iter(date(2024 + i // 12, i % 12 + 1, 1) for i in range(20))
+
+    def add(n: int) -> None:
+        for i in range(n):
+            activity = make_activity(world.a.branch, next(months))
+            if i % 2:  # resubmitted: in the queue with its review
+                review = reviews.send_back_record(
+                    actor=world.a.admin, activity=activity, reason="缺照片", deadline=NOW.date()
+                )
+                reviews.resubmit_record(actor=world.a.branch_admin, review=review)
+
+    add(2)
+    few = queries()
+    add(18)
+    assert queries() == few
