@@ -7,10 +7,12 @@ import io
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.utils.module_loading import import_string
 from openpyxl import load_workbook
 
 from dangjian import permissions
 from dangjian.audit.models import AuditEntry
+from dangjian.core import scheduling
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import Notification, OutboundBatch
 from dangjian.registry.models import Member, Organization, OrgKind, Sector, User
@@ -191,6 +193,13 @@ def test_the_scheduled_job_makes_each_countys_sheet_for_the_month_before(world, 
     assert not {"汉台区某村党支部", "签到率达标党支部", "某学校党支部"} & set(cells)
     assert any(sheet.content_hash in str(c) for c in cells)
     assert sheet.pdf.read().startswith(b"%PDF")
+
+
+def test_the_job_is_scheduled_and_runs_as_beat_runs_it(world, cases):
+    path, period = scheduling.JOBS["make-monthly-supervision-sheets"]
+    assert period <= 3600  # within the hour of the policy's day
+    assert import_string(path)() == 2  # the Celery task, called as the worker does
+    assert MonthlySheet.objects.filter(month=DECEMBER).count() == 2
 
 
 def test_running_again_makes_no_second_sheet_and_reminds_nobody_twice(world, cases):
