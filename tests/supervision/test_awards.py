@@ -478,3 +478,26 @@ def test_the_certificate_says_who_and_what_for(world, clock):
     _round, winner, _loser = _published_with_one_winner(world)
     who, body = award_certificates.certificate_text(Nomination.objects.get(pk=winner.pk))
     assert world.a.member.name in who and "2026年第4季度实践标兵" in body
+
+
+def test_the_counties_admins_are_told_when_a_round_opens_and_nominations_start(world, clock):
+    from dangjian.notifications.models import Notification
+
+    def told(user):
+        return list(
+            Notification.objects.filter(user=user, kind="award")
+            .order_by("id")
+            .values_list("title", "link")
+        )
+
+    award_round = open_round(world)
+    move_to(world, award_round, AwardRoundStatus.NOMINATING)
+    link = f"/console/supervision/awards/{award_round.pk}/"
+    for county in (world.a, world.b):
+        titles = told(county.admin)
+        assert [t for t, _l in titles] == [
+            "2026年第4季度评选已发起，请组织党支部报送金点子案例",
+            "2026年第4季度评选开始推荐，截止 2027-01-20",
+        ]
+        assert {lk for _t, lk in titles} == {link}
+    assert told(world.a.branch_admin) == [] and told(world.outsider) == []

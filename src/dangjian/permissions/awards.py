@@ -151,8 +151,8 @@ def scoped_nominations(user) -> QuerySet[Nomination]:
 
 
 def branch_admins_of(branch_ids) -> list[int]:
-    """The own admins (`branch_admin_user_ids`) of many branches, in one query: who is told
-    that their branch won."""
+    """The own admins (`branch_admin_user_ids`) of many organizations, in one query: who is
+    told that their branch won, or (of the counties) of a round's steps."""
     return list(
         _admin_grants(org_id__in=list(branch_ids), user__is_active=True)
         .order_by("user_id")

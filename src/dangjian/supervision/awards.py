@@ -72,6 +72,21 @@ def _locked_round(round_: AwardRound) -> AwardRound:
 # The round -------------------------------------------------------------------------------
 
 
+def _tell_counties(round_: AwardRound, title: str, key: str) -> None:
+    """The own admins of the city's counties: who passes a step of the round on to their
+    branches (cases) or takes it (nominations). Once a step (`key`)."""
+    counties = Organization.objects.filter(
+        path__startswith=round_.org.path, depth=round_.org.depth + 1, is_active=True
+    ).values_list("pk", flat=True)
+    notifications.notify(
+        user_ids=permissions.branch_admins_of(counties),
+        kind="award",
+        title=title,
+        link=f"/console/supervision/awards/{round_.pk}/",
+        dedupe_key=f"award-{round_.pk}-{key}",
+    )
+
+
 @transaction.atomic
 def open_award_round(
     *,
@@ -115,6 +130,11 @@ def open_award_round(
         created_at=clock.now(),
         **quotas,
     )
+    _tell_counties(
+        round_,
+        _("%s评选已发起，请组织党支部报送金点子案例") % round_.label,
+        "open",
+    )
     _audit(
         actor,
         "open",
@@ -148,6 +168,13 @@ def advance_award_round(*, actor: User, award_round: AwardRound, to: str) -> Awa
     round_.status = to
     round_.save(update_fields=["status"])
     _audit(actor, "advance", round_, round_.org, before={"status": before}, after={"status": to})
+    if to == AwardRoundStatus.NOMINATING:
+        _tell_counties(
+            round_,
+            _("%(round)s评选开始推荐，截止 %(day)s")
+            % {"round": round_.label, "day": round_.nomination_deadline.isoformat()},
+            "nominating",
+        )
     return round_
 
 
@@ -179,8 +206,8 @@ def publish_awards(*, actor: User, award_round: AwardRound) -> AwardRound:
     notifications.notify(
         user_ids=admins,
         kind="award",
-        title=_("%s季度评选结果已公布") % round_.label,
-        link=f"/console/awards/{round_.pk}/",
+        title=_("%s评选结果已公布") % round_.label,
+        link=f"/console/supervision/awards/{round_.pk}/",
         dedupe_key=f"award-published-{round_.pk}",
     )
     return round_
