@@ -10,7 +10,9 @@ photos, summaries and comments. Without --branch-id the branch is the one with t
 roster entries in the year (the largest ledger); without --year, the year in which the
 seeded months mostly fall. It writes to the database it is given: before the first run
 it opens three rectifications for the branch (one answered with a file when the branch
-has its own admin) so that the ledger has every section; use a copy, never the shared one.
+has its own admin), sets each member's dues and records a payment for every month held,
+and marks the six required items of each held activity with evidence, so that the
+ledger has every section; use a copy, never the shared one.
 
 Each run makes a new ledger request of the branch's secretary and builds it in this
 process (as the Celery worker would), and prints the wall time of the gathering, the PDF
@@ -22,7 +24,7 @@ import io
 import os
 import sys
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
@@ -37,16 +39,25 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.db.models.functions import ExtractYear  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from dangjian import permissions  # noqa: E402
 from dangjian.core import clock  # noqa: E402
-from dangjian.registry.models import Organization, Role, RoleGrant  # noqa: E402
+from dangjian.orglife import services as orglife  # noqa: E402
+from dangjian.orglife.models import DuesRecord  # noqa: E402
+from dangjian.registry.models import Member, Organization, Role, RoleGrant  # noqa: E402
 from dangjian.supervision import services as supervision  # noqa: E402
 from dangjian.supervision.models import Rectification  # noqa: E402
+from dangjian.themedays.items import RequiredItem  # noqa: E402
 from dangjian.themedays.ledger import contents, render  # noqa: E402
 from dangjian.themedays.ledger import services as ledgers  # noqa: E402
-from dangjian.themedays.models import Activity, Ledger, RosterEntry  # noqa: E402
+from dangjian.themedays.models import (  # noqa: E402
+    Activity,
+    ActivityStatus,
+    Ledger,
+    RosterEntry,
+)
 
 
 def pick(year: int | None, branch_id: int | None) -> tuple[Organization, int]:
@@ -107,6 +118,41 @@ def with_rectifications(branch: Organization) -> None:
             )
 
 
+def with_organization_life(branch: Organization, year: int) -> None:
+    """Each member's dues base for the year and a payment for every month up to the last
+    held activity's, and the six required items of each held activity marked with their
+    evidence, unless the branch has dues records for the year already."""
+    if DuesRecord.objects.filter(branch=branch, month__year=year).exists():
+        return
+    actor = admin_of(branch) or superior_admin(branch)
+    held = list(
+        contents.year_activities(branch, year).filter(status=ActivityStatus.CLOSED).order_by("pk")
+    )
+    last = max((timezone.localdate(a.starts_at) for a in held), default=date(year, 1, 1))
+    for member in Member.objects.filter(branch=branch, is_active=True):
+        orglife.set_dues_base(
+            actor=actor, member=member, year=year, category="employed", monthly_income=6000
+        )
+        for month in range(1, last.month + 1):
+            if date(year, month, 1) >= member.join_date.replace(day=1):
+                orglife.record_dues(
+                    actor=actor, member=member, month=f"{year}-{month:02d}", method="wechat"
+                )
+    for activity in held:
+        photos = list(activity.photos.values_list("pk", flat=True)[:2])
+        for item in RequiredItem.values:
+            orglife.record_item(
+                actor=actor,
+                activity=activity,
+                item=item,
+                is_done=True,
+                text="按要求完成，记录附后。",
+                matters="村内道路修缮" if item == "deliberation" else "",
+                decisions="表决通过" if item == "deliberation" else "",
+                photo_ids=photos if item == "disclosure" else (),
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--branch-id", type=int)
@@ -115,6 +161,7 @@ def main() -> None:
     args = parser.parse_args()
     branch, year = pick(args.year, args.branch_id)
     with_rectifications(branch)
+    with_organization_life(branch, year)
     secretary = admin_of(branch) or superior_admin(branch)
     activities = contents.year_activities(branch, year).count()
     roster = RosterEntry.objects.filter(activity__in=contents.year_activities(branch, year))

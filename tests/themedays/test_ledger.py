@@ -3,9 +3,11 @@ record of the branch's year in its index and PDF, and every original file byte f
 nothing of another year or another branch."""
 
 import io
+import re
 import zipfile
 from datetime import datetime
 
+import pypdfium2
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -192,8 +194,15 @@ def test_the_ledger_zip_holds_every_record_of_the_branchs_year_and_every_origina
             assert zf.read(path) == f.read()
 
     pdf = next(n for n in names if n.endswith(".pdf"))
-    assert zf.read(pdf).startswith(b"%PDF")
-    assert all(isinstance(row[4], int) and row[4] >= 1 for row in index.values())
+    document = pypdfium2.PdfDocument(zf.read(pdf))
+    pages = [page.get_textpage().get_text_range() for page in document]
+    # Every record is printed with its key, at or after the page the index gives.
+    for key, entry in index.items():
+        page = entry[4]
+        assert isinstance(page, int) and 1 <= page <= len(pages), key
+        printed = re.compile(re.escape(key) + r"(?!\d)")
+        assert any(printed.search(text) for text in pages[page - 1 :]), key
+    assert "目录" in pages[-1] and "三月主题党日" in pages[-1]
     assert ledger.counts["records"] == len(expected)
     assert ledger.sha256 and ledger.size == len(ledger.file.open("rb").read())
 

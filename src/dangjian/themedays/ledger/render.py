@@ -1,7 +1,7 @@
-"""The ledger's files: a PDF (reportlab, the CJK font of attendance.posters) that opens
-with a table of contents, an index of every record (目录.xlsx: section, record, what it
-is, the PDF page it is on, the original's path in the ZIP), and the originals (photos,
-rectification files), all in one ZIP.
+"""The ledger's files: a PDF (reportlab, the CJK font of attendance.posters) with a table
+of contents (at its end, and as the PDF's bookmarks), an index of every record
+(目录.xlsx: section, record, what it is, the PDF page it is on, the original's path in the
+ZIP), and the originals (photos, rectification files), all in one ZIP.
 
 Every record appears once in the index under a stable key (`photo:12`, `attendance:40`),
 the same in the PDF's text and the XLSX, so that an inspector, or a test, can find each."""
@@ -18,6 +18,7 @@ from html import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian.attendance.models import AttendanceStatus
 from dangjian.attendance.posters import register_pdf_font
@@ -30,11 +31,19 @@ from dangjian.supervision.models import RectificationStatus
 from dangjian.themedays.items import RequiredItem
 from dangjian.themedays.ledger.contents import ActivityPart, Contents, RectificationPart
 from dangjian.themedays.models import ActivityStatus
+from dangjian.themedays.selectors import EVENT_LABELS
 
 logger = logging.getLogger(__name__)
 
 UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 ORIGINALS = "原件"
+STATUSES = set(ActivityStatus.values)
+# Steps that plans' pages do not name (closing, the historical import).
+MORE_EVENT_LABELS = {
+    "close": gettext_lazy("活动结束"),
+    "import_history": gettext_lazy("历史记录导入"),
+    "regenerate_token": gettext_lazy("更换签到码"),
+}
 
 
 @dataclass
@@ -79,6 +88,10 @@ class _Story:
         self.entries: list[Entry] = []
         self.originals: list[Original] = []
         self.anchor = ""
+        # Filled while the PDF is laid out: each heading's page, and the chapters and
+        # activities in order for the table of contents.
+        self.pages: dict[str, int] = {}
+        self.toc: list[tuple[int, str, str]] = []
         base = {"fontName": font, "wordWrap": "CJK"}
         self.h1 = ParagraphStyle("h1", fontSize=16, leading=22, spaceBefore=6, spaceAfter=8, **base)
         self.h2 = ParagraphStyle(
@@ -167,7 +180,11 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
     if part.historical:
         h = part.historical
         names = "、".join(part.attendee_names) or "—"
-        text = _("历史记录：参加%(count)d人；参加人员：%(names)s；来源：%(file)s 第%(row)d行") % {
+        text = _(
+            "historical:%(pk)s 历史记录：参加%(count)d人；参加人员：%(names)s；"
+            "来源：%(file)s 第%(row)d行"
+        ) % {
+            "pk": a.pk,
             "count": h.attendee_count,
             "names": names,
             "file": h.source_file or "—",
@@ -181,8 +198,10 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
         rows = []
         for e in part.events:
             who = e.actor.name if e.actor else _("系统")
-            rows.append([f"event:{e.pk}", _local(e.at), who, e.action, e.to_status, e.reason])
-            story.record(_("计划审核记录"), f"event:{e.pk}", f"{_local(e.at)} {who} {e.action}")
+            action = str(EVENT_LABELS.get(e.action) or MORE_EVENT_LABELS.get(e.action, e.action))
+            to = ActivityStatus(e.to_status).label if e.to_status in STATUSES else e.to_status
+            rows.append([f"event:{e.pk}", _local(e.at), who, action, to, e.reason])
+            story.record(_("计划审核记录"), f"event:{e.pk}", f"{_local(e.at)} {who} {action}")
         story.table(
             [_("编号"), _("时间"), _("操作人"), _("操作"), _("状态"), _("说明")],
             rows,
@@ -190,7 +209,7 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
         )
 
     if part.roster:
-        story.heading(_("参加名单与签到"), 2, f"roster:{a.pk}")
+        story.heading(_("参加名单与签到"), 2, f"roster_section:{a.pk}")
         rows = []
         for r in part.roster:
             att = part.attendance.get(r.member_id)
@@ -200,6 +219,7 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
             rows.append(
                 [
                     f"roster:{r.pk}",
+                    f"attendance:{att.pk}" if att else "—",
                     r.member.name,
                     _("流动") if r.is_flowing else "",
                     status,
@@ -211,9 +231,17 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
             if att:
                 story.record(_("签到记录"), f"attendance:{att.pk}", f"{r.member.name} {status}")
         story.table(
-            [_("编号"), _("姓名"), _("流动党员"), _("签到情况"), _("签到时间"), _("签退时间")],
+            [
+                _("名单编号"),
+                _("签到编号"),
+                _("姓名"),
+                _("流动党员"),
+                _("签到情况"),
+                _("签到时间"),
+                _("签退时间"),
+            ],
             rows,
-            [22 * mm, 28 * mm, 18 * mm, 28 * mm, 37 * mm, 37 * mm],
+            [24 * mm, 26 * mm, 22 * mm, 14 * mm, 20 * mm, 32 * mm, 32 * mm],
         )
     rostered = {r.member_id for r in part.roster}
     off_roster = [att for m, att in part.attendance.items() if m not in rostered]
@@ -257,6 +285,7 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
 
     if part.summary:
         story.heading(_("活动总结"), 2, f"summary:{a.pk}")
+        story.para(f"summary:{a.pk}", story.small)
         story.para(part.summary.text)
         story.record(_("活动总结"), f"summary:{a.pk}", part.summary.text[:60])
 
@@ -340,13 +369,22 @@ def _dues(story: _Story, contents: Contents) -> None:
         paid = [x for x in r.records.values() if x is not None]
         unpaid = "、".join(f"{m.month}月" for m in r.arrears.unpaid_months) or "—"
         owed = str(r.arrears.owed) if r.arrears.is_assessed else "—"
-        rows.append([r.member.name, due, str(len(paid)), str(r.paid_total), unpaid, owed])
+        key = f"dues_base:{r.base.pk}" if r.base is not None else "—"
+        rows.append([key, r.member.name, due, str(len(paid)), str(r.paid_total), unpaid, owed])
         if r.base is not None:
             story.record(_("党费基数"), f"dues_base:{r.base.pk}", f"{r.member.name} {due}")
     story.table(
-        [_("姓名"), _("每月应交"), _("已交月数"), _("已交合计"), _("未交月份"), _("欠缴")],
+        [
+            _("编号"),
+            _("姓名"),
+            _("每月应交"),
+            _("已交月数"),
+            _("已交合计"),
+            _("未交月份"),
+            _("欠缴"),
+        ],
         rows,
-        [25 * mm, 20 * mm, 18 * mm, 22 * mm, 70 * mm, 25 * mm],
+        [26 * mm, 22 * mm, 18 * mm, 16 * mm, 20 * mm, 58 * mm, 20 * mm],
     )
     story.para(
         _("应交合计：%(owed)s；已交合计：%(paid)s")
@@ -451,7 +489,6 @@ def _overview(story: _Story, contents: Contents) -> None:
 
 def build_story(contents: Contents, font: str) -> _Story:
     from reportlab.platypus import PageBreak
-    from reportlab.platypus.tableofcontents import TableOfContents
 
     story = _Story(font)
     title = _("%(branch)s %(year)d年度台账") % {
@@ -460,13 +497,12 @@ def build_story(contents: Contents, font: str) -> _Story:
     }
     story.para(title, story.h1)
     story.para(
-        _("活动%(a)d次，整改%(r)d项。记录编号见各条目，目录.xlsx 列出每条记录所在页码和原件。")
+        _(
+            "活动%(a)d次，整改%(r)d项。目录在文末（PDF阅读器的书签亦可跳转）；"
+            "记录编号见各条目，目录.xlsx 列出每条记录所在页码和原件。"
+        )
         % {"a": len(contents.activities), "r": len(contents.rectifications)}
     )
-    story.para(_("目录"), story.h2)
-    toc = TableOfContents()
-    toc.levelStyles = [story.body, story.small]
-    story.flow.append(toc)
     story.flow.append(PageBreak())
     _overview(story, contents)
     story.flow.append(PageBreak())
@@ -484,7 +520,61 @@ def build_story(contents: Contents, font: str) -> _Story:
         _rectification(story, n, part, f"{ORIGINALS}/整改{n:02d}")
     story.flow.append(PageBreak())
     _dues(story, contents)
+    story.flow.append(PageBreak())
+    story.heading(_("目录"), 0, "contents")
+    story.flow.append(_LateContents(story))
     return story
+
+
+class _LateContents:
+    """The table of contents, laid out last, when every heading's page is known: one pass
+    over the document instead of the two a table of contents at the front needs (the
+    document's layout is most of a ledger's time)."""
+
+    def __new__(cls, story: _Story):
+        from reportlab.platypus import Flowable
+
+        class LateContents(Flowable):
+            def __init__(self):
+                super().__init__()
+                self._table = None
+
+            def _made(self):
+                if self._table is None:
+                    self._table = _contents_table(story)
+                return self._table
+
+            def wrap(self, avail_width, avail_height):
+                return self._made().wrap(avail_width, avail_height)
+
+            def split(self, avail_width, avail_height):
+                return self._made().split(avail_width, avail_height)
+
+            def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802 - reportlab's name
+                self._made().drawOn(canvas, x, y, _sW)
+
+        return LateContents()
+
+
+def _contents_table(story: _Story):
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    rows = [
+        [("" if level == 0 else "    ") + text, str(story.pages.get(key, ""))]
+        for level, text, key in story.toc
+        if key != "contents"
+    ]
+    table = Table(rows or [["", ""]], colWidths=[160 * mm, 20 * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), story.font, 9, 12),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table
 
 
 def render_pdf(contents: Contents, story: _Story) -> bytes:
@@ -493,7 +583,7 @@ def render_pdf(contents: Contents, story: _Story) -> bytes:
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     font = story.font
-    pages: dict[str, int] = {}
+    pages = story.pages
     footer = f"{contents.branch.name} {contents.year}"
 
     def on_page(canvas, doc):
@@ -505,10 +595,13 @@ def render_pdf(contents: Contents, story: _Story) -> bytes:
             key = getattr(flowable, "ledger_key", None)
             if key is not None:
                 pages[key] = self.page
-                if flowable.ledger_level < 2:
-                    self.notify(
-                        "TOCEntry", (flowable.ledger_level, flowable.getPlainText(), self.page)
-                    )
+                level = flowable.ledger_level
+                if level < 2:
+                    text = flowable.getPlainText()
+                    story.toc.append((level, text, key))
+                    # The PDF's bookmarks: the same contents in the reader's side panel.
+                    self.canv.bookmarkPage(key)
+                    self.canv.addOutlineEntry(text, key, level=level, closed=level > 0)
 
     buf = io.BytesIO()
     doc = Doc(
@@ -523,7 +616,7 @@ def render_pdf(contents: Contents, story: _Story) -> bytes:
     )
     frame = Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")
     doc.addPageTemplates([PageTemplate("page", [frame], onPage=on_page)])
-    doc.multiBuild(story.flow)
+    doc.build(story.flow)
     for e in story.entries:
         e.page = pages.get(e.anchor)
     return buf.getvalue()
@@ -532,16 +625,16 @@ def render_pdf(contents: Contents, story: _Story) -> bytes:
 def render_index(entries: list[Entry]) -> bytes:
     from openpyxl import Workbook
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("目录")
-    ws.append(
-        xlsx_row(ws, [_("序号"), _("章节"), _("记录编号"), _("内容"), _("PDF页码"), _("原件")])
-    )
-    for n, e in enumerate(entries, 1):
-        ws.append(xlsx_row(ws, [n, e.section, e.key, e.text, e.page, e.original]))
+    # Write-only: the index has a row for every record of the year.
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(_("目录"))
+    # Before the first row: a write-only sheet writes its columns with it.
     for col, width in zip("ABCDEF", (6, 14, 24, 60, 8, 50), strict=True):
         ws.column_dimensions[col].width = width
+    headers = [_("序号"), _("章节"), _("记录编号"), _("内容"), _("PDF页码（所在小节）"), _("原件")]
+    ws.append(xlsx_row(ws, headers))
+    for n, e in enumerate(entries, 1):
+        ws.append(xlsx_row(ws, [n, e.section, e.key, e.text, e.page, e.original]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
