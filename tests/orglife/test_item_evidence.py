@@ -194,3 +194,23 @@ def test_missing_item_counts_give_each_held_branch_of_the_month_its_count(world,
 def test_a_theme_day_not_yet_started_is_not_counted(world, activity):
     with time_machine.travel(NOW, tick=False):
         assert selectors.missing_item_counts(world.city, date(2026, 12, 1)) == {}
+
+
+def test_items_are_recorded_until_the_records_grace_ends_then_only_when_sent_back(world):
+    from dangjian.supervision import reviews
+    from tests.scoring.conftest import make_activity
+
+    activity = make_activity(world.a.branch, date(2026, 12, 1))  # closed 2026-12-10 12:00
+    with time_machine.travel(activity.ends_at, tick=False):
+        mark(world, activity, "org_life", text="会议记录")
+    with time_machine.travel(date(2027, 1, 5), tick=False):
+        with pytest.raises(DomainError) as error:
+            mark(world, activity, "charter", text="诵读")
+        assert error.value.code == "record_closed"
+        reviews.send_back_record(
+            actor=world.a.admin,
+            activity=activity,
+            reason="缺少诵读党章记录",
+            deadline=date(2027, 1, 10),
+        )
+        assert mark(world, activity, "charter", text="诵读").is_done

@@ -4,6 +4,7 @@ check's evidence page."""
 from datetime import date
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from dangjian.orglife import services
@@ -31,14 +32,15 @@ def test_the_spot_check_evidence_shows_each_item_and_what_is_missing(world, page
     activity = make_activity(world.a.branch, date(2026, 12, 1))
     activity.agenda = list(DEFAULT_REQUIRED_ITEMS)
     activity.save(update_fields=["agenda"])
-    services.record_item(
-        actor=world.a.branch_admin,
-        activity=activity,
-        item="deliberation",
-        is_done=True,
-        matters="村集体经济分红方案",
-        decisions="表决通过",
-    )
+    with time_machine.travel(activity.ends_at, tick=False):
+        services.record_item(
+            actor=world.a.branch_admin,
+            activity=activity,
+            item="deliberation",
+            is_done=True,
+            matters="村集体经济分红方案",
+            decisions="表决通过",
+        )
     county = page(world.a.admin)
     resp = county.post(
         f"/console/supervision/orgs/{world.a.org.pk}/",

@@ -14,6 +14,7 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.text import checked_text
+from dangjian.interaction import services as interaction
 from dangjian.interaction.models import Photo
 from dangjian.learning.models import StudyPackage
 from dangjian.orglife import items as item_rules
@@ -21,6 +22,7 @@ from dangjian.orglife import rates, selectors
 from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
+from dangjian.supervision import reviewing
 from dangjian.themedays.items import LABEL_BY_CODE, RequiredItem
 from dangjian.themedays.models import Activity, ActivityStatus
 
@@ -32,11 +34,21 @@ EVIDENCE_FIELDS = ("is_done", "text", "matters", "decisions", "package")
 # Required items ----------------------------------------------------------------------------
 
 
-def _check_held(activity: Activity, now: datetime) -> None:
+def _check_record_open(activity: Activity, now: datetime) -> None:
+    """Items are recorded in the activity record's window: from the start to the end of the
+    grace after the close, as photos and the summary are, and afterwards only while a
+    superior has sent the record back (supervision.reviewing), so that evidence is not
+    written long after the fact."""
     if activity.status not in (ActivityStatus.APPROVED, ActivityStatus.CLOSED):
         raise DomainError("invalid_status", _("只有已通过审核的活动可以登记规定动作"))
     if now < activity.starts_at:
         raise DomainError("not_held", _("活动尚未开展，开展后才能登记规定动作"))
+    if now > interaction.record_deadline(activity) and not reviewing.supplement_open(
+        reviewing.review_status(activity.pk)
+    ):
+        raise DomainError(
+            "record_closed", _("活动记录已过补充期限，上级退回补充时才能再登记规定动作")
+        )
 
 
 def _photos_of(activity: Activity, photo_ids) -> list[Photo]:
@@ -83,7 +95,7 @@ def record_item(
     if item not in RequiredItem.values:
         raise DomainError("validation_error", _("未知的规定动作"), field="item")
     now = clock.now()
-    _check_held(activity, now)
+    _check_record_open(activity, now)
     text = checked_text(text, field="text", limit=TEXT_MAX_CHARS)
     matters = checked_text(matters, field="matters", limit=TEXT_MAX_CHARS)
     decisions = checked_text(decisions, field="decisions", limit=TEXT_MAX_CHARS)
