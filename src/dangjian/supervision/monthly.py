@@ -3,8 +3,8 @@ its county's sheet (pure functions, tested as tables), and the facts of a county
 for a month that they judge, read in a handful of queries whatever the county's size.
 
 The counties are the organizations directly under the root (the city). A branch is due a
-theme day in a month when one of the month's campaigns applies to it (themedays.selectors.
-campaign_applies_to); only a due branch is listed for the plan, the holding and the sign-in
+theme day in a month when one of the month's campaigns addresses it (themedays.selectors.
+branches_in_scope); only a due branch is listed for the plan, the holding and the sign-in
 rate. Overdue rectifications, items missing and records sent back list any branch."""
 
 import hashlib
@@ -26,6 +26,7 @@ from dangjian.registry.models import Organization, OrgKind
 from dangjian.scoring.models import BranchPeriodScore, PeriodKind
 from dangjian.supervision.models import MonthlySheet, Rectification
 from dangjian.supervision.selectors import overdue_q
+from dangjian.themedays import selectors as themedays
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign
 
 NO_APPROVED_PLAN = "no_approved_plan"
@@ -192,15 +193,17 @@ def counties() -> QuerySet[Organization]:
     )
 
 
-def _campaigns_reaching(county: Organization, month: date) -> list[tuple[str, list[str]]]:
-    """(path, sectors) of the month's campaigns issued above the county or inside it."""
-    return [
-        (path, sectors or [])
-        for path, sectors in Campaign.objects.filter(month=month, parent__isnull=True)
-        .values_list("org__path", "sectors")
-        .order_by()
-        if county.path.startswith(path) or path.startswith(county.path)
-    ]
+def _due_branch_ids(county: Organization, month: date) -> set[int]:
+    """The county's branches that one of the month's campaigns addresses (issued above the
+    county or inside it): a query for each of those few campaigns."""
+    due: set[int] = set()
+    campaigns = Campaign.objects.filter(month=month, parent__isnull=True).select_related("org")
+    for campaign in campaigns:
+        path = campaign.org.path
+        if county.path.startswith(path) or path.startswith(county.path):
+            within = themedays.branches_in_scope(campaign, within=county)
+            due.update(within.values_list("pk", flat=True))
+    return due
 
 
 def county_facts(
@@ -212,20 +215,20 @@ def county_facts(
     sent_back: Column | None = None,
 ) -> list[BranchFacts]:
     """Every active branch of the county, in tree order, with the month's facts: five
-    queries, and one more for each of the other parts' columns given."""
+    queries, one for each of the month's campaigns that addresses the county, and one for
+    each of the other parts' columns given."""
     now = now or clock.now()
     month = month_start(month)
-    campaigns = _campaigns_reaching(county, month)
+    due = _due_branch_ids(county, month)
     facts: dict[int, BranchFacts] = {}
-    for pk, name, path, sector in (
+    for pk, name, path in (
         Organization.objects.filter(
             path__startswith=county.path, kind=OrgKind.BRANCH, is_active=True
         )
         .order_by("path")
-        .values_list("pk", "name", "path", "sector")
+        .values_list("pk", "name", "path")
     ):
-        due = any(path.startswith(p) and (not s or sector in s) for p, s in campaigns)
-        facts[pk] = BranchFacts(pk, name, path, due=due)
+        facts[pk] = BranchFacts(pk, name, path, due=pk in due)
     for pk, branch_id, status, starts_at in (
         Activity.objects.filter(campaign__month=month, branch__path__startswith=county.path)
         .filter(status__in=[ActivityStatus.APPROVED, ActivityStatus.CLOSED])
