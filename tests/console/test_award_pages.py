@@ -186,3 +186,16 @@ def test_a_round_is_hidden_from_admins_outside_the_city(world, page, clock):  # 
     )
     assert page(other_city.user).get(f"{ROUNDS}{award_round.pk}/").status_code == 404
     assert award_round.org.name not in page(other_city.user).get(ROUNDS).content.decode()
+
+
+def test_the_city_opens_one_countys_candidates_at_a_time(world, page, clock):  # noqa: F811
+    award_round = nominating(world, candidate_percent=50)
+    score(world.a.branch, 9000)
+    score(world.b.branch, 8000)
+    city = page(world.city_admin)
+    url = f"{ROUNDS}{award_round.pk}/"
+    shown = city.get(url).content.decode()
+    assert world.a.branch.name not in shown and world.b.branch.name not in shown
+    assert f"?county={world.a.org.pk}" in shown and f"?county={world.b.org.pk}" in shown
+    shown = city.get(url, {"county": world.a.org.pk}).content.decode()
+    assert world.a.branch.name in shown and world.b.branch.name not in shown

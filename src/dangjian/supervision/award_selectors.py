@@ -57,15 +57,24 @@ def own_branches(actor, award_round: AwardRound) -> list[Organization]:
     )
 
 
-def quota_use(award_round: AwardRound, county: Organization) -> dict[str, tuple[int, int]]:
-    """Per kind, (used, quota) of the county's nominations."""
-    used = dict(
-        Nomination.objects.filter(round=award_round, county=county)
-        .values_list("kind")
+def quota_use(
+    award_round: AwardRound, counties: list[Organization]
+) -> dict[int, dict[str, tuple[int, int]]]:
+    """Per county and kind, (used, quota) of its nominations; one query for all."""
+    used: dict[tuple[int, str], int] = {
+        (county_id, kind): n
+        for county_id, kind, n in Nomination.objects.filter(round=award_round, county__in=counties)
+        .values_list("county_id", "kind")
         .annotate(n=Count("id"))
-        .values_list("kind", "n")
-    )
-    return {kind: (used.get(kind, 0), award_round.quota_for(kind)) for kind in AwardKind.values}
+        .values_list("county_id", "kind", "n")
+    }
+    return {
+        county.pk: {
+            kind: (used.get((county.pk, kind), 0), award_round.quota_for(kind))
+            for kind in AwardKind.values
+        }
+        for county in counties
+    }
 
 
 def selected_counts(award_round: AwardRound) -> dict[str, int]:

@@ -121,25 +121,29 @@ def award_rounds(request):
     )
 
 
-def _county_panels(actor, award_round, counties) -> list[dict]:
+def _county_panels(actor, award_round, counties, shown: str) -> list[dict]:
     """For each county the actor nominates for: its quota use and, while nominating, its
-    advanced-branch candidates."""
+    advanced-branch candidates: a county's admins see theirs, the city's those of the county
+    they open (`?county=`), as every county's list at once is a city's branches."""
     nominating = award_rules.may_nominate(
         award_round.status, award_round.nomination_deadline, clock.today()
     )
+    uses = award_selectors.quota_use(award_round, counties)
     panels = []
     for county in counties:
-        use = award_selectors.quota_use(award_round, county)
+        use = uses[county.pk]
+        is_open = nominating and (len(counties) == 1 or shown == str(county.pk))
         panels.append(
             {
                 "county": county,
                 "use": [(AwardKind(k).label, *use[k]) for k in AwardKind.values],
+                "is_open": is_open,
                 "candidates": [
                     r
                     for r in award_selectors.branch_candidates(award_round, county)
                     if r.is_candidate
                 ]
-                if nominating
+                if is_open
                 else [],
             }
         )
@@ -172,7 +176,7 @@ def award_round(request, round_id: int):
             "nominating": nominating and bool(counties),
             "selecting": can_change and award_round.status == AwardRoundStatus.SELECTING,
             "published": award_round.status == AwardRoundStatus.PUBLISHED,
-            "panels": _county_panels(actor, award_round, counties),
+            "panels": _county_panels(actor, award_round, counties, request.GET.get("county", "")),
             "cases": list(award_selectors.cases_of(actor, award_round)[:200]),
             "nominations": list(award_selectors.nominations_of(actor, award_round)),
             "selected": award_selectors.selected_counts(award_round),
