@@ -117,3 +117,14 @@ def test_the_queue_is_empty_for_those_who_review_nothing(world, record, api):
     assert api(world.city_admin).get("/record-reviews/queue").json()["count"] == 1
     r = api(world.b.admin).get("/record-reviews/queue", {"org_id": world.a.org.pk})
     assert r.status_code == 404
+
+
+def test_the_queue_is_read_a_period_at_a_time(world, record, api):
+    older = make_activity(world.a.branch, date(2026, 10, 1))
+    county = api(world.a.admin)
+    latest = county.get("/record-reviews/queue").json()["items"]
+    assert [i["activity_id"] for i in latest] == [record.pk]
+    october = county.get("/record-reviews/queue", {"period": "2026-10"}).json()["items"]
+    assert [i["activity_id"] for i in october] == [older.pk]
+    r = county.get("/record-reviews/queue", {"period": "2026-13"})
+    assert (r.status_code, r.json()["code"]) == (422, "validation_error")

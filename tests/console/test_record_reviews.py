@@ -81,7 +81,7 @@ def test_an_outsider_is_kept_out(world, record, page):
         assert record.title not in r.content.decode()
 
 
-def test_the_queue_reads_a_page_in_the_same_queries_for_two_records_or_twenty(
+def test_the_queue_reads_a_page_in_the_same_queries_for_two_records_or_twelve(
     world,
     page,
     api,
@@ -93,12 +93,12 @@ def test_the_queue_reads_a_page_in_the_same_queries_for_two_records_or_twenty(
     def queries() -> tuple[int, int]:
         client, json = page(world.a.admin), api(world.a.admin)
         with CaptureQueriesContext(connection) as on_page:
-            assert client.get("/console/supervision/records/").status_code == 200
+            assert client.get("/console/supervision/records/?period=2024").status_code == 200
         with CaptureQueriesContext(connection) as on_api:
-            assert json.get("/record-reviews/queue").json()["count"] > 0
+            assert json.get("/record-reviews/queue", {"period": "2024"}).json()["count"] > 0
         return len(on_page), len(on_api)
 
-    months = iter(date(2024 + i // 12, i % 12 + 1, 1) for i in range(20))
+    months = iter(date(2024, i + 1, 1) for i in range(12))
 
     def add(n: int) -> None:
         for i in range(n):
@@ -111,5 +111,17 @@ def test_the_queue_reads_a_page_in_the_same_queries_for_two_records_or_twenty(
 
     add(2)
     few = queries()
-    add(18)
+    add(10)  # the rest of 2024
     assert queries() == few
+
+
+def test_the_queue_opens_on_the_latest_month_and_shows_any_other(world, record, page):
+    older = make_activity(world.a.branch, date(2026, 10, 1))
+    client = page(world.a.admin)
+    r = client.get("/console/supervision/records/")
+    assert [a.pk for a in r.context["rows"]] == [record.pk]
+    assert r.context["period"].label == "2026-12"
+    r = client.get("/console/supervision/records/?period=2026-10")
+    assert [a.pk for a in r.context["rows"]] == [older.pk]
+    r = client.get("/console/supervision/records/?period=2026-Q4")
+    assert {a.pk for a in r.context["rows"]} == {record.pk, older.pk}

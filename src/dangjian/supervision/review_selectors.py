@@ -27,6 +27,7 @@ from dangjian.interaction.models import Evidence, Photo
 from dangjian.orglife import selectors as orglife
 from dangjian.orglife.models import ItemEvidence
 from dangjian.registry.models import Organization
+from dangjian.scoring.formula import Period, month_of
 from dangjian.supervision import reviewing
 from dangjian.supervision.models import (
     RecordReview,
@@ -127,13 +128,31 @@ def _reviewable(actor, org: Organization | None) -> QuerySet[Activity]:
     return qs
 
 
-def review_queue(actor, org: Organization | None = None, state: str = "todo"):
+def latest_period(actor, org: Organization | None = None) -> Period | None:
+    """The month of the latest closed activity the actor reviews: where the queue opens
+    (a city's whole year at once would be a queue nobody reads, and slow to sort)."""
+    starts = _reviewable(actor, org).order_by("-starts_at").values_list("starts_at", flat=True)
+    latest = starts.first()
+    return month_of(timezone.localdate(latest)) if latest else None
+
+
+def review_queue(
+    actor,
+    org: Organization | None = None,
+    state: str = "todo",
+    period: Period | None = None,
+):
     """The records the actor reviews. `todo`: closed and not yet reviewed, or resubmitted;
     those with flagged photos first, then thin summaries, then those with the fewest
     required items marked done, then the longest waiting.
     `sent_back`: waiting for their branch, the overdue first. `passed`: newest first.
-    Each activity carries `flagged_photos`, `summary_chars` and its `review` (or None)."""
+    Each activity carries `flagged_photos`, `summary_chars` and its `review` (or None).
+    With a `period`, only the activities that started in it."""
     qs = _reviewable(actor, org)
+    if period is not None:
+        qs = qs.filter(
+            starts_at__gte=_day_start(period.start), starts_at__lt=_day_start(period.end)
+        )
     if state == "todo":
         qs = qs.filter(
             Q(record_review__isnull=True) | Q(record_review__status=ReviewStatus.RESUBMITTED)

@@ -14,6 +14,7 @@ from dangjian.api.auth import actor
 from dangjian.api.pagination import Mapped, Page
 from dangjian.api.schemas import ErrorOut, UserName
 from dangjian.permissions import Action
+from dangjian.scoring import selectors as scoring
 from dangjian.supervision import review_selectors, reviewing, reviews
 from dangjian.supervision.models import RecordReview
 
@@ -94,6 +95,12 @@ class QueueFilters(Schema):
         "the branch; passed",
     )
     org_id: int | None = Field(None, description="Only the branches under this organization")
+    period: str | None = Field(
+        None,
+        examples=["2026-11", "2026-Q4", "2026"],
+        description="Activities started in this month, quarter or year; by default the "
+        "month of the latest one (todo, passed) or every period (sent_back)",
+    )
 
 
 @router.get("/record-reviews/queue", response={200: list[QueueItemOut], **ERRORS})
@@ -104,7 +111,10 @@ def review_queue(request, filters: Query[QueueFilters]):
     required items."""
     user = actor(request)
     org = permissions.access_org(user, filters.org_id) if filters.org_id else None
-    queue = review_selectors.review_queue(user, org, filters.state)
+    period = scoring.parse_period(filters.period) if filters.period else None
+    if period is None and filters.state != "sent_back":
+        period = review_selectors.latest_period(user, org)
+    queue = review_selectors.review_queue(user, org, filters.state, period)
     return Mapped(queue, review_selectors.with_missing_items)
 
 

@@ -16,6 +16,8 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors as interaction
 from dangjian.permissions import Action
+from dangjian.scoring import selectors as scoring
+from dangjian.scoring.formula import shift
 from dangjian.supervision import review_selectors, reviewing, reviews
 
 STATES = {
@@ -41,7 +43,17 @@ def record_review_queue(request):
     state = request.GET.get("state", "todo")
     if state not in STATES:
         state = "todo"
-    page = paginate(request, review_selectors.review_queue(request.user, None, state))
+    try:
+        period = scoring.parse_period(request.GET["period"]) if request.GET.get("period") else None
+    except DomainError:
+        period = None
+    # Waiting for the branches: every one, whenever held; the rest a period at a time.
+    if period is None and state != "sent_back":
+        period = review_selectors.latest_period(request.user)
+    queue = review_selectors.review_queue(
+        request.user, None, state, period if state != "sent_back" else None
+    )
+    page = paginate(request, queue)
     return render_page(
         request,
         "console/supervision/record_queue.html",
@@ -50,6 +62,9 @@ def record_review_queue(request):
             "rows": review_selectors.with_missing_items(list(page.object_list)),
             "state": state,
             "states": STATES.items(),
+            "period": period if state != "sent_back" else None,
+            "earlier": shift(period, -1) if period else None,
+            "later": shift(period, 1) if period else None,
             "thin_chars": reviewing.THIN_SUMMARY_CHARS,
             "today": clock.today(),
         },
