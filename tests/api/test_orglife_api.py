@@ -152,3 +152,12 @@ def test_the_secretary_cancels_a_record_with_a_reason(world, api, after):
     secretary = api(world.a.branch_admin)
     assert secretary.post(f"/dues/{record.pk}/cancel", {"reason": "重复录入"}).status_code == 204
     assert secretary.get(f"/members/{world.a.member.pk}/dues", {"year": 2026}).json() == []
+
+
+def test_the_register_exports_as_xlsx_to_its_keepers_only(world, api, after):
+    path = f"/orgs/{world.a.branch.pk}/dues/export.xlsx"
+    r = api(world.a.branch_admin).get(path, {"year": 2026})
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert api(world.a.member.user).get(path).status_code == 403
+    assert api(world.outsider).get(path).status_code == 404
+    assert api(None).get(path).status_code == 401

@@ -151,3 +151,13 @@ def test_others_cannot_open_the_register_or_record_dues(world, after, page, who)
     r = client.post(reverse("console:dues_cancel", args=[record.pk]), {"reason": "x"})
     assert r.status_code == expected
     assert DuesRecord.objects.count() == 1
+
+
+def test_the_register_downloads_as_xlsx_for_its_keepers_only(world, after, page):
+    url = reverse("console:dues_export", args=[world.a.branch.pk])
+    r = page(world.a.branch_admin).get(url, {"year": 2026})
+    assert r.status_code == 200
+    assert r.content[:2] == b"PK"
+    assert r["Cache-Control"] == "no-store"
+    assert page(world.b.admin).get(url).status_code == 404
+    assert page(world.outsider).get(url).status_code == 403

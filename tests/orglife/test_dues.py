@@ -224,3 +224,22 @@ def test_the_register_takes_three_queries_whatever_the_branch_size(
     with django_assert_num_queries(3):
         reg = selectors.dues_register(world.a.branch, 2026)
         assert len(reg.rows) == 8
+
+
+def test_the_register_exports_to_xlsx_with_the_arrears(world, after):
+    import io
+
+    from openpyxl import load_workbook
+
+    from dangjian.orglife import exports
+
+    base(world, world.a.member, "employed", "3000")  # 15.00
+    pay(world, world.a.member, "2026-01")
+    content, filename, _ = exports.register_xlsx(selectors.dues_register(world.a.branch, 2026))
+    assert filename.endswith("2026-党费台账.xlsx")
+    ws = load_workbook(io.BytesIO(content)).active
+    rows = {r[0]: r for r in ws.iter_rows(values_only=True) if r and r[0]}
+    member = rows["汉台区党员"]
+    assert member[3] == 15.0 and member[4] == "欠"
+    assert member[-3:] == (15.0, 11, 165.0)
+    assert rows["合计"][-1] == 165.0

@@ -133,6 +133,7 @@ urlpatterns = [
         name="activity_item_save",
     ),
     path("orgs/<int:branch_id>/dues/", life.dues_register, name="dues_register"),
+    path("orgs/<int:branch_id>/dues/export.xlsx", life.dues_export, name="dues_export"),
     path("orgs/<int:branch_id>/dues/record/", life.dues_record, name="dues_record"),
     path("orgs/<int:branch_id>/dues/base/", life.dues_base, name="dues_base"),
     path("dues/<int:record_id>/cancel/", life.dues_cancel, name="dues_cancel"),

@@ -5,6 +5,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -12,7 +14,7 @@ from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
-from dangjian.orglife import selectors, services
+from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
 from dangjian.permissions import Action
 from dangjian.themedays.items import RequiredItem
@@ -273,6 +275,18 @@ def dues_register(request, org_id: int, filters: Query[YearFilter]):
             for row in reg.rows
         ],
     }
+
+
+@router.get("/orgs/{org_id}/dues/export.xlsx", response={200: None, **ERRORS})
+def dues_register_export(request, org_id: int, filters: Query[YearFilter]):
+    """The branch's dues register for a year as an .xlsx workbook."""
+    branch = permissions.access_dues_register(actor(request), org_id)
+    reg = selectors.dues_register(branch, filters.year or clock.today().year)
+    content, filename, content_type = exports.register_xlsx(reg)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class MonthFilter(Schema):

@@ -2,8 +2,10 @@
 items, marked with their evidence, and a branch's dues register, where its secretary sets
 dues bases and records payments."""
 
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,7 +15,7 @@ from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
 from dangjian.core.pages import attempt
 from dangjian.interaction import selectors as interaction
-from dangjian.orglife import selectors, services
+from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
 from dangjian.permissions import Action
 from dangjian.themedays.items import RequiredItem
@@ -89,6 +91,18 @@ def dues_register(request, branch_id: int):
             "this_month": f"{today:%Y-%m}",
         },
     )
+
+
+@require_GET
+@admin_view
+def dues_export(request, branch_id: int):
+    branch = permissions.access_dues_register(request.user, branch_id)
+    register = selectors.dues_register(branch, _year(request))
+    content, filename, content_type = exports.register_xlsx(register)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _back_to_register(branch, year) -> str:
