@@ -276,3 +276,52 @@ def test_a_ledger_is_downloaded_only_when_ready_and_only_in_scope(
             with pytest.raises(DomainError):
                 ledgers.open_ledger(actor=user, ledger=pending)
     assert AuditEntry.objects.filter(action="themedays.ledger_download").count() == 1
+
+
+def test_a_ledger_never_built_is_built_by_the_scheduled_sweep(world):
+    a = world.a
+    with at(LATER):
+        # Asked for while Redis was down: the request committed, its task never ran.
+        ledger = ledgers.request_ledger(actor=a.branch_admin, branch=a.branch, year=2026)
+    with at(LATER + ledgers.RESUME_AFTER / 2):
+        assert ledgers.resume_ledgers() == 0
+    with at(LATER + ledgers.RESUME_AFTER * 2):
+        assert ledgers.resume_ledgers() == 1
+        assert ledgers.resume_ledgers() == 0
+    ledger.refresh_from_db()
+    assert ledger.status == LedgerStatus.READY
+
+
+def test_a_build_that_breaks_marks_the_ledger_failed_and_raises_nothing(world, monkeypatch):
+    from dangjian.themedays.ledger import render
+
+    def broken(out, found):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render, "write_zip", broken)
+    with at(LATER):
+        ledger = ledgers.request_ledger(
+            actor=world.a.branch_admin, branch=world.a.branch, year=2026
+        )
+        ledgers.build_ledger(ledger.pk)
+    ledger.refresh_from_db()
+    assert ledger.status == LedgerStatus.FAILED
+    assert ledger.failure == "OSError: disk full" and not ledger.file
+    with at(LATER), pytest.raises(DomainError) as exc:
+        ledgers.open_ledger(actor=world.a.branch_admin, ledger=ledger)
+    assert exc.value.code == "not_ready"
+
+
+def test_a_missing_original_is_listed_as_missing_and_the_ledger_still_builds(
+    world, django_capture_on_commit_callbacks
+):
+    a = world.a
+    activity = build_year(world)
+    photo = activity.photos.get()
+    photo.image.storage.delete(photo.image.name)
+    with at(LATER), django_capture_on_commit_callbacks(execute=True):
+        ledger = ledgers.request_ledger(actor=a.branch_admin, branch=a.branch, year=2026)
+    zf = ledger_zip(ledger)
+    entry = index_of(zf)[f"photo:{photo.pk}"]
+    assert entry[3].endswith("（原件缺失）") and entry[5] not in zf.namelist()
+    assert ledger.counts["missing_originals"] == 1
