@@ -81,3 +81,10 @@ def test_an_outsider_and_a_member_see_nothing(world, review, page):
         assert page(user).get(f"/m/records/{review.pk}/").status_code == 404
         assert review.activity.title not in page(user).get("/m/records/").content.decode()
     assert page(None).get("/m/records/").status_code == 302
+
+
+def test_the_secretary_s_home_links_to_the_records_sent_back(world, review, page):
+    home = page(world.a.branch_admin).get("/m/").content.decode()
+    assert 'data-testid="home-sent-back"' in home and "/m/records/" in home
+    for user in (world.a.member.user, world.b.branch_admin):
+        assert 'data-testid="home-sent-back"' not in page(user).get("/m/").content.decode()

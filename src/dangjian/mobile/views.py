@@ -14,17 +14,23 @@ from dangjian.core.forms import OwnPasswordForm
 from dangjian.mobile import themedays, wechat
 from dangjian.mobile.decorators import member_view
 from dangjian.registry import services
+from dangjian.supervision import review_selectors
 
 
 @require_GET
 @member_view
 def home(request, member):
+    is_admin = permissions.is_admin(request.user)
     return render(
         request,
         "mobile/home.html",
         {
             "member": member,
-            "is_admin": permissions.is_admin(request.user),
+            "is_admin": is_admin,
+            # Records a superior sent back to a branch the user runs (退回补充).
+            "sent_back": review_selectors.sent_back_records(request.user).count()
+            if is_admin
+            else 0,
             # This month's theme day and the inbox.
             **themedays.home_context(request.user, member),
         },
