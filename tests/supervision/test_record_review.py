@@ -14,7 +14,7 @@ from dangjian.interaction.models import Evidence, Photo, Summary
 from dangjian.notifications.models import Notification
 from dangjian.supervision import review_selectors, reviewing, reviews
 from dangjian.supervision.models import RecordReview, ReviewStatus
-from dangjian.themedays.models import ActivityStatus
+from dangjian.themedays.models import Activity, ActivityStatus
 from tests.interaction.conftest import image_bytes
 from tests.scoring.conftest import NOW, SHANGHAI, make_activity
 
@@ -299,6 +299,8 @@ def test_the_queue_puts_flagged_photos_then_thin_summaries_first(world, clock):
     passed = make_activity(a.branch, DECEMBER)
     reviews.pass_record(actor=a.admin, activity=passed)
     make_activity(world.b.branch, DECEMBER)  # another county's
+    historical = make_activity(a.branch, date(2026, 9, 1))
+    Activity.objects.filter(pk=historical.pk).update(is_historical=True, is_late_record=True)
 
     queue = list(review_selectors.review_queue(a.admin))
     assert queue == [flagged, thin, plain]

@@ -119,9 +119,12 @@ QUEUE_STATES = ("todo", "sent_back", "passed")
 
 def _reviewable(actor, org: Organization | None) -> QuerySet[Activity]:
     """Closed activities of the branches the actor reviews (below an organization they
-    administer), within `org` when given."""
+    administer), within `org` when given. Historical records imported from a ledger's
+    spreadsheet are not in it: they have no photos or summary to review."""
     qs = permissions.scoped_activities(actor).filter(
-        permissions.admin_above_q(actor, "branch__path"), status=ActivityStatus.CLOSED
+        permissions.admin_above_q(actor, "branch__path"),
+        status=ActivityStatus.CLOSED,
+        is_historical=False,
     )
     if org is not None:
         qs = qs.filter(branch__path__startswith=org.path)
