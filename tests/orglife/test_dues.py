@@ -243,3 +243,26 @@ def test_the_register_exports_to_xlsx_with_the_arrears(world, after):
     assert member[3] == 15.0 and member[4] == "欠"
     assert member[-3:] == (15.0, 11, 165.0)
     assert rows["合计"][-1] == 165.0
+
+
+def test_a_member_who_moved_counts_what_they_paid_before_and_the_old_branch_keeps_it(world, after):
+    from dangjian.registry import services as registry
+
+    base(world, world.a.member, "employed", "3000")  # 15.00
+    for month in ("2026-01", "2026-02"):
+        pay(world, world.a.member, month)
+    registry.transfer_member(
+        actor=world.a.admin, member=world.a.member, to_branch=world.a.other_branch, reason="搬迁"
+    )
+    world.a.member.refresh_from_db()
+    pay(world, world.a.member, "2026-03", actor=world.a.admin)
+    new = selectors.dues_register(world.a.other_branch, 2026)
+    row = next(r for r in new.rows if r.member == world.a.member)
+    # Paid January and February to the old branch, March to the new: April to December owed.
+    assert row.arrears.unpaid_months == [date(2026, m, 1) for m in range(4, 13)]
+    assert row.arrears.owed == D("135.00")
+    assert row.records[date(2026, 1, 1)].branch == world.a.branch
+    old = selectors.dues_register(world.a.branch, 2026)
+    row = next(r for r in old.rows if r.member == world.a.member)
+    assert [m for m, r in row.records.items() if r] == [date(2026, 1, 1), date(2026, 2, 1)]
+    assert row.arrears.owed == D("0.00")

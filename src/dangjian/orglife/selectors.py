@@ -247,8 +247,13 @@ def dues_register(branch: Organization, year: int, *, today: date | None = None)
     counted = register.months_of(year, through=today) if year <= today.year else []
     members = _register_members(branch, year)
     ids = [m.pk for m in members]
+    # A member of the branch now counts what they paid anywhere (before moving in, to their
+    # old branch); one who moved away, only what they paid here.
+    here = [m.pk for m in members if m.branch_id == branch.pk]
     records: dict[int, dict[date, DuesRecord]] = defaultdict(dict)
-    for record in DuesRecord.objects.filter(member_id__in=ids, month__year=year, branch=branch):
+    for record in DuesRecord.objects.filter(
+        Q(member_id__in=here) | Q(member_id__in=ids, branch=branch), month__year=year
+    ).select_related("branch"):
         records[record.member_id][record.month] = record
     bases = {b.member_id: b for b in DuesBase.objects.filter(member_id__in=ids, year=year)}
     rows = []
