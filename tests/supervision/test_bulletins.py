@@ -14,9 +14,10 @@ import time_machine
 from dangjian.attendance.models import Correction, RequestStatus
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import Notification
+from dangjian.orglife.models import ItemEvidence
 from dangjian.scoring import services as scoring
 from dangjian.scoring.formula import Period
-from dangjian.supervision import bulletins
+from dangjian.supervision import bulletins, reviews
 from dangjian.supervision import services as supervision
 from dangjian.supervision.models import Bulletin, BulletinStatus
 from tests.scoring.conftest import SHANGHAI, make_activity
@@ -54,10 +55,14 @@ def quarter(world, clock):
 
     County A: (90 + 40) / 2 = 65.00; county B: (70 + 0) / 2 = 35.00. Rural: 80.00,
     community: 20.00. One approved and one refused attendance correction; a December spot
-    check with one problem and its rectification, overdue on 15 January."""
+    check with one problem and its rectification, overdue on 15 January. A village's October
+    agenda has four required items, two marked done (two missing); its November record is
+    sent back and not answered, past its deadline on 15 January."""
     a, b = world.a, world.b
-    oct_a = held(a.branch, OCT, 9000)
-    held(a.branch, NOV, 9000)
+    oct_a = held(
+        a.branch, OCT, 9000, agenda=["诵读党章", "缴纳党费", "研学党规党情", "开展民主议事"]
+    )
+    nov_a = held(a.branch, NOV, 9000)
     held(a.branch, DEC, 9000, is_late_record=True, late_reason="停电未能按时录入")
     held(a.other_branch, OCT, 6000)
     held(a.other_branch, DEC, 6000)
@@ -79,6 +84,13 @@ def quarter(world, clock):
             status=status,
             decided_at=at,
         )
+    for item in ("charter", "study"):
+        ItemEvidence.objects.create(
+            activity=oct_a, item=item, is_done=True, text="已完成", recorded_at=at
+        )
+    reviews.send_back_record(
+        actor=world.city_admin, activity=nov_a, reason="照片不清晰", deadline=date(2027, 1, 8)
+    )
     check = supervision.create_spot_check(
         actor=world.city_admin, org=world.city, period=Period("month", DEC), size=4, seed=7
     )
@@ -161,6 +173,17 @@ def test_the_figures_equal_the_rankings_and_counts_worked_out_by_hand(quarter):
     assert spot["rows"][0]["finding"] == "未开展主题党日"
     rect = f["rectifications"]
     assert (rect["count"], rect["open"], rect["overdue"]) == (1, 1, 1)
+    missing = f["items_missing"]
+    assert (missing["records"], missing["with_missing"], missing["items"]) == (8, 1, 2)
+    assert [(i["name"], i["count"]) for i in missing["by_item"]] == [
+        ("缴纳党费", 1),
+        ("开展民主议事", 1),
+    ]
+    assert missing["rows"][0]["items"] == ["缴纳党费", "开展民主议事"]
+    back = f["send_backs"]
+    assert (back["count"], back["answered"], back["unanswered"], back["overdue"]) == (1, 0, 1, 1)
+    assert back["rows"][0]["reason"] == "照片不清晰"
+    assert back["by_child"] == [{"name": "汉台区", "count": 1}]
 
 
 def test_a_county_bulletin_counts_only_its_subtree(quarter):

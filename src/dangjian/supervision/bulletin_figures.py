@@ -4,8 +4,10 @@ its PDF and workbook are drawn.
 
 The scores and ranks are the stored ones, read through `scoring.selectors` (the dashboard's
 means by child organization and sector, the branch ranking): nothing here scores. The
-rest are counts of what happened in the quarter: months a branch held no theme day, late
-records (补录), attendance corrections, spot-check findings and rectifications.
+rest are counts of what happened in the quarter: months a branch held no theme day,
+required items missing from the held days (`orglife`), late records (补录), attendance
+corrections, records sent back (`review_selectors`), spot-check findings and
+rectifications.
 
 Callers check access to the organization first; everything here stays inside its subtree.
 Every value is JSON (scores as two-decimal strings), so that the figures can be stored."""
@@ -13,22 +15,26 @@ Every value is JSON (scores as two-decimal strings), so that the figures can be 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.attendance.models import AttendanceStatus, Correction, RequestStatus
+from dangjian.orglife import selectors as orglife
 from dangjian.registry.models import SECTOR_NAMES, Organization, OrgKind
 from dangjian.scoring import formula
 from dangjian.scoring import selectors as scoring
 from dangjian.scoring.formula import Period
+from dangjian.scoring.selectors import BranchRow
+from dangjian.supervision import review_selectors
 from dangjian.supervision.models import (
     FindingResult,
     Rectification,
     RectificationStatus,
     SpotCheckItem,
 )
+from dangjian.themedays import items
 from dangjian.themedays.models import Activity, ActivityStatus
 
 # How many branches the bulletin names at each end of the ranking.
@@ -79,6 +85,7 @@ def figures(org: Organization, period: Period, *, today: date) -> dict:
     is overdue)."""
     children = _Children(org)
     dashboard = scoring.dashboard(org, period)
+    months = _month_rows(org, period)
     return {
         "org": {"id": org.pk, "name": org.name},
         "period": period.label,
@@ -103,7 +110,9 @@ def figures(org: Organization, period: Period, *, today: date) -> dict:
         "sectors": _sectors(dashboard.by_sector),
         "distribution": dashboard.distribution,
         **_branches(org, period, children),
-        "missed": _missed(org, period, children),
+        "missed": _missed(months, period, children),
+        "items_missing": _items_missing(months, children),
+        "send_backs": _send_backs(org, period, children, today),
         "late_records": _late_records(org, period, children),
         "corrections": _corrections(org, period, children),
         "spot_checks": _spot_checks(org, period, children),
@@ -149,15 +158,23 @@ def _branches(org: Organization, period: Period, children: _Children) -> dict:
     return {"top": rows[:TOP_BOTTOM], "bottom": rows[-TOP_BOTTOM:][::-1], "ranking": rows}
 
 
-def _missed(org: Organization, period: Period, children: _Children) -> dict:
+def _month_rows(org: Organization, period: Period) -> list[tuple[date, BranchRow]]:
+    """Every branch's stored row of each month of the quarter (`scoring.branch_rows`)."""
+    return [
+        (month, row)
+        for month in period.months
+        for row in scoring.branch_rows(org, Period("month", month))
+    ]
+
+
+def _missed(rows: list[tuple[date, BranchRow]], period: Period, children: _Children) -> dict:
     """The months in which a branch held no theme day, from each month's stored rows."""
     missed: dict[int, list[str]] = defaultdict(list)
     names: dict[int, tuple[str, str]] = {}
-    for month in period.months:
-        for row in scoring.branch_rows(org, Period("month", month)):
-            if not row.held_months:
-                missed[row.org_id].append(f"{month:%Y-%m}")
-                names[row.org_id] = (row.name, row.path)
+    for month, row in rows:
+        if not row.held_months:
+            missed[row.org_id].append(f"{month:%Y-%m}")
+            names[row.org_id] = (row.name, row.path)
     rows = sorted(
         (
             {
@@ -178,6 +195,78 @@ def _missed(org: Organization, period: Period, children: _Children) -> dict:
             names[pk][1] for pk, months in missed.items() for _m in months
         ),
         "rows": rows,
+    }
+
+
+def _items_missing(rows: list[tuple[date, BranchRow]], children: _Children) -> dict:
+    """The required items (诵读党章, 缴纳党费, …) on the agenda of each month's held theme day
+    that were not marked done with their evidence (`orglife.selectors.missing_items`)."""
+    held = {
+        row.activity_id: (month, row) for month, row in rows if row.held_months and row.activity_id
+    }
+    found = sorted(
+        ((held[pk], codes) for pk, codes in orglife.missing_items(held).items() if codes),
+        key=lambda found: (found[0][1].path, found[0][0]),
+    )
+    by_item = Counter(code for _held, codes in found for code in codes)
+    return {
+        "records": len(held),
+        "with_missing": len(found),
+        "items": sum(by_item.values()),
+        "by_item": [
+            {"code": code, "name": items.LABEL_BY_CODE[code], "count": by_item[code]}
+            for code in items.ORDER
+            if by_item[code]
+        ],
+        "by_child": children.counted(row.path for (_month, row), _codes in found),
+        "rows": [
+            {
+                "activity_id": row.activity_id,
+                "branch": row.name,
+                "under": children.name(row.path),
+                "month": f"{month:%Y-%m}",
+                "items": [items.LABEL_BY_CODE[code] for code in codes],
+            }
+            for (month, row), codes in found
+        ],
+    }
+
+
+def _send_backs(org: Organization, period: Period, children: _Children, today: date) -> dict:
+    """The quarter's records sent back for supplementing (退回补充) by a superior, up to
+    `today` (a month's records are reviewed after it), and whether the branch answered."""
+    branches = {
+        pk: (name, path)
+        for pk, name, path in Organization.objects.filter(
+            path__startswith=org.path, kind=OrgKind.BRANCH
+        ).values_list("pk", "name", "path")
+    }
+    found = [
+        s
+        for s in review_selectors.send_backs(branches, period.start, today + timedelta(days=1))
+        if period.start <= timezone.localdate(s.activity_starts_at) < period.end
+    ]
+    answered = sum(1 for s in found if s.resubmitted_at is not None)
+    overdue = sum(1 for s in found if s.resubmitted_at is None and s.deadline < today)
+    return {
+        "count": len(found),
+        "answered": answered,
+        "unanswered": len(found) - answered,
+        "overdue": overdue,
+        "by_child": children.counted(branches[s.branch_id][1] for s in found),
+        "rows": [
+            {
+                "activity_id": s.activity_id,
+                "branch": branches[s.branch_id][0],
+                "under": children.name(branches[s.branch_id][1]),
+                "date": timezone.localdate(s.activity_starts_at).isoformat(),
+                "sent_back": timezone.localdate(s.sent_back_at).isoformat(),
+                "reason": s.reason,
+                "deadline": s.deadline.isoformat(),
+                "answered": s.resubmitted_at is not None,
+            }
+            for s in sorted(found, key=lambda s: (branches[s.branch_id][1], s.sent_back_at))
+        ],
     }
 
 

@@ -189,7 +189,8 @@ class _Pdf:
                 "平均得分 %(score)s 分；未开展主题党日的支部月 %(missed)d 个（%(all)d 个支部"
                 "整季度未开展）；补录 %(late)d 次，考勤更正 %(corr)d 条（批准 %(approved)d 条）；"
                 "抽查党支部 %(sampled)d 个次，发现问题 %(problems)d 个；下达整改 %(rect)d 项，"
-                "逾期未整改 %(overdue)d 项。"
+                "逾期未整改 %(overdue)d 项；规定动作缺项 %(items)d 项；活动记录退回补充 "
+                "%(back)d 次。"
             )
             % {
                 "months": "、".join(f["months"]),
@@ -205,6 +206,8 @@ class _Pdf:
                 "problems": f["spot_checks"]["problems"],
                 "rect": f["rectifications"]["count"],
                 "overdue": f["rectifications"]["overdue"],
+                "items": f["items_missing"]["items"],
+                "back": f["send_backs"]["count"],
             }
         )
         self.para(_("二、下级组织排名"), "h")
@@ -292,14 +295,64 @@ class _Pdf:
             ],
             [44, 70, 22, 28],
         )
-        self._extra_sections()
+        self._reviews()
 
     def _by_child(self, counts: list[dict], what: str) -> None:
         if counts:
             self.table([_("下级组织"), what], [[c["name"], c["count"]] for c in counts], [110, 54])
 
-    def _extra_sections(self) -> None:
-        """Sections fed by other parts of the supervision cycle, when their figures exist."""
+    def _reviews(self) -> None:
+        """The required items missing from held days, and the records sent back."""
+        f = self.f
+        missing, back = f["items_missing"], f["send_backs"]
+        self.para(_("九、规定动作缺项"), "h")
+        self.para(
+            _(
+                "已开展的主题党日 %(records)d 次中，%(with)d 次有规定动作未完成或缺少佐证，"
+                "共缺 %(items)d 项。"
+            )
+            % {
+                "records": missing["records"],
+                "with": missing["with_missing"],
+                "items": missing["items"],
+            }
+        )
+        if missing["by_item"]:
+            self.table(
+                [_("规定动作"), _("缺项次数")],
+                [[i["name"], i["count"]] for i in missing["by_item"]],
+                [110, 54],
+            )
+        self.table(
+            [_("党支部"), _("所属"), _("月份"), _("缺项")],
+            [[r["branch"], r["under"], r["month"], "、".join(r["items"])] for r in missing["rows"]],
+            [50, 36, 18, 60],
+        )
+        self.para(_("十、活动记录退回补充"), "h")
+        self.para(
+            _("退回补充 %(n)d 次：已补充 %(a)d 次，未补充 %(u)d 次（逾期 %(o)d 次）。")
+            % {
+                "n": back["count"],
+                "a": back["answered"],
+                "u": back["unanswered"],
+                "o": back["overdue"],
+            }
+        )
+        self.table(
+            [_("党支部"), _("活动日期"), _("退回日期"), _("退回原因"), _("补充期限"), _("已补充")],
+            [
+                [
+                    r["branch"],
+                    r["date"],
+                    r["sent_back"],
+                    r["reason"],
+                    r["deadline"],
+                    _("是") if r["answered"] else _("否"),
+                ]
+                for r in back["rows"]
+            ],
+            [36, 20, 20, 50, 20, 18],
+        )
 
 
 def render_pdf(figures: dict, *, version: int = 1, note: str = "") -> bytes:
@@ -346,6 +399,10 @@ def render_xlsx(figures: dict, *, ranking: list[dict], note: str = "") -> bytes:
         (_("抽查发现问题"), spot["problems"]),
         (_("下达整改"), rect["count"]),
         (_("逾期整改"), rect["overdue"]),
+        (_("规定动作缺项"), f["items_missing"]["items"]),
+        (_("有缺项的主题党日"), f["items_missing"]["with_missing"]),
+        (_("退回补充"), f["send_backs"]["count"]),
+        (_("退回未补充"), f["send_backs"]["unanswered"]),
     ):
         ws.append(xlsx_row(ws, [label, value]))
     _sheet(
@@ -431,6 +488,40 @@ def render_xlsx(figures: dict, *, ranking: list[dict], note: str = "") -> bytes:
                 _("是") if r["overdue"] else "",
             ]
             for r in rect["rows"]
+        ),
+    )
+    _sheet(
+        wb,
+        _("规定动作缺项"),
+        [_("党支部"), _("所属"), _("月份"), _("缺项数"), _("缺项")],
+        (
+            [r["branch"], r["under"], r["month"], len(r["items"]), "、".join(r["items"])]
+            for r in f["items_missing"]["rows"]
+        ),
+    )
+    _sheet(
+        wb,
+        _("退回补充"),
+        [
+            _("党支部"),
+            _("所属"),
+            _("活动日期"),
+            _("退回日期"),
+            _("退回原因"),
+            _("补充期限"),
+            _("已补充"),
+        ],
+        (
+            [
+                r["branch"],
+                r["under"],
+                r["date"],
+                r["sent_back"],
+                r["reason"],
+                r["deadline"],
+                _("是") if r["answered"] else _("否"),
+            ]
+            for r in f["send_backs"]["rows"]
         ),
     )
     out = io.BytesIO()
