@@ -105,3 +105,37 @@ def test_others_cannot_open_or_record_the_dues(world, after, page, who):
     )
     assert r.status_code == expected
     assert not DuesRecord.objects.exists()
+
+
+def test_a_member_reads_their_own_dues_and_arrears_from_the_profile(world, after, page):
+    services.set_dues_base(
+        actor=world.a.branch_admin,
+        member=world.a.member,
+        year=2026,
+        category="retired",
+        monthly_income="6200",
+    )  # 62.00 a month
+    for month in ("2026-01", "2026-12"):
+        services.record_dues(
+            actor=world.a.branch_admin, member=world.a.member, month=month, method="cash"
+        )
+    client = page(world.a.member.user)
+    assert reverse("mobile:my_dues") in html(client.get(reverse("mobile:profile")))
+    body = html(client.get(reverse("mobile:my_dues"), {"year": 2026}))
+    assert '<dd data-testid="unpaid-months">10</dd>' in body
+    assert "620.00" in body  # February to November, 10 × 62.00
+    assert "124.00" in body  # paid
+
+
+def test_my_dues_show_only_the_callers_own(world, after, page):
+    services.record_dues(
+        actor=world.a.branch_admin,
+        member=world.a.member,
+        month="2026-12",
+        method="cash",
+        amount="9.87",
+    )
+    body = html(page(world.a.flowing.user).get(reverse("mobile:my_dues")))
+    assert "9.87" not in body
+    assert page(world.outsider).get(reverse("mobile:my_dues")).status_code == 200  # no member
+    assert "9.87" not in html(page(world.outsider).get(reverse("mobile:my_dues")))

@@ -13,7 +13,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.pages import attempt
 from dangjian.interaction import selectors as interaction
-from dangjian.mobile.decorators import signed_in
+from dangjian.mobile.decorators import member_view, signed_in
 from dangjian.orglife import selectors, services
 from dangjian.orglife.models import PayMethod
 from dangjian.permissions import Action
@@ -101,5 +101,24 @@ def dues_month(request, branch_id: int):
             "rows": rows,
             "unpaid": selectors.unpaid_members(branch, month),
             "methods": PayMethod.choices,
+        },
+    )
+
+
+@require_http_methods(["GET"])
+@member_view
+def my_dues(request, member):
+    """The member's own dues for a year: each month paid or not, and what is owed."""
+    today = clock.today()
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
+    return render(
+        request,
+        "mobile/orglife/my_dues.html",
+        {
+            "member": member,
+            "year": year,
+            "years": [today.year - 1, today.year],
+            "row": selectors.member_dues(member, year, today=today),
         },
     )

@@ -97,6 +97,7 @@ urlpatterns = [
     # Organization life: an activity's required items, the month's dues (issue 21)
     path("activities/<int:activity_id>/items/", orglife.activity_items, name="activity_items"),
     path("branches/<int:branch_id>/dues/", orglife.dues_month, name="dues_month"),
+    path("dues/", orglife.my_dues, name="my_dues"),
     # Record review: the records sent back to the branch, supplemented and resubmitted
     path("records/", records.record_list, name="records"),
     path("records/<int:review_id>/", records.record_detail, name="record"),

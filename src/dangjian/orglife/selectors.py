@@ -273,6 +273,25 @@ def dues_register(branch: Organization, year: int, *, today: date | None = None)
     return Register(branch=branch, year=year, months=months, counted=counted, rows=rows)
 
 
+def member_dues(member: Member, year: int, *, today: date | None = None) -> RegisterRow:
+    """A member's own year of dues: what they paid each month (to any branch), their base
+    and their arrears up to today's month. Two queries."""
+    today = today or clock.today()
+    counted = register.months_of(year, through=today) if year <= today.year else []
+    paid = {
+        r.month: r
+        for r in DuesRecord.objects.filter(member=member, month__year=year).select_related("branch")
+    }
+    base = DuesBase.objects.filter(member=member, year=year).first()
+    arrears = register.arrears(
+        _owing_months(member, counted),
+        None if base is None else base.monthly_amount,
+        {m: r.amount for m, r in paid.items()},
+    )
+    months = register.months_of(year)
+    return RegisterRow(member, base, {m: paid.get(m) for m in months}, arrears)
+
+
 def dues_month(branch: Organization, month: date) -> DuesMonth:
     """How many of the branch's members paid for a month, and who has not (active members
     who had joined by then)."""
