@@ -157,6 +157,10 @@ from dangjian.api.routers import volunteer_claims  # noqa: E402
 
 api.add_router("", volunteer_claims.router)
 
+from dangjian.api.routers import supervision_monthly  # noqa: E402
+
+api.add_router("", supervision_monthly.router)
+
 from dangjian.api.routers import record_reviews  # noqa: E402
 
 api.add_router("", record_reviews.router)
