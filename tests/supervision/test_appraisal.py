@@ -99,6 +99,8 @@ def test_the_city_generates_the_years_appraisal_with_the_rule_in_force(world, ap
     parts = {p.county_id: p.branches for p in AppraisalCounty.objects.filter(appraisal=appraisal)}
     assert parts == {world.a.org.pk: 10, world.b.org.pk: 2}
     assert AuditEntry.objects.filter(action="appraisal.generate").count() == 1
+    told = Notification.objects.filter(title="2026 年度考核已生成")
+    assert set(told.values_list("user_id", flat=True)) == {world.a.admin.pk, world.b.admin.pk}
 
 
 def test_the_score_takes_the_deductions_of_the_year(world, county_a):
@@ -383,7 +385,11 @@ def test_confirming_fixes_every_grade_and_tells_the_counties(world, appraisal, c
         "fairly_good"
     ] * 2 + ["average"] * 5
     assert finals[world.b.branch.pk] and finals[world.b.other_branch.pk]
-    told = set(Notification.objects.values_list("user_id", flat=True))
+    told = set(
+        Notification.objects.filter(title="2026 年度考核结果已确认").values_list(
+            "user_id", flat=True
+        )
+    )
     assert {world.a.admin.pk, world.b.admin.pk} <= told
 
 

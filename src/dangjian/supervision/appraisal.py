@@ -200,6 +200,12 @@ def generate_appraisal(*, actor: User, org: Organization, year: int) -> Appraisa
         label=_("%(org)s %(year)d 年度考核") % {"org": org.name, "year": year},
         after={"year": year, "rule_version": terms.version, "branches": len(figures)},
     )
+    _tell_counties(
+        appraisal,
+        _("%d 年度考核已生成") % year,
+        "generated",
+        body=_("请审核本县区党支部的建议等次，在比例内调整后上报。"),
+    )
     return appraisal
 
 
@@ -370,6 +376,12 @@ def confirm_appraisal(*, actor: User, appraisal: Appraisal) -> Appraisal:
         label=_("%(org)s %(year)d 年度考核") % {"org": appraisal.org.name, "year": appraisal.year},
         after={"status": appraisal.status, "grades": counts},
     )
+    _tell_counties(appraisal, _("%d 年度考核结果已确认") % appraisal.year, "confirmed")
+    return appraisal
+
+
+def _tell_counties(appraisal: Appraisal, title: str, step: str, body: str = "") -> None:
+    """A notice to the admins of each county of the appraisal (their own, on the county)."""
     told = [
         user_id
         for part in appraisal.counties.select_related("county")
@@ -378,8 +390,8 @@ def confirm_appraisal(*, actor: User, appraisal: Appraisal) -> Appraisal:
     notifications.notify(
         user_ids=told,
         kind="appraisal",
-        title=_("%d 年度考核结果已确认") % appraisal.year,
+        title=title,
+        body=body,
         link=f"/console/supervision/appraisals/{appraisal.pk}/",
-        dedupe_key=f"appraisal-confirmed-{appraisal.pk}",
+        dedupe_key=f"appraisal-{step}-{appraisal.pk}",
     )
-    return appraisal
