@@ -161,3 +161,29 @@ def test_the_register_downloads_as_xlsx_for_its_keepers_only(world, after, page)
     assert r["Cache-Control"] == "no-store"
     assert page(world.b.admin).get(url).status_code == 404
     assert page(world.outsider).get(url).status_code == 403
+
+
+def test_the_register_page_reads_the_same_queries_whatever_the_branch_size(world, after, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_member
+
+    client = page(world.a.branch_admin)
+    url = dues_url(world.a.branch)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, {"year": 2026}).status_code == 200
+        return len(captured)
+
+    few = queries()
+    for i in range(6):
+        member = make_member(world.city_admin, world.a.branch, name=f"党员{i}")
+        services.set_dues_base(
+            actor=world.a.branch_admin, member=member, year=2026, category="student"
+        )
+        services.record_dues(
+            actor=world.a.branch_admin, member=member, month="2026-11", method="cash"
+        )
+    assert queries() == few
