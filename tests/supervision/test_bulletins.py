@@ -17,7 +17,7 @@ from dangjian.notifications.models import Notification
 from dangjian.orglife.models import ItemEvidence
 from dangjian.scoring import services as scoring
 from dangjian.scoring.formula import Period
-from dangjian.supervision import bulletins, reviews
+from dangjian.supervision import bulletin_figures, bulletins, reviews
 from dangjian.supervision import services as supervision
 from dangjian.supervision.models import Bulletin, BulletinStatus
 from tests.scoring.conftest import SHANGHAI, make_activity
@@ -357,3 +357,20 @@ def test_generation_at_quarter_end_counts_rectifications_as_of_that_day(quarter)
     with time_machine.travel(datetime(2027, 1, 8, 9, tzinfo=SHANGHAI), tick=False):
         f = generate(world).figures
     assert f["rectifications"]["overdue"] == 0 and f["as_of"] == "2027-01-08"
+
+
+def test_a_bulletin_keeps_every_count_and_the_first_rows_of_each_list():
+    figures = {
+        "missed": {"branches": 500, "rows": list(range(500))},
+        "late_records": {"count": 3, "rows": [1, 2, 3]},
+        "children": [{"rank": 1}],
+    }
+    kept = bulletin_figures.kept(figures)
+    assert kept["missed"] == {
+        "branches": 500,
+        "rows": list(range(bulletin_figures.KEPT_LIST_ROWS)),
+        "rows_total": 500,
+    }
+    assert kept["late_records"] == {"count": 3, "rows": [1, 2, 3], "rows_total": 3}
+    assert kept["children"] == [{"rank": 1}]
+    assert len(figures["missed"]["rows"]) == 500  # the workbook's lists stay whole

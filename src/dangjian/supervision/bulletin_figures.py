@@ -41,6 +41,9 @@ from dangjian.themedays.models import Activity, ActivityStatus
 TOP_BOTTOM = 10
 # How many rows of each list the PDF prints (the workbook has them all).
 PDF_LIST_ROWS = 30
+# How many rows of each list the bulletin keeps with its figures (`kept`): a city's lists
+# run to thousands of rows, which the workbook holds; pages and the API show the first.
+KEPT_LIST_ROWS = 200
 
 
 def quarter(year: int, number: int) -> Period:
@@ -118,6 +121,20 @@ def figures(org: Organization, period: Period, *, today: date) -> dict:
         "spot_checks": _spot_checks(org, period, children),
         "rectifications": _rectifications(org, period, children, today),
     }
+
+
+def kept(figures: dict) -> dict:
+    """The figures as a bulletin keeps them: every count, and each list's first
+    `KEPT_LIST_ROWS` rows (`rows_total` says how many it has)."""
+    out = dict(figures)
+    for key, value in figures.items():
+        if isinstance(value, dict) and "rows" in value:
+            out[key] = {
+                **value,
+                "rows": value["rows"][:KEPT_LIST_ROWS],
+                "rows_total": len(value["rows"]),
+            }
+    return out
 
 
 def _sectors(groups) -> list[dict]:

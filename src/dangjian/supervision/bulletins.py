@@ -74,7 +74,7 @@ def _drawn(org: Organization, year: int, quarter: int, version: int, note: str):
     ranking = figures.pop("ranking")
     pdf = bulletin_files.render_pdf(figures, version=version, note=note)
     xlsx = bulletin_files.render_xlsx(figures, ranking=ranking, note=note)
-    return figures, pdf, xlsx
+    return bulletin_figures.kept(figures), pdf, xlsx
 
 
 def _store_files(bulletin: Bulletin, pdf: bytes, xlsx: bytes) -> None:
@@ -324,7 +324,7 @@ def resume_notices() -> int:
 
 def bulletins_for(actor, *, org: Organization | None = None) -> QuerySet[Bulletin]:
     """The bulletins the actor reads, newest quarter first (under `org` when given)."""
-    qs = permissions.scoped_bulletins(actor).select_related("org", "replaces")
+    qs = permissions.scoped_bulletins(actor).select_related("org", "replaces").defer("figures")
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     return qs.order_by("-year", "-quarter", "org__path", "-version")
