@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection, transaction
 from django.db.models import Count, F, Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangjian import permissions
 from dangjian.audit import services as audit
@@ -47,10 +48,13 @@ def current_terms() -> rules.AppraisalTerms:
 
 
 RULE_PROBLEMS = {
-    "points_range": (_("扣分和加分权重应在 0 到 100 分之间"), "finding_deduction"),
-    "volunteer_target": (_("人均志愿服务满分时长应大于 0"), "volunteer_hours_target"),
-    "quota_range": (_("等次比例应在 0 到 100 之间"), "good_max_percent"),
-    "quota_sum": (_("“好”“较好”比例上限与“差”比例下限之和不能超过 100%"), "good_max_percent"),
+    "points_range": (gettext_lazy("扣分和加分权重应在 0 到 100 分之间"), "finding_deduction"),
+    "volunteer_target": (gettext_lazy("人均志愿服务满分时长应大于 0"), "volunteer_hours_target"),
+    "quota_range": (gettext_lazy("等次比例应在 0 到 100 之间"), "good_max_percent"),
+    "quota_sum": (
+        gettext_lazy("“好”“较好”比例上限与“差”比例下限之和不能超过 100%"),
+        "good_max_percent",
+    ),
 }
 
 
@@ -100,7 +104,7 @@ def publish_appraisal_rule(
         )
     except ValueError as exc:
         message, field = RULE_PROBLEMS[str(exc).split(";")[0]]
-        raise DomainError("validation_error", message, field=field) from None
+        raise DomainError("validation_error", str(message), field=field) from None
     row = AppraisalRule.objects.create(
         version=version,
         **values,
@@ -230,9 +234,9 @@ def _draft(appraisal: Appraisal) -> Appraisal:
 # The county's proposal ---------------------------------------------------------------------
 
 QUOTA_MESSAGES = {
-    rules.GOOD: _("“好”等次超过了本县区的比例上限（%(n)d 个）"),
-    rules.FAIRLY_GOOD: _("“较好”等次超过了本县区的比例上限（%(n)d 个）"),
-    rules.POOR: _("“差”等次少于本县区的比例下限（%(n)d 个）"),
+    rules.GOOD: gettext_lazy("“好”等次超过了本县区的比例上限（%(n)d 个）"),
+    rules.FAIRLY_GOOD: gettext_lazy("“较好”等次超过了本县区的比例上限（%(n)d 个）"),
+    rules.POOR: gettext_lazy("“差”等次少于本县区的比例下限（%(n)d 个）"),
 }
 
 
