@@ -119,7 +119,8 @@ def _volunteer_hours(org: Organization, year: int) -> dict[int, Decimal]:
 
 def _study_shares(org: Organization, year: int, until: date) -> dict[int, Fraction]:
     """Each branch's completions over its members, summed over the year's months that had
-    a study package (up to `until`)."""
+    a study package (up to `until`): the city's package of a month reaches every branch
+    (a county only adds to it)."""
     from dangjian.learning import packages
 
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0])
