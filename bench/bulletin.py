@@ -100,7 +100,10 @@ def main() -> None:
         f"{len(f['sectors'])} sectors; months missed {f['missed']['branch_months']} "
         f"({f['missed']['branches']} branches); late records {f['late_records']['count']}; "
         f"corrections {f['corrections']['count']}; spot-checked {f['spot_checks']['sampled']}; "
-        f"rectifications {f['rectifications']['count']}; PDF {len(pdf) // 1024} KiB, "
+        f"rectifications {f['rectifications']['count']}; items missing "
+        f"{f['items_missing']['items']} ({f['items_missing']['with_missing']} of "
+        f"{f['items_missing']['records']} held days); sent back {f['send_backs']['count']}; "
+        f"PDF {len(pdf) // 1024} KiB, "
         f"XLSX {len(xlsx) // 1024} KiB; peak RSS "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
