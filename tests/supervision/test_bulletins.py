@@ -374,3 +374,44 @@ def test_a_bulletin_keeps_every_count_and_the_first_rows_of_each_list():
     assert kept["late_records"] == {"count": 3, "rows": [1, 2, 3], "rows_total": 3}
     assert kept["children"] == [{"rank": 1}]
     assert len(figures["missed"]["rows"]) == 500  # the workbook's lists stay whole
+
+
+def test_the_database_keeps_one_published_version_and_a_reason_for_each_correction(world):
+    from django.db import IntegrityError, transaction
+
+    from dangjian.core import clock as server_clock
+
+    now = server_clock.now()
+    fields = {"org": world.city, "year": 2026, "quarter": 4, "generated_at": now}
+    v1 = Bulletin.objects.create(**fields, status="published", published_at=now)
+    refusals = [
+        # A second published version of the same scope and quarter.
+        {
+            "version": 2,
+            "replaces": v1,
+            "correction_reason": "x",
+            "status": "published",
+            "published_at": now,
+        },
+        # A correction that does not say why.
+        {"version": 2, "replaces": v1, "correction_reason": ""},
+        # A later version that replaces nothing.
+        {"version": 2, "correction_reason": "x"},
+        # Superseded without saying when.
+        {
+            "version": 2,
+            "replaces": v1,
+            "correction_reason": "x",
+            "status": "superseded",
+            "published_at": now,
+        },
+        # A fifth quarter.
+        {"version": 1, "quarter": 5},
+    ]
+    for extra in refusals:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Bulletin.objects.create(**{**fields, **extra})
+    v2 = Bulletin.objects.create(**fields, version=2, replaces=v1, correction_reason="x")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Bulletin.objects.create(**fields, version=3, replaces=v1, correction_reason="y")
+    assert v2.status == BulletinStatus.DRAFT
