@@ -23,6 +23,7 @@ from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Organization, OrgKind
+from dangjian.scoring.inputs import is_held
 from dangjian.scoring.models import BranchPeriodScore, PeriodKind
 from dangjian.supervision.models import MonthlySheet, Rectification
 from dangjian.supervision.selectors import overdue_q
@@ -102,8 +103,6 @@ class BranchFacts:
     name: str
     path: str
     due: bool = False
-    # The month's campaign activity that was held (the last one found, if several).
-    activity_id: int | None = None
     approved: bool = False
     held: bool = False
     roster: int = 0
@@ -181,9 +180,9 @@ def content_hash(county_id: int, month: date, threshold: int, rows: list[SheetRo
 
 # The reads ---------------------------------------------------------------------------------
 
-# Another part's count per branch, from the county's facts so far, the month and the time of
-# the run: fn(facts, month, now) -> {branch id: count}.
-Column = Callable[[list[BranchFacts], date, datetime], dict[int, int]]
+# Another part's count per branch of the county, for the month, at the time of the run, given
+# the county's facts so far: fn(county, facts, month, now) -> {branch id: count}.
+Column = Callable[[Organization, list[BranchFacts], date, datetime], dict[int, int]]
 
 
 def counties() -> QuerySet[Organization]:
@@ -229,18 +228,17 @@ def county_facts(
         .values_list("pk", "name", "path")
     ):
         facts[pk] = BranchFacts(pk, name, path, due=pk in due)
-    for pk, branch_id, status, starts_at in (
+    for activity in (
         Activity.objects.filter(campaign__month=month, branch__path__startswith=county.path)
         .filter(status__in=[ActivityStatus.APPROVED, ActivityStatus.CLOSED])
-        .values_list("pk", "branch_id", "status", "starts_at")
-        .order_by("starts_at", "pk")
+        .only("branch_id", "status", "starts_at", "ends_at")
+        .order_by()
     ):
-        f = facts.get(branch_id)
+        f = facts.get(activity.branch_id)
         if f is None:
             continue
         f.approved = True
-        if status == ActivityStatus.CLOSED or starts_at <= now:
-            f.held, f.activity_id = True, pk
+        f.held = f.held or is_held(activity, now)
     for branch_id, roster, checked_in in (
         BranchPeriodScore.objects.filter(
             kind=PeriodKind.MONTH, period_start=month, branch__path__startswith=county.path
@@ -265,7 +263,7 @@ def county_facts(
     for column, attr in ((items_missing, "items_missing"), (sent_back, "sent_back")):
         if column is None:
             continue
-        counts = column(found, month, now)
+        counts = column(county, found, month, now)
         for f in found:
             setattr(f, attr, counts.get(f.branch_id, 0))
     return found

@@ -33,15 +33,13 @@ class MonthRun:
     existing: int = 0
 
 
-def _items_missing(facts: list[monthly.BranchFacts], month: date, now: datetime) -> dict:
-    """How many of the standard required items the branch's held theme day of the month
+def _items_missing(county: Organization, facts: list, month: date, now: datetime) -> dict:
+    """How many of the standard required items each branch's held theme day of the month
     has not marked done (orglife)."""
-    branch_of = {f.activity_id: f.branch_id for f in facts if f.activity_id is not None}
-    missing = orglife.missing_items(branch_of)
-    return {branch_of[pk]: len(codes) for pk, codes in missing.items() if codes}
+    return orglife.missing_item_counts(county, month)
 
 
-def _sent_back(facts: list[monthly.BranchFacts], month: date, now: datetime) -> dict:
+def _sent_back(county: Organization, facts: list, month: date, now: datetime) -> dict:
     """How many of the branch's records, of any month, were sent back and not resubmitted
     by their deadline (record review)."""
     overdue = review_selectors.unanswered_send_backs([f.branch_id for f in facts], now)
