@@ -415,3 +415,19 @@ def test_the_database_keeps_one_published_version_and_a_reason_for_each_correcti
     with pytest.raises(IntegrityError), transaction.atomic():
         Bulletin.objects.create(**fields, version=3, replaces=v1, correction_reason="y")
     assert v2.status == BulletinStatus.DRAFT
+
+
+def test_a_notice_lost_with_redis_is_sent_by_the_scheduled_sweep(quarter):
+    world = quarter
+    # Published inside the test's transaction: the queued notice never runs, as when Redis
+    # was down at the click.
+    bulletin = bulletins.publish_bulletin(
+        actor=world.a.admin, bulletin=generate(world, org=world.a.org, actor=world.a.admin)
+    )
+    assert bulletin.notice_requested_at is not None and bulletin.noticed_at is None
+    assert bulletins.resume_notices() == 0  # not yet: the click may still be running
+    with time_machine.travel(datetime(2027, 1, 15, 9, 11, tzinfo=SHANGHAI), tick=False):
+        assert bulletins.resume_notices() == 1
+    bulletin.refresh_from_db()
+    assert bulletin.noticed_at is not None and bulletin.notified_members > 0
+    assert Notification.objects.filter(user=world.a.member.user, kind="bulletin").count() == 1
