@@ -121,3 +121,14 @@ def test_the_history_template_downloads(world, api):
     assert r.status_code == 200
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.worksheets[0]["A1"].value == "月份"
+
+
+def test_a_historical_activity_reads_as_historical_and_late(world, api):
+    a = world.a
+    upload(api(a.admin), [row("2026-03", a.branch.code, "三月", "2026-03-12 09:00", count=9)])
+    activity = Activity.objects.get()
+    body = api(a.branch_admin).get(f"/activities/{activity.pk}").json()
+    assert body["is_historical"] is True and body["is_late_record"] is True
+    assert body["status"] == "closed" and body["roster_size"] == 0
+    other = api(world.b.admin).get(f"/activities/{activity.pk}")
+    assert other.status_code == 404

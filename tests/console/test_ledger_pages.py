@@ -98,3 +98,12 @@ def test_the_import_page_is_only_for_admins_above_the_branches(world, page, who,
     assert page(users[who]).get(url).status_code == status
     assert page(users[who]).post(url, {"file": history_file(rows)}).status_code == status
     assert not Activity.objects.exists()
+
+
+def test_a_historical_activity_is_flagged_on_its_pages(world, page):
+    a = world.a
+    rows = [row("2026-03", a.branch.code, "三月主题党日", "2026-03-12 09:00", count=5)]
+    page(a.admin).post(f"/console/orgs/{a.org.pk}/history-import/", {"file": history_file(rows)})
+    activity = Activity.objects.get()
+    body = page(a.admin).get(f"/console/activities/{activity.pk}/").content.decode()
+    assert 'data-testid="historical-flag"' in body and "从表格导入的历史活动记录" in body

@@ -300,6 +300,9 @@ class ActivityOut(Schema):
     status: str
     stage: str
     is_late_record: bool
+    is_historical: bool = Field(
+        description="Imported from a spreadsheet: held before the platform, never on time"
+    )
     late_reason: str
     starts_at: datetime
     ends_at: datetime
