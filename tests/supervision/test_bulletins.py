@@ -262,6 +262,11 @@ def test_a_file_changed_on_disk_is_refused_rather_than_served(quarter):
     with pytest.raises(DomainError) as refused:
         bulletins.file_of(bulletin, "pdf")
     assert refused.value.code == "file_changed"
+    xlsx = bulletin.files.get(kind="xlsx")
+    xlsx.file.storage.delete(xlsx.file.name)
+    with pytest.raises(DomainError) as refused:
+        bulletins.file_of(bulletin, "xlsx")
+    assert refused.value.code == "file_changed"
 
 
 def test_a_correction_is_a_new_version_that_supersedes_the_old_one(quarter):

@@ -344,9 +344,12 @@ def versions_of(bulletin: Bulletin) -> list[Bulletin]:
 def file_intact(stored: BulletinFile) -> bool:
     """Whether the stored bytes still hash to what was recorded when they were written."""
     digest = hashlib.sha256()
-    with stored.file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
+    try:
+        with stored.file.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                digest.update(chunk)
+    except OSError:  # gone from the storage: no longer what was written either
+        return False
     return digest.hexdigest() == stored.sha256
 
 
