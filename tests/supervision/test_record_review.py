@@ -394,3 +394,11 @@ def test_the_queue_puts_records_missing_required_items_before_complete_ones(worl
     assert queue[0].missing_items == ["dues", "study", "org_life", "deliberation", "disclosure"]
     assert queue[0].missing_item_labels[0] == "缴纳党费"
     assert queue[1].missing_items == []
+
+
+def test_someone_out_of_scope_learns_nothing_from_a_bad_send_back(world, record, clock):
+    """The permission is asked before the reason and the deadline are checked."""
+    for actor in (world.outsider, world.b.admin):
+        with pytest.raises(DomainError) as e:
+            reviews.send_back_record(actor=actor, activity=record, reason="", deadline=None)
+        assert e.value.code == "not_found"

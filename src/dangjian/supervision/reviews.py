@@ -99,6 +99,7 @@ def send_back_record(
     reason and a deadline (today at the earliest); the branch's admins are told. A record
     already sent back is sent back again only once its deadline has passed unanswered,
     with a new deadline."""
+    permissions.require(actor, Action.REVIEW, activity)
     reason = checked_text(
         reason, field="reason", missing=_("退回补充须说明原因"), limit=TEXT_MAX_CHARS
     )
@@ -157,6 +158,7 @@ def send_back_record(
 def pass_record(*, actor: User, activity: Activity, remark: str = "") -> RecordReview:
     """合格: the superior passes a closed activity's record, never reviewed or resubmitted
     after a send-back."""
+    permissions.require(actor, Action.REVIEW, activity)
     remark = checked_text(remark, field="remark", limit=TEXT_MAX_CHARS)
     activity = _closed(actor, activity)
     review = RecordReview.objects.select_for_update().filter(activity=activity).first()
