@@ -28,7 +28,7 @@ def seeded(settings, tmp_path):
     settings.API_TOKEN_TTL = timedelta(days=60)
     with time_machine.travel(datetime(2027, 1, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         out = StringIO()
-        call_command("seed", "--scale", "demo", "--months", "2", stdout=out)
+        call_command("seed", "--scale", "demo", "--months", "2", "--no-supervision", stdout=out)
         yield Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
 
 
@@ -162,7 +162,7 @@ def test_seeding_the_same_months_again_changes_nothing(seeded):
     before = (Activity.objects.count(), AttendanceRecord.objects.count(), Campaign.objects.count())
     with time_machine.travel(datetime(2027, 1, 5, 9, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         out = StringIO()
-        call_command("seed", "--scale", "demo", "--months", "2", stdout=out)
+        call_command("seed", "--scale", "demo", "--months", "2", "--no-supervision", stdout=out)
     assert "Simulated 0 months, 2 already there" in out.getvalue()
     after = (Activity.objects.count(), AttendanceRecord.objects.count(), Campaign.objects.count())
     assert after == before

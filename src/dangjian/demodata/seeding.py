@@ -17,7 +17,7 @@ from django.db import connection, transaction
 
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
-from dangjian.demodata import learning, packages, volunteering
+from dangjian.demodata import learning, packages, supervision, volunteering
 from dangjian.demodata.people import add_years, member_rows
 from dangjian.demodata.tree import (
     CITY_CODE,
@@ -165,6 +165,7 @@ class SeedReport:
     flowing_total: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    supervision_facts: supervision.SupervisionFacts | None = None
 
     @property
     def changed(self) -> bool:
@@ -173,6 +174,7 @@ class SeedReport:
             or self.logins_created
             or self.members_created
             or self.articles_created
+            or (self.supervision_facts is not None and self.supervision_facts.changed)
         )
 
 
@@ -203,10 +205,12 @@ def seed(
     scale: str,
     seed: int = 2026,
     with_members: bool = True,
+    with_supervision: bool = True,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SeedReport:
     """Seed a city; each stage (tree, logins, members) is skipped when already present, so
-    a second run changes nothing. Everything is one transaction: all or nothing."""
+    a second run changes nothing. Everything is one transaction: all or nothing, but for
+    the demo's supervision cycle (`supervision`), whose services each commit their own."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
     report = SeedReport(scale=scale)
@@ -315,6 +319,20 @@ def seed(
         if volunteering.seed_volunteering(village=village, county=county):
             progress("volunteering: the village's service menu, citizens and orders")
         report.seconds["volunteering"] = time.perf_counter() - t
+
+    if scale == "demo" and with_supervision:
+        # After the commit: the simulated months and the services below (a bulletin's files,
+        # a county's sheet) are transactions of their own, as in production.
+        t = time.perf_counter()
+        report.supervision_facts = supervision.seed_supervision(
+            root=root,
+            county=county,
+            village=village,
+            city_admin=city_admin,
+            seed=seed,
+            progress=progress,
+        )
+        report.seconds["supervision"] = time.perf_counter() - t
 
     if report.changed and connection.vendor == "postgresql":
         t = time.perf_counter()

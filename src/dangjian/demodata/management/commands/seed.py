@@ -24,6 +24,13 @@ class Command(BaseCommand):
             help="Only the organization tree and the demo logins.",
         )
         parser.add_argument(
+            "--no-supervision",
+            action="store_true",
+            help="At the demo scale, leave out the supervision cycle: the theme days from the "
+            "last finished quarter to last month, the monthly sheets, the quarter's bulletin "
+            "and awards, a record sent back.",
+        )
+        parser.add_argument(
             "--months",
             type=int,
             default=0,
@@ -32,7 +39,16 @@ class Command(BaseCommand):
             "and score them. About 20 s a month at the city scale on PostgreSQL.",
         )
 
-    def handle(self, *args, scale: str, seed: int, no_members: bool, months: int, **_):
+    def handle(
+        self,
+        *args,
+        scale: str,
+        seed: int,
+        no_members: bool,
+        no_supervision: bool,
+        months: int,
+        **_,
+    ):
         if months < 0:
             raise CommandError("--months must be 0 or more")
         if months and no_members:
@@ -43,6 +59,7 @@ class Command(BaseCommand):
                 scale=scale,
                 seed=seed,
                 with_members=not no_members,
+                with_supervision=not no_supervision,
                 progress=lambda message: self.stdout.write(f"  {message}"),
             )
         except DomainError as exc:
@@ -58,6 +75,8 @@ class Command(BaseCommand):
             f"({report.branches_total} branches), {report.members_total} members "
             f"({flowing:.1%} flowing)."
         )
+        if report.supervision_facts is not None:
+            self.stdout.write("Supervision: " + "; ".join(report.supervision_facts.summary) + ".")
         timings = ", ".join(f"{stage} {secs:.1f} s" for stage, secs in report.seconds.items())
         self.stdout.write(f"Time: {timings}")
         for note in report.notes:
