@@ -436,3 +436,14 @@ def test_a_notice_lost_with_redis_is_sent_by_the_scheduled_sweep(quarter):
     bulletin.refresh_from_db()
     assert bulletin.noticed_at is not None and bulletin.notified_members > 0
     assert Notification.objects.filter(user=world.a.member.user, kind="bulletin").count() == 1
+
+
+def test_two_first_clicks_at_once_leave_one_draft_and_a_conflict(quarter, monkeypatch):
+    world = quarter
+    first = generate(world)
+    # The second click read the quarter before the first one's draft was written.
+    monkeypatch.setattr(bulletins, "_locked_chain", lambda *args: [])
+    with pytest.raises(DomainError) as refused:
+        generate(world)
+    assert refused.value.code == "conflict"
+    assert list(Bulletin.objects.values_list("pk", flat=True)) == [first.pk]

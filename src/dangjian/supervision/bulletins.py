@@ -15,7 +15,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -141,7 +141,11 @@ def _write_draft(*, actor: User, org: Organization, year: int, quarter: int, dra
     draft.figures = figures
     draft.generated_by = actor
     draft.generated_at = now
-    draft.save()
+    try:
+        with transaction.atomic():
+            draft.save()
+    except IntegrityError:  # a first draft written by another click meanwhile
+        raise DomainError("conflict", _("该季度通报正由他人生成，请稍后刷新")) from None
     _store_files(draft, pdf, xlsx)
     audit.record(
         actor=actor,
