@@ -86,6 +86,7 @@ def test_one_bad_row_writes_nothing_and_the_report_names_each_bad_row(world):
             count=0,
             names=a.member.name,
         ),
+        row("9999-12", a.branch.code, "时间的尽头", "9999-12-31 23:30", count=1),
     ]
     with pytest.raises(DomainError) as exc:
         run(a.admin, a.org, rows)
@@ -99,6 +100,7 @@ def test_one_bad_row_writes_nothing_and_the_report_names_each_bad_row(world):
         (7, "党支部"),
         (8, "月份"),
         (9, "参加人数"),
+        (10, "举办时间"),
     }
     assert not Activity.objects.exists()
     assert not HistoricalRecord.objects.exists()

@@ -239,17 +239,18 @@ def _clean_row(number: int, raw: dict, branches, errors: Errors, now: datetime) 
         errors.add(number, h["summary"], _("不能超过%d个字") % SUMMARY_MAX_CHARS)
     try:
         starts_at = parse_moment(raw.get("held_at"))
-    except ValueError:
-        errors.add(number, h["held_at"], _("举办时间应写成 2025-03-15 09:00 这样的格式"))
-    ends_raw = raw.get("ends_at")
-    if starts_at is not None:
+        # The last days of year 9999 have no two hours after them.
         ends_at = starts_at + DEFAULT_DURATION
-        if clean_text(ends_raw):
-            try:
-                ends_at = parse_moment(ends_raw)
-            except ValueError:
-                errors.add(number, h["ends_at"], _("结束时间应写成 2025-03-15 11:00 这样的格式"))
-                ends_at = None
+    except (ValueError, OverflowError):
+        errors.add(number, h["held_at"], _("举办时间应写成 2025-03-15 09:00 这样的格式"))
+        starts_at = None
+    ends_raw = raw.get("ends_at")
+    if starts_at is not None and clean_text(ends_raw):
+        try:
+            ends_at = parse_moment(ends_raw)
+        except ValueError:
+            errors.add(number, h["ends_at"], _("结束时间应写成 2025-03-15 11:00 这样的格式"))
+            ends_at = None
     if clean_text(raw.get("attendee_count")):
         try:
             count = parse_count(raw.get("attendee_count"))
