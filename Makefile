@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install assets browser lint format pytest test-pg fuzz serve seed-city messages clean
+.PHONY: demo test install assets browser fonts lint format pytest test-pg fuzz serve seed-city messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -34,6 +34,12 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk fonts-wqy-zenhei >/dev/null; }
 
+# The quarterly bulletin's PDF embeds this font (above): the demo publishes one.
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    fonts-wqy-zenhei >/dev/null; }
+
 # Random keys for this checkout (SECRET_KEY, FIELD_ENCRYPTION_KEYS, ID_NUMBER_HASH_KEY),
 # written once to var/secrets.env, which the settings read for the keys the environment does
 # not set; never replaced, since the ID numbers stored with them could not be read with others.
@@ -45,7 +51,7 @@ var/secrets.env:
 demo: export STATIC_MANIFEST = 1
 # The demo shows admins the text messages sent (短信发件箱), so activation can be followed.
 demo: export SMS_DEMO_OUTBOX = 1
-demo: install var/secrets.env
+demo: install fonts var/secrets.env
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
