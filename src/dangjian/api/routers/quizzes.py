@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
@@ -71,7 +71,7 @@ def create_category(request, payload: CategoryIn):
 # Questions -------------------------------------------------------------------------------
 
 
-class OptionOut(Schema):
+class OptionOut(BaseModel):
     key: str
     text: str
 
@@ -537,7 +537,7 @@ def export_results(request, quiz_id: int):
     return _download(*quiz_results.export_results(actor=user, quiz=quiz))
 
 
-class AttemptQuestionOut(Schema):
+class AttemptQuestionOut(BaseModel):
     question_id: int
     position: int
     points: int
@@ -554,7 +554,7 @@ class AttemptQuestionOut(Schema):
     explanation: str | None
 
 
-class AttemptOut(Schema):
+class AttemptOut(BaseModel):
     id: int
     quiz_id: int
     number: int
