@@ -168,28 +168,77 @@ WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lo
 """
 
 
+# On PostgreSQL the three writes are one statement (data-modifying WITH queries, the slots
+# as arrays through unnest): outside a transaction it commits alone, with no BEGIN or
+# COMMIT sent, and its parameters are the same few whatever the paper's size, so that
+# psycopg prepares it once. The uses are locked in id order as in USES_SQL.
+START_WRITE_SQL = """
+WITH attempt AS (
+    INSERT INTO learning_attempt
+        (quiz_id, member_id, number, seed, started_at, deadline, ended_by, maximum)
+    VALUES (%s, %s, %s, %s, %s, %s, '', 0) RETURNING id
+), slots AS (
+    INSERT INTO learning_attemptanswer
+        (attempt_id, question_id, question_version_id, position, points, option_order, version)
+    SELECT attempt.id, s.question_id, s.version_id, s.position, s.points, s.option_order, 0
+    FROM attempt, unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::smallint[], %s::jsonb[])
+        AS s(question_id, version_id, position, points, option_order)
+), uses AS (
+    UPDATE learning_question SET uses = uses + 1
+    WHERE id IN (
+        SELECT id FROM learning_question WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE)
+)
+SELECT id FROM attempt
+"""
+
+
 def write_start(db, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
-    """Insert the attempt and its slots, and count the questions' uses: three statements
-    on the connection `db`, whose transaction the caller holds. The attempt comes back as
-    the default connection's, as the ORM's would."""
+    """Insert the attempt and its slots, and count the questions' uses, on the connection
+    `db`: one statement on PostgreSQL, atomic by itself; three elsewhere, in a transaction
+    the caller holds. The attempt comes back as the default connection's, as the ORM's
+    would."""
     with db.cursor() as cursor:
-        _write_start(db, cursor, attempt, slots)
+        if db.vendor == "postgresql":
+            _write_start_at_once(db, cursor, attempt, slots)
+        else:
+            _write_start(db, cursor, attempt, slots)
     attempt._state.adding, attempt._state.db = False, connection.alias
 
 
-def _write_start(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+def _attempt_params(db, attempt: Attempt) -> list:
     moment = Attempt._meta.get_field("started_at")
+    return [
+        attempt.quiz_id,
+        attempt.member_id,
+        attempt.number,
+        attempt.seed,
+        moment.get_db_prep_save(attempt.started_at, db),
+        moment.get_db_prep_save(attempt.deadline, db),
+    ]
+
+
+def _write_start_at_once(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+    order = AttemptAnswer._meta.get_field("option_order")
+    ids = [slot.question_id for slot in slots]
     cursor.execute(
-        ATTEMPT_SQL,
+        START_WRITE_SQL,
         [
-            attempt.quiz_id,
-            attempt.member_id,
-            attempt.number,
-            attempt.seed,
-            moment.get_db_prep_save(attempt.started_at, db),
-            moment.get_db_prep_save(attempt.deadline, db),
+            *_attempt_params(db, attempt),
+            ids,
+            [slot.question_version_id for slot in slots],
+            [slot.position for slot in slots],
+            [slot.points for slot in slots],
+            [order.get_db_prep_save(slot.option_order, db) for slot in slots],
+            ids,
         ],
     )
+    attempt.pk = cursor.fetchone()[0]
+    for slot in slots:
+        slot.attempt = attempt
+
+
+def _write_start(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
+    cursor.execute(ATTEMPT_SQL, _attempt_params(db, attempt))
     attempt.pk = cursor.fetchone()[0]
     order = AttemptAnswer._meta.get_field("option_order")
     params = []
@@ -211,7 +260,9 @@ def _write_start(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> No
 
 # The marks, by hand as the start's writes: the slots' scores in one statement with one
 # branch per score given (most papers: right or wrong; bulk_update's has one per slot),
-# then the attempt's. tests/learning/test_quiz_start.py checks them against the models.
+# then the attempt's; on PostgreSQL both in one statement, the scores as arrays (the same
+# statement whatever the paper, prepared once). tests/learning/test_quiz_start.py checks
+# them against the models.
 SCORES_SQL = "UPDATE learning_attemptanswer SET score = CASE {branches} END WHERE attempt_id = %s"
 SCORE_BRANCH = "WHEN id IN ({ids}) THEN %s"
 MARKS_SQL = """
@@ -219,20 +270,40 @@ UPDATE learning_attempt
 SET finished_at = %s, ended_by = %s, score = %s, maximum = %s, grade = %s, passed = %s
 WHERE id = %s
 """
+MARKS_AT_ONCE_SQL = """
+WITH scores AS (
+    UPDATE learning_attemptanswer s SET score = given.score
+    FROM unnest(%s::bigint[], %s::numeric[]) AS given(id, score)
+    WHERE s.id = given.id
+)
+UPDATE learning_attempt
+SET finished_at = %s, ended_by = %s, score = %s, maximum = %s, grade = %s, passed = %s
+WHERE id = %s
+"""
 
 
-def write_marks(cursor, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> None:
-    db, fields = connection, Attempt._meta
+def write_marks(db, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> None:
+    """The slots' scores and the attempt's marks, on the connection `db`, in the
+    transaction the caller holds."""
+    fields = Attempt._meta
     points = AttemptAnswer._meta.get_field("score")
-    if by_score:
-        branches, params = [], []
-        for score, ids in by_score.items():
-            branches.append(SCORE_BRANCH.format(ids=marks(ids)))
-            params += [*ids, points.get_db_prep_save(score, db)]
-        cursor.execute(SCORES_SQL.format(branches=" ".join(branches)), [*params, attempt.pk])
     names = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
     values = [fields.get_field(n).get_db_prep_save(getattr(attempt, n), db) for n in names]
-    cursor.execute(MARKS_SQL, [*values, attempt.pk])
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            ids, scores = [], []
+            for score, given in by_score.items():
+                ids += given
+                scores += [points.get_db_prep_save(score, db)] * len(given)
+            cursor.execute(MARKS_AT_ONCE_SQL, [ids, scores, *values, attempt.pk])
+            return
+        if by_score:
+            branches, params = [], []
+            for score, given in by_score.items():
+                branches.append(SCORE_BRANCH.format(ids=marks(given)))
+                params += [*given, points.get_db_prep_save(score, db)]
+            cursor.execute(SCORES_SQL.format(branches=" ".join(branches)), [*params, attempt.pk])
+        cursor.execute(MARKS_SQL, [*values, attempt.pk])
 
 
 # A submission's reads: the attempt under lock with what its permission asks of its member
@@ -251,28 +322,40 @@ SELECT v.* FROM learning_questionversion v WHERE v.id IN (
 """
 
 
-def locked_attempt(attempt_id: int) -> Attempt | None:
-    """The attempt `attempt_id` read under lock, with its quiz and, of its member, what
-    the permission reads (the member's other fields, and the quiz's organization, load if
-    ever touched); None when there is none."""
-    lock = " FOR UPDATE OF a" if connection.features.has_select_for_update_of else ""
-    found = list(Attempt.objects.raw(LOCKED_SQL.format(lock=lock), [attempt_id]))
+def _as_default(*instances) -> None:
+    # Read on the connection `db`, the instances belong to the default one, as the ORM's.
+    for instance in instances:
+        instance._state.db = connection.alias
+
+
+def locked_attempt(attempt_id: int, db=connection) -> Attempt | None:
+    """The attempt `attempt_id` read under lock on the connection `db` (in the transaction
+    the caller holds), with its quiz and, of its member, what the permission reads (the
+    member's other fields, and the quiz's organization, load if ever touched); None when
+    there is none."""
+    lock = " FOR UPDATE OF a" if db.features.has_select_for_update_of else ""
+    found = list(Attempt.objects.raw(LOCKED_SQL.format(lock=lock), [attempt_id], using=db.alias))
     if not found:
         return None
     attempt = found[0]
+    _as_default(attempt)
     attempt.member = Member.from_db(
         connection.alias,
         ["id", "user_id", "is_active"],
         [attempt.member_id, attempt.owner_user_id, bool(attempt.owner_is_active)],
     )
-    attempt.quiz = list(Quiz.objects.raw(QUIZ_SQL, [attempt.quiz_id]))[0]
+    quiz = list(Quiz.objects.raw(QUIZ_SQL, [attempt.quiz_id], using=db.alias))[0]
+    _as_default(quiz)
+    attempt.quiz = quiz
     return attempt
 
 
-def paper(attempt: Attempt) -> list[AttemptAnswer]:
-    """The attempt's slots in order, each with the version it was given."""
-    slots = list(AttemptAnswer.objects.raw(SLOTS_READ_SQL, [attempt.pk]))
-    given = {v.pk: v for v in QuestionVersion.objects.raw(GIVEN_SQL, [attempt.pk])}
+def paper(attempt: Attempt, db=connection) -> list[AttemptAnswer]:
+    """The attempt's slots in order, each with the version it was given, read on `db`."""
+    slots = list(AttemptAnswer.objects.raw(SLOTS_READ_SQL, [attempt.pk], using=db.alias))
+    versions = QuestionVersion.objects.raw(GIVEN_SQL, [attempt.pk], using=db.alias)
+    given = {v.pk: v for v in versions}
+    _as_default(*slots, *given.values())
     for slot in slots:
         slot.question_version = given[slot.question_version_id]
     return slots

@@ -11,6 +11,7 @@ it (then refused with `deadline_passed`, after the finish is committed) or the s
 
 import secrets
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -439,11 +440,13 @@ def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
     # The hot connection when outside a transaction (its statements prepared): the
     # writes need nothing the default connection holds.
     db = hot_connection()
+    # On PostgreSQL outside a transaction the writes are one statement, atomic by itself.
+    alone = db.vendor == "postgresql" and db.get_autocommit()
     try:
         # The transaction holds only the writes. A second tap on "start" that raced the
         # first breaks a constraint on the attempt's insert and rolls it back whole, so no
         # savepoint is needed round the insert.
-        with transaction.atomic(using=db.alias):
+        with nullcontext() if alone else transaction.atomic(using=db.alias):
             attempt_sql.write_start(db, attempt, slots)
     except IntegrityError:
         # Give back the first's attempt.
@@ -462,11 +465,11 @@ def _own(attempt: Attempt, member: Member) -> Attempt:
     return locked(attempt, "quiz")
 
 
-def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
+def _mark(attempt: Attempt, *, at: datetime, ended_by: str, db=connection) -> Attempt:
     """Finish and mark the attempt with the answers saved (the paper's versions and
-    points, so a question edited since never re-marks it); the slots, marked, are left on
-    it as `paper`."""
-    answers = attempt_sql.paper(attempt)
+    points, so a question edited since never re-marks it), on the connection `db` whose
+    transaction holds it locked; the slots, marked, are left on it as `paper`."""
+    answers = attempt_sql.paper(attempt, db)
     specs = [question_spec(a.question_version, points=a.points) for a in answers]
     saved = {a.question_id: a.answer for a in answers}
     mark = grading.mark_attempt(specs, saved, attempt.quiz.pass_mark)
@@ -477,19 +480,18 @@ def _mark(attempt: Attempt, *, at: datetime, ended_by: str) -> Attempt:
     attempt.finished_at, attempt.ended_by = at, ended_by
     attempt.score, attempt.maximum = round_half_up(mark.score), round_half_up(mark.maximum)
     attempt.grade, attempt.passed = mark.grade, mark.passed
-    with connection.cursor() as cursor:
-        attempt_sql.write_marks(cursor, attempt, by_score)
+    attempt_sql.write_marks(db, attempt, by_score)
     attempt.paper = answers
     return attempt
 
 
-def _finish_overdue(attempt: Attempt) -> Attempt:
+def _finish_overdue(attempt: Attempt, db=connection) -> Attempt:
     # Every save taken came at or before the deadline, so what is stored is what was
     # saved by then; the attempt is finished at that instant.
-    return _mark(attempt, at=attempt.deadline, ended_by=AttemptEnd.DEADLINE)
+    return _mark(attempt, at=attempt.deadline, ended_by=AttemptEnd.DEADLINE, db=db)
 
 
-def _in_progress(attempt: Attempt) -> DomainError | None:
+def _in_progress(attempt: Attempt, db=connection) -> DomainError | None:
     """None when a save or submission may go on now; the refusal otherwise, with an
     overdue attempt finished at its deadline (kept when the caller raises after its
     transaction)."""
@@ -499,7 +501,7 @@ def _in_progress(attempt: Attempt) -> DomainError | None:
         )
     except DomainError as exc:
         if exc.code == "deadline_passed":
-            _finish_overdue(attempt)
+            _finish_overdue(attempt, db)
         return exc
     return None
 
@@ -562,15 +564,17 @@ def submit_own_attempt(*, user: User, attempt_id: int) -> Attempt:
     """`submit_attempt` of the attempt `attempt_id` by the member whose it is, read once:
     under lock, with its quiz and member, and refused as `permissions.access_attempt`
     refuses it (not_found, or forbidden to an admin who may only read it). The month's
-    peak submits at once (docs/performance.md, "The monthly quiz peak")."""
-    with transaction.atomic():
-        attempt = attempt_sql.locked_attempt(attempt_id)
+    peak submits at once (docs/performance.md, "The monthly quiz peak"): on the hot
+    connection when outside a transaction, its statements prepared as the start's."""
+    db = hot_connection()
+    with transaction.atomic(using=db.alias):
+        attempt = attempt_sql.locked_attempt(attempt_id, db)
         if attempt is None:
             raise permissions.not_found()
         permissions.require(user, Action.TAKE_PART, attempt)
-        refusal = _in_progress(attempt)
+        refusal = _in_progress(attempt, db)
         if refusal is None:
-            return _mark(attempt, at=clock.now(), ended_by=AttemptEnd.SUBMITTED)
+            return _mark(attempt, at=clock.now(), ended_by=AttemptEnd.SUBMITTED, db=db)
     raise refusal
 
 
