@@ -230,8 +230,12 @@ class Attempt(models.Model):
     member's submission or at the deadline, and then marked. `seed` drew its paper and
     orders its options; the paper itself is stored in its `AttemptAnswer` rows."""
 
-    quiz = models.ForeignKey(Quiz, on_delete=models.PROTECT, related_name="attempts")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: attempt_quiz_member and attempt_number_unique lead with them,
+    # and each index is one more entry every start and submission writes.
+    quiz = models.ForeignKey(
+        Quiz, on_delete=models.PROTECT, related_name="attempts", db_index=False
+    )
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", db_index=False)
     number = models.PositiveSmallIntegerField()
     seed = models.CharField(max_length=32)
     started_at = models.DateTimeField()
@@ -297,7 +301,10 @@ class AttemptAnswer(models.Model):
     (0 before the first save; see timing.answer_save) and when it was saved; `score` once
     the attempt is marked."""
 
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: the two unique keys lead with it (as for Attempt's keys).
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     question_version = models.ForeignKey(
         QuestionVersion, on_delete=models.PROTECT, related_name="answers"
