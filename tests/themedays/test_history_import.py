@@ -87,6 +87,7 @@ def test_one_bad_row_writes_nothing_and_the_report_names_each_bad_row(world):
             names=a.member.name,
         ),
         row("9999-12", a.branch.code, "时间的尽头", "9999-12-31 23:30", count=1),
+        row("0001-01", a.branch.code, "时间的开端", "0001-01-01 00:30", count=1),
     ]
     with pytest.raises(DomainError) as exc:
         run(a.admin, a.org, rows)
@@ -101,6 +102,7 @@ def test_one_bad_row_writes_nothing_and_the_report_names_each_bad_row(world):
         (8, "月份"),
         (9, "参加人数"),
         (10, "举办时间"),
+        (11, "举办时间"),
     }
     assert not Activity.objects.exists()
     assert not HistoricalRecord.objects.exists()
