@@ -102,3 +102,25 @@ def test_scoping_and_refusals(scored, api):
     bad = api(world.city_admin).post(f"/orgs/{world.city.pk}/bulletins", {"period": "2026-Q5"})
     assert bad.status_code == 422
     assert Bulletin.objects.count() == 1
+
+
+def test_the_list_costs_the_same_queries_for_more_bulletins(scored, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = scored
+    city = api(world.city_admin)
+
+    def listed_queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as queries:
+            items = city.get("/bulletins").json()["items"]
+        return len(items), len(queries)
+
+    for period in ("2026-Q3", "2026-Q4"):
+        city.post(f"/orgs/{world.city.pk}/bulletins", {"period": period})
+    few, few_queries = listed_queries()
+    for org in (world.a.org, world.b.org):
+        city.post(f"/orgs/{org.pk}/bulletins", {"period": "2026-Q4"})
+    many, many_queries = listed_queries()
+    assert (few, many) == (2, 4)
+    assert many_queries == few_queries

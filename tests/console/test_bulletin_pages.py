@@ -111,3 +111,23 @@ def test_members_outsiders_and_strangers_get_nothing(scored, page):
         assert client.get(f"/console/supervision/bulletins/{bulletin.pk}/").status_code == 403
     anonymous = page(None).get(f"/console/supervision/bulletins/{bulletin.pk}/files/pdf/")
     assert anonymous.status_code == 302 and "/login" in anonymous.url
+
+
+def test_the_list_page_costs_the_same_queries_for_more_bulletins(scored, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = scored
+    city = page(world.city_admin)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert city.get("/console/supervision/bulletins/").status_code == 200
+        return len(captured)
+
+    generate(city, world.city, "2026-Q3")
+    few = queries()
+    for org in (world.city, world.a.org, world.b.org):
+        generate(city, org)
+    assert Bulletin.objects.count() == 4
+    assert queries() == few
