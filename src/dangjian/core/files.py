@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.files.base import File
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
@@ -95,4 +96,25 @@ def attachment_response(attachment, *, cache_control: str = "private, no-store")
     )
     response["Cache-Control"] = cache_control
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def download_response(
+    content,
+    *,
+    filename: str,
+    content_type: str,
+    inline: bool = False,
+    cache_control: str = "private, no-store",
+) -> HttpResponse:
+    """Send a file the caller has already made (bytes) or opened (a binary handle, streamed),
+    never cached by a shared proxy: the caller has checked that the user may read it."""
+    if isinstance(content, bytes | bytearray):
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    else:
+        response = FileResponse(
+            content, as_attachment=not inline, filename=filename, content_type=content_type
+        )
+    response["Cache-Control"] = cache_control
     return response

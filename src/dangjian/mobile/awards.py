@@ -3,12 +3,12 @@ members and admins of the city), newest quarter first, each with its golden-idea
 advanced branches and model members; the certificates of the reader's own awards and of
 their branch's."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dangjian import permissions
-from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
 from dangjian.mobile.decorators import signed_in
 from dangjian.supervision import award_certificates, award_selectors
 from dangjian.supervision.models import AwardKind
@@ -46,14 +46,12 @@ def awards(request):
 def award_certificate(request, nomination_id: int):
     actor = request.user
     nomination = permissions.access_nomination(actor, nomination_id)
-    try:
-        certificate = award_certificates.award_certificate(actor=actor, nomination=nomination)
-    except DomainError as exc:
-        # Not (yet) a winner: there is no certificate to show.
-        if exc.code in ("not_published", "not_selected"):
-            raise Http404(exc.message) from exc
-        raise
-    response = HttpResponse(certificate.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{nomination.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    certificate = award_certificates.shown_certificate(actor=actor, nomination=nomination)
+    if certificate is None:
+        raise Http404
+    return download_response(
+        certificate.pdf,
+        filename=f"certificate-{nomination.pk}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
 from dangjian.mobile.decorators import signed_in
 from dangjian.themedays import selectors
 from dangjian.themedays.ledger import services as ledgers
@@ -52,8 +52,4 @@ def ledger_list(request, branch_id: int):
 def ledger_download(request, ledger_id: int):
     ledger = permissions.access_ledger(request.user, ledger_id)
     handle, name = ledgers.open_ledger(actor=request.user, ledger=ledger)
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type="application/zip"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(handle, filename=name, content_type="application/zip")

@@ -139,27 +139,19 @@ def record_item(
             raise DomainError("conflict", _("该规定动作正由他人同时登记，请刷新后重试")) from None
         evidence.photos.set(photos)
         after = _snapshot(evidence, sorted(p.pk for p in photos))
-        if before is None:
+        # A first record notes everything; a change only what changed, and nothing when
+        # the same evidence is saved again.
+        old, new = (None, after) if before is None else audit.diff(before, after)
+        if new:
             audit.record(
                 actor=actor,
                 action="item.record",
                 obj=evidence,
                 org=activity.branch,
                 label=f"{activity.title} {LABEL_BY_CODE[item]}",
-                after=after,
+                before=old,
+                after=new,
             )
-        else:
-            old, new = audit.diff(before, after)
-            if new:
-                audit.record(
-                    actor=actor,
-                    action="item.record",
-                    obj=evidence,
-                    org=activity.branch,
-                    label=f"{activity.title} {LABEL_BY_CODE[item]}",
-                    before=old,
-                    after=new,
-                )
     return evidence
 
 

@@ -62,6 +62,17 @@ def award_certificate(*, actor: User, nomination: Nomination) -> Certificate:
     return Certificate(filename=f"荣誉证书-{serial}.pdf", pdf=certificate_pdf(nomination))
 
 
+def shown_certificate(*, actor: User, nomination: Nomination) -> Certificate | None:
+    """The certificate for a page, None while there is none to show (the round not
+    published, the nomination not selected), which the pages answer as not found."""
+    try:
+        return award_certificate(actor=actor, nomination=nomination)
+    except DomainError as exc:
+        if exc.code in ("not_published", "not_selected"):
+            return None
+        raise
+
+
 def certificate_pdf(nomination: Nomination) -> bytes:
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm

@@ -6,7 +6,7 @@ branch submits its case with, and a case's page."""
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,7 +18,7 @@ from dangjian.console.views.base import paginate, posted, render_page, trail
 from dangjian.console.views.supervision import MultipleFileField
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import attachment_response
+from dangjian.core.files import attachment_response, download_response
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
@@ -279,17 +279,15 @@ def award_nomination_step(request, nomination_id: int):
 def award_certificate(request, nomination_id: int):
     actor = request.user
     nomination = permissions.access_nomination(actor, nomination_id)
-    try:
-        certificate = award_certificates.award_certificate(actor=actor, nomination=nomination)
-    except DomainError as exc:
-        # Not (yet) a winner: there is no certificate to show.
-        if exc.code in ("not_published", "not_selected"):
-            raise Http404(exc.message) from exc
-        raise
-    response = HttpResponse(certificate.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="certificate-{nomination.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    certificate = award_certificates.shown_certificate(actor=actor, nomination=nomination)
+    if certificate is None:
+        raise Http404
+    return download_response(
+        certificate.pdf,
+        filename=f"certificate-{nomination.pk}.pdf",
+        content_type="application/pdf",
+        inline=True,
+    )
 
 
 # Cases -------------------------------------------------------------------------------------

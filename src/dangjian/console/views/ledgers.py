@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +13,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import import_refusal, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
 from dangjian.permissions import Action
 from dangjian.themedays import history
 from dangjian.themedays.ledger import services as ledgers
@@ -92,8 +93,4 @@ def ledger_list(request, branch_id: int):
 def ledger_download(request, ledger_id: int):
     ledger = permissions.access_ledger(request.user, ledger_id)
     handle, name = ledgers.open_ledger(actor=request.user, ledger=ledger)
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type="application/zip"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(handle, filename=name, content_type="application/zip")
