@@ -60,9 +60,10 @@ def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
     return response
 
 
-def _target_org(user, org_id: int | None):
-    """The organization the import goes into: the one asked for, or the caller's outermost
-    administered organization."""
+def import_target_org(user, org_id: int | None):
+    """The organization an import goes into: the one asked for, or the caller's outermost
+    administered organization (the members', organizations' and historical theme days'
+    imports)."""
     if org_id is None:
         paths = permissions.admin_paths(user)
         if not paths:
@@ -85,7 +86,7 @@ def import_members(request, file: File[UploadedFile], org_id: Form[int | None] =
     `import_invalid` with `errors: [{"row", "column", "message"}]` writes nothing.
     Re-importing updates members by ID number."""
     user = actor(request)
-    org = _target_org(user, org_id)
+    org = import_target_org(user, org_id)
     result = imports.import_members(actor=user, org=org, file=file, filename=file.name or "")
     return ImportOut(created=result.created, updated=result.updated)
 
@@ -100,7 +101,7 @@ def org_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A00
 def import_orgs(request, file: File[UploadedFile], org_id: Form[int | None] = None):
     """Upload organizations (keyed by code) under `org_id` (default as for members)."""
     user = actor(request)
-    org = _target_org(user, org_id)
+    org = import_target_org(user, org_id)
     result = imports.import_organizations(actor=user, org=org, file=file, filename=file.name or "")
     return ImportOut(created=result.created, updated=result.updated)
 

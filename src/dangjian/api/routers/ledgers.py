@@ -4,7 +4,7 @@
 from datetime import datetime
 from typing import Literal
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -12,10 +12,9 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.routers.imports import ImportErrorOut, ImportOut
+from dangjian.api.routers.imports import ImportErrorOut, ImportOut, import_target_org
 from dangjian.api.schemas import ErrorOut
-from dangjian.permissions import Action
-from dangjian.registry.models import Organization
+from dangjian.core.files import download_response
 from dangjian.themedays import history
 from dangjian.themedays.ledger import services as ledgers
 from dangjian.themedays.models import Ledger
@@ -44,13 +43,7 @@ def import_history(request, file: File[UploadedFile], org_id: Form[int | None] =
     "message"}]` writes nothing. Each day becomes a closed activity flagged
     `is_historical` and `is_late_record`."""
     user = actor(request)
-    if org_id is None:
-        paths = permissions.admin_paths(user)
-        if not paths:
-            raise permissions.forbidden()
-        org = Organization.objects.get(path=paths[0])
-    else:
-        org = permissions.access_org(user, org_id, Action.IMPORT)
+    org = import_target_org(user, org_id)
     result = history.import_history(actor=user, org=org, file=file, filename=file.name or "")
     return ImportOut(created=result.created, updated=result.updated)
 
@@ -121,8 +114,4 @@ def download_ledger(request, ledger_id: int):
     user = actor(request)
     ledger = permissions.access_ledger(user, ledger_id)
     handle, name = ledgers.open_ledger(actor=user, ledger=ledger)
-    response = FileResponse(
-        handle, as_attachment=True, filename=name, content_type="application/zip"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(handle, filename=name, content_type="application/zip")
