@@ -77,9 +77,10 @@ def main() -> None:
         .first()
     )
     branches = Organization.objects.filter(kind="branch", is_active=True).count()
+    year_scores = BranchPeriodScore.objects.filter(kind="year", period_start__year=year).count()
     print(
         f"database: {connection.vendor}, city: {root.name}, branches: {branches}, year: {year}, "
-        f"year scores: {BranchPeriodScore.objects.filter(kind='year', period_start__year=year).count()}"
+        f"year scores: {year_scores}"
     )
     Appraisal.objects.filter(org=root, year=year).delete()
     weight = 0 if args.no_weights else 5
@@ -137,7 +138,8 @@ def main() -> None:
     print(
         f"entries {sums.count()}, counties {found.counties.count()}, grades {grades}, "
         f"with findings {sums.filter(findings__gt=0).count()}, with overdue "
-        f"{sums.filter(overdue__gt=0).count()}, with send-backs {sums.filter(send_backs__gt=0).count()}, "
+        f"{sums.filter(overdue__gt=0).count()}, "
+        f"with send-backs {sums.filter(send_backs__gt=0).count()}, "
         f"xlsx {len(content) // 1024} KiB, "
         f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
     )
