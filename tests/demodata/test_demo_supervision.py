@@ -1,6 +1,7 @@
 """The demo's supervision cycle: the last quarter's theme days simulated with their required
 items, last month's monthly sheets, the quarter's bulletin published with its files, the
-quarter's awards selected and published, a record sent back; seeded once."""
+quarter's awards selected and published, a record sent back, the year's appraisal, the demo
+branch's dues; seeded once."""
 
 import io
 from datetime import date, datetime
@@ -14,11 +15,13 @@ from dangjian.demodata import seeding
 from dangjian.demodata import supervision as demo
 from dangjian.notifications.models import Notification
 from dangjian.orglife import selectors as orglife
-from dangjian.orglife.models import ItemEvidence
+from dangjian.orglife.models import DuesRecord, ItemEvidence
 from dangjian.registry.models import Organization, OrgKind
 from dangjian.scoring.formula import Period
 from dangjian.supervision import bulletins
 from dangjian.supervision.models import (
+    Appraisal,
+    AppraisalCounty,
     AwardKind,
     AwardRound,
     AwardRoundStatus,
@@ -120,6 +123,26 @@ def test_the_simulated_records_have_their_required_items_recorded(seed):
     assert recorded == set(simulated.values_list("pk", flat=True))
 
 
+def test_the_demo_has_the_years_appraisal_with_the_demo_countys_grades_proposed(seed):
+    seed()
+    appraisal = Appraisal.objects.get(year=2026)
+    parts = AppraisalCounty.objects.filter(appraisal=appraisal)
+    proposed = {part.county.name for part in parts if part.submitted_at is not None}
+    assert proposed == {"汉台区"} and parts.count() >= 2
+    assert appraisal.entries.filter(branch__name="红星村党支部").exists()
+
+
+def test_the_demo_branchs_dues_are_paid_this_year_but_two_members_owe_two_months(seed):
+    seed()
+    village = Organization.objects.get(name="红星村党支部")
+    register = orglife.dues_register(village, 2026, today=NOW.date())
+    owing = {row.member.pk: row.arrears.unpaid_months for row in register.rows}
+    members = sorted(owing)
+    assert len(members) == 3  # the demo logins (--no-members)
+    assert all(owing[pk] == [] for pk in members[:-2])
+    assert all(owing[pk] == [OCTOBER, date(2026, 11, 1)] for pk in members[-2:])
+
+
 def test_seeding_twice_changes_nothing_in_the_supervision_cycle(seed):
     seed()
     models = (
@@ -132,6 +155,8 @@ def test_seeding_twice_changes_nothing_in_the_supervision_cycle(seed):
         AwardRound,
         Nomination,
         RecordReview,
+        Appraisal,
+        DuesRecord,
         Notification,
     )
     before = {model: model.objects.count() for model in models}

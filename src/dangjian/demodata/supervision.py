@@ -3,8 +3,10 @@ finished quarter and of the months since (simulated, as `manage.py seed --months
 that what supervision reads has figures, with the evidence of their required items (most
 branches record them all; some miss one or two); then, through the real services and with the demo
 logins as actors, last month's monthly supervision sheets (一月一督查), the quarter's
-bulletin published (一季一通报), the quarter's awards selected and published, and one
-record of the demo branch sent back for supplementing (退回补充).
+bulletin published (一季一通报), the quarter's awards selected and published, one
+record of the demo branch sent back for supplementing (退回补充), the year's appraisal
+(一年一考核) generated with the demo county's grades proposed, and the demo branch's dues
+register for the year so far (two members in arrears).
 
 Every step is skipped when what it makes is there already, so a second seed changes
 nothing. Seeded at the demo scale only: at the city scale these take minutes (bench/)."""
@@ -14,15 +16,28 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
 
 from dangjian.core import clock
 from dangjian.demodata import simulation
-from dangjian.orglife.models import ItemEvidence
+from dangjian.orglife import services as orglife
+from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
 from dangjian.registry.models import Member, Organization, User
 from dangjian.scoring.formula import Period, quarter_of
-from dangjian.supervision import award_selectors, awards, bulletins, monthly_services, reviews
+from dangjian.supervision import (
+    appraisal,
+    award_selectors,
+    awards,
+    bulletins,
+    monthly_services,
+    reviews,
+)
 from dangjian.supervision.models import (
+    Appraisal,
+    AppraisalCounty,
     AwardRound,
     AwardRoundStatus,
     Bulletin,
@@ -68,6 +83,8 @@ class SupervisionFacts:
     bulletins_published: int = 0
     rounds_published: int = 0
     records_sent_back: int = 0
+    appraisals_generated: int = 0
+    dues_recorded: int = 0
     # What a visitor finds, for the seed's summary.
     summary: list[str] = field(default_factory=list)
 
@@ -80,6 +97,8 @@ class SupervisionFacts:
             or self.bulletins_published
             or self.rounds_published
             or self.records_sent_back
+            or self.appraisals_generated
+            or self.dues_recorded
         )
 
 
@@ -274,6 +293,56 @@ def _send_back(village: Organization, month: date, facts: SupervisionFacts) -> N
     facts.summary.append(f"a record of {village.name} ({month:%Y-%m}) sent back for supplementing")
 
 
+def _appraisal(root: Organization, county: Organization, city_admin: User, year: int, facts):
+    """The year's appraisal (the year of last month) as a draft: the demo county proposes
+    the grades the rule proposes; the other counties and the city's confirmation are left
+    for a visitor."""
+    if not Appraisal.objects.filter(org=root, year=year).exists():
+        made = appraisal.generate_appraisal(actor=city_admin, org=root, year=year)
+        part = AppraisalCounty.objects.get(appraisal=made, county=county)
+        appraisal.propose_grades(actor=User.objects.get(phone="13900000002"), part=part, grades={})
+        facts.appraisals_generated = 1
+    facts.summary.append(f"the appraisal of {year}: generated, {county.name}'s grades proposed")
+
+
+def _dues(village: Organization, today: date, facts: SupervisionFacts) -> None:
+    """The demo branch's dues register for this year so far, recorded by its secretary:
+    every member's base for the year and a payment a month (on the 10th, or now for a month
+    not that far yet), but for the last two members, who owe this month and the last; the
+    flowing member pays by WeChat."""
+    months = [date(today.year, m, 1) for m in range(1, today.month + 1)]
+    secretary = User.objects.get(phone="13900000003")
+    members = list(Member.objects.filter(branch=village, is_active=True).order_by("pk"))
+    arrears = {m.pk for m in members[-2:]} if len(members) > 2 else set()
+    for i, member in enumerate(members):
+        if not DuesBase.objects.filter(member=member, year=today.year).exists():
+            orglife.set_dues_base(
+                actor=secretary,
+                member=member,
+                year=today.year,
+                category=DuesCategory.EMPLOYED,
+                monthly_income=Decimal(3000 + 500 * (i % 6)),
+            )
+        paid = set(DuesRecord.objects.filter(member=member).values_list("month", flat=True))
+        for month in months:
+            if month in paid or month < member.join_date.replace(day=1):
+                continue
+            if member.pk in arrears and month in months[-2:]:
+                continue
+            orglife.record_dues(
+                actor=secretary,
+                member=member,
+                month=month,
+                method=PayMethod.WECHAT if member.is_flowing else PayMethod.CASH,
+                paid_at=min(
+                    timezone.make_aware(datetime.combine(month.replace(day=10), time(10))),
+                    clock.now(),
+                ),
+            )
+            facts.dues_recorded += 1
+    facts.summary.append(f"{village.name}'s dues register ({len(arrears)} members in arrears)")
+
+
 def seed_supervision(
     *,
     root: Organization,
@@ -307,4 +376,6 @@ def seed_supervision(
         facts=facts,
     )
     _send_back(village, month, facts)
+    _appraisal(root, county, city_admin, month.year, facts)
+    _dues(village, today, facts)
     return facts
