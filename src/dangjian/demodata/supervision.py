@@ -1,9 +1,9 @@
 """The demo's supervision cycle (docs/product.md "Supervision"): the theme days of the last
 finished quarter and of the months since (simulated, as `manage.py seed --months` does), so
 that what supervision reads has figures, with the evidence of their required items (most
-branches record them all; some miss one or two); then, through the real services and with the demo
-logins as actors, last month's monthly supervision sheets (一月一督查), the quarter's
-bulletin published (一季一通报), the quarter's awards selected and published, one
+branches record them all; some miss one or two); then, through the real services and with
+the demo logins as actors, last month's monthly supervision sheets (一月一督查), the
+quarter's bulletin published (一季一通报), the quarter's awards selected and published, one
 record of the demo branch sent back for supplementing (退回补充), the year's appraisal
 (一年一考核) generated with the demo county's grades proposed, and the demo branch's dues
 register for the year so far (two members in arrears).
