@@ -53,3 +53,12 @@ def attempt(request, success: str, service, **kwargs):
         return None
     messages.success(request, success)
     return result
+
+
+def form_refusal(form, exc: DomainError) -> None:
+    """Show a service's refusal on the form it came from: on the field it names when the
+    form has one, else above the form. not_found and forbidden are raised on (404, 403)."""
+    if exc.code in ("not_found", "forbidden"):
+        raise exc
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.message)

@@ -13,8 +13,7 @@ from dangjian.interaction import selectors as interaction
 from dangjian.interaction import services as interaction_services
 from dangjian.mobile.decorators import signed_in
 from dangjian.permissions import Action
-from dangjian.supervision import review_selectors, reviews
-from dangjian.supervision.models import ReviewStatus
+from dangjian.supervision import review_selectors, reviewing, reviews
 
 
 @require_GET
@@ -76,6 +75,6 @@ def record_detail(request, review_id: int):
             "overdue": review_selectors.is_overdue(review),
             "photos": list(interaction.photos_of(activity)),
             "summary": summary,
-            "can_supplement": can_answer and review.status == ReviewStatus.SENT_BACK,
+            "can_supplement": can_answer and reviewing.supplement_open(review.status),
         },
     )

@@ -17,6 +17,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, posted, render_page
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import attempt, form_refusal
 from dangjian.permissions import Action
 from dangjian.supervision import appraisal as services
 from dangjian.supervision import appraisal_selectors as selectors
@@ -51,13 +52,6 @@ class CityGradeForm(forms.Form):
     )
 
 
-def _form_error(form, exc: DomainError) -> None:
-    if exc.code in ("not_found", "forbidden"):
-        raise exc
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 def _root(actor):
     roots = permissions.root_orgs(actor)
     return roots[0] if roots else None
@@ -79,7 +73,7 @@ def appraisals(request):
                     actor=actor, org=root, year=form.cleaned_data["year"]
                 )
             except DomainError as exc:
-                _form_error(form, exc)
+                form_refusal(form, exc)
             else:
                 messages.success(request, _("已生成 %d 年度考核。") % appraisal.year)
                 return redirect("console:appraisal", appraisal_id=appraisal.pk)
@@ -110,7 +104,7 @@ def appraisal_rule(request):
             try:
                 row = services.publish_appraisal_rule(actor=actor, **form.cleaned_data)
             except DomainError as exc:
-                _form_error(form, exc)
+                form_refusal(form, exc)
             else:
                 messages.success(request, _("已发布年度考核规则 v%d。") % row.version)
                 return redirect("console:appraisal_rule")
@@ -148,14 +142,7 @@ def appraisal(request, appraisal_id: int):
 def appraisal_confirm(request, appraisal_id: int):
     actor = request.user
     found = permissions.access_appraisal(actor, appraisal_id, Action.REVIEW)
-    try:
-        services.confirm_appraisal(actor=actor, appraisal=found)
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("年度考核结果已确认归档。"))
+    attempt(request, _("年度考核结果已确认归档。"), services.confirm_appraisal, appraisal=found)
     return redirect("console:appraisal", appraisal_id=found.pk)
 
 
@@ -222,14 +209,13 @@ def appraisal_entry_grade(request, entry_id: int):
     if not form.is_valid():
         messages.error(request, _("请选择等次并填写调整理由。"))
         return back
-    try:
-        services.change_grade(actor=actor, entry=entry, **form.cleaned_data)
-    except DomainError as exc:
-        if exc.code in ("not_found", "forbidden"):
-            raise
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已调整“%s”的等次。") % entry.branch.name)
+    attempt(
+        request,
+        _("已调整“%s”的等次。") % entry.branch.name,
+        services.change_grade,
+        entry=entry,
+        **form.cleaned_data,
+    )
     return back
 
 

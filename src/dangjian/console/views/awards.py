@@ -19,7 +19,7 @@ from dangjian.console.views.supervision import MultipleFileField
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response, download_response
-from dangjian.core.pages import attempt
+from dangjian.core.pages import attempt, form_refusal
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.scoring.formula import shift
@@ -82,13 +82,6 @@ class CaseForm(forms.Form):
         ]
 
 
-def _form_error(form, exc: DomainError) -> None:
-    if exc.code in ("not_found", "forbidden"):
-        raise exc
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 @require_http_methods(["GET", "POST"])
 @admin_view
 def award_rounds(request):
@@ -108,7 +101,7 @@ def award_rounds(request):
                 actor=actor, org=org, quarter=scoring.parse_period(data.pop("quarter")), **data
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_refusal(form, exc)
         else:
             return redirect("console:award_round", round_id=award_round.pk)
     return render_page(
@@ -316,7 +309,7 @@ def award_case_new(request, round_id: int):
                 photos=data["photos"],
             )
         except DomainError as exc:
-            _form_error(form, exc)
+            form_refusal(form, exc)
         else:
             return redirect("console:award_case", case_id=case.pk)
     return render_page(

@@ -14,6 +14,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.pages import form_refusal
 from dangjian.interaction import selectors as interaction
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
@@ -92,10 +93,7 @@ def record_review(request, activity_id: int):
                 messages.success(request, _("已退回补充，支部管理员已收到通知。"))
                 return redirect("console:record_review_queue")
         except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            field = exc.details.get("field")
-            form.add_error(field if field in form.fields else None, exc.message)
+            form_refusal(form, exc)
     review = review_selectors.review_of(actor, activity)
     summary = interaction.summary_of(activity)
     today = clock.today()

@@ -15,7 +15,7 @@ from dangjian.console.views.base import paginate, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
-from dangjian.core.pages import attempt
+from dangjian.core.pages import attempt, form_refusal
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import selectors, services
@@ -88,13 +88,6 @@ class ReopenForm(forms.Form):
     )
 
 
-def _domain_error(form, exc: DomainError) -> None:
-    if exc.code in ("not_found", "forbidden"):
-        raise exc
-    field = exc.details.get("field")
-    form.add_error(field if field in form.fields else None, exc.message)
-
-
 @require_http_methods(["GET", "POST"])
 @admin_view
 def org_supervision(request, org_id: int):
@@ -118,7 +111,7 @@ def org_supervision(request, org_id: int):
                     weight_low_scores=data["weight_low_scores"],
                 )
             except DomainError as exc:
-                _domain_error(form, exc)
+                form_refusal(form, exc)
             else:
                 return redirect("console:spot_check", spot_check_id=check.pk)
     overdue_only = request.GET.get("overdue") == "1"
