@@ -239,3 +239,29 @@ def test_lists_read_in_a_fixed_number_of_queries(world, api, opened):
     few = (_queries(client, nominations), _queries(client, cases))
     add(5)
     assert (_queries(client, nominations), _queries(client, cases)) == few
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "message"),
+    [
+        ("case", "case_id", "推荐金点子案例须选择案例"),
+        ("branch", "branch_id", "推荐先进党支部须选择党支部"),
+        ("member", "member_id", "推荐实践标兵须选择党员"),
+    ],
+)
+def test_a_nomination_without_its_subject_is_refused_in_chinese_with_the_field(
+    world, api, opened, kind, field, message
+):
+    advance(api, world, opened["id"], "nominating")
+    resp = api(world.a.admin).post(
+        f"/award-rounds/{opened['id']}/nominations", {"kind": kind, "reason": "可推广"}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "validation_error"
+    assert resp.json()["message"] == message
+    assert not Nomination.objects.exists()
+    # The outsider learns nothing of the round, with or without the subject.
+    resp = api(world.outsider).post(
+        f"/award-rounds/{opened['id']}/nominations", {"kind": kind, "reason": "可推广"}
+    )
+    assert resp.status_code == 404

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -244,8 +245,16 @@ class NominationOut(Schema):
     selected_at: datetime | None
 
 
+# What each kind of nomination names, as the refusal says it when it is missing.
+_SUBJECTS = {
+    "case_id": gettext_lazy("推荐金点子案例须选择案例"),
+    "branch_id": gettext_lazy("推荐先进党支部须选择党支部"),
+    "member_id": gettext_lazy("推荐实践标兵须选择党员"),
+}
+
+
 def _missing(field: str) -> DomainError:
-    return DomainError("validation_error", f"{field} is required for this kind", field=field)
+    return DomainError("validation_error", str(_SUBJECTS[field]), field=field)
 
 
 @router.post("/award-rounds/{round_id}/nominations", response={201: NominationOut, **ERRORS})
