@@ -11,7 +11,8 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connection
+from django.conf import settings
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
 from dangjian import permissions
@@ -22,6 +23,7 @@ from dangjian.learning.draw import BankQuestion
 from dangjian.learning.models import Attempt, AttemptAnswer, Question
 from dangjian.permissions import Action
 from dangjian.registry.models import Role, RoleGrant
+from tests.conftest import COMMITTED
 from tests.learning.articles import NOW
 from tests.learning.quizzes import bank, multiple, quiz, single
 
@@ -296,3 +298,32 @@ def test_only_a_member_the_quiz_reaches_starts_from_the_one_read(world, clock):
         again, created = quiz_services.start_reached(user=user, quiz_id=county.pk)
         assert not created and again.pk == attempt.pk
     assert Attempt.objects.filter(quiz=county).count() == 2
+
+
+@COMMITTED
+def test_outside_a_transaction_a_start_writes_in_one_statement_and_a_submission_prepared(
+    world, clock
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement start is PostgreSQL's (DATABASE_URL=postgres://...)")
+    cat, _questions = bank(world, n=12)
+    made = quiz(world, draws=[(cat, 10, 1)])
+    member = world.a.member
+    hot = connections[settings.HOT_DB_ALIAS]
+    with CaptureQueriesContext(connection) as default, CaptureQueriesContext(hot) as prepared:
+        attempt, created = quiz_services.start_attempt(member=member, quiz=made)
+    writes = [q["sql"] for q in prepared.captured_queries if "INSERT" in q["sql"]]
+    assert created and len(writes) == 1 and "UPDATE learning_question" in writes[0]
+    sent = [q["sql"] for q in default.captured_queries + prepared.captured_queries]
+    assert not any(sql in ("BEGIN", "COMMIT") for sql in sent), sent
+    assert AttemptAnswer.objects.filter(attempt=attempt).count() == 10
+    assert sum(Question.objects.values_list("uses", flat=True)) == 10
+
+    with CaptureQueriesContext(connection) as default, CaptureQueriesContext(hot) as prepared:
+        marked = quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk)
+    # Every statement of the submission's transaction on the hot connection.
+    assert default.captured_queries == []
+    assert [q["sql"] for q in prepared.captured_queries][-1] == "COMMIT"
+    assert marked.ended_by == "submitted" and len(marked.paper) == 10
+    scores = AttemptAnswer.objects.filter(attempt=attempt).values_list("score", flat=True)
+    assert list(scores) == [Decimal(0)] * 10
