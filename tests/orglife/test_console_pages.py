@@ -187,3 +187,28 @@ def test_the_register_page_reads_the_same_queries_whatever_the_branch_size(world
             actor=world.a.branch_admin, member=member, month="2026-11", method="cash"
         )
     assert queries() == few
+
+
+def _section(body: str, item: str) -> str:
+    start = body.index(f'data-item="{item}"')
+    end = body.find("data-item=", start + 1)
+    return body[start : end if end != -1 else len(body)]
+
+
+@pytest.mark.parametrize(
+    ("item", "asked", "not_asked"),
+    [
+        ("deliberation", ['name="matters"', 'name="decisions"'], ['name="text"']),
+        ("org_life", ['name="text"', "会议记录"], ['name="matters"']),
+        ("disclosure", ['name="text"', "公开内容"], ['name="matters"']),
+        ("dues", ["党费台账"], ['name="text"', 'name="matters"']),
+    ],
+)
+def test_each_items_form_asks_for_the_evidence_it_is_judged_by(
+    world, activity, after, page, item, asked, not_asked
+):
+    section = _section(html(page(world.a.branch_admin).get(items_url(activity))), item)
+    assert all(x in section for x in asked)
+    assert not any(x in section for x in not_asked)
+    # The outsider does not see the form at all.
+    assert page(world.outsider).get(items_url(activity)).status_code == 403

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dangjian.orglife.items import Facts, has_evidence, may_mark_done
+from dangjian.orglife.items import FIELDS, Facts, has_evidence, may_mark_done, text_label
 from dangjian.themedays import items
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
 
@@ -83,3 +83,36 @@ def test_an_item_is_marked_done_without_evidence_only_where_policy_does_not_requ
 def test_an_unknown_item_is_an_error():
     with pytest.raises(ValueError):
         has_evidence("singing", TEXT)
+
+
+FACT_OF_FIELD = {
+    "text": "has_text",
+    "matters": "has_matters",
+    "decisions": "has_decisions",
+    "photos": "has_photo",
+    "package": "has_package",
+}
+
+
+@pytest.mark.parametrize("item", list(items.RequiredItem))
+def test_the_pages_ask_each_item_for_exactly_the_evidence_it_is_judged_by(item):
+    fields = FIELDS[item]
+    written = Facts(**{FACT_OF_FIELD[f]: True for f in fields})
+    everything_else = Facts(**{fact: True for f, fact in FACT_OF_FIELD.items() if f not in fields})
+    # What the page asks for is enough (dues are shown by the register, not the form) ...
+    assert has_evidence(item, written) is (item != items.RequiredItem.DUES)
+    # ... and nothing the page does not ask for counts.
+    assert not has_evidence(item, everything_else)
+
+
+@pytest.mark.parametrize(
+    ("item", "label"),
+    [
+        (items.RequiredItem.ORG_LIFE, "会议记录"),
+        (items.RequiredItem.DISCLOSURE, "公开内容"),
+        (items.RequiredItem.CHARTER, "文字记录"),
+        (items.RequiredItem.STUDY, "文字记录"),
+    ],
+)
+def test_an_items_text_is_named_for_what_it_records(item, label):
+    assert text_label(item) == label

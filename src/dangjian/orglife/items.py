@@ -35,6 +35,29 @@ NEEDS = {
 }
 
 
+# What a record of each item is written with (the pages' inputs): the evidence
+# `has_evidence` reads. Dues are recorded in the dues register, not on the item.
+FIELDS = {
+    RequiredItem.CHARTER: ("text", "photos"),
+    RequiredItem.DUES: (),
+    RequiredItem.STUDY: ("text", "photos", "package"),
+    RequiredItem.ORG_LIFE: ("text",),
+    RequiredItem.DELIBERATION: ("matters", "decisions"),
+    RequiredItem.DISCLOSURE: ("text", "photos"),
+}
+
+# What the text of an item is, where it is more than a written record.
+TEXT_LABELS = {
+    RequiredItem.ORG_LIFE: _("会议记录"),
+    RequiredItem.DISCLOSURE: _("公开内容"),
+}
+TEXT_LABEL = _("文字记录")
+
+
+def text_label(item: str) -> str:
+    return str(TEXT_LABELS.get(item, TEXT_LABEL))
+
+
 def has_evidence(item: str, facts: Facts) -> bool:
     """Whether `facts` are the evidence `item` needs."""
     if item == RequiredItem.DUES:

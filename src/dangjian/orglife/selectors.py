@@ -107,6 +107,9 @@ class ItemRow:
     is_evidence_required: bool
     evidence: ItemEvidence | None
     has_evidence: bool
+    # What a record of the item is written with (orglife.items.FIELDS) and its text's name.
+    fields: tuple[str, ...] = ()
+    text_label: str = ""
 
     @property
     def is_done(self) -> bool:
@@ -160,6 +163,8 @@ def item_sheet(activity: Activity) -> ItemSheet:
                 is_evidence_required=item_rules.evidence_required(code),
                 evidence=record,
                 has_evidence=item_rules.has_evidence(code, facts),
+                fields=item_rules.FIELDS[code],
+                text_label=item_rules.text_label(code),
             )
         )
     return ItemSheet(activity=activity, rows=rows, dues=dues)
