@@ -89,6 +89,29 @@ def test_the_secretary_records_a_members_dues_for_the_month(world, after, page):
     assert "本月未缴 2 人" in html(client.get(dues_url(world.a.branch), {"month": "2026-12"}))
 
 
+@pytest.mark.parametrize("month", ["2026-13", "十二月", ""])
+def test_dues_posted_for_a_month_that_is_not_one_are_refused_not_put_in_this_month(
+    world, after, page, month
+):
+    services.set_dues_base(
+        actor=world.a.branch_admin, member=world.a.member, year=2026, category="student"
+    )
+    client = page(world.a.branch_admin)
+    r = client.post(
+        dues_url(world.a.branch),
+        {"member_id": world.a.member.pk, "month": month, "method": "wechat"},
+        follow=True,
+    )
+    assert "月份格式应为 YYYY-MM" in html(r)
+    assert not DuesRecord.objects.exists()
+    # The outsider is refused before the month is read.
+    r = page(world.outsider).post(
+        dues_url(world.a.branch),
+        {"member_id": world.a.member.pk, "month": month, "method": "wechat"},
+    )
+    assert r.status_code == 404
+
+
 @pytest.mark.parametrize("who", ["outsider", "other_county_admin", "member"])
 def test_others_cannot_open_or_record_the_dues(world, after, page, who):
     user = {

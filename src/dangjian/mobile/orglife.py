@@ -75,12 +75,14 @@ def dues_month(request, branch_id: int):
         member = permissions.access_member(user, request.POST.get("member_id"), Action.CHANGE)
         if member.branch_id != branch.pk:
             raise permissions.not_found()
+        # The month as posted: the service refuses one that is not a month, where the
+        # page's fallback to this month would record the payment in the wrong month.
         attempt(
             request,
             _("已登记 %s 的党费。") % member.name,
             services.record_dues,
             member=member,
-            month=month,
+            month=request.POST.get("month", ""),
             method=request.POST.get("method", ""),
             amount=request.POST.get("amount") or None,
         )
