@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from dangjian.core.errors import DomainError
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.supervision import monthly
 from dangjian.supervision.monthly import BranchFacts, reasons_of
 
@@ -75,13 +76,13 @@ def test_the_content_hash_follows_what_the_sheet_says_and_nothing_else():
     ("text", "month"), [("2026-12", date(2026, 12, 1)), (" 2027-01 ", date(2027, 1, 1))]
 )
 def test_a_month_is_read_from_its_label(text, month):
-    assert monthly.parse_month(text) == month
+    assert parse_month(text) == month
 
 
 @pytest.mark.parametrize("text", ["", "2026-13", "2026-1", "2026-12-01", "十二月"])
 def test_anything_else_is_not_a_month(text):
     with pytest.raises(DomainError) as exc:
-        monthly.parse_month(text)
+        parse_month(text)
     assert exc.value.code == "validation_error"
 
 
@@ -94,3 +95,7 @@ def test_the_policy_is_held_to_what_it_can_mean(settings, day, threshold, policy
     settings.SUPERVISION_SIGN_IN_THRESHOLD = threshold
     found = monthly.policy()
     assert (found.day, found.sign_in_threshold) == policy
+
+
+def test_a_date_is_read_as_its_month():
+    assert parse_month(date(2026, 12, 17)) == date(2026, 12, 1)

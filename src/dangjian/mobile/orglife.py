@@ -17,6 +17,7 @@ from dangjian.mobile.decorators import member_view, signed_in
 from dangjian.orglife import selectors, services
 from dangjian.orglife.models import PayMethod
 from dangjian.permissions import Action
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.themedays.items import RequiredItem
 
 
@@ -68,7 +69,7 @@ def dues_month(request, branch_id: int):
     branch = permissions.access_dues_register(user, branch_id)
     raw = request.POST.get("month") or request.GET.get("month") or f"{clock.today():%Y-%m}"
     try:
-        month = services.parse_month(raw)
+        month = parse_month(raw)
     except DomainError:
         month = clock.today().replace(day=1)
     if request.method == "POST":

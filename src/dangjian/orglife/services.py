@@ -22,6 +22,7 @@ from dangjian.orglife import rates, selectors
 from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.supervision import reviewing
 from dangjian.themedays.items import LABEL_BY_CODE, RequiredItem
 from dangjian.themedays.models import Activity, ActivityStatus
@@ -156,17 +157,6 @@ def record_item(
 
 
 # Dues --------------------------------------------------------------------------------------
-
-
-def parse_month(value) -> date:
-    """The first day of a month given as a date or 'YYYY-MM'."""
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        year, month = str(value).split("-")[:2]
-        return date(int(year), int(month), 1)
-    except (TypeError, ValueError):
-        raise DomainError("validation_error", _("月份格式应为 YYYY-MM"), field="month") from None
 
 
 def _decimal(value, *, field: str) -> Decimal | None:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
 from dangjian.core import clock
-from dangjian.core.errors import DomainError
 from dangjian.registry.models import Organization, OrgKind
 from dangjian.scoring.inputs import is_held
 from dangjian.scoring.models import BranchPeriodScore, PeriodKind
@@ -73,18 +72,6 @@ def month_start(day: date) -> date:
 
 def previous_month(month: date) -> date:
     return month_start(month_start(month) - timedelta(days=1))
-
-
-def parse_month(text: str) -> date:
-    """`YYYY-MM` as the month's first day."""
-    text = (text or "").strip()
-    try:
-        if len(text) != len("YYYY-MM"):
-            raise ValueError(text)
-        return date.fromisoformat(f"{text}-01")
-    except ValueError:
-        message = str(_("月份格式应为 YYYY-MM"))
-        raise DomainError("validation_error", message, field="month") from None
 
 
 def month_due(today: date, day: int) -> date:

@@ -17,6 +17,7 @@ from dangjian.core import clock
 from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
 from dangjian.permissions import Action
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.themedays.items import RequiredItem
 
 router = Router(tags=["organization life"])
@@ -297,5 +298,5 @@ class MonthFilter(Schema):
 def unpaid_members(request, org_id: int, filters: Query[MonthFilter]):
     """The branch's members who have not paid for a month."""
     branch = permissions.access_dues_register(actor(request), org_id)
-    month = services.parse_month(filters.month) if filters.month else clock.today().replace(day=1)
+    month = parse_month(filters.month) if filters.month else clock.today().replace(day=1)
     return selectors.unpaid_members(branch, month)

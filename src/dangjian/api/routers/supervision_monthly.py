@@ -13,6 +13,7 @@ from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.core.files import attachment_response
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.supervision import monthly, monthly_services
 from dangjian.supervision.models import MonthlySheet
 from dangjian.supervision.monthly_files import sheet_attachment
@@ -64,7 +65,7 @@ class RunOut(Schema):
 def list_monthly_sheets(request, filters: Query[SheetFilters]):
     """The monthly supervision sheets of the counties the caller administers (all of them
     for the city), newest month first."""
-    month = monthly.parse_month(filters.month) if filters.month else None
+    month = parse_month(filters.month) if filters.month else None
     return monthly.sheets_for(actor(request), month=month)
 
 
@@ -84,6 +85,6 @@ def run_monthly_supervision(request, payload: RunIn):
     """A city admin makes a finished month's sheets: each county without one gets it (and
     its reminders); those with one keep it. 403 for anyone else; 422 `month_not_finished`."""
     user = actor(request)
-    month: date = monthly.parse_month(payload.month)
+    month: date = parse_month(payload.month)
     run = monthly_services.run_monthly_supervision(actor=user, month=month)
     return {"month": f"{run.month:%Y-%m}", "made": run.made, "existing": run.existing}

@@ -16,6 +16,7 @@ from dangjian.console.views.base import paginate, render_page
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
+from dangjian.scoring.selectors.periods import parse_month
 from dangjian.supervision import monthly, monthly_services
 from dangjian.supervision.monthly_files import sheet_attachment
 
@@ -30,7 +31,7 @@ class RunForm(forms.Form):
 
 def _month_filter(request):
     try:
-        return monthly.parse_month(request.GET.get("month", ""))
+        return parse_month(request.GET.get("month", ""))
     except DomainError:
         return None
 
