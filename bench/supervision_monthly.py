@@ -39,6 +39,7 @@ from django.db.models import Sum  # noqa: E402
 from dangjian.core import clock  # noqa: E402
 from dangjian.notifications.models import Notification  # noqa: E402
 from dangjian.registry.models import Member, Organization, Role, RoleGrant  # noqa: E402
+from dangjian.scoring.selectors.periods import parse_month  # noqa: E402
 from dangjian.supervision import monthly, monthly_services  # noqa: E402
 from dangjian.supervision.models import MonthlySheet  # noqa: E402
 
@@ -84,7 +85,7 @@ def main() -> None:
     # The log channel's deliveries run in this process without Redis: keep them quiet.
     logging.disable(logging.INFO)
     month = (
-        monthly.parse_month(args.month)
+        parse_month(args.month)
         if args.month
         else monthly.month_due(clock.today(), monthly.policy().day)
     )
