@@ -5,10 +5,13 @@ OpenAPI document (every GET with a `page` query parameter), so that a new list i
 too; the console's and the phone's paginated pages show a page whatever `?page=` says."""
 
 import pytest
+import time_machine
 
 from dangjian.api.api import api as ninja_api
 from dangjian.api.pagination import MAX_PAGE, MAX_PAGE_SIZE
+from dangjian.supervision import appraisal
 from tests.interaction.conftest import approved_activity
+from tests.supervision import awards as award_world
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +57,17 @@ def reach(world):
     """Each paginated endpoint's address with real objects of the city admin's scope, so that
     every one of them gets as far as reading its page."""
     activity = approved_activity(world)
-    ids = {"org_id": world.a.branch.pk, "activity_id": activity.pk}
+    # The round and the appraisal are made when both may be: a round's nomination deadline
+    # must not have passed and an appraisal's year must have begun, whatever day it is.
+    with time_machine.travel(award_world.MATRIX_NOW, tick=False):
+        award_round = award_world.open_round(world)
+        found = appraisal.generate_appraisal(actor=world.city_admin, org=world.city, year=2026)
+    ids = {
+        "org_id": world.a.branch.pk,
+        "activity_id": activity.pk,
+        "round_id": award_round.pk,
+        "appraisal_id": found.pk,
+    }
 
     def address(path: str, required: list[str], **query) -> tuple[str, dict]:
         unknown = [name for name in required if name not in REQUIRED]
