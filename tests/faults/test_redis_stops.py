@@ -19,6 +19,7 @@ from dangjian.registry.models import Member
 from dangjian.scoring import services as scoring
 from dangjian.scoring import tasks
 from dangjian.scoring.models import ActivityScore
+from dangjian.supervision import monthly_services
 from dangjian.themedays import services as themedays
 from dangjian.themedays.models import Campaign, PlanningTask
 from tests.attendance.conftest import NOW, START, approve, at, make_campaign, near
@@ -84,7 +85,12 @@ def test_check_ins_survive_a_stopped_redis_and_what_it_lost_is_done_once_it_is_b
     assert len(members) == 3 + EXTRA_MEMBERS
     clients = [Api(m.user) for m in members]
     county_b, city = Api(world.b.admin), Api(world.city_admin)
-    OutboundBatch.objects.all().delete()  # the plan's submission notices: not this test's
+    # The month's supervision sheets were made by the hourly job from the policy's day (the
+    # 5th), days before this theme day: their reminders, like the plan's submission
+    # notices, are not this test's, and the scheduled passes below have no sheet to make.
+    with at(START):
+        monthly_services.make_due_monthly_sheets()
+    OutboundBatch.objects.all().delete()
 
     # The burst begins with Redis up: the first check-in queues the debounced recompute,
     # which a worker runs.
