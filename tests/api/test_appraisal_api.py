@@ -55,6 +55,12 @@ def test_the_city_publishes_a_rule_and_a_county_cannot(world, api):
     assert [v["version"] for v in versions] == [2, 1] and versions[0]["is_current"]
 
 
+def test_the_rule_is_read_by_admins_and_refused_to_a_member_and_the_outsider(world, api):
+    assert api(world.b.admin).get("/appraisal-rules").status_code == 200
+    assert api(world.a.member.user).get("/appraisal-rules").status_code == 403
+    assert api(world.outsider).get("/appraisal-rules").status_code == 403
+
+
 def test_the_generated_appraisal_shows_each_countys_quotas(world, api, appraisal_id):
     body = api(world.city_admin).get(f"/appraisals/{appraisal_id}").json()
     county = next(c for c in body["counties"] if c["county_id"] == world.a.org.pk)

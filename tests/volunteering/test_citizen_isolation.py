@@ -45,6 +45,7 @@ OWN_ENDPOINTS = {
 # learning columns' labels and the blank import templates.
 SAME_FOR_EVERYONE = {
     "/columns",
+    "/imports/history/template",
     "/imports/members/template",
     "/imports/orgs/template",
     "/questions/import/template",
@@ -59,6 +60,10 @@ STR_PARAMS = {
     "step": "publish",
     "token": "x",
 }
+# The API's path values that are not ids: the kind of file a bulletin and a monthly sheet
+# are downloaded as (both take xlsx), so that the download reaches its scope check rather
+# than refusing the kind with a 422.
+API_STR_PARAMS = {"kind": "xlsx"}
 
 
 def page_routes() -> list[tuple[str, str]]:
@@ -146,7 +151,9 @@ def fill(route: str, ids: dict) -> str:
         return STR_PARAMS.get(name, "x")
 
     route = re.sub(r"<(?:(\w+):)?(\w+)>", value, route)
-    return re.sub(r"\{(\w+)\}", lambda m: str(ids.get(m.group(1), 1)), route)
+    return re.sub(
+        r"\{(\w+)\}", lambda m: API_STR_PARAMS.get(m.group(1)) or str(ids.get(m.group(1), 1)), route
+    )
 
 
 def _empty(body) -> bool:

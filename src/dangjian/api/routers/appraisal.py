@@ -69,8 +69,11 @@ def _rule_out(terms, row, current: bool) -> RuleOut:
 
 @router.get("/appraisal-rules", response={200: list[RuleOut], **ERRORS})
 def list_rules(request):
-    """Every version of the appraisal rule, newest (in force) first; version 1 is built in."""
-    actor(request)
+    """Every version of the appraisal rule, newest (in force) first; version 1 is built in.
+    For admins (403 otherwise), as on the console: the rule is the Party's, not a member's
+    or a citizen's to read."""
+    if not permissions.is_admin(actor(request)):
+        raise permissions.forbidden()
     return [
         _rule_out(terms, row, i == 0) for i, (terms, row) in enumerate(selectors.rule_versions())
     ]
