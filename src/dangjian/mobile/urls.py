@@ -8,6 +8,7 @@ from dangjian.mobile import (
     feed,
     learning,
     ledgers,
+    month,
     orglife,
     quizzes,
     records,
@@ -22,6 +23,8 @@ app_name = "mobile"
 urlpatterns = [
     path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
+    # The branch secretary's month (issue 22)
+    path("month/", month.month, name="month"),
     path(
         "volunteer/profile/",
         volunteer_profile.volunteer_profile,
