@@ -2,8 +2,8 @@
 
 The QR code is made by segno and encodes the absolute check-in address (SITE_URL + the
 activity's secret token). The PDF is drawn by reportlab: the QR as vector squares (sharp
-at any print size) and the Chinese text in reportlab's built-in CID font STSong-Light,
-which needs no font file (PDF readers supply it). The PNG poster is drawn with Pillow and
+at any print size) and the Chinese text in the font it embeds (core.pdffonts: a print shop
+prints the glyphs the file carries, not a substitute). The PNG poster is drawn with Pillow and
 needs a CJK font on the server: Debian's fonts-noto-cjk (see `POSTER_FONT_PATH`)."""
 
 import io
@@ -18,11 +18,12 @@ from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from dangjian.core import site
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.themedays.models import Activity
 
 log = logging.getLogger(__name__)
 
-PDF_FONT = "STSong-Light"
 # Fonts with Simplified Chinese glyphs that Pillow can open, most wanted first.
 FONT_CANDIDATES = [
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -96,15 +97,6 @@ def poster_text(activity: Activity, now: datetime) -> PosterText:
 # PDF -------------------------------------------------------------------------------------
 
 
-@cache
-def register_pdf_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    return PDF_FONT
-
-
 def wrap_text(text: str, width: float, measure) -> list[str]:
     """Greedy line breaking by width, character by character (Chinese has no spaces)."""
     lines, line = [], ""
@@ -125,14 +117,14 @@ def poster_pdf(activity: Activity, url: str, now: datetime) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
-    font = register_pdf_font()
+    font = register_cjk_font()
     text = poster_text(activity, now)
     width, height = A4
     margin = 20 * mm
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4, invariant=True)
     c.setTitle(f"{text.heading} {text.title}")
-    c.setAuthor(settings.SITE_URL)
+    c.setAuthor(site.site_url())
 
     red = (0.784, 0.086, 0.114)
     c.setFillColorRGB(*red)

@@ -1,6 +1,6 @@
 """The certificate of a quarterly award (荣誉证书), as a PDF: for a selected nomination of a
 published round, read by whoever may read the nomination. Drawn as attendance.posters draws
-its PDF: reportlab with the built-in CID font STSong-Light, which needs no font file."""
+its PDF: reportlab with the Chinese font it embeds (core.pdffonts)."""
 
 import io
 from dataclasses import dataclass
@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
-from dangjian.attendance.posters import register_pdf_font, wrap_text
+from dangjian.attendance.posters import wrap_text
 from dangjian.core.errors import DomainError
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.permissions import Action
 from dangjian.registry.models import User
 from dangjian.supervision.models import AwardKind, AwardRoundStatus, Nomination
@@ -79,7 +80,7 @@ def certificate_pdf(nomination: Nomination) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
-    font = register_pdf_font()
+    font = register_cjk_font()
     width, height = landscape(A4)
     margin = 30 * mm
     out = io.BytesIO()

@@ -2,56 +2,26 @@
 (reportlab, charts drawn on the server with reportlab.graphics) and the workbook (openpyxl,
 every cell through core.spreadsheets).
 
-The PDF embeds its Chinese font. reportlab's built-in CID fonts (STSong-Light, which the
-posters use) are only named in the file, and a reader without that font shows other glyphs
-or none; a bulletin is filed and printed for years, so it carries a subset of a TrueType
-font (WenQuanYi Zen Hei, Debian's fonts-wqy-zenhei, whose outlines are TrueType: reportlab
-cannot embed the CFF outlines of Noto CJK)."""
+The PDF embeds a subset of its Chinese font (core.pdffonts): a bulletin is filed and printed
+for years."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from dangjian.core.errors import DomainError
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.core.spreadsheets import xlsx_cell, xlsx_row
 from dangjian.supervision.bulletin_figures import PDF_LIST_ROWS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
-FONT_NAME = "WenQuanYiZenHei"
-# Where Debian (fonts-wqy-zenhei) and other systems put the font.
-FONT_FILES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-    "/usr/local/share/fonts/wqy-zenhei.ttc",
-)
 BAR = "#c0392b"
 MUTED = "#7f8c8d"
-
-
-def font_file() -> str:
-    found = next((path for path in FONT_FILES if Path(path).is_file()), None)
-    if found is None:
-        raise DomainError(
-            "font_missing",
-            _("服务器缺少嵌入 PDF 所需的中文字体（fonts-wqy-zenhei），请联系运维人员安装。"),
-        )
-    return found
-
-
-def _register_font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT_NAME, font_file(), subfontIndex=0))
-    return FONT_NAME
 
 
 def title_of(figures: dict) -> str:
@@ -75,7 +45,7 @@ class _Pdf:
         self.f = figures
         self.version = version
         self.note = note
-        self.font = _register_font()
+        self.font = register_cjk_font()
         base = {"fontName": self.font, "wordWrap": "CJK"}
         self.styles = {
             "title": ParagraphStyle("t", fontSize=17, leading=24, alignment=1, **base),

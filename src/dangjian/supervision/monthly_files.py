@@ -1,7 +1,7 @@
 """A county's monthly supervision sheet as files: an .xlsx (openpyxl, every cell through
-core.spreadsheets) and a printable PDF (reportlab, the Chinese in the CID font the posters
-use). Both carry the sheet's content hash, so that a printed copy can be matched to the
-archived one."""
+core.spreadsheets) and a printable PDF (reportlab, the Chinese in the font it embeds,
+core.pdffonts). Both carry the sheet's content hash, so that a printed copy can be matched
+to the archived one."""
 
 import io
 from dataclasses import dataclass
@@ -13,7 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from dangjian.attendance.posters import register_pdf_font, wrap_text
+from dangjian.attendance.posters import wrap_text
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.registry.models import Organization
 from dangjian.supervision import monthly
@@ -136,7 +137,7 @@ def sheet_pdf(content: SheetContent) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = register_pdf_font()
+    font = register_cjk_font()
     title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4)
     body = ParagraphStyle("body", fontName=font, fontSize=9, leading=13)
     out = io.BytesIO()

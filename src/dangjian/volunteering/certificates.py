@@ -7,8 +7,8 @@ organization's name and contact, the issue date (and its seal). Here: only an ad
 the organization that recorded the hours (`HoursEntry.org`) issues one, of that
 organization's entries alone; each issue is audited, and its audit entry numbers it.
 
-The text is drawn as attendance.posters draws its PDF: reportlab with the built-in CID font
-STSong-Light, which needs no font file."""
+The text is drawn as attendance.posters draws its PDF: reportlab with the Chinese font it
+embeds (core.pdffonts)."""
 
 import io
 from dataclasses import dataclass
@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
-from dangjian.attendance.posters import register_pdf_font, wrap_text
+from dangjian.attendance.posters import wrap_text
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.registry.models import Member, Organization, User
 from dangjian.volunteering.models import HoursEntry, HoursEntryKind
 
@@ -134,7 +135,7 @@ def certificate_pdf(text: CertificateText) -> bytes:
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen import canvas
 
-    font = register_pdf_font()
+    font = register_cjk_font()
     width, height = A4
     margin = 22 * mm
     out = io.BytesIO()

@@ -1,4 +1,4 @@
-"""The ledger's files: a PDF (reportlab, the CJK font of attendance.posters) with a table
+"""The ledger's files: a PDF (reportlab, the embedded CJK font of core.pdffonts) with a table
 of contents (at its end, and as the PDF's bookmarks), an index of every record
 (目录.xlsx: section, record, what it is, the PDF page it is on, the original's path in the
 ZIP), and the originals (photos, rectification files), all in one ZIP.
@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangjian.attendance.models import AttendanceStatus
-from dangjian.attendance.posters import register_pdf_font
 from dangjian.core import clock
+from dangjian.core.pdffonts import register_cjk_font
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.orglife.models import PayMethod
 from dangjian.scoring import formula
@@ -643,7 +643,7 @@ def render_index(entries: list[Entry]) -> bytes:
 def write_zip(out, contents: Contents) -> dict:
     """Write the ledger ZIP into the binary file `out`; the counts per section, and the
     originals that could not be read (listed in the index as missing)."""
-    font = register_pdf_font()
+    font = register_cjk_font()
     story = build_story(contents, font)
     pdf = render_pdf(contents, story)
     missing = []
