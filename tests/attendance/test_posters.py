@@ -60,3 +60,17 @@ def test_the_rotating_screen_code_scans_to_the_address_with_the_current_code(wor
     assert url.endswith(f"?c={codes.code_at(setting.secret, NOW)}")
     image = Image.open(io.BytesIO(posters.qr_png(url)))
     assert decoded(image) == [url]
+
+
+def test_the_poster_and_the_rotating_code_carry_the_configured_site_address(
+    world, activity, settings
+):
+    from dangjian.attendance import services
+
+    settings.SITE_URL = "https://dangjian.example.gov.cn"
+    setting = services.set_rotating_qr(actor=world.a.branch_admin, activity=activity, enabled=True)
+
+    url = themedays_selectors.checkin_url(activity)
+    assert url == f"https://dangjian.example.gov.cn/m/checkin/{activity.checkin_token}/"
+    assert selectors.screen_url(activity, setting, NOW).startswith(url + "?c=")
+    assert decoded(Image.open(io.BytesIO(posters.qr_png(url)))) == [url]

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from dangjian.core import site  # noqa: F401 (registers the deploy check)
         from dangjian.core.lockout import record_last_login
 
         # Django's auth app (earlier in INSTALLED_APPS, so ready first) connects its

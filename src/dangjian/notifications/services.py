@@ -9,7 +9,7 @@ from django.db import transaction
 
 from dangjian import celery
 from dangjian.audit import services as audit
-from dangjian.core import clock
+from dangjian.core import clock, site
 from dangjian.notifications import channels, sms
 from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
@@ -81,9 +81,6 @@ def _queue_outbound_each(items: list[dict]) -> None:
         User.objects.filter(pk__in={n["user_id"] for n in items}).values_list("pk", "phone")
     )
 
-    def url(link: str) -> str:
-        return f"{settings.SITE_URL}{link}" if link.startswith("/") else link
-
     notices = [
         {
             "user_id": n["user_id"],
@@ -92,7 +89,7 @@ def _queue_outbound_each(items: list[dict]) -> None:
             "kind": n["kind"],
             "title": n["title"],
             "body": n["body"],
-            "url": url(n["link"]),
+            "url": site.absolute_url(n["link"]),
         }
         for n in items
     ]

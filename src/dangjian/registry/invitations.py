@@ -15,7 +15,6 @@ together (`notifications.services.send_sms_batch`)."""
 
 from datetime import datetime, time
 
-from django.conf import settings
 from django.contrib.auth.hashers import is_password_usable
 from django.db import transaction
 from django.db.models import Q
@@ -26,7 +25,7 @@ from django.utils.translation import gettext as _
 from dangjian import celery
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
-from dangjian.core import clock
+from dangjian.core import clock, site
 from dangjian.core.errors import DomainError
 from dangjian.notifications import services as notifications
 from dangjian.notifications.models import SmsMessage
@@ -117,7 +116,7 @@ def invite_members(member_ids: list[int]) -> int:
     not been invited today. Answers how many were sent. Running it again sends nobody
     twice (the members' rows are locked meanwhile: two runs at once wait for each other)."""
     now = clock.now()
-    link = settings.SITE_URL + reverse("mobile:activate")
+    link = site.absolute_url(reverse("mobile:activate"))
     with transaction.atomic():
         # Locked alone: PostgreSQL refuses FOR UPDATE over the outer join of the rule.
         locked = list(

@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
-from dangjian.core import clock
+from dangjian.core import clock, site
 from dangjian.registry.models import Member, Organization, OrgKind, Role
 from dangjian.themedays.models import (
     Activity,
@@ -243,11 +243,9 @@ def review_queue(actor) -> QuerySet:
 
 def checkin_url(activity: Activity) -> str | None:
     """The absolute address the QR poster encodes (the member's check-in page)."""
-    from django.conf import settings
-
     if not activity.checkin_token:
         return None
-    return f"{settings.SITE_URL}/m/checkin/{activity.checkin_token}/"
+    return site.absolute_url(f"/m/checkin/{activity.checkin_token}/")
 
 
 # For the pages (console and phone) ------------------------------------------------------
