@@ -26,6 +26,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "not_editable": 409,
     "not_late": 409,
     "supplement_not_distributable": 409,
+    "campaign_already_distributed": 409,
+    "campaign_in_use": 409,
+    "campaign_has_supplements": 409,
     # Activity record and interaction
     "not_started": 409,
     "record_closed": 409,

@@ -5,6 +5,7 @@ from dangjian.console.views import appraisal as appr
 from dangjian.console.views import attendance as att
 from dangjian.console.views import awards as aw
 from dangjian.console.views import bulletins as bul
+from dangjian.console.views import campaign_edit as ce
 from dangjian.console.views import interaction as records
 from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
@@ -213,6 +214,13 @@ urlpatterns = [
     path("orgs/<int:org_id>/birthdays/", td.birthdays, name="birthdays"),
     path("campaigns/<int:campaign_id>/", td.campaign_detail, name="campaign_detail"),
     path("campaigns/<int:campaign_id>/attachments/", td.campaign_attach, name="campaign_attach"),
+    path("campaigns/<int:campaign_id>/edit/", ce.campaign_edit, name="campaign_edit"),
+    path("campaigns/<int:campaign_id>/delete/", ce.campaign_delete, name="campaign_delete"),
+    path(
+        "campaigns/<int:campaign_id>/attachments/<int:attachment_id>/remove/",
+        ce.campaign_detach,
+        name="campaign_detach",
+    ),
     path(
         "campaigns/<int:campaign_id>/attachments/<int:attachment_id>/",
         td.campaign_attachment,

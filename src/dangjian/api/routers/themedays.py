@@ -14,7 +14,7 @@ from dangjian.notifications import selectors as notification_selectors
 from dangjian.notifications import services as notification_services
 from dangjian.permissions import Action
 from dangjian.registry.models import SECTOR_NAMES
-from dangjian.themedays import roster, schedule, selectors, services
+from dangjian.themedays import campaigns, roster, schedule, selectors, services
 from dangjian.themedays.models import Activity, ActivityEvent, Campaign
 
 router = Router()
@@ -143,6 +143,57 @@ def add_attachment(request, campaign_id: int, file: File[UploadedFile]):
         actor=user, campaign=campaign, file=file, name=file.name
     )
     return Status(201, attachment)
+
+
+class CampaignPatch(Schema):
+    """Only the fields sent are changed; a supplement takes guidance and items only."""
+
+    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-12"])
+    theme: str | None = Field(None, max_length=200)
+    guidance: str | None = None
+    required_items: list[str] | None = None
+    optional_items: list[str] | None = None
+    holding_from: date | None = None
+    holding_until: date | None = None
+    sectors: list[str] | None = Field(None, description="Chinese sector names; empty = all")
+
+
+@router.patch(
+    "/campaigns/{campaign_id}", response={200: CampaignOut, **ERRORS}, tags=["theme days"]
+)
+def update_campaign(request, campaign_id: int, payload: CampaignPatch):
+    """Change a campaign before it is distributed: 409 `campaign_already_distributed`
+    afterwards."""
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    return campaigns.update_campaign(actor=user, campaign=campaign, **changes)
+
+
+@router.delete("/campaigns/{campaign_id}", response={204: None, **ERRORS}, tags=["theme days"])
+def delete_campaign(request, campaign_id: int):
+    """Delete a campaign before it is distributed (409 `campaign_already_distributed`),
+    with its attachments; 409 `campaign_in_use` while a branch has a plan for it,
+    `campaign_has_supplements` while a lower organization has supplemented it."""
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
+    campaigns.delete_campaign(actor=user, campaign=campaign)
+    return Status(204, None)
+
+
+@router.delete(
+    "/campaigns/{campaign_id}/attachments/{attachment_id}",
+    response={204: None, **ERRORS},
+    tags=["theme days"],
+)
+def remove_attachment(request, campaign_id: int, attachment_id: int):
+    """Remove a file from a campaign before it is distributed (409
+    `campaign_already_distributed` afterwards)."""
+    user = actor(request)
+    campaign = permissions.access_campaign(user, campaign_id, Action.CHANGE)
+    attachment = selectors.campaign_attachment(campaign, attachment_id)
+    campaigns.remove_campaign_attachment(actor=user, attachment=attachment)
+    return Status(204, None)
 
 
 class DistributionOut(Schema):

@@ -36,6 +36,7 @@ from dangjian.orglife import selectors as orglife
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector
+from dangjian.themedays import campaigns
 from dangjian.themedays import roster as themedays_roster
 from dangjian.themedays import selectors, services
 from dangjian.themedays.items import LABEL_BY_CODE
@@ -244,10 +245,13 @@ def campaign_create(request, org_id: int):
 
 def _campaign_context(actor, campaign) -> dict:
     status = selectors.distribution_status(campaign)
+    can_change = permissions.can(actor, Action.CHANGE, campaign)
     return {
         "campaign": campaign,
         "status": status,
-        "can_change": permissions.can(actor, Action.CHANGE, campaign),
+        "can_change": can_change,
+        # Edited, deleted and its attachments removed only until it is sent.
+        "can_edit": can_change and campaigns.is_editable(campaign),
     }
 
 
