@@ -9,6 +9,8 @@ from dangjian.mobile import (
     learning,
     ledgers,
     month,
+    month_attendance,
+    month_record,
     orglife,
     quizzes,
     records,
@@ -25,6 +27,51 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     # The branch secretary's month (issue 22)
     path("month/", month.month, name="month"),
+    path("month/<int:activity_id>/poster/", month.poster, name="month_poster"),
+    path("month/<int:activity_id>/poster.<str:fmt>", month.poster_file, name="month_poster_file"),
+    path(
+        "month/<int:activity_id>/attendance/",
+        month_attendance.attendance,
+        name="month_attendance",
+    ),
+    path(
+        "month/<int:activity_id>/attendance/live/",
+        month_attendance.attendance_live,
+        name="month_attendance_live",
+    ),
+    path(
+        "month/leaves/<int:leave_id>/<str:decision>/",
+        month_attendance.leave_decide,
+        name="month_leave_decide",
+    ),
+    path("month/<int:activity_id>/rotating/", month_attendance.rotating, name="month_rotating"),
+    path("month/<int:activity_id>/screen/", month_attendance.screen, name="month_screen"),
+    path(
+        "month/<int:activity_id>/screen/code/",
+        month_attendance.screen_code,
+        name="month_screen_code",
+    ),
+    path("month/<int:activity_id>/record/", month_record.record, name="month_record"),
+    path(
+        "month/<int:activity_id>/record/photos/",
+        month_record.record_photos,
+        name="month_record_photos",
+    ),
+    path(
+        "month/<int:activity_id>/record/summary/",
+        month_record.record_summary,
+        name="month_record_summary",
+    ),
+    path(
+        "month/rectifications/<int:rectification_id>/",
+        month_record.rectification,
+        name="month_rectification",
+    ),
+    path(
+        "month/rectification-files/<int:attachment_id>/",
+        month_record.rectification_attachment,
+        name="month_rectification_attachment",
+    ),
     path(
         "volunteer/profile/",
         volunteer_profile.volunteer_profile,

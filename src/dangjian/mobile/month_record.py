@@ -1,0 +1,152 @@
+"""The secretary's theme day on the phone, afterwards (issue 22, point 3): the activity's
+record (photos taken with the phone, the summary) and the rectifications a superior opened
+for the branch, answered with text and photos or PDFs.
+
+The services are the back office's (`interaction.services.upload_photo`, `write_summary`;
+`supervision.services.answer_rectification`); every object through `permissions.access_*`."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian import permissions
+from dangjian.core import clock
+from dangjian.core.errors import DomainError
+from dangjian.core.files import attachment_response
+from dangjian.core.pages import attempt
+from dangjian.interaction import selectors, services
+from dangjian.mobile.decorators import signed_in
+from dangjian.permissions import Action
+from dangjian.supervision import services as supervision
+from dangjian.supervision.models import RectificationStatus
+
+PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
+# A rectification's steps (`RectificationEvent.action`) in words.
+EVENT_LABELS = {
+    "open": gettext_lazy("下达整改"),
+    "answer": gettext_lazy("反馈整改情况"),
+    "accept": gettext_lazy("验收通过"),
+    "reopen": gettext_lazy("退回重新整改"),
+}
+
+
+def _back(activity, anchor: str):
+    return redirect(reverse("mobile:month_record", args=[activity.pk]) + anchor)
+
+
+@require_GET
+@signed_in
+def record(request, activity_id: int):
+    """The activity's record: its photos, the form to add more, and the summary."""
+    activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
+    now = clock.now()
+    deadline = services.record_deadline(activity)
+    return render(
+        request,
+        "mobile/month/record.html",
+        {
+            "activity": activity,
+            "photos": list(selectors.photos_of(activity)),
+            "summary": selectors.summary_of(activity),
+            "record_deadline": deadline,
+            "started": activity.starts_at <= now,
+            "past_deadline": now > deadline,
+            "max_mb": settings.PHOTO_POLICY["max_upload_bytes"] // (1024 * 1024),
+            "photo_types": PHOTO_TYPES,
+        },
+    )
+
+
+@require_POST
+@signed_in
+def record_photos(request, activity_id: int):
+    """Several photos at once, each checked on its own; the page says which were refused."""
+    activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("请选择要上传的照片。"))
+        return _back(activity, "#photos")
+    added, flagged = 0, 0
+    for file in files:
+        try:
+            photo = services.upload_photo(
+                actor=request.user, activity=activity, file=file, name=file.name
+            )
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            messages.error(request, f"{file.name}：{exc.message}")
+        else:
+            added += 1
+            flagged += photo.evidence == "flagged"
+    if added:
+        text = _("已上传 %d 张照片。") % added
+        if flagged:
+            text += _("其中 %d 张的拍摄时间或地点与活动不符，已标记供上级核查。") % flagged
+        messages.success(request, text)
+    return _back(activity, "#photos")
+
+
+@require_POST
+@signed_in
+def record_summary(request, activity_id: int):
+    activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
+    attempt(
+        request,
+        _("活动总结已保存。"),
+        services.write_summary,
+        activity=activity,
+        text=request.POST.get("text", ""),
+    )
+    return _back(activity, "#summary")
+
+
+# Rectifications ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@signed_in
+def rectification(request, rectification_id: int):
+    """A rectification of the branch: what is required by when, its history, and the
+    answer (text, and images or PDFs as evidence) while it is open."""
+    user = request.user
+    r = permissions.access_rectification(user, rectification_id)
+    if request.method == "POST":
+        permissions.require(user, Action.ANSWER, r)
+        answered = attempt(
+            request,
+            _("已提交整改情况，等待上级验收。"),
+            supervision.answer_rectification,
+            rectification=r,
+            text=request.POST.get("text", ""),
+            files=request.FILES.getlist("files"),
+        )
+        if answered is not None:
+            return redirect("mobile:month")
+        return redirect("mobile:month_rectification", rectification_id=r.pk)
+    return render(
+        request,
+        "mobile/month/rectification.html",
+        {
+            "r": r,
+            "events": [
+                (e, EVENT_LABELS.get(e.action, _("其他")))
+                for e in r.events.select_related("actor").prefetch_related("attachments")
+            ],
+            "overdue": r.is_overdue_on(clock.today()),
+            "can_answer": permissions.can(user, Action.ANSWER, r)
+            and r.status == RectificationStatus.OPEN,
+        },
+    )
+
+
+@require_GET
+@signed_in
+def rectification_attachment(request, attachment_id: int):
+    """A file of an answer, read through the rectification's scope check."""
+    attachment = permissions.access_rectification_attachment(request.user, attachment_id)
+    return attachment_response(attachment)
