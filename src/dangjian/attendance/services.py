@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
+from dangjian.attendance import participation
 from dangjian.attendance.models import (
     STORED_STATUSES,
     AttendanceRecord,
@@ -116,8 +117,10 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
     permissions.require(actor, Action.READ, activity)
     _live_activity(activity)
     member = _roster_member(activity, permissions.own_member(actor))
-    if clock.now() >= activity.starts_at:
-        raise DomainError("start_passed", _("活动已开始，不能再请假。"))
+    # The one rule the phone asks too before it offers 请假 (participation.leave_refusal).
+    refused = participation.leave_refusal(participation.leave_facts(activity, member), clock.now())
+    if refused is not None:
+        raise refused
     reason = checked_text(
         reason,
         field="reason",

@@ -134,7 +134,8 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
 
     The image work (the slow part of an upload) runs before the transaction that
     writes the row and its audit entry, so no transaction stays open meanwhile."""
-    permissions.require(actor, Action.CHANGE, activity)
+    # The branch's admins, and the members who attended (`Action.CONTRIBUTE`).
+    permissions.require(actor, Action.CONTRIBUTE, activity)
     policy = settings.PHOTO_POLICY
     now = clock.now()
     is_late = _check_record_open(activity, now)
@@ -201,6 +202,36 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
             default_storage.delete(stored)
         raise
     return photo
+
+
+@transaction.atomic
+def remove_photo(*, actor: User, photo: Photo) -> None:
+    """Take a photo off the activity's record: the admins over the branch any photo, at any
+    time; a member their own, while the record takes photos. The files go once the
+    deletion is committed."""
+    permissions.require(actor, Action.CHANGE, photo)
+    photo = locked(photo, "activity__branch")
+    activity = photo.activity
+    if not permissions.is_admin_over(actor, activity.branch):
+        _check_record_open(activity, clock.now())
+    files = [photo.image.name, photo.thumbnail.name]
+    audit.record(
+        actor=actor,
+        action="photo.remove",
+        obj=photo,
+        org=activity.branch,
+        label=f"{activity.title} #{photo.pk}",
+        before={
+            "activity_id": activity.pk,
+            "uploaded_by": photo.uploaded_by_id,
+            "evidence": photo.evidence,
+            "flags": photo.flags,
+            "created_at": photo.created_at.isoformat(),
+        },
+    )
+    photo.delete()
+    _score_inputs_changed(activity.pk)
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in files if name])
 
 
 @transaction.atomic

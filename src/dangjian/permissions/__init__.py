@@ -22,7 +22,7 @@ from operator import or_
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from dangjian.attendance.models import Correction, LeaveRequest
+from dangjian.attendance.models import ATTENDED, AttendanceRecord, Correction, LeaveRequest
 from dangjian.core.errors import DomainError
 from dangjian.interaction.models import Comment, Photo
 from dangjian.learning.models import (
@@ -59,6 +59,9 @@ class Action(StrEnum):
     REVIEW = "review"
     # Comment on and like an activity: the members of its roster, flowing ones included.
     TAKE_PART = "take_part"
+    # Add photos to an activity's record: the admins over its branch, and the members who
+    # attended it (checked in, or corrected to attended).
+    CONTRIBUTE = "contribute"
     # Rate a held activity: an admin of a strict ancestor of the branch (not its own).
     RATE = "rate"
     # Spot-check an organization's branches, open a rectification for a branch, accept or
@@ -178,6 +181,8 @@ def can(user, action: Action | str, obj) -> bool:
         return _can_campaign(user, action, obj)
     if isinstance(obj, Comment):
         return _can_comment(user, action, obj)
+    if isinstance(obj, Photo):
+        return _can_photo(user, action, obj)
     if isinstance(obj, LeaveRequest):
         return _can_leave(user, action, obj)
     if isinstance(obj, Correction):
@@ -310,6 +315,8 @@ def _can_activity(user, action: Action, activity: Activity) -> bool:
         return is_admin_above(user, branch)
     if action == Action.TAKE_PART:
         return on_roster(user, activity)
+    if action == Action.CONTRIBUTE:
+        return is_admin_over(user, branch) or attended(user, activity)
     return _admin_or_member_reading(user, action, branch)
 
 
@@ -429,11 +436,38 @@ def _can_comment(user, action: Action, comment: Comment) -> bool:
     return False
 
 
+def attended(user, activity: Activity) -> bool:
+    """The user's member record attended the activity (one of attendance's ATTENDED
+    statuses)."""
+    member = own_member(user)
+    return member is not None and (
+        AttendanceRecord.objects.filter(
+            activity_id=activity.pk, member_id=member.pk, status__in=ATTENDED
+        ).exists()
+    )
+
+
+def _can_photo(user, action: Action, photo: Photo) -> bool:
+    """A photo is read with its activity; removed by the admins over its branch, and by
+    whoever uploaded it (a member, their own)."""
+    activity = photo.activity
+    if not _can_activity(user, Action.READ, activity):
+        return False
+    if action == Action.READ:
+        return True
+    if action == Action.CHANGE:
+        return is_admin_over(user, activity.branch) or photo.uploaded_by_id == user.pk
+    return False
+
+
 def access_photo(user, photo_id, action: Action | str = Action.READ) -> Photo:
     """A photo is read with its activity: the branch's members and the admins above it,
-    nobody else (the same not_found whether missing or out of scope)."""
+    nobody else (the same not_found whether missing or out of scope); acted on by the
+    photo's own rules (`_can_photo`)."""
     photos = Photo.objects.select_related("activity", "activity__branch")
-    return _access(user, photos, photo_id, action, checked=lambda photo: photo.activity)
+    photo = _access(user, photos, photo_id, Action.READ, checked=lambda photo: photo.activity)
+    require(user, action, photo)
+    return photo
 
 
 def access_comment(user, comment_id, action: Action | str = Action.READ) -> Comment:
