@@ -140,3 +140,21 @@ def test_the_compiled_catalogue_matches_the_po():
         if got != want:
             stale.append(e["msgid"])
     assert stale == []
+
+
+def test_every_page_offers_the_language_switch_which_sets_the_cookie(client, settings):
+    html = _html(client.get("/login/"))
+    assert 'action="/i18n/setlang/"' in html
+    assert '<button type="submit" name="language" value="en" lang="en">English</button>' in html
+    assert 'aria-current="true">简体中文</span>' in html
+
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+
+    assert response.status_code == 302 and response.url == "/login/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    html = _html(client.get("/login/"))
+    assert "Log in" in html
+    assert (
+        '<button type="submit" name="language" value="zh-hans" lang="zh-hans">简体中文</button>'
+        in html
+    )

@@ -432,9 +432,16 @@ VOLUNTEER_MAX_SERVICE_HOURS = env_int("VOLUNTEER_MAX_SERVICE_HOURS", 12)
 VOLUNTEER_ESCALATE_AFTER_HOURS = env_int("VOLUNTEER_ESCALATE_AFTER_HOURS", 24)
 # Quarterly awards (issue 21): how many of each kind the city selects in a round opened from now.
 AWARD_SELECTION_SIZE = env_int("AWARD_SELECTION_SIZE", 20)
-# A font file with Simplified Chinese glyphs for the PNG check-in poster (the PDF needs none);
+# A font file with Simplified Chinese glyphs for the PNG check-in poster (PDFs: core.pdffonts);
 # unset: Debian's fonts-noto-cjk or another common CJK font if installed.
 POSTER_FONT_PATH = env_str("POSTER_FONT_PATH")
+# The map a plan's venue is picked on (core/templatetags/maps.py): Amap's (高德) JavaScript
+# API v2, loaded from MAP_JS_URL with the deployment's key ({key}). Without a key no map
+# script is loaded: the plan editor offers the phone's position and the address only. The
+# security code of a key issued since December 2021 goes with it (AMAP_SECURITY_JS_CODE).
+AMAP_KEY = env_str("AMAP_KEY")
+AMAP_SECURITY_JS_CODE = env_str("AMAP_SECURITY_JS_CODE")
+MAP_JS_URL = env_str("MAP_JS_URL", "https://webapi.amap.com/maps?v=2.0&key={key}")
 # Monthly supervision (一月一督查, issue 21): from this day of a month the scheduled job makes
 # each county's sheet for the month before; a held theme day whose sign-in rate (percent of
 # the non-flowing roster) is below the threshold is listed.
@@ -521,6 +528,8 @@ SESSION_ENGINE = "dangjian.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A form refused for its CSRF token gets the site's Chinese page, not Django's English one.
+CSRF_FAILURE_VIEW = "dangjian.core.pages.csrf_failure"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
 )

@@ -100,3 +100,17 @@ def test_a_right_password_on_the_page_clears_the_failures_of_its_pair_and_leaves
     assert page_login(client, phone, PASSWORD, "203.0.113.9") == 302
     assert not AccessAttempt.objects.filter(username=phone).exists()
     assert not AccessLog.objects.exists()
+
+
+def test_the_locked_login_page_says_how_many_minutes_to_wait(world, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=30)
+    client, phone = Client(), world.a.member.phone
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page_login(client, phone, "wrong-guess", "203.0.113.9")
+
+    response = client.post(
+        "/login/", {"phone": phone, "password": PASSWORD}, headers={"X-Real-IP": "203.0.113.9"}
+    )
+
+    assert response.status_code == 429
+    assert "登录失败次数过多，请 30 分钟后再试。" in response.content.decode()

@@ -138,6 +138,32 @@ def test_a_member_resets_a_forgotten_password_on_the_phone(clock, world, send):
     assert member.user.check_password(NEW_PASSWORD)
 
 
+def test_an_admin_resets_a_forgotten_password_from_the_login_page_and_lands_home(
+    clock, world, send
+):
+    admin = world.a.admin  # an office admin: no member record
+    client = Client()
+    login_page = client.get("/login/").content.decode()
+    assert '<a href="/m/reset-password/?next=/">忘记密码</a>' in login_page
+
+    send(client, "/m/reset-password/", admin.phone, next_url="/")
+    response = client.post(
+        "/m/reset-password/",
+        {
+            "phone": admin.phone,
+            "code": last_code(admin.phone),
+            "password": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "next": "/",
+        },
+    )
+
+    assert response.status_code == 302 and response.url == "/"
+    assert client.get("/").url.startswith("/console/")
+    admin.refresh_from_db()
+    assert admin.check_password(NEW_PASSWORD)
+
+
 def test_the_activation_page_speaks_english_with_the_language_cookie(world, settings):
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"

@@ -20,6 +20,8 @@ nothing about who typed the wrong passwords. Nor does such a sign-in write the a
 reset token, no report), and it was one UPDATE in each sign-in inside WeChat, the busiest
 sign-in. A password sign-in still records it, as Django does."""
 
+import math
+
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_failure_limit
@@ -54,6 +56,12 @@ def record_last_login(sender, request, user, **kwargs) -> None:
     if getattr(request, WITHOUT_PASSWORD, False):
         return
     update_last_login(sender, user, **kwargs)
+
+
+def cool_off_minutes() -> int:
+    """How long a locked login waits, in whole minutes (AXES_COOLOFF_TIME), for the
+    message that tells the person when to try again."""
+    return max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
 
 
 def wider_limit_reached(*, per_ip: int, per_phone: int) -> bool:

@@ -16,6 +16,13 @@ def forbidden_page(request):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason: str = ""):
+    """settings.CSRF_FAILURE_VIEW: a form sent without its page's valid token (the page
+    open too long, a sign-out elsewhere, cookies off), in the site's words instead of
+    Django's English page. Rendering sets a fresh token, so going back and reloading works."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def server_error(request):
     """The page of an unhandled exception (dangjian.urls' handler500): standalone, so that
     it renders whatever failed, with the request id that leads to the logged traceback."""

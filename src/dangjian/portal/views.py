@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dangjian import permissions
+from dangjian.core import lockout
 
 
 class LoginForm(forms.Form):
@@ -34,7 +35,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request, phone=form.cleaned_data["phone"], password=form.cleaned_data["password"]
         )
         if getattr(request, "axes_locked_out", False):
-            form.add_error(None, _("登录失败次数过多，请稍后再试。"))
+            form.add_error(
+                None,
+                _("登录失败次数过多，请 %(minutes)d 分钟后再试。")
+                % {"minutes": lockout.cool_off_minutes()},
+            )
             status = 429
         elif user is None:
             form.add_error(None, _("手机号或密码不正确。"))
