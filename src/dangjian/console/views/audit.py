@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from dangjian import permissions
 from dangjian.audit import selectors as audit_selectors
 from dangjian.console.decorators import admin_view
+from dangjian.console.forms import DATE
 from dangjian.console.views.base import paginate, render_page, trail
 from dangjian.permissions import Action
 from dangjian.registry.models import Gender, MemberStatus, OrgKind, Sector
@@ -165,6 +167,73 @@ def present_entries(actor, entries) -> list[Row]:
     return rows
 
 
+# The kinds of object a reader filters the log by, in their words.
+OBJECT_TYPE_NAMES = {
+    "registry.organization": _("党组织"),
+    "registry.member": _("党员"),
+    "registry.user": _("账号"),
+    "registry.rolegrant": _("管理员授权"),
+    "themedays.campaign": _("活动要求"),
+    "themedays.activity": _("活动计划"),
+    "interaction.photo": _("活动照片"),
+    "interaction.summary": _("活动总结"),
+    "interaction.comment": _("评论"),
+    "interaction.rating": _("上级评分"),
+    "attendance.attendancerecord": _("签到记录"),
+    "attendance.leaverequest": _("请假"),
+    "attendance.correction": _("签到更正"),
+    "scoring.scoringpolicy": _("评分规则"),
+    "supervision.spotcheck": _("抽查"),
+    "supervision.rectification": _("整改"),
+    "supervision.recordreview": _("记录审核"),
+    "supervision.monthlysheet": _("月度督导表"),
+    "supervision.appraisal": _("年度考评"),
+    "supervision.awardround": _("季度评选"),
+    "supervision.bulletin": _("季度通报"),
+    "learning.article": _("学习文章"),
+    "learning.quiz": _("测试"),
+    "learning.studypackage": _("学习包"),
+    "volunteering.order": _("志愿服务订单"),
+    "orglife.duesrecord": _("党费记录"),
+}
+
+
+class AuditFilters(forms.Form):
+    """The log's filters, read from the query string: a value that is not one of the
+    choices, or not a date, is shown as an error and left out."""
+
+    who = forms.CharField(label=_("操作人"), required=False, max_length=80)
+    action = forms.ChoiceField(label=_("操作"), required=False)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False)
+    object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    since = forms.DateField(
+        label=_("起始日期"),
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": _("日期格式应为 YYYY-MM-DD")},
+    )
+    until = forms.DateField(
+        label=_("截止日期"),
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": _("日期格式应为 YYYY-MM-DD")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = [("", _("全部"))]
+        self.fields["action"].choices = everything + list(ACTION_NAMES.items())
+        self.fields["object_type"].choices = everything + list(OBJECT_TYPE_NAMES.items())
+
+    def filters(self) -> dict:
+        """The valid filters, as entries_for takes them."""
+        self.is_valid()
+        data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+        if "object_id" in data and not data["object_id"].strip():
+            del data["object_id"]
+        return data
+
+
 @require_GET
 @admin_view
 def audit_log(request):
@@ -172,7 +241,9 @@ def audit_log(request):
     org = None
     if request.GET.get("org"):
         org = permissions.access_org(actor, request.GET["org"], Action.VIEW_AUDIT)
-    entries = audit_selectors.entries_for(actor, org=org).order_by("-created_at", "-id")
+    form = AuditFilters(request.GET)
+    filters = form.filters()
+    entries = audit_selectors.entries_for(actor, org=org, **filters).order_by("-created_at", "-id")
     page = paginate(request, entries)
     return render_page(
         request,
@@ -182,5 +253,7 @@ def audit_log(request):
             "crumbs": trail(actor, org) if org else [],
             "page": page,
             "rows": present_entries(actor, page.object_list),
+            "form": form,
+            "filtered": bool(filters),
         },
     )
