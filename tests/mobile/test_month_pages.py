@@ -349,3 +349,18 @@ def test_a_rectification_is_refused_to_a_member_and_the_outsider(world, rectific
         for user in (world.outsider, world.a.member.user, world.b.branch_admin):
             assert page(user).post(url, {"text": "不该提交"}).status_code in (403, 404)
     assert Rectification.objects.get().status == RectificationStatus.OPEN
+
+
+# Reaching the month ------------------------------------------------------------------------
+
+
+def test_the_secretarys_home_and_plan_page_lead_to_the_month_pages(world, activity, page):
+    client = page(world.a.branch_admin)
+    with at(BEFORE):
+        home = html(client.get(reverse("mobile:home")))
+        plan = html(client.get(reverse("mobile:plan_edit", args=[activity.pk])))
+        member_home = html(page(world.a.member.user).get(reverse("mobile:home")))
+    assert reverse("mobile:month") in home
+    assert reverse("mobile:month") not in member_home
+    for name in ("mobile:month_poster", "mobile:month_attendance", "mobile:month_record"):
+        assert reverse(name, args=[activity.pk]) in plan
