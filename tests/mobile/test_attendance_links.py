@@ -64,8 +64,9 @@ def test_on_the_day_the_member_is_told_to_scan_and_after_checking_in_gets_the_ch
     with at(DURING):
         assert links(client, activity) == {**NONE, "leave": True, "scan": True}
         check_in(world.a.member.user, activity)
-        # Checked in: nothing more to do until the end.
-        assert links(client, activity) == {**NONE, "leave": True}
+        # Checked in: nothing more to do until the end, and no leave (the leave service
+        # refuses it too).
+        assert links(client, activity) == NONE
     with at(END + timedelta(minutes=5)):
         body = client.get(reverse("mobile:feed_activity", args=[activity.pk])).content.decode()
         assert reverse("mobile:checkin", args=[activity.checkin_token]) in body

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from dangjian import permissions
 from dangjian.attendance import checkin as attendance
-from dangjian.attendance import selectors, services
+from dangjian.attendance import participation, selectors, services
 from dangjian.attendance.models import ATTENDED, AttendanceStatus
 from dangjian.core import clock, coords
 from dangjian.core.errors import DomainError
@@ -30,8 +30,9 @@ from dangjian.themedays.models import ActivityStatus
 
 def attendance_links(user, activity, now=None) -> dict:
     """What a member's page about an activity offers for attendance, to roster members
-    only: asking for leave until the start; on the day (or while a window is open, until
-    check-out closes) how to check in or out.
+    only: asking for leave while the leave service takes it (`participation.leave_refusal`);
+    to flowing members, the feed where they take part; on the day (or while a window is
+    open, until check-out closes) how to check in or out.
 
     Checking in is reached only by scanning the code at the venue: a link here would carry
     the poster's secret to everyone on the roster, wherever they are, and the printed code
@@ -44,26 +45,33 @@ def attendance_links(user, activity, now=None) -> dict:
         "scan_screen": False,
         "scan_poster": False,
         "is_check_out": False,
+        "flowing_url": None,
     }
     if activity.status != ActivityStatus.APPROVED:
         return links
     if not permissions.can(user, Action.TAKE_PART, activity):
         return links
     now = now or clock.now()
-    if now < activity.starts_at:
+    member = permissions.own_member(user)
+    # The leave service's own rule: not after the start, not once checked in, not beside
+    # a request waiting or approved.
+    if participation.leave_refusal(participation.leave_facts(activity, member), now) is None:
         links["leave_url"] = reverse("mobile:leave", args=[activity.pk])
+    # Flowing members, far from the venue, take part on the feed (likes and comments).
+    if member.is_flowing and now <= activity.checkout_closes_at:
+        links["flowing_url"] = reverse("mobile:feed_activity", args=[activity.pk])
     is_today = timezone.localdate(activity.starts_at) == timezone.localdate(now)
     window_open = activity.checkin_opens_at <= now
     if activity.checkin_token and (is_today or window_open) and now <= activity.checkout_closes_at:
         rotating = selectors.rotating_qr(activity)
-        status = selectors.status_of(activity, permissions.own_member(user))
+        status = selectors.status_of(activity, member)
         phase = _phase(activity, now)
         if rotating is not None and rotating.is_enabled:
-            links["scan_screen"] = True
+            links["scan_screen"] = not member.is_flowing
         elif phase == "check_out" and status == AttendanceStatus.CHECKED_IN:
             links["checkin_url"] = reverse("mobile:checkin", args=[activity.checkin_token])
             links["is_check_out"] = True
-        elif phase == "check_in" and status not in ATTENDED:
+        elif phase == "check_in" and status not in ATTENDED and not member.is_flowing:
             links["scan_poster"] = True
             links["opens"] = _hm(activity.checkin_opens_at)
             links["closes"] = _hm(activity.checkin_closes_at)
@@ -220,6 +228,7 @@ def leave(request, member, activity_id: int):
         else:
             messages.success(request, _("请假申请已提交，请等待支部批准。"))
             return redirect("mobile:leave", activity_id=activity.pk)
+    refusal = participation.leave_refusal(participation.leave_facts(activity, member), clock.now())
     return render(
         request,
         "mobile/checkin_leave.html",
@@ -227,7 +236,7 @@ def leave(request, member, activity_id: int):
             "activity": activity,
             "leaves": selectors.leaves_of(activity).filter(member=member),
             "error": error,
-            "is_open": activity.status == ActivityStatus.APPROVED
-            and clock.now() < activity.starts_at,
+            "is_open": refusal is None,
+            "refusal": refusal.message if refusal else "",
         },
     )

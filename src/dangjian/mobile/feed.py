@@ -17,6 +17,7 @@ from dangjian.core.pages import domain_errors
 from dangjian.interaction import selectors, services
 from dangjian.mobile.checkin import attendance_links
 from dangjian.mobile.decorators import member_view
+from dangjian.mobile.participation import photo_context
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
 
@@ -63,10 +64,12 @@ def feed(request, member):
 def _activity_context(request, member, activity) -> dict:
     user = request.user
     comments = list(selectors.top_level_comments(user, activity)[:200])
+    photos = list(selectors.photos_of(activity))
     return {
         "member": member,
         "activity": activity,
-        "photos": list(selectors.photos_of(activity)),
+        "photos": photos,
+        **photo_context(user, activity, photos),
         "summary": selectors.summary_of(activity),
         "like_count": selectors.like_count(activity),
         "liked": selectors.has_liked(user, activity),

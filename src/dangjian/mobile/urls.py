@@ -12,6 +12,7 @@ from dangjian.mobile import (
     month_attendance,
     month_record,
     orglife,
+    participation,
     quizzes,
     records,
     views,
@@ -123,6 +124,10 @@ urlpatterns = [
     path("feed/<int:activity_id>/like/", feed.like_activity, name="feed_like"),
     path("feed/<int:activity_id>/comments/", feed.post_comment, name="feed_comment"),
     path("comments/<int:comment_id>/like/", feed.like_comment, name="comment_like"),
+    # The member's own participation: their history, photos of what they attended
+    path("me/participation/", participation.history, name="participation"),
+    path("feed/<int:activity_id>/photos/", participation.photo_upload, name="photo_upload"),
+    path("photos/<int:photo_id>/remove/", participation.photo_remove, name="photo_remove"),
     # Theme days: the inbox and the branch secretary's plan editor
     path("inbox/", td.inbox, name="inbox"),
     path("inbox/read-all/", td.inbox_read_all, name="inbox_read_all"),
