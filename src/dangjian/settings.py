@@ -400,6 +400,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # delivered again.
 CELERY_BROKER_TRANSPORT_OPTIONS = {**REDIS_CACHE_TIMEOUTS, "visibility_timeout": 3600}
 # Celery beat's schedule is dangjian.core.scheduling.JOBS (set in dangjian/celery.py).
+# Long work a person watches (notifications.jobs): how many branches one step of a
+# distribution takes (each step its own transaction, counted on the job's progress bar); and,
+# for the browser test that watches a distribution, a pause after each step and eager tasks
+# run in a thread of their own (docs/architecture.md, "Background work"). Not environment
+# settings: production keeps these values.
+DISTRIBUTION_BRANCH_BATCH = 500
+JOBS_STEP_PAUSE_SECONDS = 0.0
+JOBS_RUN_IN_THREAD = False
 
 # Theme-day activity policy: the defaults of docs/product.md, "Checking in and out" and the
 # bounds a branch may set.

@@ -184,3 +184,7 @@ api.add_router("", bulletins.router)
 from dangjian.api.routers import appraisal  # noqa: E402
 
 api.add_router("", appraisal.router)
+
+from dangjian.api.routers import jobs  # noqa: E402
+
+api.add_router("", jobs.router)

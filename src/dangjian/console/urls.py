@@ -7,6 +7,7 @@ from dangjian.console.views import awards as aw
 from dangjian.console.views import bulletins as bul
 from dangjian.console.views import campaign_edit as ce
 from dangjian.console.views import interaction as records
+from dangjian.console.views import jobs as jb
 from dangjian.console.views import learning as lrn
 from dangjian.console.views import learning_bank as bank
 from dangjian.console.views import learning_packages as lp
@@ -72,6 +73,8 @@ urlpatterns = [
     path("accounts/<int:user_id>/password/", accounts.admin_password, name="admin_password"),
     path("audit/", audit.audit_log, name="audit"),
     path("sms-outbox/", sms.sms_outbox, name="sms_outbox"),
+    path("jobs/", jb.job_list, name="job_list"),
+    path("jobs/<int:job_id>/", jb.job_detail, name="job_detail"),
     # Attendance (docs/product.md, "Checking in and out")
     path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),
     path(

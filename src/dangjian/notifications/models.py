@@ -158,3 +158,48 @@ class WechatMessage(Outbound):
 
     def __str__(self) -> str:
         return f"WeChat message {self.pk} ({self.status})"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    SUCCEEDED = "succeeded", "succeeded"
+    FAILED = "failed", "failed"
+
+
+class Job(models.Model):
+    """A long piece of background work one person started (a distribution, an import, an
+    export, a report): how far it has come (`done` of `total` steps) while it runs, then its
+    summary and where its result is. Written by notifications.jobs, each step by an UPDATE
+    of its own, so that a page polling it sees the steps while the work runs. `subject` names
+    what the work is about ("distribution:12"), so that a resumed run finds its job."""
+
+    kind = models.CharField(max_length=40)
+    subject = models.CharField(max_length=100)
+    title = models.CharField(max_length=200)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    org = models.ForeignKey(
+        "registry.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=300, blank=True)
+    result_url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["actor", "created_at"]),
+            models.Index(fields=["subject", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

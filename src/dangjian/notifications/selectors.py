@@ -1,5 +1,5 @@
 from dangjian import permissions
-from dangjian.notifications.models import Notification, SmsMessage
+from dangjian.notifications.models import Job, Notification, SmsMessage
 from dangjian.permissions import not_found
 
 
@@ -30,3 +30,26 @@ def sms_outbox(user):
     if not permissions.may_read_sms_outbox(user):
         raise not_found()
     return SmsMessage.objects.order_by("-created_at", "-id")
+
+
+def my_jobs(user):
+    """The long work `user` started, newest first (the console's 我的任务)."""
+    return Job.objects.filter(actor=user).order_by("-created_at", "-id")
+
+
+def access_job(user, job_id) -> Job:
+    """A job, for the person who started it; the same not_found for anyone else, and for
+    a job that does not exist."""
+    try:
+        pk = int(job_id)
+    except (TypeError, ValueError):
+        pk = None
+    job = Job.objects.filter(pk=pk, actor=user).first() if pk and user.is_authenticated else None
+    if job is None:
+        raise not_found()
+    return job
+
+
+def latest_job(user, subject: str) -> Job | None:
+    """The last job `user` started on `subject`, shown where that work was asked for."""
+    return my_jobs(user).filter(subject=subject).first()

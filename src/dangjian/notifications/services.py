@@ -10,7 +10,7 @@ from django.db import transaction
 from dangjian import celery
 from dangjian.audit import services as audit
 from dangjian.core import clock, site
-from dangjian.notifications import channels, sms
+from dangjian.notifications import channels, jobs, sms
 from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
 from dangjian.registry.models import Member, User
@@ -160,15 +160,19 @@ def notify_branch_members(
     branch_ids: list[int],
     dedupe_key: str,
     with_batch: Callable[[list[int]], object] | None = None,
+    batch: int = BRANCH_BATCH,
+    on_progress: Callable[[int], object] | None = None,
     **notice: str,
 ) -> None:
     """Notify the active members of many branches of `notice` (kind, title, body, link, as
-    notify takes them), a batch of branches at a time, each batch in its own transaction
+    notify takes them), `batch` branches at a time, each batch in its own transaction
     together with what `with_batch` writes for those branches: a province-wide scope neither
     holds one long transaction nor loads every member at once, and with the dedupe key (here
-    required) a run resumed after a crash notifies nobody twice."""
-    for start in range(0, len(branch_ids), BRANCH_BATCH):
-        chunk = branch_ids[start : start + BRANCH_BATCH]
+    required) a run resumed after a crash notifies nobody twice. `on_progress` hears how
+    many branches each batch did, once it has committed."""
+    batch = max(1, batch)
+    for start in range(0, len(branch_ids), batch):
+        chunk = branch_ids[start : start + batch]
         with transaction.atomic():
             if with_batch is not None:
                 with_batch(chunk)
@@ -176,6 +180,8 @@ def notify_branch_members(
                 "user_id", flat=True
             )
             notify(user_ids=user_ids, dedupe_key=dedupe_key, **notice)
+        if on_progress is not None:
+            on_progress(len(chunk))
 
 
 def request_fanout(
@@ -192,7 +198,7 @@ def request_fanout(
         setattr(issue, requested, clock.now())
         issue.save(update_fields=[requested])
     audit.record(actor=actor, action=action, obj=issue, org=issue.org, after={noted: already})
-    transaction.on_commit(lambda: celery.send(task, (issue.pk,)))
+    jobs.send(task, (issue.pk,))
     return {noted: already}
 
 

@@ -19,6 +19,7 @@ from dangjian.core.files import save_document
 from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
+from dangjian.notifications import jobs
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, OrgKind, User
@@ -226,8 +227,16 @@ def request_distribution(*, actor: User, campaign: Campaign) -> dict:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     from dangjian.themedays.tasks import distribute_campaign
 
+    # The job the page watches, made before the task can run (it runs once this commits).
+    job = jobs.start_job(
+        actor=actor,
+        kind="distribution",
+        subject=distribution_subject(campaign),
+        title=_("下发：%s") % campaign.theme,
+        org=campaign.org,
+    )
     # A second click runs it again but keeps the first request's time for the sweep.
-    return notifications.request_fanout(
+    result = notifications.request_fanout(
         actor=actor,
         issue=campaign,
         requested="distribution_requested_at",
@@ -236,6 +245,12 @@ def request_distribution(*, actor: User, campaign: Campaign) -> dict:
         noted="already_distributed",
         restamp=False,
     )
+    return {**result, "job": job}
+
+
+def distribution_subject(campaign: Campaign) -> str:
+    """What a distribution's job is about (notifications.jobs)."""
+    return f"distribution:{campaign.pk}"
 
 
 def distribute(campaign_id: int) -> Campaign:
@@ -243,6 +258,24 @@ def distribute(campaign_id: int) -> Campaign:
     own transaction; totals are counted at the end, so concurrent or repeated runs agree."""
     campaign = Campaign.objects.select_related("org").get(pk=campaign_id)
     branch_ids = list(selectors.branches_in_scope(campaign).values_list("pk", flat=True))
+    job = jobs.open_job(distribution_subject(campaign))
+    jobs.begin(job, total=len(branch_ids))
+    try:
+        _distribute(campaign, branch_ids, job)
+    except Exception:
+        jobs.fail(job)
+        raise
+    campaign.refresh_from_db()
+    jobs.succeed(
+        job,
+        summary=_("下发完成：%(branches)d 个党支部，已通知 %(members)d 名党员。")
+        % {"branches": campaign.distributed_branches, "members": campaign.notified_members},
+        result_url=f"/console/campaigns/{campaign.pk}/progress/",
+    )
+    return campaign
+
+
+def _distribute(campaign: Campaign, branch_ids: list[int], job) -> None:
     title = _("本月主题党日：%s") % campaign.theme
     body = _("%(month)s 主题党日活动要求已下发，开展时间 %(start)s 至 %(end)s。") % {
         "month": campaign.month_label,
@@ -266,14 +299,14 @@ def distribute(campaign_id: int) -> Campaign:
         link="/m/",
         dedupe_key=campaign.dedupe_key,
         with_batch=plan_tasks,
+        batch=settings.DISTRIBUTION_BRANCH_BATCH,
+        on_progress=lambda steps: jobs.advance(job, steps),
     )
     Campaign.objects.filter(pk=campaign.pk).update(
         distributed_branches=PlanningTask.objects.filter(campaign=campaign).count(),
         notified_members=notifications.count_with_key(campaign.dedupe_key),
         distributed_at=clock.now(),
     )
-    campaign.refresh_from_db()
-    return campaign
 
 
 def resume_distributions() -> int:

@@ -201,6 +201,7 @@ class DistributionOut(Schema):
     branches: int
     members_notified: int
     already_distributed: bool
+    job_id: int = Field(description="its progress: GET /api/v1/jobs/{job_id}")
 
 
 @router.post(
@@ -221,6 +222,7 @@ def distribute(request, campaign_id: int):
         branches=state["branches"],
         members_notified=state["members_notified"],
         already_distributed=result["already_distributed"],
+        job_id=result["job"].pk,
     )
     return Status(200 if state["status"] == "done" else 202, body)
 

@@ -32,6 +32,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import attempt
+from dangjian.notifications import selectors as notification_selectors
 from dangjian.orglife import selectors as orglife
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
@@ -266,6 +267,9 @@ def campaign_detail(request, campaign_id: int):
     context.update(
         {
             "crumbs": _org_crumbs(actor, campaign.org),
+            "job": notification_selectors.latest_job(
+                actor, services.distribution_subject(campaign)
+            ),
             "attachments": list(campaign.attachments.order_by("id")),
             "supplements": selectors.visible_supplements(campaign, actor)
             if not campaign.is_supplement
@@ -324,18 +328,20 @@ def _distribution_message(campaign, already: bool) -> tuple[str, str]:
 def campaign_distribute(request, campaign_id: int):
     actor = request.user
     campaign = permissions.access_campaign(actor, campaign_id, Action.CHANGE)
-    notice = None
+    notice = job = None
     try:
         result = services.request_distribution(actor=actor, campaign=campaign)
     except DomainError as exc:
         notice = ("error", exc.message)
     else:
-        # Eager (embedded) distribution has finished by now; on a worker it may not have.
+        # Eager (embedded) distribution has finished by now; on a worker it may not have,
+        # and the job's progress, polled, shows it moving.
         campaign.refresh_from_db()
         notice = _distribution_message(campaign, result["already_distributed"])
+        job = notification_selectors.access_job(actor, result["job"].pk)
     if request.htmx:
         context = _campaign_context(actor, campaign)
-        context["notice"] = notice
+        context.update({"notice": notice, "job": job})
         return render(request, "console/themedays/partials/distribution.html", context)
     kind, text = notice
     {"success": messages.success, "info": messages.info, "error": messages.error}[kind](

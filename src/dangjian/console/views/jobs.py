@@ -1,0 +1,26 @@
+"""Long work in the back office (我的任务): the jobs the signed-in admin started, newest
+first, and one job's progress, which its page polls while the work runs (htmx every second,
+stopping once the job has finished)."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dangjian.console.decorators import admin_view
+from dangjian.console.views.base import paginate, render_page
+from dangjian.notifications import selectors
+
+
+@require_GET
+@admin_view
+def job_list(request):
+    page = paginate(request, selectors.my_jobs(request.user))
+    return render_page(request, "console/jobs/list.html", {"page": page})
+
+
+@require_GET
+@admin_view
+def job_detail(request, job_id: int):
+    job = selectors.access_job(request.user, job_id)
+    if request.htmx:
+        return render(request, "console/partials/job.html", {"job": job})
+    return render_page(request, "console/jobs/detail.html", {"job": job})
