@@ -127,6 +127,11 @@ urlpatterns = [
     path("records/", records.record_list, name="record_list"),
     path("records/<int:activity_id>/", records.activity_record, name="activity_record"),
     path("records/<int:activity_id>/photos/", records.record_photos, name="record_photos"),
+    path(
+        "records/photos/<int:photo_id>/remove/",
+        records.record_photo_remove,
+        name="record_photo_remove",
+    ),
     path("records/<int:activity_id>/summary/", records.record_summary, name="record_summary"),
     path("records/<int:activity_id>/rating/", records.record_rate, name="record_rate"),
     # Organization life: required items and the dues register (issue 21)

@@ -62,9 +62,9 @@ def upload_photo(request, activity_id: int, file: File[UploadedFile]):
     `image_too_large` (with `max_pixels`) past the pixel ceiling, 422 `too_many_photos`
     past the activity's cap; 409 `not_started` / `record_closed` outside the record window
     (from the start to the close plus the grace period; photos after the close are marked
-    late)."""
+    late). The admins over the branch, and the members who attended the activity."""
     user = actor(request)
-    activity = permissions.access_activity(user, activity_id, Action.CHANGE)
+    activity = permissions.access_activity(user, activity_id, Action.CONTRIBUTE)
     try:
         photo = services.upload_photo(actor=user, activity=activity, file=file, name=file.name)
     except DomainError as exc:
@@ -79,6 +79,16 @@ def list_photos(request, activity_id: int):
     """The activity's photos, oldest first, with their evidence flags."""
     activity = permissions.access_activity(actor(request), activity_id)
     return selectors.photos_of(activity)
+
+
+@router.delete("/photos/{photo_id}", response={204: None, **ERRORS})
+def remove_photo(request, photo_id: int):
+    """Take a photo off the record (audited): the admins over the branch any photo, at any
+    time; a member their own while the record takes photos (409 `record_closed` after)."""
+    user = actor(request)
+    photo = permissions.access_photo(user, photo_id, Action.CHANGE)
+    services.remove_photo(actor=user, photo=photo)
+    return Status(204, None)
 
 
 # Summary ---------------------------------------------------------------------------------

@@ -92,6 +92,16 @@ def record_photos(request, activity_id: int):
 
 @require_POST
 @admin_view
+def record_photo_remove(request, photo_id: int):
+    """Take a photo off the record (audited)."""
+    photo = permissions.access_photo(request.user, photo_id, Action.CHANGE)
+    activity = photo.activity
+    attempt(request, _("照片已删除。"), services.remove_photo, photo=photo)
+    return _back(activity, "#photos")
+
+
+@require_POST
+@admin_view
 def record_summary(request, activity_id: int):
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
     attempt(
