@@ -10,7 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from dangjian.audit.models import AuditEntry
-from dangjian.notifications.models import SmsMessage
+from dangjian.notifications.models import Job, SmsMessage
 from tests.conftest import COMMITTED
 from tests.factories import make_member
 
@@ -31,7 +31,7 @@ def test_a_county_admin_invites_the_not_activated_members_of_the_county(world, a
     with time_machine.travel(NOW, tick=False):
         response = api(world.a.admin).post(f"/orgs/{world.a.org.pk}/activation-invitations")
         assert response.status_code == 202, response.content
-        assert response.json() == {"members": 2, "batches": 1}
+        assert response.json() == {"members": 2, "batches": 1, "job_id": Job.objects.get().pk}
         assert sorted(_invitations().values_list("phone", flat=True)) == sorted(
             m.user.phone for m in newcomers
         )

@@ -71,6 +71,18 @@ def advance(job: Job | None, steps: int) -> None:
         time.sleep(pause)
 
 
+def advance_and_close(job_id: int | None, steps: int, *, summary: str, result_url: str = ""):
+    """`steps` more are done by one of several tasks that share the job (the batches of an
+    invitation, run in any order and at once): the one whose steps complete it ends it."""
+    job = Job.objects.filter(pk=job_id).first() if job_id else None
+    if job is None:
+        return
+    Job.objects.filter(pk=job.pk).update(done=F("done") + steps)
+    complete = Job.objects.filter(pk=job.pk, done__gte=F("total"), status=JobStatus.RUNNING)
+    if complete.exists():
+        _finish(job, JobStatus.SUCCEEDED, summary, result_url)
+
+
 def succeed(job: Job | None, *, summary: str, result_url: str = "") -> None:
     """The work is done: its summary and link on the job and in the starter's inbox."""
     if job is None:
@@ -85,15 +97,18 @@ def fail(job: Job | None, *, summary: str = "") -> None:
 
 
 def _finish(job: Job, status: str, summary: str, result_url: str) -> None:
+    """End the job once: a second end (two last batches at once) changes nothing."""
     from dangjian.notifications.services import notify
 
-    Job.objects.filter(pk=job.pk).update(
+    ended = Job.objects.filter(pk=job.pk, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).update(
         status=status,
         done=F("total") if status == JobStatus.SUCCEEDED else F("done"),
         summary=summary[:300],
         result_url=result_url,
         finished_at=clock.now(),
     )
+    if not ended:
+        return
     title = (_("已完成：%s") if status == JobStatus.SUCCEEDED else _("未完成：%s")) % job.title
     notify(
         user_ids=[job.actor_id],

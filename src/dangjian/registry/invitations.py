@@ -22,13 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian import celery
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
 from dangjian.core import clock, site
 from dangjian.core.errors import DomainError
+from dangjian.notifications import jobs
 from dangjian.notifications import services as notifications
-from dangjian.notifications.models import SmsMessage
+from dangjian.notifications.models import Job, SmsMessage
 from dangjian.registry.models import Member, Organization, User
 
 INVITATION_BATCH = 1000
@@ -104,11 +104,51 @@ def invite(*, actor: User, org: Organization) -> dict:
         )
         from dangjian.registry.tasks import invite_batch
 
+        # The job the inviter watches: a step a member, counted as each batch is sent.
+        job = jobs.start_job(
+            actor=actor,
+            kind="invitation",
+            subject=invitation_subject(org),
+            title=_("激活邀请：%s") % org.name,
+            org=org,
+        )
+        jobs.begin(job, total=len(ids))
+        if not ids:
+            jobs.succeed(job, summary=invitation_summary(0), result_url=_org_page(org))
         for batch in batches:
             # With Redis down a batch is lost to this request; asking again tomorrow, or
             # the city-wide invitation, reaches whoever it missed.
-            transaction.on_commit(lambda b=batch: celery.send(invite_batch, (b,)))
+            jobs.send(invite_batch, (batch, job.pk))
     return {"members": len(ids), "batches": len(batches)}
+
+
+def invitation_subject(org: Organization) -> str:
+    """What an invitation's job is about (notifications.jobs)."""
+    return f"invitation:{org.pk}"
+
+
+def invitation_summary(members: int) -> str:
+    return _("激活邀请已发出：%(n)d 名未激活的党员（今天已收到邀请的不再重复发送）。") % {
+        "n": members
+    }
+
+
+def _org_page(org: Organization) -> str:
+    return f"/console/orgs/{org.pk}/"
+
+
+def count_batch(job_id: int | None, members: int) -> None:
+    """A batch of `members` is sent: counted on the invitation's job, which the last batch
+    ends with its summary and the organization's page."""
+    job = Job.objects.filter(pk=job_id).select_related("org").first() if job_id else None
+    if job is None:
+        return
+    jobs.advance_and_close(
+        job.pk,
+        members,
+        summary=invitation_summary(job.total),
+        result_url=_org_page(job.org) if job.org else "",
+    )
 
 
 def invite_members(member_ids: list[int]) -> int:

@@ -14,8 +14,10 @@ def forget_expired_api_tokens() -> int:
 
 
 @shared_task(acks_late=True)
-def invite_batch(member_ids: list[int]) -> int:
+def invite_batch(member_ids: list[int], job_id: int | None = None) -> int:
     """Idempotent: run again (a worker lost), it sends nobody twice the same day."""
     from dangjian.registry import invitations
 
-    return invitations.invite_members(member_ids)
+    sent = invitations.invite_members(member_ids)
+    invitations.count_batch(job_id, len(member_ids))
+    return sent

@@ -30,6 +30,7 @@ from dangjian.api.schemas import (
 )
 from dangjian.audit import selectors as audit_selectors
 from dangjian.core.errors import DomainError
+from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
 from dangjian.registry import accounts, invitations, selectors, services, wechat
 from dangjian.registry.models import ApiToken, RoleGrant
@@ -179,6 +180,7 @@ def org_children(request, org_id: int):
 class InvitationOut(Schema):
     members: int = Field(description="Not yet activated members the invitation goes to")
     batches: int = Field(description="Background batches the messages are queued in")
+    job_id: int = Field(description="its progress: GET /api/v1/jobs/{job_id}")
 
 
 @router.post(
@@ -192,7 +194,9 @@ def invite_not_activated(request, org_id: int):
     day (429 `already_invited`); nobody receives two invitations the same day."""
     user = actor(request)
     org = permissions.access_org(user, org_id, Action.CHANGE)
-    return Status(202, invitations.invite(actor=user, org=org))
+    result = invitations.invite(actor=user, org=org)
+    job = notification_selectors.latest_job(user, invitations.invitation_subject(org))
+    return Status(202, {**result, "job_id": job.pk})
 
 
 class MemberFilter(Schema):

@@ -21,6 +21,7 @@ from dangjian.console.views.base import (
     trail,
 )
 from dangjian.core.errors import DomainError
+from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard, invitations, selectors, services
 from dangjian.registry.models import OrgKind
@@ -99,6 +100,10 @@ def org_invite(request, org_id: int):
         messages.success(
             request, _("已向%(n)d名未激活的党员发送激活邀请短信。") % {"n": result["members"]}
         )
+        # Its job's page shows the batches being sent, then the summary.
+        job = notification_selectors.latest_job(request.user, invitations.invitation_subject(org))
+        if job is not None:
+            return redirect("console:job_detail", job_id=job.pk)
     return redirect("console:org_detail", org_id=org.pk)
 
 
