@@ -14,6 +14,7 @@ from dangjian.console.views.base import import_refusal, posted, render_page, tra
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.files import download_response
+from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
 from dangjian.themedays import history
 from dangjian.themedays.ledger import services as ledgers
@@ -71,11 +72,17 @@ def ledger_list(request, branch_id: int):
     form = LedgerForm(posted(request), initial={"year": clock.today().year})
     if request.method == "POST" and form.is_valid():
         try:
-            ledgers.request_ledger(actor=actor, branch=branch, year=form.cleaned_data["year"])
+            ledger = ledgers.request_ledger(
+                actor=actor, branch=branch, year=form.cleaned_data["year"]
+            )
         except DomainError as exc:
             form.add_error("year", exc.message)
         else:
             messages.success(request, _("已开始生成台账，生成后可在下方下载。"))
+            # Its job's page shows the build's steps, then the summary and the download.
+            job = notification_selectors.latest_job(actor, ledgers.ledger_subject(ledger.pk))
+            if job is not None:
+                return redirect("console:job_detail", job.pk)
             return redirect("console:ledger_list", branch.pk)
     items = ledgers.branch_ledgers(actor, branch)
     context = {

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangjian import celery, permissions
+from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.scheduling import resume_unfinished
+from dangjian.notifications import jobs
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, User
 from dangjian.themedays.ledger import contents, render
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 SAME_REQUEST_WITHIN = timedelta(minutes=10)
 RESUME_AFTER = timedelta(minutes=5)
 FIRST_YEAR = 2000
+# A build's steps on its job: gathering the year, writing the ZIP, keeping it.
+BUILD_STEPS = 3
 
 
 def check_year(year, now=None) -> int:
@@ -83,11 +86,23 @@ def request_ledger(*, actor: User, branch: Organization, year: int) -> Ledger:
         after={"year": year},
         at=now,
     )
+    # The job the requester watches: gathering the year, writing the files, keeping them.
+    jobs.start_job(
+        actor=actor,
+        kind="ledger",
+        subject=ledger_subject(ledger.pk),
+        title=_("台账：%(branch)s %(year)d年") % {"branch": branch.name, "year": year},
+        org=branch,
+    )
     from dangjian.themedays.tasks import build_ledger_task
 
-    ledger_id = ledger.pk
-    transaction.on_commit(lambda: celery.send(build_ledger_task, (ledger_id,)))
+    jobs.send(build_ledger_task, (ledger.pk,))
     return ledger
+
+
+def ledger_subject(ledger_id: int) -> str:
+    """What a ledger's job is about (notifications.jobs)."""
+    return f"ledger:{ledger_id}"
 
 
 def build_ledger(ledger_id: int) -> Ledger | None:
@@ -97,10 +112,14 @@ def build_ledger(ledger_id: int) -> Ledger | None:
     ledger = Ledger.objects.select_related("branch").filter(pk=ledger_id).first()
     if ledger is None or ledger.status != LedgerStatus.PENDING:
         return ledger
+    job = jobs.open_job(ledger_subject(ledger.pk))
+    jobs.begin(job, total=BUILD_STEPS)
     try:
         with tempfile.TemporaryFile() as out:
             found = contents.gather(ledger.branch, ledger.year)
+            jobs.advance(job, 1)
             summary = render.write_zip(out, found)
+            jobs.advance(job, 1)
             sha256, size = render.sha256_of(out)
             name = render.safe_name(f"{ledger.branch.name}{ledger.year}年台账", 80)
             with transaction.atomic():
@@ -120,7 +139,13 @@ def build_ledger(ledger_id: int) -> Ledger | None:
                 locked.save(
                     update_fields=["file", "status", "built_at", "size", "sha256", "counts"]
                 )
-                return locked
+        jobs.succeed(
+            job,
+            summary=_("台账已生成：%(records)d 条活动记录，%(kb)d KB。")
+            % {"records": summary["records"], "kb": max(1, size // 1024)},
+            result_url=f"/console/ledgers/{ledger.pk}/download/",
+        )
+        return locked
     except Exception as exc:  # noqa: BLE001 - whatever broke, the ledger says so
         logger.exception("ledger %s failed", ledger_id)
         Ledger.objects.filter(pk=ledger_id, status=LedgerStatus.PENDING).update(
@@ -128,6 +153,7 @@ def build_ledger(ledger_id: int) -> Ledger | None:
             built_at=clock.now(),
             failure=f"{type(exc).__name__}: {exc}"[:300],
         )
+        jobs.fail(job, summary=_("台账未能生成，请稍后重新生成。"))
         return Ledger.objects.filter(pk=ledger_id).first()
 
 
