@@ -19,15 +19,18 @@ def test_the_demo_has_a_not_activated_member_who_activates_with_the_outbox_code(
 ):
     settings.SMS_DEMO_OUTBOX = True
     out = StringIO()
-    call_command("seed", "--scale", "demo", stdout=out)
+    call_command("seed", "--scale", "demo", "--no-supervision", stdout=out)
     login = seeding.NOT_ACTIVATED
     last6 = seeding.not_activated_id_last6()
     assert login.phone in out.getvalue() and last6 in out.getvalue()
     user = User.objects.get(phone=login.phone)
     assert not user.has_usable_password() and user.member.branch.code == seeding.DEMO_BRANCH_CODE
-    # Like every imported member.
-    imported = User.objects.filter(member__isnull=False).exclude(phone__startswith="139000000")
-    assert imported.exists() and not any(u.has_usable_password() for u in imported[:50])
+    # Like a few imported members; most have activated during the demo's year.
+    imported = list(
+        User.objects.filter(member__isnull=False).exclude(phone__startswith="139000000")
+    )
+    waiting = [u for u in imported if not u.has_usable_password()]
+    assert 0 < len(waiting) < 0.15 * len(imported)
 
     phone = Client()
     with django_capture_on_commit_callbacks(execute=True):

@@ -38,7 +38,7 @@ def can_log_in(api, phone: str, password: str) -> bool:
 
 @pytest.fixture
 def demo():
-    run("seed", "--scale", "demo")
+    run("seed", "--scale", "demo", "--no-supervision")
     return Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
 
 
@@ -114,10 +114,10 @@ def test_the_demo_logins_log_in_and_hold_the_roles_they_are_printed_with(demo, a
 
 
 def test_seeding_demo_twice_changes_nothing_and_prints_the_logins_both_times(db):
-    first = run("seed", "--scale", "demo")
+    first = run("seed", "--scale", "demo", "--no-supervision")
     before = counts()
     passwords = dict(User.objects.values_list("phone", "password"))
-    second = run("seed", "--scale", "demo")
+    second = run("seed", "--scale", "demo", "--no-supervision")
     assert counts() == before
     assert dict(User.objects.values_list("phone", "password")) == passwords
     assert "nothing changed" in second
@@ -129,20 +129,20 @@ def test_seeding_demo_twice_changes_nothing_and_prints_the_logins_both_times(db)
 
 
 def test_seed_without_members_builds_the_tree_and_logins_and_a_later_run_adds_the_members(db, api):
-    run("seed", "--scale", "demo", "--no-members")
+    run("seed", "--scale", "demo", "--no-members", "--no-supervision")
     assert Organization.objects.filter(kind=OrgKind.BRANCH).count() > 50
     assert Member.objects.count() == 3  # the three demo logins who are members
     assert can_log_in(api, "13900000002", seeding.DEMO_PASSWORD)
     orgs = Organization.objects.count()
 
-    run("seed", "--scale", "demo")
+    run("seed", "--scale", "demo", "--no-supervision")
     assert Organization.objects.count() == orgs
     assert Member.objects.count() == seeding.MEMBER_TARGET["demo"]
 
 
 def test_seed_after_bootstrap_builds_the_tree_under_the_existing_city(db):
     run("bootstrap", "--city", "汉中市", "--phone", "13900000001", "--password", PASSWORD)
-    run("seed", "--scale", "demo", "--no-members")
+    run("seed", "--scale", "demo", "--no-members", "--no-supervision")
     assert Organization.objects.get_root_nodes().count() == 1
     assert Organization.objects.find_problems() == ([], [], [], [], [])
 
@@ -184,7 +184,7 @@ def test_the_same_seed_gives_the_same_city_and_another_seed_another():
 
 
 def test_seeding_members_into_a_tree_planned_with_another_seed_is_refused(db):
-    run("seed", "--scale", "demo", "--no-members", "--seed", "1")
+    run("seed", "--scale", "demo", "--no-members", "--no-supervision", "--seed", "1")
     with pytest.raises(CommandError, match="another --scale or --seed"):
-        run("seed", "--scale", "demo", "--seed", "2")
+        run("seed", "--scale", "demo", "--no-supervision", "--seed", "2")
     assert Member.objects.count() == 3

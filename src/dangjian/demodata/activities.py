@@ -164,8 +164,20 @@ class Batch:
     """The rows of a batch of a campaign's activities, one branch each (`add`), kept until
     `write` puts them in the database table by table."""
 
-    def __init__(self, campaign: Campaign, *, policy: dict, tz, photo_files, rng: random.Random):
+    def __init__(
+        self,
+        campaign: Campaign,
+        *,
+        policy: dict,
+        tz,
+        photo_files,
+        rng: random.Random,
+        until: datetime | None = None,
+    ):
         self.campaign = campaign
+        # The present, for a month still running: nothing after it is written (likes,
+        # comments, late photos and ratings still to come).
+        self.until = until
         self.rng = rng
         self.tz = tz
         self.photo_files = photo_files
@@ -193,9 +205,13 @@ class Batch:
         # that it is prepared for the database once (core.bulk).
         self.no_client: dict = {}
 
-    def add(self, activity_id: int, b: SimulatedBranch) -> None:
-        """The branch's activity of the month and all that members did around it."""
-        times = self._times()
+    def _past(self, at: datetime) -> bool:
+        return self.until is None or at <= self.until
+
+    def add(self, activity_id: int, b: SimulatedBranch, day: int | None = None) -> None:
+        """The branch's activity of the month (on `day`, or a day drawn) and all that
+        members did around it."""
+        times = self._times(day)
         rng = self.rng
         lat = Decimal(f"{b.latitude + rng.uniform(-0.0005, 0.0005):.6f}")
         lon = Decimal(f"{b.longitude + rng.uniform(-0.0005, 0.0005):.6f}")
@@ -215,9 +231,9 @@ class Batch:
 
     # The activity ----------------------------------------------------------------------
 
-    def _times(self) -> _Times:
+    def _times(self, day: int | None = None) -> _Times:
         randint, choice = self.rng.randint, self.rng.choice
-        day = self.campaign.month.replace(day=randint(1, 25))
+        day = self.campaign.month.replace(day=day or randint(1, 25))
         starts = datetime.combine(day, choice(HOURS), self.tz)
         ends = starts + timedelta(minutes=choice((90, 120, 120, 150)))
         checkout_closes = ends + timedelta(minutes=self.checkout_after)
@@ -322,12 +338,14 @@ class Batch:
                 )
             if rand() < (like_rate if flowing else 0.15):
                 at = t.ends + timedelta(minutes=rng.randint(5, 4000))
-                self.likes.append((activity_id, member_id, at))
+                if self._past(at):
+                    self.likes.append((activity_id, member_id, at))
             if rand() < (0.12 if flowing else 0.04):
                 body = rng.choice(texts.COMMENTS)
                 at = t.ends + timedelta(minutes=rng.randint(10, 3000))
-                self.comments.append((activity_id, member_id, body, False, at))
-                writers.append(member_id)
+                if self._past(at):
+                    self.comments.append((activity_id, member_id, body, False, at))
+                    writers.append(member_id)
         return present, writers
 
     def _attends(self, activity_id: int, member: tuple, t: _Times, spots) -> bool:
@@ -388,7 +406,8 @@ class Batch:
         for _ in range(rng.randint(1, 2)):
             author, body = rng.choice(writers), rng.choice(texts.REPLIES)
             at = parent_at + timedelta(minutes=rng.randint(5, 600))
-            self.replies.append((activity_id, author, parent, body, at))
+            if self._past(at):
+                self.replies.append((activity_id, author, parent, body, at))
 
     # The branch's records --------------------------------------------------------------
 
@@ -421,6 +440,8 @@ class Batch:
                 evidence, time_mismatch = Evidence.FLAGGED, True
                 lat = lon = distance = None
             original = f"IMG_{t.day:%Y%m}{(activity_id * 7 + k) % 10000:04d}.jpg"
+            if not self._past(at):
+                continue
             self.photos.append(
                 (activity_id, b.admin_id, name, thumb, width, height, size, "jpeg", original)
                 + (size * 3, taken, lat, lon, distance, evidence, time_mismatch, False, late, at)
@@ -436,6 +457,8 @@ class Batch:
         """The superior's rating, by the branch's reviewer (`SimulatedBranch`)."""
         score = min(max(int(self.rng.gauss(86, 7)), 50), 100)
         at = t.closed + timedelta(days=self.rng.randint(1, 10))
+        if not self._past(at):
+            return
         self.ratings.append(
             (activity_id, b.reviewer_id, b.reviewer_org_id, b.reviewer_depth, score, "", True, at)
         )

@@ -8,11 +8,13 @@ so that every generated row is judged by the same rules as a typed-in member.
 """
 
 import random
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 
 from dangjian.audit import services as audit
@@ -32,6 +34,7 @@ from dangjian.demodata.tree import (
 )
 from dangjian.registry import idcard, services
 from dangjian.registry.imports import import_member_rows
+from dangjian.registry.invitations import activated_q
 from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, User
 
 DEMO_PASSWORD = "Dangjian@2026"
@@ -152,12 +155,65 @@ def _ensure_logins(city_admin: User, root: Organization) -> int:
     return created
 
 
+def _ensure_secretaries(city_admin: User, root: Organization) -> int:
+    """Every branch with members and no admin gets its secretary: its first member (not a
+    demo login), granted the admin role of the branch, as a county would. They plan, decide
+    leave and answer rectifications in the demo's history (they have no password: an
+    imported member activates by SMS code). Returns how many were granted."""
+    demo_phones = {login.phone for login in DEMO_LOGINS} | {NOT_ACTIVATED.phone}
+    run = set(
+        RoleGrant.objects.filter(
+            role=Role.ADMIN, org__path__startswith=root.path, org__kind=OrgKind.BRANCH
+        ).values_list("org_id", flat=True)
+    )
+    first: dict[int, Member] = {}
+    for member in (
+        Member.objects.in_subtree(root.path)
+        .filter(is_active=True, is_flowing=False)
+        .exclude(branch_id__in=run)
+        .exclude(user__phone__in=demo_phones)
+        .select_related("user", "branch")
+        .order_by("branch_id", "pk")
+    ):
+        first.setdefault(member.branch_id, member)
+    for member in first.values():
+        services.grant_admin(actor=city_admin, org=member.branch, user=member.user)
+    return len(first)
+
+
+# Of the imported members, those who have activated their account by now (a year of
+# check-ins on their phones); the others are still to (the demo's 赵敏 among them).
+ACTIVATED_SHARE = 0.93
+
+
+def _activate_members(root: Organization, seed: int) -> int:
+    """Most imported members activated their account during the year: each gets a usable
+    password of their own choosing, which nobody here knows (one random secret, hashed
+    once: PBKDF2 for every member would take minutes). Skipped once any imported member
+    is activated. Returns how many were activated."""
+    demo_phones = {login.phone for login in DEMO_LOGINS} | {NOT_ACTIVATED.phone}
+    members = Member.objects.in_subtree(root.path).exclude(user__phone__in=demo_phones)
+    if members.filter(activated_q()).exists():
+        return 0
+    rng = random.Random(f"{seed}:activated")
+    users = [
+        pk
+        for pk in members.order_by("user_id").values_list("user_id", flat=True)
+        if rng.random() < ACTIVATED_SHARE
+    ]
+    return User.objects.filter(pk__in=users).update(
+        password=make_password(secrets.token_urlsafe(24))
+    )
+
+
 @dataclass
 class SeedReport:
     scale: str
     orgs_created: int = 0
     logins_created: int = 0
     members_created: int = 0
+    secretaries_created: int = 0
+    members_activated: int = 0
     articles_created: int = 0
     orgs_total: int = 0
     branches_total: int = 0
@@ -173,6 +229,8 @@ class SeedReport:
             self.orgs_created
             or self.logins_created
             or self.members_created
+            or self.secretaries_created
+            or self.members_activated
             or self.articles_created
             or (self.supervision_facts is not None and self.supervision_facts.changed)
         )
@@ -301,6 +359,8 @@ def seed(
             result = import_member_rows(actor=city_admin, org=root, rows=rows, first_row=2)
             report.members_created += result.created
             progress(f"members: {result.created} created in {time.perf_counter() - t:.1f} s")
+        report.secretaries_created = _ensure_secretaries(city_admin, root)
+        report.members_activated = _activate_members(root, seed)
         report.seconds["members"] = time.perf_counter() - t
 
         t = time.perf_counter()

@@ -119,6 +119,42 @@ def simulate(
     return report
 
 
+@dataclass
+class RunningMonth:
+    """This month so far (`simulate_running_month`): its campaign, and the branches with
+    members that have not held their theme day yet, with the day each keeps."""
+
+    campaign: Campaign
+    held: int
+    waiting: list[tuple[SimulatedBranch, int]]
+
+
+def theme_day(rng: random.Random) -> int:
+    """The day of the month a branch keeps for its theme day: in the first days mostly
+    (many counties fix it on the 1st to the 5th)."""
+    return rng.randint(1, 5) if rng.random() < 0.75 else rng.randint(6, 25)
+
+
+def simulate_running_month(
+    *,
+    root: Organization,
+    seed: int = 2026,
+    exclude: frozenset[int] = frozenset(),
+    progress: Callable[[str], None] = lambda _m: None,
+) -> RunningMonth | None:
+    """The current month up to now, as `simulate` writes a past one: the campaign issued
+    at the end of last month, and the theme days of the branches whose day is already
+    over (held, closed, scored), with nothing dated after now; the other branches (and
+    those in `exclude`) are returned for their plans to be made by the services. None
+    when the month's campaign from `root` exists already."""
+    today = clock.today()
+    month = today.replace(day=1)
+    if Campaign.objects.filter(org=root, month=month, parent__isnull=True).exists():
+        return None
+    sim = _Simulation(root, seed, SimulationReport(), progress)
+    return sim.running_month(month, today, exclude)
+
+
 class _Simulation:
     def __init__(self, root: Organization, seed: int, report: SimulationReport, progress):
         self.root = root
@@ -309,6 +345,44 @@ class _Simulation:
             f"{month:%Y-%m}: {len(held)} activities of {len(self.branches)} branches written "
             f"in {written:.1f} s, {result['activities']} scored in {scored:.1f} s"
         )
+
+    def running_month(self, month: date, today: date, exclude: frozenset[int]) -> RunningMonth:
+        self.branches = self._load_branches()
+        self.photos = self._placeholder_photos()
+        rng = random.Random(f"{self.seed}:{month:%Y-%m}:running")
+        days = {b.pk: theme_day(rng) for b in self.branches}
+        present = [b for b in self.branches if b.members]
+        held = [b for b in present if days[b.pk] < today.day and b.pk not in exclude]
+        held_ids = {b.pk for b in held}
+        waiting = [(b, days[b.pk]) for b in present if b.pk not in held_ids]
+        with transaction.atomic():
+            campaign = self._campaign(month)
+            batch = Batch(
+                campaign,
+                policy=self.policy,
+                tz=self.tz,
+                photo_files=self.photos,
+                rng=rng,
+                until=clock.now(),
+            )
+            for activity_id, branch in zip(
+                bulk.reserve_ids(Activity, len(held)), held, strict=True
+            ):
+                batch.add(activity_id, branch, day=days[branch.pk])
+            batch.write(self._write)
+            audit.record(
+                actor=None,
+                action="campaign.simulate",
+                obj=campaign,
+                org=self.root,
+                after={"month": f"{month:%Y-%m}", "activities": len(held)},
+            )
+        scoring.recompute(org=self.root, period=Period("month", month))
+        self.progress(
+            f"{month:%Y-%m} so far: {len(held)} of {len(self.branches)} branches held their "
+            "theme day"
+        )
+        return RunningMonth(campaign=campaign, held=len(held), waiting=waiting)
 
     def _campaign(self, month: date) -> Campaign:
         issued = datetime.combine(month - timedelta(days=5), dtime(10), self.tz)

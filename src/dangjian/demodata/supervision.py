@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from dangjian.core import clock
-from dangjian.demodata import simulation
+from dangjian.demodata import history, simulation, this_month
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
 from dangjian.registry.models import Member, Organization, User
@@ -85,6 +85,8 @@ class SupervisionFacts:
     records_sent_back: int = 0
     appraisals_generated: int = 0
     dues_recorded: int = 0
+    history_made: int = 0
+    this_month_changed: bool = False
     # What a visitor finds, for the seed's summary.
     summary: list[str] = field(default_factory=list)
 
@@ -99,6 +101,8 @@ class SupervisionFacts:
             or self.records_sent_back
             or self.appraisals_generated
             or self.dues_recorded
+            or self.history_made
+            or self.this_month_changed
         )
 
 
@@ -108,9 +112,14 @@ def last_quarter(today: date) -> Period:
     return quarter_of(current - timedelta(days=1))
 
 
+# The demo's history: the twelve months before this one.
+HISTORY_MONTHS = 12
+
+
 def months_to_simulate(today: date) -> int:
-    """From the last finished quarter's first month to last month: 3 to 5 months."""
-    return 3 + (today.month - 1) % 3
+    """The year before this month (`HISTORY_MONTHS`), which holds the last finished
+    quarter and the months since."""
+    return HISTORY_MONTHS
 
 
 def last_month(today: date) -> date:
@@ -365,6 +374,22 @@ def seed_supervision(
         f"theme days of {wanted[0]:%Y-%m} to {wanted[-1]:%Y-%m} held, scored, items recorded"
     )
     quarter, month = last_quarter(today), last_month(today)
+    running = this_month.seed_this_month(
+        root=root, county=county, village=village, seed=seed, progress=progress
+    )
+    facts.this_month_changed = running.changed
+    facts.items_recorded += _item_evidence(
+        root, [today.replace(day=1)] if running.held else [], village, seed
+    )
+    made = history.seed_history(
+        root=root,
+        county=county,
+        city_admin=city_admin,
+        first_month=wanted[0],
+        seed=seed,
+        progress=progress,
+    )
+    facts.history_made = sum(made.values())
     _monthly_sheets(city_admin, month, facts)
     _bulletin(root, city_admin, quarter, facts)
     _awards(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.core import clock
+from dangjian.demodata.history import moved_clock
 from dangjian.registry.models import Member, Organization, RoleGrant, User
 from dangjian.volunteering import claims, hours, orders, services
 from dangjian.volunteering.models import (
@@ -209,4 +210,38 @@ def seed_volunteering(*, village: Organization, county: Organization) -> bool:
             rating=None,
             reviewer=secretary,
         )
+        _the_year(chen.citizen, neighbour.citizen, menu, volunteers, secretary)
     return True
+
+
+# What the village asked for over the year, one order served about every two weeks.
+PAST_ORDERS = [
+    ("送健康", "上门量血压，讲解冬季防寒保暖。"),
+    ("送服务", "代购降压药和生活用品。"),
+    ("送技能", "上门理发。"),
+    ("微心愿", "孙子想要一套课外读物。"),
+    ("送服务", "陪同去县医院复查。"),
+    ("送技能", "修理电饭锅和台灯。"),
+]
+PAST_WEEKS = 50
+
+
+def _the_year(chen, neighbour, menu, volunteers, secretary) -> None:
+    """The orders served over the past year, as history (see `_served`): every other week
+    one of the two residents' requests, served by a demo member in turn, and rated 4 or 5
+    stars but for a few never confirmed."""
+    today = clock.today()
+    for k, weeks in enumerate(range(3, PAST_WEEKS, 2)):
+        category, description = PAST_ORDERS[k % len(PAST_ORDERS)]
+        day = today - timedelta(days=7 * weeks + k % 4)
+        # The ledger records the hours as the service ends (its clock moved to then).
+        with moved_clock(_at(day, 11) + timedelta(minutes=5)):
+            _served(
+                chen if k % 3 else neighbour,
+                menu[category],
+                description,
+                volunteers[k % len(volunteers)],
+                days_ago=0,
+                rating=None if k % 7 == 6 else (4 if k % 5 == 4 else 5),
+                reviewer=secretary,
+            )
