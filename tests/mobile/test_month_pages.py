@@ -13,6 +13,7 @@ from dangjian.attendance import services as attendance
 from dangjian.attendance.models import AttendanceRecord, LeaveRequest, RequestStatus
 from dangjian.interaction import services as interaction
 from dangjian.interaction.models import Photo, Summary
+from dangjian.notifications.models import Notification
 from dangjian.supervision import services as supervision
 from dangjian.supervision.models import Rectification, RectificationStatus
 from dangjian.themedays import services as themedays
@@ -364,3 +365,25 @@ def test_the_secretarys_home_and_plan_page_lead_to_the_month_pages(world, activi
     assert reverse("mobile:month") not in member_home
     for name in ("mobile:month_poster", "mobile:month_attendance", "mobile:month_record"):
         assert reverse(name, args=[activity.pk]) in plan
+
+
+def test_the_notices_a_secretary_gets_open_the_phone_pages(world, activity, rectification, page):
+    with at(BEFORE):
+        leave = attendance.request_leave(
+            actor=world.a.member.user, activity=activity, reason="出差"
+        )
+    mine = Notification.objects.filter(user=world.a.branch_admin)
+    assert mine.get(kind="plan_approved").link == reverse("mobile:plan_edit", args=[activity.pk])
+    assert mine.get(kind="leave_requested").link == (
+        reverse("mobile:month_attendance", args=[leave.activity_id]) + "#leave"
+    )
+    assert mine.get(kind="rectification").link == reverse(
+        "mobile:month_rectification", args=[rectification.pk]
+    )
+    # The superior who opened it hears of the answer in the back office.
+    with at(NOW + timedelta(days=1)):
+        supervision.answer_rectification(
+            actor=world.a.branch_admin, rectification=rectification, text="已整改"
+        )
+    answered = Notification.objects.get(user=world.a.admin, kind="rectification")
+    assert answered.link.startswith("/console/supervision/rectifications/")

@@ -138,7 +138,8 @@ def request_leave(*, actor: User, activity: Activity, reason: str) -> LeaveReque
         kind="leave_requested",
         title=_("请假申请：%(name)s（%(title)s）") % {"name": member.name, "title": activity.title},
         body=reason,
-        link=f"/console/activities/{activity.pk}/attendance/",
+        # The branch's admins decide on the phone (mobile:month_attendance).
+        link=f"/m/month/{activity.pk}/attendance/#leave",
     )
     return leave
 

@@ -197,14 +197,21 @@ def _text(value: str, field: str, message: str, limit: int = TEXT_MAX_CHARS) -> 
     return checked_text(value, field=field, missing=message, limit=limit)
 
 
-def _notify(rectification: Rectification, user_ids, title: str, body: str = "") -> None:
-    """A notice about the rectification (`title` takes its title), linking to its page."""
+def _notify(
+    rectification: Rectification, user_ids, title: str, body: str = "", *, to_branch=True
+) -> None:
+    """A notice about the rectification (`title` takes its title), linking to its page: for
+    the branch's admins the phone's (they answer there), for the superior the back office's."""
+    if to_branch:
+        link = f"/m/month/rectifications/{rectification.pk}/"
+    else:
+        link = f"/console/supervision/rectifications/{rectification.pk}/"
     notifications.notify(
         user_ids=user_ids,
         kind="rectification",
         title=title % rectification.title,
         body=body,
-        link=f"/console/supervision/rectifications/{rectification.pk}/",
+        link=link,
     )
 
 
@@ -310,7 +317,7 @@ def answer_rectification(
         attachment = RectificationAttachment(rectification=rectification, event=event)
         store_attachment(attachment, upload, kind, name=getattr(upload, "name", ""), created_at=now)
     if rectification.opened_by_id:
-        _notify(rectification, [rectification.opened_by_id], _("整改已反馈：%s"))
+        _notify(rectification, [rectification.opened_by_id], _("整改已反馈：%s"), to_branch=False)
     return rectification
 
 

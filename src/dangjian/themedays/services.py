@@ -666,7 +666,8 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
         user_ids=permissions.branch_admin_user_ids(activity.branch),
         kind="plan_approved",
         title=_("活动计划已通过：%s") % activity.title,
-        link=f"/console/activities/{activity.pk}/",
+        # The branch's admins run the month on the phone (mobile:plan_edit).
+        link=f"/m/plans/{activity.pk}/",
     )
     return activity
 
@@ -691,7 +692,7 @@ def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity
         kind="plan_rejected",
         title=_("活动计划被退回：%s") % activity.title,
         body=reason,
-        link=f"/console/activities/{activity.pk}/",
+        link=f"/m/plans/{activity.pk}/",
     )
     return activity
 
