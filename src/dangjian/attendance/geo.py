@@ -6,7 +6,7 @@ WeChat) is converted before it gets here (`dangjian.core.coords`)."""
 
 import math
 
-from django.utils.translation import gettext as _
+from dangjian.core import labels
 
 EARTH_RADIUS_M = 6_371_008.8  # IUGG mean radius
 
@@ -37,9 +37,7 @@ def destination(lat: float, lon: float, bearing_deg: float, dist_m: float) -> tu
 
 def describe(dist_m: float) -> str:
     """A distance as a person says it: 850 米, 1.2 公里."""
-    if dist_m < 1000:
-        return _("%d 米") % round(dist_m)
-    return _("%s 公里") % f"{dist_m / 1000:.1f}"
+    return labels.distance(dist_m)
 
 
 IMPRECISE = "imprecise_location"

@@ -429,6 +429,7 @@ def withdraw_nomination(*, actor: User, nomination: Nomination) -> None:
         nomination,
         nomination.county,
         before={"kind": nomination.kind, "branch": nomination.branch_id},
+        label=f"{AwardKind(nomination.kind).label} {nomination.subject_name}",
     )
     nomination.delete()
 
@@ -464,5 +465,6 @@ def select_nomination(*, actor: User, nomination: Nomination, selected: bool) ->
         round_.org,
         before={"is_selected": not selected},
         after={"is_selected": selected},
+        label=f"{AwardKind(nomination.kind).label} {nomination.subject_name}",
     )
     return nomination

@@ -65,7 +65,7 @@ def create_spot_check(
     if seed is None:
         seed = secrets.randbelow(2**31)
     elif isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise DomainError("validation_error", _("随机种子应为非负整数"), field="seed")
+        raise DomainError("validation_error", _("抽样编号应为非负整数"), field="seed")
     rows = {r.org_id: r for r in scoring.branch_rows(org, period)}
     if not rows:
         raise DomainError("empty_scope", _("该组织下没有可抽查的党支部"))

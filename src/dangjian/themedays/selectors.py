@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
-from dangjian.core import clock, site
+from dangjian.core import clock, labels, site
 from dangjian.registry.models import Member, Organization, OrgKind, Role
 from dangjian.themedays.models import (
     Activity,
@@ -258,15 +258,7 @@ STAGE_LABELS = {
     "held": _("已开展"),
     "closed": _("已结束"),
 }
-EVENT_LABELS = {
-    "draft": _("起草计划"),
-    "edit": _("修改计划"),
-    "submit": _("提交审核"),
-    "submit_late": _("提交补录"),
-    "approve": _("审核通过"),
-    "reject": _("退回修改"),
-    "cancel": _("取消活动"),
-}
+EVENT_LABELS = labels.ACTIVITY_EVENTS
 
 
 def campaigns_for_org(org: Organization) -> list[Campaign]:

@@ -8,7 +8,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,7 +16,7 @@ from dangjian.attendance import codes, posters, selectors, services
 from dangjian.attendance.models import STORED_STATUSES, AttendanceStatus, RequestStatus
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page, trail
-from dangjian.core import clock
+from dangjian.core import clock, labels
 from dangjian.core.errors import DomainError
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
@@ -28,19 +27,7 @@ from dangjian.themedays.models import ActivityStatus
 LIVE_POLL_SECONDS = 10
 SCREEN_POLL_SECONDS = 5
 REFUSALS_PER_PAGE = 50
-REFUSAL_LABELS = {
-    "invalid_token": gettext_lazy("二维码无效或已更换"),
-    "not_approved": gettext_lazy("活动未通过审核"),
-    "cancelled": gettext_lazy("活动已取消"),
-    "not_on_roster": gettext_lazy("不在参加人员名单中"),
-    "too_early": gettext_lazy("时间未到"),
-    "too_late": gettext_lazy("已过时间"),
-    "out_of_range": gettext_lazy("超出签到范围"),
-    "imprecise_location": gettext_lazy("定位不准确"),
-    "not_checked_in": gettext_lazy("未签到即签退"),
-    "reflection_required": gettext_lazy("未填写心得体会"),
-    "forbidden_words": gettext_lazy("心得含违禁词"),
-}
+REFUSAL_LABELS = labels.REFUSALS
 
 
 def _activity(request, activity_id: int):
@@ -200,9 +187,6 @@ def refusals(request, activity_id: int):
     activity = _activity(request, activity_id)
     code = request.GET.get("code") or None
     page = paginate(request, selectors.refusals(activity, code=code), REFUSALS_PER_PAGE)
-    page.object_list = list(page.object_list)
-    for refusal in page.object_list:
-        refusal.label = REFUSAL_LABELS.get(refusal.code, refusal.code)
     return render_page(
         request,
         "console/attendance_refusals.html",

@@ -11,47 +11,11 @@ from dangjian.audit import selectors as audit_selectors
 from dangjian.console.decorators import admin_view
 from dangjian.console.forms import DATE
 from dangjian.console.views.base import paginate, render_page, trail
+from dangjian.core import labels
 from dangjian.permissions import Action
 from dangjian.registry.models import Gender, MemberStatus, OrgKind, Sector
 
-ACTION_NAMES = {
-    "org.create": _("新建组织"),
-    "org.update": _("修改组织"),
-    "org.move": _("移动组织"),
-    "org.import.create": _("导入新建组织"),
-    "org.import.update": _("导入更新组织"),
-    "role.grant": _("授予管理员"),
-    "role.revoke": _("撤销管理员"),
-    "member.create": _("登记党员"),
-    "member.update": _("修改党员信息"),
-    "member.transfer": _("组织关系转接"),
-    "member.leave": _("标记离开"),
-    "member.set_password": _("设置密码"),
-    "member.reveal_id_number": _("查看完整身份证号"),
-    "member.import.create": _("导入登记党员"),
-    "member.import.update": _("导入更新党员"),
-    "registry.import": _("批量导入"),
-    "member.export": _("导出党员名册"),
-    "user.change_password": _("修改本人密码"),
-    "user.activate": _("短信验证激活账号"),
-    "user.reset_password": _("短信验证重置密码"),
-    "campaign.create": _("发布活动要求"),
-    "campaign.supplement": _("补充活动要求"),
-    "campaign.attach": _("上传活动附件"),
-    "campaign.distribute": _("一键下发"),
-    "activity.draft": _("起草活动计划"),
-    "activity.update": _("修改活动计划"),
-    "activity.submit": _("提交活动计划"),
-    "activity.submit_late": _("补录活动"),
-    "activity.approve": _("审核通过"),
-    "activity.reject": _("退回活动计划"),
-    "activity.cancel": _("取消活动"),
-    "activity.regenerate_token": _("重新生成签到码"),
-    "photo.upload": _("上传活动照片"),
-    "summary.write": _("填写活动总结"),
-    "comment.hide": _("隐藏评论"),
-    "activity.rate": _("上级评分"),
-}
+ACTION_NAMES = labels.AUDIT_ACTIONS
 FIELD_NAMES = {
     "name": _("名称"),
     "code": _("组织编码"),
@@ -155,11 +119,19 @@ def present_entries(actor, entries) -> list[Row]:
         before, after = entry.before or {}, entry.after or {}
         keys = [k for k in dict.fromkeys([*before, *after]) if k not in HIDDEN_KEYS]
         names = {**FIELD_NAMES, **FIELD_NAMES_BY_TYPE.get(entry.object_type, {})}
+
+        def worded(key, value, object_type=entry.object_type):
+            return labels.audit_value(object_type, key, value)
+
         changes = [
             Change(
-                str(names.get(k, k)),
-                _value(before[k], org_names if k in ORG_ID_KEYS else None) if k in before else "",
-                _value(after[k], org_names if k in ORG_ID_KEYS else None) if k in after else "",
+                str(names.get(k) or labels.audit_field(entry.object_type, k)),
+                _value(worded(k, before[k]), org_names if k in ORG_ID_KEYS else None)
+                if k in before
+                else "",
+                _value(worded(k, after[k]), org_names if k in ORG_ID_KEYS else None)
+                if k in after
+                else "",
             )
             for k in keys
         ]

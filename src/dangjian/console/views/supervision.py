@@ -29,7 +29,12 @@ class SpotCheckForm(forms.Form):
         label=gettext_lazy("或抽查比例（%）"), min_value=1, max_value=100, required=False
     )
     seed = forms.IntegerField(
-        label=gettext_lazy("随机种子（可选，用于复现）"), min_value=0, required=False
+        label=gettext_lazy("抽样编号（可选）"),
+        help_text=gettext_lazy(
+            "留空则随机抽取；填入以前某次抽查的编号，在得分不变时会抽中同样的支部，便于核对。"
+        ),
+        min_value=0,
+        required=False,
     )
     weight_low_scores = forms.BooleanField(label=gettext_lazy("向低分支部倾斜"), required=False)
 
