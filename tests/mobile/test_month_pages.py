@@ -387,3 +387,43 @@ def test_the_notices_a_secretary_gets_open_the_phone_pages(world, activity, rect
         )
     answered = Notification.objects.get(user=world.a.admin, kind="rectification")
     assert answered.link.startswith("/console/supervision/rectifications/")
+
+
+ACTIVITY_PAGES = [
+    ("get", "month_poster", ()),
+    ("get", "month_poster_file", ("png",)),
+    ("get", "month_attendance", ()),
+    ("get", "month_attendance_live", ()),
+    ("get", "month_screen", ()),
+    ("get", "month_screen_code", ()),
+    ("get", "month_record", ()),
+    ("post", "month_rotating", ()),
+    ("post", "month_record_photos", ()),
+    ("post", "month_record_summary", ()),
+]
+
+
+@pytest.mark.parametrize(
+    "method, name, extra", ACTIVITY_PAGES, ids=[n for _m, n, _e in ACTIVITY_PAGES]
+)
+def test_every_activity_page_is_403_to_a_member_and_404_to_the_outsider(
+    world, activity, page, method, name, extra
+):
+    with at(DURING):
+        url = reverse(f"mobile:{name}", args=[activity.pk, *extra])
+        refused_to_others(world, page, method, url)
+        assert getattr(page(world.a.branch_admin), method)(url).status_code in (200, 302)
+
+
+def test_an_answers_file_is_404_to_the_outsider_and_the_other_county(world, rectification, page):
+    pdf = upload(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "a.pdf", "application/pdf")
+    with at(NOW + timedelta(days=1)):
+        supervision.answer_rectification(
+            actor=world.a.branch_admin, rectification=rectification, text="已整改", files=[pdf]
+        )
+        url = reverse(
+            "mobile:month_rectification_attachment", args=[rectification.attachments.get().pk]
+        )
+        assert page(world.outsider).get(url).status_code == 404
+        assert page(world.b.branch_admin).get(url).status_code == 404
+        assert page(world.a.branch_admin).get(url).status_code == 200
