@@ -114,7 +114,6 @@ AUDIT_ACTIONS = {
     "attendance.rotating_qr": _("设置大屏动态二维码"),
     "photo.upload": _("上传活动照片"),
     "photo.remove": _("删除活动照片"),
-    "photo.remove": _("删除活动照片"),
     "summary.write": _("填写活动总结"),
     "comment.hide": _("隐藏评论"),
     "item.record": _("记录必备事项"),
