@@ -47,6 +47,9 @@ def small_phone(browser, live_server):
         device_scale_factor=2,
         accept_downloads=True,
     )
+    # Posters and page loads share two cores with other work: navigation may take longer
+    # than the other waits' 10 seconds.
+    context.set_default_navigation_timeout(30_000)
     page = context.new_page()
     page.base = live_server.url
     yield page
@@ -236,3 +239,12 @@ def test_a_secretary_does_the_whole_month_on_a_360_px_phone(world, month, small_
     fits(page)
     shot(page, "month-360-end")
     assert Rectification.objects.get().status == RectificationStatus.ANSWERED
+
+    # The plan list and the plan itself, reached from the month, fit the phone too.
+    page.get_by_role("link", name="全部活动计划 ›").click()
+    expect(page.locator(".m-header")).to_contain_text("活动计划")
+    fits(page)
+    page.goto(page.base + "/m/month/")
+    page.get_by_role("link", name="活动计划 ›", exact=True).click()
+    expect(page.get_by_test_id("plan-next")).to_be_visible()
+    fits(page)
