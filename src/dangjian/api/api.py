@@ -185,6 +185,10 @@ from dangjian.api.routers import appraisal  # noqa: E402
 
 api.add_router("", appraisal.router)
 
+from dangjian.api.routers import todos  # noqa: E402
+
+api.add_router("", todos.router)
+
 from dangjian.api.routers import jobs  # noqa: E402
 
 api.add_router("", jobs.router)

@@ -6,6 +6,7 @@ from dangjian.console.views import attendance as att
 from dangjian.console.views import awards as aw
 from dangjian.console.views import bulletins as bul
 from dangjian.console.views import campaign_edit as ce
+from dangjian.console.views import home as hm
 from dangjian.console.views import interaction as records
 from dangjian.console.views import jobs as jb
 from dangjian.console.views import learning as lrn
@@ -41,6 +42,7 @@ register_converter(DecisionConverter, "decision")
 app_name = "console"
 urlpatterns = [
     path("", orgs.index, name="index"),
+    path("home/", hm.home, name="home"),
     path("orgs/search/", orgs.org_search, name="org_search"),
     path("orgs/<int:org_id>/", orgs.org_detail, name="org_detail"),
     path("orgs/<int:org_id>/children/", orgs.org_children, name="org_children"),

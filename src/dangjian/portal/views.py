@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from dangjian import permissions
 from dangjian.core import lockout
+from dangjian.registry import selectors
+from dangjian.registry.models import OrgKind
 
 
 class LoginForm(forms.Form):
@@ -62,11 +64,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Admins land in the back office, members on their phone pages."""
+    """Where a signed-in account lands: the staff of the city, a county or a town on the
+    back office's home (工作台, with their to-dos); a branch secretary, who administers
+    branches only, on the phone's month of their branch; members on their phone pages."""
     if not request.user.is_authenticated:
         return redirect("portal:login")
     if permissions.is_admin(request.user):
-        return redirect("console:index")
+        if not selectors.top_orgs(request.user).exclude(kind=OrgKind.BRANCH).exists():
+            return redirect("mobile:month")
+        return redirect("console:home")
     return redirect("mobile:home")
 
 

@@ -1,30 +1,36 @@
 """Helpers shared by the console views: the page frame, what an import refused, and picking
 an organization that a user typed or chose in a search."""
 
+import functools
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
-from dangjian.attendance import selectors as attendance
 from dangjian.console.forms import add_domain_error
 from dangjian.core.errors import DomainError
 from dangjian.registry import selectors
 from dangjian.registry.models import Organization
-from dangjian.supervision import review_selectors
+from dangjian.supervision import todos
 
 PAGE_SIZE = 50
 
 
 def render_page(request, template: str, context: dict | None = None, status: int = 200):
     """Render a console page with what the frame needs (the sidebar links go to the first
-    organization the user administers; the attendance inbox's and the record review's
-    links show how many items wait). The counts are callables, so that the partials htmx
-    polls, which draw no sidebar, never run their queries."""
+    organization the user administers; the plan review's, the attendance inbox's, the
+    record review's and the rectifications' links show how many items wait, counted by
+    `supervision.todos` as the home's to-do panel counts them). The counts are callables,
+    so that the partials htmx polls, which draw no sidebar, never run their queries."""
     context = dict(context or {})
-    context.setdefault("nav_org", selectors.top_orgs(request.user).first())
-    context.setdefault("nav_waiting", lambda: attendance.waiting_count(request.user))
-    context.setdefault("nav_records", lambda: review_selectors.queue_count(request.user, 100))
+    actor = request.user
+    context.setdefault("nav_org", selectors.top_orgs(actor).first())
+    menu = functools.cache(lambda: todos.menu_counts(actor))  # one query, when drawn
+    context.setdefault("nav_plans", lambda: menu().plans)
+    context.setdefault("nav_waiting", lambda: menu().decisions)
+    context.setdefault("nav_records", lambda: todos.records_to_review(actor, 100))
+    context.setdefault("nav_rectifications", lambda: menu().rectifications)
     context.setdefault("nav_sms_outbox", permissions.may_read_sms_outbox(request.user))
     return render(request, template, context, status=status)
 
