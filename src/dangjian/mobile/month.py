@@ -123,9 +123,8 @@ def _branch_month(user, branch, now) -> dict:
         return row
     has_record = False
     if activity is not None and activity.status in (ActivityStatus.APPROVED, ActivityStatus.CLOSED):
-        has_record = interaction.summary_of(activity) is not None and bool(
-            interaction.photos_of(activity)
-        )
+        has_summary = interaction.summary_of(activity) is not None
+        has_record = has_summary and interaction.photos_of(activity).exists()
         row["pending_leaves"] = (
             attendance.leaves_of(activity).filter(status=RequestStatus.PENDING).count()
         )
