@@ -36,7 +36,7 @@ MIDWAY = """() => {
 def watched_distribution(settings):
     settings.JOBS_RUN_IN_THREAD = True
     settings.DISTRIBUTION_BRANCH_BATCH = 1
-    settings.JOBS_STEP_PAUSE_SECONDS = 0.5
+    settings.JOBS_STEP_PAUSE_SECONDS = 0.8
 
 
 @pytest.fixture
