@@ -77,7 +77,7 @@ def test_the_city_ranking_of_branches_with_ties(world, api, december):
         world.b.branch.pk: (80.0, 2),
         world.b.other_branch.pk: (70.0, 4),
     }
-    assert set(items[0]) == {"org_id", "name", "score", "rank"}
+    assert set(items[0]) == {"org_id", "name", "score", "rank", "county", "town"}
 
 
 def test_the_ranking_of_children_and_the_filters(world, api, december):

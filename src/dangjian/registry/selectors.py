@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 
 from dangjian import permissions
@@ -12,6 +12,7 @@ from dangjian.registry.models import (
     ApiToken,
     Member,
     Organization,
+    OrgKind,
     Role,
     RoleGrant,
     WechatBinding,
@@ -28,6 +29,42 @@ def parent_ids(orgs: list[Organization]) -> dict[int, int | None]:
         else {}
     )
     return {o.pk: by_path.get(o.path[:-step]) for o in orgs}
+
+
+# The tree's levels under the city (its root): counties (区县), then towns (乡镇、街道).
+COUNTY_DEPTH = 2
+TOWN_DEPTH = 3
+
+
+def _ancestor_name(depth: int, path: str = "path") -> Subquery:
+    """The name of the organization's ancestor at `depth` (none for the ancestor itself
+    or above it): a correlated look-up on the unique path index, in the same query."""
+    ancestor = Organization.objects.filter(
+        path=Substr(OuterRef(path), 1, depth * Organization.steplen), depth=depth
+    ).exclude(path=OuterRef(path))
+    return Subquery(ancestor.values("name")[:1])
+
+
+def place_names(path: str = "path") -> dict:
+    """Annotations naming the county and the town an organization is in (None where it
+    has none), so that two branches of the same name are told apart on any list:
+    `qs.annotate(**place_names())`, or `place_names("branch__path")` for rows of a
+    branch."""
+    return {
+        "county_name": _ancestor_name(COUNTY_DEPTH, path),
+        "town_name": _ancestor_name(TOWN_DEPTH, path),
+    }
+
+
+def branch_categories(org: Organization) -> list[str]:
+    """The categories (分类) the active branches under `org` have, for a filter's choices."""
+    return list(
+        Organization.objects.filter(path__startswith=org.path, kind=OrgKind.BRANCH, is_active=True)
+        .exclude(category="")
+        .order_by("category")
+        .values_list("category", flat=True)
+        .distinct()
+    )
 
 
 def parent_id(org: Organization) -> int | None:

@@ -9,6 +9,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     OuterRef,
     Prefetch,
@@ -17,12 +18,13 @@ from django.db.models import (
     Subquery,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Substr
 from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
 from dangjian.core import clock, labels, site
 from dangjian.registry.models import Member, Organization, OrgKind, Role
+from dangjian.registry.selectors import COUNTY_DEPTH, place_names
 from dangjian.themedays.models import (
     Activity,
     ActivityEvent,
@@ -155,6 +157,8 @@ class ProgressRow(NamedTuple):
     activity_id: int | None
     is_late_record: bool
     overdue: bool
+    county: str = ""
+    town: str = ""
 
 
 @dataclass
@@ -187,20 +191,85 @@ def campaign_progress(
     counts: Counter = Counter(dict.fromkeys(STAGES, 0))
     by_sector: dict[str, Counter] = defaultdict(Counter)
     rows = []
-    for branch_id, name, sector in (
-        branches_in_scope(campaign, within).order_by("path").values_list("pk", "name", "sector")
+    for branch_id, name, sector, county, town in (
+        branches_in_scope(campaign, within)
+        .annotate(**place_names())
+        .order_by("path")
+        .values_list("pk", "name", "sector", "county_name", "town_name")
     ):
         activity_id, stage, is_late = live.get(branch_id, (None, "none", False))
         overdue = deadline_near and stage in ("none", "draft", "submitted")
         counts[stage] += 1
         by_sector[sector][stage] += 1
-        rows.append(ProgressRow(branch_id, name, sector, stage, activity_id, is_late, overdue))
+        rows.append(
+            ProgressRow(
+                branch_id,
+                name,
+                sector,
+                stage,
+                activity_id,
+                is_late,
+                overdue,
+                county or "",
+                town or "",
+            )
+        )
     return Progress(
         counts=dict(counts),
         by_sector={s: {st: c[st] for st in STAGES} for s, c in sorted(by_sector.items())},
         rows=rows,
         overdue=sum(1 for r in rows if r.overdue),
     )
+
+
+class CountyProgress(NamedTuple):
+    county_id: int | None  # None: the branches directly under the city
+    name: str
+    branches: int
+    held: int
+
+    @property
+    def not_held(self) -> int:
+        return self.branches - self.held
+
+    @property
+    def rate(self) -> int | None:
+        """Percent held, rounded down (None without branches)."""
+        return self.held * 100 // self.branches if self.branches else None
+
+
+def county_progress(campaign: Campaign, within: Organization) -> list[CountyProgress]:
+    """Per county of `within`'s subtree, how many branches the campaign addresses and how
+    many of them have held its activity (approved and started, or closed): one grouped
+    query, and one for the counties' names, in tree order."""
+    held = Activity.objects.filter(campaign=campaign, branch=OuterRef("pk")).filter(
+        Q(status=ActivityStatus.APPROVED, starts_at__lte=clock.now())
+        | Q(status=ActivityStatus.CLOSED)
+    )
+    grouped = list(
+        branches_in_scope(campaign, within)
+        .annotate(county_path=Substr("path", 1, COUNTY_DEPTH * Organization.steplen))
+        .values("county_path")
+        .annotate(n=Count("pk"), held=Count("pk", filter=Exists(held)))
+        .values_list("county_path", "n", "held")
+        .order_by("county_path")
+    )
+    # A branch right under the city is its own "county": it has none.
+    counties = {
+        path: (pk, name)
+        for path, pk, name in Organization.objects.filter(
+            path__in=[path for path, _n, _h in grouped], depth=COUNTY_DEPTH
+        )
+        .exclude(kind=OrgKind.BRANCH)
+        .values_list("path", "pk", "name")
+    }
+    rows: dict[int | None, list] = {}
+    for path, n, held_count in grouped:
+        pk, name = counties.get(path, (None, str(_("直属党支部"))))
+        row = rows.setdefault(pk, [name, 0, 0])
+        row[1] += n
+        row[2] += held_count
+    return [CountyProgress(pk, name, n, h) for pk, (name, n, h) in rows.items()]
 
 
 def political_birthdays(branch: Organization, month: int) -> list[Member]:

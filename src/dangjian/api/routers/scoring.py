@@ -85,6 +85,8 @@ class RankedOut(BaseModel):
     name: str
     score: float
     rank: int
+    county: str = Field("", description="The county a branch is in (branch level)")
+    town: str = Field("", description="The town or street a branch is in (branch level)")
 
 
 class RankingOut(BaseModel):
@@ -122,7 +124,14 @@ def org_ranking(request, org_id: int, filters: Query[RankingFilters]):
         "level": filters.level,
         "count": count,
         "items": [
-            {"org_id": r.org_id, "name": r.name, "score": r.score_hundredths / 100, "rank": r.rank}
+            {
+                "org_id": r.org_id,
+                "name": r.name,
+                "score": r.score_hundredths / 100,
+                "rank": r.rank,
+                "county": r.county,
+                "town": r.town,
+            }
             for r in rows
         ],
     }

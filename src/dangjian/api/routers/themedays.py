@@ -234,6 +234,10 @@ class ProgressOut(Schema):
     by_sector: dict[str, dict[str, int]]
     overdue: int
     branches: list[dict]
+    by_county: list[dict] = Field(
+        description="Per county: county_id (null: branches right under the city), name, "
+        "branches, held, not_held, rate (percent held)"
+    )
 
 
 @router.get(
@@ -263,8 +267,21 @@ def progress(request, campaign_id: int, org_id: int | None = None):
                 "activity_id": r.activity_id,
                 "is_late_record": r.is_late_record,
                 "overdue": r.overdue,
+                "county": r.county,
+                "town": r.town,
             }
             for r in result.rows
+        ],
+        by_county=[
+            {
+                "county_id": c.county_id,
+                "name": c.name,
+                "branches": c.branches,
+                "held": c.held,
+                "not_held": c.not_held,
+                "rate": c.rate,
+            }
+            for c in selectors.county_progress(campaign, org)
         ],
     )
 

@@ -6,6 +6,7 @@ number links to the rows behind it; any ranking downloads as .xlsx.
 Everything is read from the stored scores (scoring.selectors), never aggregated from
 attendance rows per request."""
 
+from collections import Counter
 from datetime import date
 from urllib.parse import urlencode
 
@@ -33,6 +34,8 @@ from dangjian.scoring.formula import Period
 from dangjian.supervision import selectors as supervision
 
 RANKING_PAGE_SIZE = 100
+# The ranking page's chart: the page's first rows (a bar each).
+RANKING_CHART_SIZE = 20
 STAGE_LABELS = {
     "none": N_("未制定计划"),
     "planning": N_("计划中"),
@@ -46,15 +49,24 @@ def _stage_label(stage: str) -> str:
     return _(STAGE_LABELS[stage])
 
 
+# The dashboard's links name the branches without a category so.
+UNCATEGORIZED = "-"
+
+
 class Filters:
     """The period and the branch filters of a dashboard page, read from the query string
-    (a bad period falls back to the current month, with a notice)."""
+    (a bad period falls back to the current month, a category that no branch of the
+    organization has is left out, each with a notice)."""
 
-    def __init__(self, request):
+    def __init__(self, request, categories: list[str]):
         self.sector = request.GET.get("sector", "")
         if self.sector not in Sector.values:
             self.sector = ""
+        self.categories = categories
         self.category = request.GET.get("category", "").strip()[:50]
+        if self.category and self.category not in (*categories, UNCATEGORIZED):
+            messages.error(request, _("没有这个分类：%s，已显示全部分类。") % self.category)
+            self.category = ""
         text = request.GET.get("period", "").strip()
         self.period: Period = selectors.current_period("month")
         if text:
@@ -78,13 +90,16 @@ class Filters:
         if self.sector:
             parts.append(_("领域：%s") % dict(Sector.choices)[self.sector])
         if self.category:
-            parts.append(_("分类：%s") % self.category)
+            name = _("未分类") if self.category == UNCATEGORIZED else self.category
+            parts.append(_("分类：%s") % name)
         return "，".join(str(p) for p in parts)
 
 
 def _org_and_filters(request, org_id: int) -> tuple[Organization, Filters]:
     """The organization a dashboard page reads (in the admin's scope) and its filters."""
-    return permissions.access_org(request.user, org_id, Action.READ), Filters(request)
+    org = permissions.access_org(request.user, org_id, Action.READ)
+    categories = [] if org.is_branch else registry.branch_categories(org)
+    return org, Filters(request, categories)
 
 
 def _url(name: str, pk: int, query: str = "") -> str:
@@ -308,6 +323,7 @@ def _ranking_rows(request, org: Organization, f: Filters, *, lazy: bool = False)
             level=level,
             sector=f.sector,
             category="" if category == "-" else category,
+            places=True,
         )
     if category == "-":  # "uncategorized" from the dashboard
         rows = [r for r in rows if not r.category]
@@ -341,6 +357,12 @@ def _ranking_rows(request, org: Organization, f: Filters, *, lazy: bool = False)
     )
 
 
+def _chart_name(row, repeated: Counter) -> str:
+    if repeated[row.name] < 2 or not (row.town or row.county):
+        return row.name
+    return f"{row.name}（{row.town or row.county}）"
+
+
 @require_GET
 @admin_view
 def ranking(request, org_id: int):
@@ -359,7 +381,17 @@ def ranking(request, org_id: int):
         for r in page.object_list
     ]
     query = f.query(level=level, **extra)
+    shown = lines[:RANKING_CHART_SIZE]
+    # Bars of the same name say which county (and town) each is in.
+    repeated = Counter(line["row"].name for line in shown)
+    chart = {
+        "names": [_chart_name(line["row"], repeated) for line in shown],
+        "values": [float(line["row"].score) for line in shown],
+        "links": [line["url"] for line in shown],
+    }
     context = {
+        "chart": chart,
+        "chart_height": 80 + 24 * len(shown),
         "org": org,
         "f": f,
         "level": level,

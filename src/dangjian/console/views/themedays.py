@@ -37,9 +37,8 @@ from dangjian.orglife import selectors as orglife
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry_selectors
 from dangjian.registry.models import SECTOR_NAMES, OrgKind, Sector
-from dangjian.themedays import campaigns
+from dangjian.themedays import campaigns, selectors, services
 from dangjian.themedays import roster as themedays_roster
-from dangjian.themedays import selectors, services
 from dangjian.themedays.items import LABEL_BY_CODE
 from dangjian.themedays.models import (
     DEFAULT_OPTIONAL_ITEMS,
@@ -453,8 +452,20 @@ def campaign_progress(request, campaign_id: int):
             "page": _progress_page(request, rows),
             "filters": filters,
             "children": children,
+            "counties": _county_rows(campaign, org),
         },
     )
+
+
+def _county_rows(campaign, org) -> list[dict]:
+    """The per-county table (a county's own page has one county: no table), each county
+    linking to its own progress."""
+    rows = selectors.county_progress(campaign, org)
+    if len(rows) < 2:
+        return []
+    return [
+        {"c": c, "url": "?" + urlencode({"org": c.county_id}) if c.county_id else ""} for c in rows
+    ]
 
 
 def _progress_page(request, rows):

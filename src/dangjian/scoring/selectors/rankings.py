@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import SECTOR_NAMES, Organization, OrgKind
+from dangjian.registry.selectors import place_names
 from dangjian.scoring import formula
 from dangjian.scoring.formula import Period
 
@@ -54,6 +55,9 @@ class RankedRow:
     held: int = 0
     activity_id: int | None = None
     held_months: int = 0
+    # The county and the town a branch is in (read only where asked for: `places`).
+    county: str = ""
+    town: str = ""
 
     @property
     def score(self) -> Decimal:
@@ -112,7 +116,9 @@ def branch_rows(
     ]
 
 
-def _branch_ranked(pk, name, sector, category, score, rank, held_months, activity_id):
+def _branch_ranked(
+    pk, name, sector, category, score, rank, held_months, activity_id, county=None, town=None
+):
     """A branch's ranked row from its stored row's values (None without one)."""
     return RankedRow(
         pk,
@@ -126,6 +132,8 @@ def _branch_ranked(pk, name, sector, category, score, rank, held_months, activit
         1 if held_months else 0,
         activity_id,
         held_months or 0,
+        county or "",
+        town or "",
     )
 
 
@@ -148,21 +156,34 @@ def ranking(
     level: str = "branch",
     sector: str = "",
     category: str = "",
+    places: bool = False,
 ) -> list[RankedRow]:
     """Rank within `org` for a period, best first, ties sharing a rank (1, 2, 2, 4).
 
     `branch`: every branch under the organization. `children`: its direct child
     organizations, each scored as the mean over its descendant branches (a branch child
     is its own score). Sector and category filter the branches that are ranked or
-    averaged; a child with no such branch is left out."""
+    averaged; a child with no such branch is left out. `places`: each branch with its
+    county and town, read in the same query."""
     if level not in LEVELS:
         raise DomainError("validation_error", _("level 只能是 branch 或 children"), field="level")
     if level == "branch":
+        fields = ("pk", "name", "sector", "category")
+        found = scope_branches(org, period, sector, category)
+        if places:
+            found = found.annotate(**place_names())
+            fields += ("county_name", "town_name")
+        n = len(fields)
         return _sorted_ranked(
             [
-                _branch_ranked(pk, name, sec, cat, score, 0, held, activity_id)
-                for pk, name, sec, cat, score, held, activity_id, _r, _c in _scored_branches(
-                    org, period, ("pk", "name", "sector", "category"), sector, category
+                # pk, name, sector, category; score, rank (set by sorting), held months,
+                # activity; county and town
+                _branch_ranked(*row[:4], row[n], 0, row[n + 1], row[n + 2], *row[4:n])
+                for row in found.values_list(
+                    *fields,
+                    "stored__score_hundredths",
+                    "stored__held_months",
+                    "stored__activity_id",
                 )
             ]
         )
@@ -199,6 +220,7 @@ def ranking_page(
             s=score,
             r=Window(Rank(), order_by=score.desc()),
             total=Window(Count("pk")),
+            **place_names(),
         )
         .order_by("-s", name, "pk")
         .values_list(
@@ -210,6 +232,8 @@ def ranking_page(
             "r",
             "stored__held_months",
             "stored__activity_id",
+            "county_name",
+            "town_name",
             "total",
         )[offset : offset + limit]
     )
@@ -218,8 +242,8 @@ def ranking_page(
     else:
         count = scope_branches(org, period, sector, category).count()
     return count, [
-        _branch_ranked(pk, name, sec, cat, s, r, held, activity_id)
-        for pk, name, sec, cat, s, r, held, activity_id, _total in found
+        _branch_ranked(pk, name, sec, cat, s, r, held, activity_id, county, town)
+        for pk, name, sec, cat, s, r, held, activity_id, county, town, _total in found
     ]
 
 
