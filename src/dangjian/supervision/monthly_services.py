@@ -16,6 +16,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.notifications import jobs
 from dangjian.notifications import services as notifications
 from dangjian.orglife import selectors as orglife
 from dangjian.registry.models import Organization, User
@@ -158,11 +159,13 @@ def _remind(sheet: MonthlySheet, content: SheetContent) -> int:
     return notifications.notify_each(notices)
 
 
-def _make_month(month: date, actor: User | None) -> MonthRun:
+def _make_month(month: date, actor: User | None, job=None) -> MonthRun:
     policy = monthly.policy()
     run = MonthRun(month=month)
     done = set(MonthlySheet.objects.filter(month=month).values_list("county_id", flat=True))
-    for county in monthly.counties().order_by("path"):
+    counties = list(monthly.counties().order_by("path"))
+    jobs.begin(job, total=len(counties))
+    for county in counties:
         sheet = None
         if county.pk not in done:
             sheet = _make_sheet(county=county, month=month, actor=actor, policy=policy)
@@ -170,6 +173,7 @@ def _make_month(month: date, actor: User | None) -> MonthRun:
             run.existing += 1
         else:
             run.made.append(sheet)
+        jobs.advance(job, 1)
     return run
 
 
@@ -180,11 +184,13 @@ def make_due_monthly_sheets() -> int:
     return len(_make_month(month, None).made)
 
 
-def run_monthly_supervision(*, actor: User, month: date) -> MonthRun:
+def run_monthly_supervision(*, actor: User, month: date, watched: bool = False) -> MonthRun:
     """A city admin makes a finished month's sheets by hand: the counties that have none get
     theirs (and their reminders; each sheet audited with its maker); those that have one
     keep it. Each county's sheet is its own transaction, as in the scheduled job, so that a
-    city's run holds no long transaction."""
+    city's run holds no long transaction. `watched` (the console's click) keeps the run as
+    a job of the admin's, a county a step, its summary and the month's page in their inbox
+    (notifications.jobs)."""
     if not permissions.may_run_monthly_supervision(actor):
         raise permissions.forbidden()
     if not isinstance(month, date):
@@ -192,4 +198,28 @@ def run_monthly_supervision(*, actor: User, month: date) -> MonthRun:
     month = monthly.month_start(month)
     if month >= monthly.month_start(clock.today()):
         raise DomainError("month_not_finished", _("只能对已结束的月份进行督查"), field="month")
-    return _make_month(month, actor)
+    job = None
+    if watched:
+        job = jobs.start_job(
+            actor=actor,
+            kind="monthly_sheets",
+            subject=monthly_run_subject(month, actor),
+            title=_("月度督查表：%s") % f"{month:%Y-%m}",
+        )
+    try:
+        run = _make_month(month, actor, job)
+    except Exception:
+        jobs.fail(job)
+        raise
+    jobs.succeed(
+        job,
+        summary=_("%(month)s：新生成 %(made)d 份督查表，已有 %(existing)d 份。")
+        % {"month": f"{month:%Y-%m}", "made": len(run.made), "existing": run.existing},
+        result_url=f"/console/supervision/monthly/?month={month:%Y-%m}",
+    )
+    return run
+
+
+def monthly_run_subject(month: date, actor: User) -> str:
+    """What an admin's run by hand of a month is about (notifications.jobs)."""
+    return f"monthly_sheets:{month:%Y-%m}:{actor.pk}"

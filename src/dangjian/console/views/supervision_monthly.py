@@ -68,7 +68,7 @@ def monthly_run(request):
         return redirect("console:monthly_sheets")
     try:
         run = monthly_services.run_monthly_supervision(
-            actor=actor, month=form.cleaned_data["month"]
+            actor=actor, month=form.cleaned_data["month"], watched=True
         )
     except DomainError as exc:
         if exc.code in ("not_found", "forbidden"):
