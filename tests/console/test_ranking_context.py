@@ -79,6 +79,19 @@ def test_the_places_cost_no_query_per_row(world, twins):
     }
 
 
+def test_the_ranking_page_costs_the_same_queries_whatever_its_rows(world, page, twins):
+    client = page(world.city_admin)
+    client.get(ranking_url(world))
+    with CaptureQueriesContext(connection) as few:
+        client.get(ranking_url(world))
+    for n in range(12):
+        make_org(world.city_admin, world.b.town, f"又一个党支部{n}", code=f"X-{n}")
+    with CaptureQueriesContext(connection) as many:
+        html = client.get(ranking_url(world)).content.decode()
+    assert html.count('<td class="c-county">南郑区</td>') == 16
+    assert len(many) == len(few)
+
+
 def test_a_county_ranking_names_the_county_and_the_town(world, twins):
     _count, rows = selectors.ranking_page(world.b.org, selectors.parse_period("2026-12"))
     assert {(r.county, r.town) for r in rows} == {("南郑区", "南郑区某镇党委")}
