@@ -326,7 +326,7 @@ def test_an_open_rectification_is_listed_and_answered_on_the_phone(world, rectif
         detail = html(client.get(url))
     rectification.refresh_from_db()
     assert rectification.status == RectificationStatus.ANSWERED
-    assert "反馈整改情况" in detail and "已补齐会议记录。" in detail
+    assert "报送整改情况" in detail and "已补齐会议记录。" in detail
     attachment = rectification.attachments.get()
     served = client.get(reverse("mobile:month_rectification_attachment", args=[attachment.pk]))
     assert served.status_code == 200

@@ -10,11 +10,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian import permissions
-from dangjian.core import clock
+from dangjian.core import clock, labels
 from dangjian.core.errors import DomainError
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import attempt
@@ -25,13 +24,6 @@ from dangjian.supervision import services as supervision
 from dangjian.supervision.models import RectificationStatus
 
 PHOTO_TYPES = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
-# A rectification's steps (`RectificationEvent.action`) in words.
-EVENT_LABELS = {
-    "open": gettext_lazy("下达整改"),
-    "answer": gettext_lazy("反馈整改情况"),
-    "accept": gettext_lazy("验收通过"),
-    "reopen": gettext_lazy("退回重新整改"),
-}
 
 
 def _back(activity, anchor: str):
@@ -134,7 +126,7 @@ def rectification(request, rectification_id: int):
         {
             "r": r,
             "events": [
-                (e, EVENT_LABELS.get(e.action, _("其他")))
+                (e, labels.label(e.action, "rectification_event"))
                 for e in r.events.select_related("actor").prefetch_related("attachments")
             ],
             "overdue": r.is_overdue_on(clock.today()),
