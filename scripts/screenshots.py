@@ -5,6 +5,9 @@ chromium (the flags of tests/browser/conftest.py; never a downloaded browser).
     make demo                                        # in another terminal
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000
 
+Serve the demo at the address its posters name (SITE_URL, default http://127.0.0.1:8000),
+or the back office shows its warning about the site address in the picture.
+
 Writes docs/screenshot-dashboard.png and docs/screenshot-phone.png (or into --out). The
 demo's logins and password are those `manage.py seed` prints (README, "The demo")."""
 
@@ -48,7 +51,8 @@ def settle(page) -> None:
 
 
 def dashboard(browser, base: str, out: Path) -> Path:
-    """The city admin's dashboard of the whole city (the back office's 数据看板)."""
+    """The city admin's dashboard of the whole city (the back office's 数据看板), the whole
+    page: this month's figures and progress, the counties, the scores, the year's trend."""
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, device_scale_factor=1
     )
@@ -57,7 +61,7 @@ def dashboard(browser, base: str, out: Path) -> Path:
     page.goto(base + "/console/dashboards/")
     settle(page)
     path = out / "screenshot-dashboard.png"
-    page.screenshot(path=str(path), full_page=False)
+    page.screenshot(path=str(path), full_page=True)
     context.close()
     return path
 

@@ -3,9 +3,11 @@ login, the demo members' volunteer profiles, orders in several states and the ho
 ones served, seeded once."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from dangjian.demodata import volunteering as demo
 from dangjian.volunteering import people_selectors
@@ -45,10 +47,23 @@ def test_the_demo_village_has_a_menu_a_citizen_and_orders_in_several_states(db):
         OrderState.CONFIRMED,
     } <= states
     assert VolunteerProfile.objects.filter(community=village).count() >= 1
-    served = Order.objects.filter(state=OrderState.CONFIRMED).get()
-    assert served.rating == 5
+    served = Order.objects.filter(state__in=[OrderState.COMPLETED, OrderState.CONFIRMED])
+    ratings = set(served.filter(state=OrderState.CONFIRMED).values_list("rating", flat=True))
+    assert ratings == {4, 5}
     entries = HoursEntry.objects.filter(org=village)
-    assert entries.count() == 2 and all(e.hours == 2 for e in entries)
+    assert entries.count() == served.count() and all(e.hours == 2 for e in entries)
+
+
+def test_the_demo_village_had_orders_served_over_the_year(db):
+    _seed()
+    served = Order.objects.filter(state__in=[OrderState.COMPLETED, OrderState.CONFIRMED])
+    months = {(o.completed_at.year, o.completed_at.month) for o in served}
+    assert served.count() == 2 + len(range(3, demo.PAST_WEEKS, 2))
+    assert len(months) >= 11
+    # The year's hours were recorded as each service ended, not on the day of the seed.
+    year = HoursEntry.objects.filter(served_on__lt=timezone.localdate() - timedelta(days=14))
+    assert year.count() == len(range(3, demo.PAST_WEEKS, 2))
+    assert all(timezone.localdate(e.recorded_at) == e.served_on for e in year)
 
 
 def test_seeding_again_adds_no_second_menu_or_orders(db):

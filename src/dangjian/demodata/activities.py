@@ -173,8 +173,11 @@ class Batch:
         photo_files,
         rng: random.Random,
         until: datetime | None = None,
+        turnout_shift: float = 0.0,
     ):
         self.campaign = campaign
+        # How the month went for every branch (the season, the year's progress).
+        self.turnout_shift = turnout_shift
         # The present, for a month still running: nothing after it is written (likes,
         # comments, late photos and ratings still to come).
         self.until = until
@@ -318,7 +321,7 @@ class Batch:
         how many came and who wrote a comment."""
         rng = self.rng
         rand = rng.random
-        turnout = min(max(b.turnout + rng.gauss(0, 0.04), 0.3), 1.0)
+        turnout = min(max(b.turnout + self.turnout_shift + rng.gauss(0, 0.04), 0.3), 1.0)
         like_rate = min(max(b.likes + rng.gauss(0, 0.08), 0.0), 1.0)
         present = 0
         writers = []

@@ -71,6 +71,16 @@ PLACEHOLDER_COLOURS = ("#c8102e", "#d9822b", "#a61b29", "#3b6e8f", "#5b8c5a", "#
 # written table by table.
 BATCH_ACTIVITIES = 1500
 NOT_HELD_SHARE = 0.02
+# Turnout over the seasons, against a branch's usual: the Spring Festival's migrant workers
+# away in February, the summer and autumn harvests; and a city that gets better at it, a
+# point every two months of the year back.
+SEASON = {1: -0.02, 2: -0.09, 3: -0.01, 5: 0.01, 6: -0.03, 7: -0.01, 9: 0.01, 10: -0.04}
+PROGRESS_PER_MONTH = 0.005
+
+
+def turnout_shift(month: date, today: date) -> float:
+    back = (today.year - month.year) * 12 + today.month - month.month
+    return SEASON.get(month.month, 0.0) - PROGRESS_PER_MONTH * max(back - 1, 0)
 
 
 @dataclass
@@ -364,6 +374,7 @@ class _Simulation:
                 photo_files=self.photos,
                 rng=rng,
                 until=clock.now(),
+                turnout_shift=SEASON.get(month.month, 0.0),
             )
             for activity_id, branch in zip(
                 bulk.reserve_ids(Activity, len(held)), held, strict=True
@@ -413,7 +424,14 @@ class _Simulation:
 
     def _activities(self, campaign: Campaign, branches: list[SimulatedBranch], rng) -> None:
         t = time.perf_counter()
-        batch = Batch(campaign, policy=self.policy, tz=self.tz, photo_files=self.photos, rng=rng)
+        batch = Batch(
+            campaign,
+            policy=self.policy,
+            tz=self.tz,
+            photo_files=self.photos,
+            rng=rng,
+            turnout_shift=turnout_shift(campaign.month, clock.today()),
+        )
         for activity_id, branch in zip(
             bulk.reserve_ids(Activity, len(branches)), branches, strict=True
         ):
