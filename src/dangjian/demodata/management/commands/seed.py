@@ -26,9 +26,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-supervision",
             action="store_true",
-            help="At the demo scale, leave out the supervision cycle: the theme days from the "
-            "last finished quarter to last month, the monthly sheets, the quarter's bulletin "
-            "and awards, a record sent back.",
+            help="At the demo scale, leave out the year of history: the theme days of the "
+            "twelve months before this one and of this month so far, the plans, leave and "
+            "corrections waiting today, records reviewed, spot checks and rectifications, "
+            "the monthly sheets, the quarters' bulletins and awards, a record sent back, the "
+            "appraisal and the dues.",
         )
         parser.add_argument(
             "--months",
