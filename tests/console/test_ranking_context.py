@@ -3,12 +3,14 @@ of the same name told apart), read in the same query whatever the page's size; t
 ranking's bar chart; the category as a choice of the real categories, an unknown one
 left out with a Chinese notice; the same county and town over the API."""
 
+import io
 import json
 from datetime import date
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
 from dangjian.registry.models import OrgKind, Sector
 from dangjian.scoring import selectors
@@ -95,6 +97,24 @@ def test_the_ranking_page_costs_the_same_queries_whatever_its_rows(world, page, 
 def test_a_county_ranking_names_the_county_and_the_town(world, twins):
     _count, rows = selectors.ranking_page(world.b.org, selectors.parse_period("2026-12"))
     assert {(r.county, r.town) for r in rows} == {("南郑区", "南郑区某镇党委")}
+
+
+def test_the_branch_ranking_exports_each_branchs_county_and_town(world, page, twins):
+    url = f"/console/dashboards/orgs/{world.city.pk}/ranking.xlsx?period=2026-12"
+    ws = load_workbook(io.BytesIO(page(world.city_admin).get(url).content)).active
+    header = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == "名次")
+    assert header[:4] == ("名次", "组织", "区县", "乡镇（街道）")
+    rows = [r[:4] for r in ws.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert rows[:2] == [
+        (1, SAME, "汉台区", "汉台区某镇党委"),
+        (2, SAME, "南郑区", "南郑区某镇党委"),
+    ]
+    # The children's ranking keeps its columns: they are the counties themselves.
+    children = load_workbook(
+        io.BytesIO(page(world.city_admin).get(url + "&level=children").content)
+    )
+    header = next(r for r in children.active.iter_rows(values_only=True) if r and r[0] == "名次")
+    assert "区县" not in header
 
 
 def test_the_ranking_page_draws_its_bar_chart_from_its_rows(world, page, twins):

@@ -38,6 +38,10 @@ def ranking_xlsx(
         ws.append(xlsx_row(ws, [filters]))
     ws.append([])
     header = [_("名次"), _("组织"), _("类别"), _("所属领域"), _("分类"), _("得分")]
+    # A branch's county and town tell apart branches of the same name.
+    places = level == "branch"
+    if places:
+        header[2:2] = [_("区县"), _("乡镇（街道）")]
     if level == "children":
         header += [_("党支部数"), _("已开展支部数")]
     else:
@@ -51,6 +55,8 @@ def ranking_xlsx(
     for r in rows:
         kind = kinds.get(r.kind, r.kind)
         line = [r.rank, r.name, kind, r.sector_name, r.category, float(r.score)]
+        if places:
+            line[2:2] = [r.county, r.town]
         if level == "children":
             line += [r.branches, r.held]
         else:
@@ -58,7 +64,10 @@ def ranking_xlsx(
         if study is not None:
             line += [study.get(r.org_id)]
         ws.append(xlsx_row(ws, line))
-    for i, width in enumerate([8, 36, 10, 12, 12, 10, 12, 14], start=1):
+    widths = [8, 36, 10, 12, 12, 10, 12, 14]
+    if places:
+        widths[2:2] = [12, 20]
+    for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = ws.cell(row=ws.max_row - len(rows) + 1, column=1)
     out = io.BytesIO()
