@@ -127,6 +127,12 @@ def test_a_flowing_member_is_told_to_take_part_on_the_feed_not_to_scan(world, pa
     assert "点赞、发表评论" in flowing
     assert reverse("mobile:feed_activity", args=[activity.pk]) in flowing
     assert 'data-testid="scan-poster"' in local and 'data-testid="flowing-hint"' not in local
+    # On the activity's own page the hint leads to its comments.
+    with at(DURING):
+        detail = page(world.a.flowing.user).get(reverse("mobile:feed_activity", args=[activity.pk]))
+    body = detail.content.decode()
+    assert 'data-testid="flowing-hint"' in body and 'href="#comments"' in body
+    assert 'data-testid="scan-poster"' not in body
 
 
 # The plan as its reader reads it -----------------------------------------------------------

@@ -76,8 +76,15 @@ def _activity_context(request, member, activity) -> dict:
         "comment_count": selectors.comment_count(activity),
         "comments": selectors.comment_views(user, activity, comments),
         "can_take_part": permissions.can(user, Action.TAKE_PART, activity),
-        "attendance": attendance_links(user, activity),
+        "attendance": _here(attendance_links(user, activity)),
     }
+
+
+def _here(links: dict) -> dict:
+    """On the activity's own page a flowing member's way to take part is its comments."""
+    if links["flowing_url"]:
+        links["flowing_url"] = "#comments"
+    return links
 
 
 @require_GET
