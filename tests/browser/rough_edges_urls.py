@@ -20,6 +20,8 @@ SLOW_PAGE = """{% extends "base.html" %}{% block body %}<main class="narrow card
 <form method="post">{% csrf_token %}<input name="note" value="会议记录">
 <button type="submit" name="action" value="save" class="primary">保存</button>
 <button type="submit" name="action" value="submit">提交</button></form>
+<form hx-post="{{ request.path }}" hx-target="#answer" data-testid="htmx-form">
+<button type="submit" name="action" value="like">点赞</button></form><div id="answer"></div>
 </main>{% endblock %}"""
 
 
@@ -32,6 +34,8 @@ def slow(request):
     if request.method == "POST":
         time.sleep(SLOW_SECONDS)
         saved = request.POST.get("action", "")
+        if request.htmx:
+            return HttpResponse(f'<p data-testid="htmx-saved">已保存：{saved}</p>')
     template = engines["django"].from_string(SLOW_PAGE)
     return HttpResponse(template.render({"saved": saved}, request))
 

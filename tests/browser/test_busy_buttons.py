@@ -1,7 +1,8 @@
 """Buttons while a request runs (core/static/dj/busy.js), in a real browser: a slow POST
 keeps the form's submit buttons disabled, the one pressed with a spinner, so that tapping
 again sends nothing more, and the pressed button's value still reaches the server; the back
-button brings the form back usable. The slow page exists only in the tests' URLs
+button brings the form back usable; an htmx form's button likewise until its answer is
+swapped in. The slow page exists only in the tests' URLs
 (tests/browser/rough_edges_urls.py).
 
 While the form's navigation is pending Playwright cannot query the page, so the page itself
@@ -67,3 +68,18 @@ def test_a_slow_post_keeps_the_buttons_disabled_with_a_spinner_until_it_answers(
     desktop.go_back()
     expect(desktop.get_by_role("button", name="保存")).to_be_enabled()
     expect(desktop.get_by_role("button", name="保存")).not_to_have_attribute("aria-busy", "true")
+
+
+def test_an_htmx_form_keeps_its_button_disabled_until_the_answer_is_swapped_in(desktop):
+    desktop.goto(desktop.base + "/test-only/slow/", timeout=30_000)
+    like = desktop.get_by_role("button", name="点赞")
+
+    like.click()
+
+    expect(like).to_be_disabled()
+    expect(like).to_have_attribute("aria-busy", "true")
+    desktop.wait_for_timeout(SLOW_SECONDS * 1000 / 2)
+    expect(like).to_be_disabled()
+    expect(desktop.get_by_test_id("htmx-saved")).to_have_text("已保存：like", timeout=15_000)
+    expect(like).to_be_enabled()
+    expect(like).not_to_have_attribute("aria-busy", "true")
