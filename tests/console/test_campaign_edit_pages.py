@@ -168,3 +168,21 @@ def test_another_countys_admin_and_the_outsider_find_nothing(
         assert response.status_code == (403 if who == "outsider" else 404)
     assert Campaign.objects.filter(pk=county_campaign.pk, theme="汉台区十二月主题").exists()
     assert CampaignAttachment.objects.filter(pk=attachment.pk).exists()
+
+
+def test_a_supplement_is_edited_in_its_guidance_and_items_only(world, page, county_campaign):
+    supplement = services.add_supplement(
+        actor=world.a.admin, parent=county_campaign, org=world.a.town, guidance="镇里的补充"
+    )
+    client = page(world.a.admin)
+    url = reverse("console:campaign_edit", args=[supplement.pk])
+    form = client.get(url).content.decode()
+    assert "镇里的补充" in form
+    assert 'name="theme"' not in form and 'name="month"' not in form
+    response = client.post(
+        url, {"guidance": "改过的补充", "required_items": "走访群众", "optional_items": ""}
+    )
+    assert response.status_code == 302
+    supplement.refresh_from_db()
+    assert (supplement.guidance, supplement.required_items) == ("改过的补充", ["走访群众"])
+    assert supplement.theme == "汉台区十二月主题"
