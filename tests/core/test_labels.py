@@ -57,3 +57,9 @@ def test_an_audit_entrys_values_read_as_words():
     )
     assert labels.audit_field("orglife.duesbase", "monthly_amount") == "每月应交"
     assert labels.audit_value("x.y", "sha256", {"pdf": "ab" * 32}) == "PDF: " + "ab" * 6
+
+
+def test_every_score_component_of_the_formula_has_its_name():
+    from dangjian.scoring import formula
+
+    assert list(labels.SCORE_COMPONENTS) == [*formula.COMPONENTS, *formula.OPTIONAL_COMPONENTS]

@@ -49,6 +49,8 @@ ACTIVITY_EVENTS = {
     "reject": _("退回修改"),
     "cancel": _("取消活动"),
     "close": _("活动结束"),
+    "import_history": _("历史记录导入"),
+    "regenerate_token": _("更换签到码"),
 }
 
 # A rectification's steps (supervision.models.RectificationEvent.action).

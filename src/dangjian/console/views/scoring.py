@@ -6,24 +6,17 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import posted, render_page
+from dangjian.core import labels
 from dangjian.core.errors import DomainError
 from dangjian.scoring import formula, policies, services
 from dangjian.scoring.models import ScoringPolicy
 
-WEIGHT_LABELS = {
-    formula.SIGN_IN: gettext_lazy("签到率"),
-    formula.FLOWING_LIKE: gettext_lazy("流动党员点赞率"),
-    formula.UPLOAD: gettext_lazy("资料上传完整度"),
-    formula.COMMENT: gettext_lazy("评论率"),
-    formula.SUPERIOR: gettext_lazy("上级评分"),
-    formula.STUDY: gettext_lazy("学习套餐完成率"),
-}
+WEIGHT_LABELS = labels.SCORE_COMPONENTS
 # Where each of the service's problems is shown on the form (None: above the weights).
 PROBLEM_FIELDS = {
     "weights_components": None,

@@ -18,7 +18,6 @@ from html import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
@@ -38,12 +37,6 @@ logger = logging.getLogger(__name__)
 UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 ORIGINALS = "原件"
 STATUSES = set(ActivityStatus.values)
-# Steps that plans' pages do not name (closing, the historical import).
-MORE_EVENT_LABELS = {
-    "close": gettext_lazy("活动结束"),
-    "import_history": gettext_lazy("历史记录导入"),
-    "regenerate_token": gettext_lazy("更换签到码"),
-}
 
 
 @dataclass
@@ -198,7 +191,7 @@ def _activity(story: _Story, n: int, part: ActivityPart, folder: str) -> None:
         rows = []
         for e in part.events:
             who = e.actor.name if e.actor else _("系统")
-            action = str(EVENT_LABELS.get(e.action) or MORE_EVENT_LABELS.get(e.action, e.action))
+            action = str(EVENT_LABELS.get(e.action, e.action))
             to = ActivityStatus(e.to_status).label if e.to_status in STATUSES else e.to_status
             rows.append([f"event:{e.pk}", _local(e.at), who, action, to, e.reason])
             story.record(_("计划审核记录"), f"event:{e.pk}", f"{_local(e.at)} {who} {action}")
