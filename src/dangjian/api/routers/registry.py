@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth import authenticate
 from django.db import transaction
@@ -353,6 +353,10 @@ class AuditFilter(Schema):
     org_id: int | None = None
     object_type: str = ""
     object_id: str = ""
+    who: str = Field("", max_length=80, description="part of the actor's name, or their phone")
+    action: str = Field("", max_length=64, description="an action code, e.g. member.update")
+    since: date | None = Field(None, description="entries from this day on (local time)")
+    until: date | None = Field(None, description="entries up to this day, inclusive")
 
 
 @router.get("/audit", response={200: list[AuditOut], **ERRORS}, tags=["audit"])
@@ -368,5 +372,9 @@ def audit_log(request, filters: Query[AuditFilter]):
         org=org,
         object_type=filters.object_type or None,
         object_id=filters.object_id or None,
+        who=filters.who.strip(),
+        action=filters.action.strip(),
+        since=filters.since,
+        until=filters.until,
     )
     return qs
