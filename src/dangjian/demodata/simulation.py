@@ -76,6 +76,13 @@ NOT_HELD_SHARE = 0.02
 # point every two months of the year back.
 SEASON = {1: -0.02, 2: -0.09, 3: -0.01, 5: 0.01, 6: -0.03, 7: -0.01, 9: 0.01, 10: -0.04}
 PROGRESS_PER_MONTH = 0.005
+# Branches whose theme day of the running month is always still to come.
+LATE_BRANCHES = 6
+
+
+def campaign_until(month: date) -> date:
+    """The last day of a simulated campaign's window."""
+    return month.replace(day=25)
 
 
 def turnout_shift(month: date, today: date) -> float:
@@ -362,6 +369,11 @@ class _Simulation:
         rng = random.Random(f"{self.seed}:{month:%Y-%m}:running")
         days = {b.pk: theme_day(rng) for b in self.branches}
         present = [b for b in self.branches if b.members]
+        # The least diligent put it off: theirs is still to come until the campaign's last
+        # days (a plan's date must lie in its window, to the 25th).
+        last = campaign_until(month).day
+        for k, b in enumerate(sorted(present, key=lambda b: (b.turnout, b.pk))[:LATE_BRANCHES]):
+            days[b.pk] = min(max(days[b.pk], today.day + 1 + k % 3), last)
         held = [b for b in present if days[b.pk] < today.day and b.pk not in exclude]
         held_ids = {b.pk for b in held}
         waiting = [(b, days[b.pk]) for b in present if b.pk not in held_ids]
@@ -406,7 +418,7 @@ class _Simulation:
             required_items=list(DEFAULT_REQUIRED_ITEMS),
             optional_items=list(DEFAULT_OPTIONAL_ITEMS),
             holding_from=month,
-            holding_until=month.replace(day=25),
+            holding_until=campaign_until(month),
             sectors=[],
             created_by_id=self.root_admin_id,
             created_at=issued,

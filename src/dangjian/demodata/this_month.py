@@ -100,13 +100,15 @@ def _plans(running: simulation.RunningMonth, village: Organization, seed: int) -
         author = users.get(b.admin_id) or reviewer
         if author is None or reviewer is None:
             continue
-        first = clock.today() + timedelta(days=2) if demo else clock.today().replace(day=day)
+        today = clock.today()
+        first = today + timedelta(days=2) if demo else today.replace(day=day)
+        first = min(first, simulation.campaign_until(running.campaign.month))
         try:
             activity = _plan(
                 actor=author,
                 branch=branches[b.pk],
                 campaign=running.campaign,
-                starts=_starts(max(first, clock.today()), rng, now),
+                starts=_starts(max(first, today), rng, now),
                 b=b,
             )
             if not demo and draw < NO_PLAN + DRAFT:
