@@ -73,12 +73,15 @@ def test_distribution_reports_counts_and_a_second_click_adds_nothing(
     assert body["members_notified"] == 6
     with django_capture_on_commit_callbacks(execute=True):
         second = client.post(f"/campaigns/{campaign_id}/distribute")
+    # A second click is run again (branches or members may have appeared), as a job of its own.
     assert second.json() == {
         "status": "done",
         "branches": 4,
         "members_notified": 6,
         "already_distributed": True,
+        "job_id": second.json()["job_id"],
     }
+    assert second.json()["job_id"] != first.json()["job_id"]
     inbox = api(world.a.member.user).get("/notifications").json()
     assert inbox["count"] == 1
     assert "学习贯彻全会精神" in inbox["items"][0]["title"]
