@@ -13,7 +13,9 @@ demo's logins and password are those `manage.py seed` prints (README, "The demo"
 
 import argparse
 import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import sync_playwright
 
@@ -29,6 +31,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "Dangjian@2026"
 CITY_ADMIN = "13900000001"
 MEMBER = "13900000004"
@@ -50,15 +53,23 @@ def settle(page) -> None:
     page.wait_for_timeout(1500)
 
 
-def dashboard(browser, base: str, out: Path) -> Path:
-    """The city admin's dashboard of the whole city (the back office's 数据看板), the whole
-    page: this month's figures and progress, the counties, the scores, the year's trend."""
+def last_month(today: date | None = None) -> str:
+    """The last finished month's label (YYYY-MM): a whole month, every theme day held."""
+    first = (today or datetime.now(SHANGHAI).date()).replace(day=1)
+    return f"{first - timedelta(days=1):%Y-%m}"
+
+
+def dashboard(browser, base: str, out: Path, period: str) -> Path:
+    """The city admin's dashboard of the whole city (the back office's 数据看板) for
+    `period`, the whole page: the figures, the counties, the scores, the year's trend."""
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport=DESKTOP, device_scale_factor=1
     )
     page = context.new_page()
     log_in(page, base, CITY_ADMIN)
     page.goto(base + "/console/dashboards/")
+    page.wait_for_url("**/console/dashboards/orgs/*/**")
+    page.goto(page.url.split("?")[0] + "?period=" + period)
     settle(page)
     path = out / "screenshot-dashboard.png"
     page.screenshot(path=str(path), full_page=True)
@@ -66,7 +77,7 @@ def dashboard(browser, base: str, out: Path) -> Path:
     return path
 
 
-def phone_home(browser, base: str, out: Path) -> Path:
+def phone_home(browser, base: str, out: Path, _period: str) -> Path:
     """A member's home on the phone pages (/m/)."""
     context = browser.new_context(
         locale="zh-CN",
@@ -90,6 +101,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("base_url", help="the running demo, e.g. http://127.0.0.1:8000")
     parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where to write")
+    parser.add_argument(
+        "--period",
+        default=last_month(),
+        help="the dashboard's period (default the last finished month, %(default)s)",
+    )
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing: make browser installs it", file=sys.stderr)
@@ -100,7 +116,7 @@ def main(argv=None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for take in (dashboard, phone_home):
-                print(take(browser, base, args.out))
+                print(take(browser, base, args.out, args.period))
         finally:
             browser.close()
     return 0
