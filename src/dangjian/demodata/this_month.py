@@ -90,9 +90,13 @@ def _plans(running: simulation.RunningMonth, village: Organization, seed: int) -
         {b.admin_id for b, _ in running.waiting if b.admin_id}
         | {b.reviewer_id for b, _ in running.waiting if b.reviewer_id}
     )
+    # Each stage's share of the branches, shuffled: `draw` is a branch's place among them.
+    waiting = [(b, day) for b, day in running.waiting if b.pk != village.pk]
+    rng.shuffle(waiting)
+    places = {b.pk: (k + 0.5) / len(waiting) for k, (b, _day) in enumerate(waiting)}
     for b, day in running.waiting:
         demo = b.pk == village.pk
-        draw = rng.random()
+        draw = places.get(b.pk, 1.0)
         if not demo and draw < NO_PLAN:
             counts["none"] += 1
             continue
