@@ -165,7 +165,9 @@ def test_check_ins_survive_a_stopped_redis_and_what_it_lost_is_done_once_it_is_b
     assert {b.status for b in batches} == {OutboundStatus.SENT}
     sent = [(n["kind"], n["user_id"]) for b in batches for n in b.payload["notices"]]
     assert len(sent) == len(set(sent))  # each notice handed to the channel once
-    assert {kind for kind, _user in sent} == {"plan_approved", "campaign"}
+    # "job": the distribution's end, told to the admin who clicked (notifications.jobs).
+    assert {kind for kind, _user in sent} == {"plan_approved", "campaign", "job"}
+    assert [user for kind, user in sent if kind == "job"] == [world.city_admin.pk]
 
 
 def test_a_redis_that_hangs_costs_a_request_its_timeout_once_and_the_rest_nothing(world, on_redis):
