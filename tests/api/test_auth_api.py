@@ -1,3 +1,5 @@
+import math
+
 import pytest
 
 from dangjian.core.clientip import client_ip
@@ -35,6 +37,8 @@ def test_it_throttles_repeated_failures_even_with_the_right_password_after(world
     resp = client.post("/auth/token", {"phone": world.a.member.phone, "password": PASSWORD})
     assert resp.status_code == 429
     assert resp.json()["code"] == "too_many_attempts"
+    minutes = math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)
+    assert resp.json()["message"] == f"登录失败次数过多，请 {minutes} 分钟后再试。"
     # Another phone from the same address is not locked.
     other = client.post("/auth/token", {"phone": world.b.member.phone, "password": PASSWORD})
     assert other.status_code == 200

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.models import update_last_login
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 
 def keep_view_response(request, original_response, credentials=None):
@@ -62,6 +63,11 @@ def cool_off_minutes() -> int:
     """How long a locked login waits, in whole minutes (AXES_COOLOFF_TIME), for the
     message that tells the person when to try again."""
     return max(1, math.ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+
+
+def locked_out_message() -> str:
+    """What a locked-out sign-in is told, on the login page and by the API's token call."""
+    return _("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": cool_off_minutes()}
 
 
 def wider_limit_reached(*, per_ip: int, per_phone: int) -> bool:

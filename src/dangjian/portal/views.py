@@ -37,11 +37,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request, phone=form.cleaned_data["phone"], password=form.cleaned_data["password"]
         )
         if getattr(request, "axes_locked_out", False):
-            form.add_error(
-                None,
-                _("登录失败次数过多，请 %(minutes)d 分钟后再试。")
-                % {"minutes": lockout.cool_off_minutes()},
-            )
+            form.add_error(None, lockout.locked_out_message())
             status = 429
         elif user is None:
             form.add_error(None, _("手机号或密码不正确。"))

@@ -29,6 +29,7 @@ from dangjian.api.schemas import (
     TransferIn,
 )
 from dangjian.audit import selectors as audit_selectors
+from dangjian.core import lockout
 from dangjian.core.errors import DomainError
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
@@ -56,7 +57,7 @@ def create_token(request, payload: TokenIn):
     client address: after too many, 429 `too_many_attempts` until the cool-off ends."""
     user = authenticate(request, phone=payload.phone, password=payload.password)
     if getattr(request, "axes_locked_out", False):
-        raise DomainError("too_many_attempts", _("登录失败次数过多，请稍后再试。"))
+        raise DomainError("too_many_attempts", lockout.locked_out_message())
     if user is None:
         raise DomainError("invalid_credentials", _("手机号或密码不正确。"))
     key, token = services.issue_api_token(user=user)
