@@ -282,3 +282,34 @@ def test_a_transparent_png_is_scaled_and_laid_on_white(world, activity, during, 
     assert stored.mode == "RGB"
     red, white = stored.getpixel((100, 600)), stored.getpixel((2400, 600))
     assert red[0] > 180 and red[1] < 60 and min(white) > 240
+
+
+def test_several_photos_at_once_are_each_checked_and_one_refused_keeps_the_others(
+    world, activity, during
+):
+    outcome = services.upload_photos(
+        actor=world.a.branch_admin,
+        activity=activity,
+        files=[
+            upload(image_bytes(taken_at=DAY, gps=VENUE), "ok.jpg"),
+            upload(image_bytes(taken_at=DAY, gps=FAR), "far.jpg"),
+            upload(EXECUTABLE, "virus.jpg"),
+        ],
+    )
+    assert (outcome.added, outcome.flagged) == (2, 1)
+    assert [name for name, _reason in outcome.refused] == ["virus.jpg"]
+    assert outcome.summary() == (
+        "已上传 2 张照片。其中 1 张的拍摄时间或地点与活动不符，已标记供上级核查。"
+    )
+    assert Photo.objects.filter(activity=activity).count() == 2
+
+
+def test_several_photos_out_of_scope_refuse_the_whole_request(world, activity, during):
+    with pytest.raises(DomainError) as exc:
+        services.upload_photos(
+            actor=world.b.admin,
+            activity=activity,
+            files=[upload(image_bytes(taken_at=DAY, gps=VENUE), "ok.jpg")],
+        )
+    assert exc.value.code in ("not_found", "forbidden")
+    assert not Photo.objects.exists()

@@ -8,6 +8,7 @@ check-out's transaction, so that a refused reflection (forbidden words) refuses 
 check-out too."""
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.apps import apps
@@ -28,6 +29,7 @@ from dangjian.interaction.models import (
     ActivityLike,
     Comment,
     CommentLike,
+    Evidence,
     Photo,
     Rating,
     Summary,
@@ -205,6 +207,39 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
 
 
 @transaction.atomic
+@dataclass
+class PhotoUploads:
+    """What several photos sent at once came to: each is checked on its own."""
+
+    added: int = 0
+    flagged: int = 0
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (file name, reason)
+
+    def summary(self) -> str:
+        text = _("已上传 %d 张照片。") % self.added
+        if self.flagged:
+            text += _("其中 %d 张的拍摄时间或地点与活动不符，已标记供上级核查。") % self.flagged
+        return text
+
+
+def upload_photos(*, actor: User, activity: Activity, files) -> PhotoUploads:
+    """Several photos at once (the pages' multi-file upload): each goes through
+    `upload_photo` on its own, so one refused file keeps none of the others out. Being
+    out of scope refuses the whole request, as for one photo."""
+    outcome = PhotoUploads()
+    for file in files:
+        try:
+            photo = upload_photo(actor=actor, activity=activity, file=file, name=file.name)
+        except DomainError as exc:
+            if exc.code in ("not_found", "forbidden"):
+                raise
+            outcome.refused.append((file.name, exc.message))
+        else:
+            outcome.added += 1
+            outcome.flagged += photo.evidence == Evidence.FLAGGED
+    return outcome
+
+
 def remove_photo(*, actor: User, photo: Photo) -> None:
     """Take a photo off the activity's record: the admins over the branch any photo, at any
     time; a member their own, while the record takes photos. The files go once the

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page, trail
-from dangjian.core.errors import DomainError
 from dangjian.core.pages import attempt
 from dangjian.interaction import selectors, services
 from dangjian.permissions import Action
@@ -69,24 +68,11 @@ def record_photos(request, activity_id: int):
     if not files:
         messages.error(request, _("请选择要上传的照片。"))
         return _back(activity, "#photos")
-    added, flagged = 0, 0
-    for file in files:
-        try:
-            photo = services.upload_photo(
-                actor=request.user, activity=activity, file=file, name=file.name
-            )
-        except DomainError as exc:
-            if exc.code in ("not_found", "forbidden"):
-                raise
-            messages.error(request, f"{file.name}：{exc.message}")
-        else:
-            added += 1
-            flagged += photo.evidence == "flagged"
-    if added:
-        text = _("已上传 %d 张照片。") % added
-        if flagged:
-            text += _("其中 %d 张的拍摄时间或地点与活动不符，已标记供上级核查。") % flagged
-        messages.success(request, text)
+    outcome = services.upload_photos(actor=request.user, activity=activity, files=files)
+    for name, reason in outcome.refused:
+        messages.error(request, f"{name}：{reason}")
+    if outcome.added:
+        messages.success(request, outcome.summary())
     return _back(activity, "#photos")
 
 
