@@ -158,7 +158,7 @@ def test_the_home_shows_each_to_do_with_its_count_and_link(world, scene, page):
     assert (rows["rect_overdue"].count, rows["rect_overdue"].url) == (1, supervision + "?overdue=1")
     assert rows["rect_due"].url == supervision + "?status=open"
     assert rows["rect_answered"].url == supervision + "?status=answered"
-    assert rows["records"].url == reverse("console:record_review_queue")
+    assert rows["records"].url == reverse("console:record_review_queue") + "?period=all"
     assert rows["records_sent_back"].url.endswith("?state=sent_back")
     assert rows["sheet"].url == reverse("console:monthly_sheets") + "?month=2026-11"
     assert "records_to_supplement" not in rows  # nothing sent back to a branch they run

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from dangjian.supervision import reviews
 from dangjian.supervision.models import RecordReview, ReviewStatus
@@ -125,3 +126,34 @@ def test_the_queue_opens_on_the_latest_month_and_shows_any_other(world, record, 
     assert [a.pk for a in r.context["rows"]] == [older.pk]
     r = client.get("/console/supervision/records/?period=2026-Q4")
     assert {a.pk for a in r.context["rows"]} == {record.pk, older.pk}
+
+
+def test_the_home_to_do_and_the_menu_badge_lead_to_every_waiting_month_they_count(
+    world, record, page
+):
+    """The to-do counts every month's waiting records; the page it links to lists them all,
+    while the months one by one still split them."""
+    older = make_activity(world.a.branch, date(2026, 10, 1))
+    client = page(world.a.admin)
+    home = client.get(reverse("console:home"))
+    todo = {row.key: row for row in home.context["rows"]}["records"]
+    assert todo.count == home.context["nav_records"]() == 2
+
+    listed = client.get(todo.url)
+    assert listed.status_code == 200
+    assert {a.pk for a in listed.context["rows"]} == {record.pk, older.pk}
+    assert listed.context["page"].paginator.count == todo.count
+    html = listed.content.decode()
+    assert f'href="{todo.url}"' in html  # the menu's badge links to the same list
+    assert 'data-testid="record-by-month"' in html and "全部月份" in html
+
+    by_month = client.get("/console/supervision/records/?period=2026-10")
+    assert [a.pk for a in by_month.context["rows"]] == [older.pk]
+    assert 'data-testid="record-all-months"' in by_month.content.decode()
+    passed = client.get("/console/supervision/records/?state=passed&period=all")
+    assert passed.status_code == 200 and passed.context["rows"] == []
+
+    assert client.get(todo.url).context["period"] is None
+    outsider = page(world.outsider).get(todo.url)
+    assert outsider.status_code in (302, 403, 404)
+    assert record.title not in outsider.content.decode()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page
+from dangjian.console.views.record_reviews import ALL_MONTHS
 from dangjian.registry import selectors as registry
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import todos as todo_selectors
@@ -52,7 +53,13 @@ def todo_rows(todos: todo_selectors.Todos, org) -> list[Todo]:
             _url("attendance_inbox") + "#corrections",
             True,
         ),
-        Todo("records", _("待审查活动记录"), todos.records_to_review, _url("record_review_queue")),
+        Todo(
+            "records",
+            _("待审查活动记录"),
+            todos.records_to_review,
+            # Every month's, as counted (the queue alone opens on the latest month).
+            _url("record_review_queue", period=ALL_MONTHS),
+        ),
         Todo(
             "records_sent_back",
             _("已退回待重新提交"),

@@ -28,6 +28,10 @@ STATES = {
 }
 
 
+# The queue's `period` that lists every month's records at once.
+ALL_MONTHS = "all"
+
+
 class SendBackForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("退回原因"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
@@ -44,16 +48,20 @@ def record_review_queue(request):
     state = request.GET.get("state", "todo")
     if state not in STATES:
         state = "todo"
-    try:
-        period = scoring.parse_period(request.GET["period"]) if request.GET.get("period") else None
-    except DomainError:
-        period = None
-    # Waiting for the branches: every one, whenever held; the rest a period at a time.
-    if period is None and state != "sent_back":
-        period = review_selectors.latest_period(request.user)
-    queue = review_selectors.review_queue(
-        request.user, None, state, period if state != "sent_back" else None
-    )
+    asked = request.GET.get("period", "")
+    # Waiting for the branches: every one, whenever held; the rest a period at a time, or
+    # every month at once when asked (where the home's to-do and the menu's badge lead, so
+    # that the page lists what they count).
+    all_months = state == "sent_back" or asked == ALL_MONTHS
+    period = None
+    if not all_months:
+        try:
+            period = scoring.parse_period(asked) if asked else None
+        except DomainError:
+            period = None
+        if period is None:
+            period = review_selectors.latest_period(request.user)
+    queue = review_selectors.review_queue(request.user, None, state, period)
     page = paginate(request, queue)
     return render_page(
         request,
@@ -63,7 +71,9 @@ def record_review_queue(request):
             "rows": review_selectors.with_missing_items(list(page.object_list)),
             "state": state,
             "states": STATES.items(),
-            "period": period if state != "sent_back" else None,
+            "period": period,
+            "all_months": all_months,
+            "ALL_MONTHS": ALL_MONTHS,
             "earlier": shift(period, -1) if period else None,
             "later": shift(period, 1) if period else None,
             "thin_chars": reviewing.THIN_SUMMARY_CHARS,
