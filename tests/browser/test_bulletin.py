@@ -50,6 +50,9 @@ def test_the_city_admin_generates_publishes_and_opens_the_quarterly_bulletin(
     expect(form.get_by_label("季度")).to_have_value(quarter.label)
     form.get_by_label("通报单位").select_option(label="汉中市")
     form.get_by_role("button", name="生成草稿").click()
+    # The generation is a job: its page counts the five steps, then links to the draft.
+    expect(page.get_by_test_id("job-count")).to_have_text("已完成 5 / 5")
+    page.get_by_test_id("job-result").click()
 
     expect(page.get_by_test_id("bulletin-title")).to_contain_text(title)
     expect(page.get_by_test_id("bulletin-status")).to_have_text("草稿")

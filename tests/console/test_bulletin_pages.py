@@ -5,7 +5,9 @@ read by the subtree, and nothing for members without an admin role or outsiders.
 from datetime import date
 
 import pytest
+from django.test import TestCase
 
+from dangjian.notifications.models import Job
 from dangjian.supervision.models import Bulletin, BulletinStatus
 from tests.scoring.conftest import clock  # noqa: F401
 from tests.scoring.test_rankings import set_month
@@ -27,7 +29,9 @@ def scored(world, clock):  # noqa: F811
 
 
 def generate(client, org, period="2026-Q4"):
-    return client.post("/console/supervision/bulletins/", {"org": org.pk, "period": period})
+    """The form's click; its job (tests/supervision/test_bulletin_jobs.py) runs on commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/console/supervision/bulletins/", {"org": org.pk, "period": period})
 
 
 def test_the_city_admin_generates_previews_publishes_and_opens_the_pdf(scored, page):
@@ -38,10 +42,13 @@ def test_the_city_admin_generates_previews_publishes_and_opens_the_pdf(scored, p
     resp = generate(city, world.city)
     assert resp.status_code == 302, resp.content.decode()[:2000]
     bulletin = Bulletin.objects.get()
-    preview = city.get(resp.url).content.decode()
+    url = f"/console/supervision/bulletins/{bulletin.pk}/"
+    assert resp.url == f"/console/jobs/{Job.objects.get().pk}/"
+    assert f'href="{url}"' in city.get(resp.url).content.decode()
+    preview = city.get(url).content.decode()
     assert "汉中市 2026 年第 4 季度党建工作通报" in preview
     assert "汉台区" in preview and "南郑区" in preview
-    assert city.post(f"{resp.url}publish/").status_code == 302
+    assert city.post(f"{url}publish/").status_code == 302
     bulletin.refresh_from_db()
     assert bulletin.status == BulletinStatus.PUBLISHED
     pdf = city.get(f"/console/supervision/bulletins/{bulletin.pk}/files/pdf/")

@@ -122,7 +122,7 @@ class _Pdf:
         drawing.add(chart)
         self.story.append(drawing)
 
-    def build(self) -> bytes:
+    def build(self, drawn=None) -> bytes:
         from reportlab.lib.pagesizes import A4
         from reportlab.lib.units import mm
         from reportlab.platypus import SimpleDocTemplate
@@ -135,6 +135,8 @@ class _Pdf:
         if self.note:
             self.para(self.note, "muted")
         self._sections()
+        if drawn is not None:  # the story and its charts are drawn; the pages are laid out next
+            drawn()
         out = io.BytesIO()
         doc = SimpleDocTemplate(
             out,
@@ -325,8 +327,10 @@ class _Pdf:
         )
 
 
-def render_pdf(figures: dict, *, version: int = 1, note: str = "") -> bytes:
-    return _Pdf(figures, version=version, note=note).build()
+def render_pdf(figures: dict, *, version: int = 1, note: str = "", drawn=None) -> bytes:
+    """The bulletin's PDF. `drawn`, if given, is called once the text and charts are drawn,
+    before the pages are laid out (a step of a generation's job)."""
+    return _Pdf(figures, version=version, note=note).build(drawn)
 
 
 # XLSX ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ version it replaces superseded; that version's figures and files stay as they we
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
 
@@ -25,6 +26,7 @@ from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
+from dangjian.notifications import jobs
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Organization, OrgKind, User
@@ -36,8 +38,14 @@ from dangjian.supervision.models import (
     BulletinStatus,
 )
 
+logger = logging.getLogger(__name__)
+
 REASON_MAX_CHARS = 2000
 NOTICE_RESUME_AFTER = timedelta(minutes=10)
+# A generation's steps on its job: the figures, the charts, the PDF, the workbook, keeping.
+GENERATE_STEPS = 5
+# A generation's job unfinished this long is taken as lost, and a new click starts another.
+STALE_JOB_AFTER = timedelta(minutes=10)
 
 
 def _period(year: int, quarter: int):
@@ -66,14 +74,19 @@ def _note(bulletin: Bulletin) -> str:
     }
 
 
-def _drawn(org: Organization, year: int, quarter: int, version: int, note: str):
+def _drawn(org: Organization, year: int, quarter: int, version: int, note: str, job=None):
     """(figures to keep, PDF bytes, XLSX bytes): every read and all the drawing, done
-    before the writing transaction begins."""
+    before the writing transaction begins; each of the four a step of `job`, if any."""
     period = bulletin_figures.quarter(year, quarter)
     figures = bulletin_figures.figures(org, period, today=clock.today())
+    jobs.advance(job, 1)
     ranking = figures.pop("ranking")
-    pdf = bulletin_files.render_pdf(figures, version=version, note=note)
+    pdf = bulletin_files.render_pdf(
+        figures, version=version, note=note, drawn=lambda: jobs.advance(job, 1)
+    )
+    jobs.advance(job, 1)
     xlsx = bulletin_files.render_xlsx(figures, ranking=ranking, note=note)
+    jobs.advance(job, 1)
     return bulletin_figures.kept(figures), pdf, xlsx
 
 
@@ -110,10 +123,8 @@ def _locked_chain(org: Organization, year: int, quarter: int) -> list[Bulletin]:
     )
 
 
-def generate_bulletin(*, actor: User, org: Organization, year: int, quarter: int) -> Bulletin:
-    """Generate the draft bulletin of `org` for the quarter, or generate the current draft
-    again (a correction being prepared stays a correction). Refused once the quarter's
-    bulletin is published and no correction is being prepared: correct it instead."""
+def _current_draft(*, actor: User, org: Organization, year: int, quarter: int) -> Bulletin | None:
+    """The quarter's draft (None before the first), after the checks a generation makes."""
     permissions.require(actor, Action.CHANGE, org)
     _check_org(org)
     _period(year, quarter)
@@ -121,9 +132,83 @@ def generate_bulletin(*, actor: User, org: Organization, year: int, quarter: int
     draft = next((b for b in chain if b.is_draft), None)
     if draft is None and chain:
         raise DomainError("already_published", _("本季度通报已发布，如需修改请发布更正版"))
+    return draft
+
+
+def generate_bulletin(
+    *, actor: User, org: Organization, year: int, quarter: int, job=None
+) -> Bulletin:
+    """Generate the draft bulletin of `org` for the quarter, or generate the current draft
+    again (a correction being prepared stays a correction). Refused once the quarter's
+    bulletin is published and no correction is being prepared: correct it instead. Made
+    at once (the API's call), or counted on `job` by the background half of request_bulletin."""
+    draft = _current_draft(actor=actor, org=org, year=year, quarter=quarter)
     version = draft.version if draft else 1
-    drawn = _drawn(org, year, quarter, version, _note(draft) if draft else "")
+    drawn = _drawn(org, year, quarter, version, _note(draft) if draft else "", job)
     return _write_draft(actor=actor, org=org, year=year, quarter=quarter, drawn=drawn)
+
+
+def request_bulletin(*, actor: User, org: Organization, year: int, quarter: int):
+    """The console's click: the checks generate_bulletin makes, then a job of the actor's
+    (notifications.jobs) that the background task counts in five steps (the figures, the
+    charts, the PDF, the workbook, keeping them) and ends with the bulletin's page. A second
+    click while it runs watches the same job."""
+    _current_draft(actor=actor, org=org, year=year, quarter=quarter)
+    subject = bulletin_subject(actor=actor, org=org, year=year, quarter=quarter)
+    running = jobs.open_job(subject)
+    if running is not None and running.created_at >= clock.now() - STALE_JOB_AFTER:
+        return running
+    # One never started (its task lost with Redis down) is ended, and the click starts anew.
+    jobs.fail(running, summary=_("通报未能生成，请稍后重新生成。"))
+    with transaction.atomic():
+        job = jobs.start_job(
+            actor=actor,
+            kind="bulletin",
+            subject=subject,
+            title=_("季度通报：%(org)s %(year)d-Q%(q)d")
+            % {"org": org.name, "year": year, "q": quarter},
+            org=org,
+        )
+        from dangjian.supervision.tasks import generate_bulletin_task
+
+        jobs.send(generate_bulletin_task, (actor.pk, org.pk, year, quarter))
+    return job
+
+
+def bulletin_subject(*, actor: User, org: Organization, year: int, quarter: int) -> str:
+    """What an admin's generation of a quarter's bulletin is about (notifications.jobs)."""
+    return f"bulletin:{org.pk}:{year}-Q{quarter}:{actor.pk}"
+
+
+def generate_in_background(actor_id: int, org_id: int, year: int, quarter: int) -> Bulletin | None:
+    """The background half of request_bulletin: generate and end its job with the summary
+    and the bulletin's page, or fail it with the refusal's words (published meanwhile) or,
+    for anything else, a plain Chinese summary (logged). Nothing once its job has ended."""
+    actor = User.objects.filter(pk=actor_id).first()
+    org = Organization.objects.filter(pk=org_id).first()
+    if actor is None or org is None:
+        return None
+    job = jobs.open_job(bulletin_subject(actor=actor, org=org, year=year, quarter=quarter))
+    if job is None:
+        return None
+    jobs.begin(job, total=GENERATE_STEPS)
+    try:
+        bulletin = generate_bulletin(actor=actor, org=org, year=year, quarter=quarter, job=job)
+    except DomainError as exc:
+        jobs.fail(job, summary=exc.message)
+        return None
+    except Exception:  # noqa: BLE001 - whatever broke, the job says so
+        logger.exception("bulletin %s %d-Q%d failed", org_id, year, quarter)
+        jobs.fail(job, summary=_("通报未能生成，请稍后重新生成。"))
+        return None
+    jobs.advance(job, 1)
+    jobs.succeed(
+        job,
+        summary=_("已生成通报草稿：%(title)s（第 %(v)d 版），请核对后发布。")
+        % {"title": bulletin.title, "v": bulletin.version},
+        result_url=f"/console/supervision/bulletins/{bulletin.pk}/",
+    )
+    return bulletin
 
 
 @transaction.atomic

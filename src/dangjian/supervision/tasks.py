@@ -21,3 +21,12 @@ def resume_bulletin_notices() -> int:
     from dangjian.supervision import bulletins
 
     return bulletins.resume_notices()
+
+
+@shared_task
+def generate_bulletin_task(actor_id: int, org_id: int, year: int, quarter: int) -> int | None:
+    """A quarter's bulletin generated for the job its admin watches (bulletins.request_bulletin)."""
+    from dangjian.supervision import bulletins
+
+    bulletin = bulletins.generate_in_background(actor_id, org_id, year, quarter)
+    return bulletin.pk if bulletin else None

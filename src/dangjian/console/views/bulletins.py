@@ -51,7 +51,7 @@ def bulletin_list(request):
         org = permissions.access_org(actor, form.cleaned_data["org"], Action.CHANGE)
         year, number = form.cleaned_data["period"].upper().split("-Q")
         try:
-            bulletin = bulletins.generate_bulletin(
+            job = bulletins.request_bulletin(
                 actor=actor, org=org, year=int(year), quarter=int(number)
             )
         except DomainError as exc:
@@ -59,7 +59,8 @@ def bulletin_list(request):
                 raise
             form.add_error("period" if exc.details.get("field") else None, exc.message)
         else:
-            return redirect("console:bulletin_detail", bulletin_id=bulletin.pk)
+            # Its job's page counts the steps, then links to the draft.
+            return redirect("console:job_detail", job.pk)
     return render_page(
         request,
         "console/supervision/bulletin_list.html",
@@ -106,14 +107,16 @@ def bulletin_step(request, bulletin_id: int, step: str):
             bulletin=bulletin,
         )
     elif step == "regenerate":
-        attempt(
+        job = attempt(
             request,
-            _("已按最新数据重新生成草稿。"),
-            bulletins.generate_bulletin,
+            _("正在按最新数据重新生成草稿。"),
+            bulletins.request_bulletin,
             org=bulletin.org,
             year=bulletin.year,
             quarter=bulletin.quarter,
         )
+        if job is not None:
+            return redirect("console:job_detail", job.pk)
     elif step == "correct":
         form = CorrectForm(request.POST)
         reason = form.data.get("reason", "")
