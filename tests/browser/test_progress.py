@@ -82,6 +82,11 @@ def test_an_admin_watches_a_distribution_move_then_finds_its_summary_link_and_no
     expect(job).to_have_attribute("data-status", "succeeded")
     expect(job.get_by_test_id("job-count")).to_have_text(f"已完成 {BRANCHES} / {BRANCHES}")
     assert job.get_attribute("hx-trigger") is None
+    # The card around it follows without a reload (the job's end, jobFinished, redraws it).
+    card = page.locator("#distribution")
+    expect(card.get_by_test_id("distributed-branches")).to_have_text(str(BRANCHES))
+    expect(card).not_to_contain_text("下发中")
+    expect(card).to_contain_text("已下发")
     shot(page, "job-progress-done")
     stored = Job.objects.get()
     assert (stored.status, stored.done, stored.total) == (JobStatus.SUCCEEDED, BRANCHES, BRANCHES)

@@ -223,6 +223,11 @@ urlpatterns = [
     path("orgs/<int:org_id>/campaigns/new/", td.campaign_create, name="campaign_create"),
     path("orgs/<int:org_id>/birthdays/", td.birthdays, name="birthdays"),
     path("campaigns/<int:campaign_id>/", td.campaign_detail, name="campaign_detail"),
+    path(
+        "campaigns/<int:campaign_id>/distribution/",
+        td.campaign_distribution,
+        name="campaign_distribution",
+    ),
     path("campaigns/<int:campaign_id>/attachments/", td.campaign_attach, name="campaign_attach"),
     path("campaigns/<int:campaign_id>/edit/", ce.campaign_edit, name="campaign_edit"),
     path("campaigns/<int:campaign_id>/delete/", ce.campaign_delete, name="campaign_delete"),

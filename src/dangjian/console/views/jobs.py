@@ -4,10 +4,14 @@ stopping once the job has finished)."""
 
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+from django_htmx.http import trigger_client_event
 
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page
 from dangjian.notifications import selectors
+
+# The event a job's polled partial sends (`HX-Trigger`) once the job has finished.
+JOB_FINISHED = "jobFinished"
 
 
 @require_GET
@@ -22,5 +26,10 @@ def job_list(request):
 def job_detail(request, job_id: int):
     job = selectors.access_job(request.user, job_id)
     if request.htmx:
-        return render(request, "console/partials/job.html", {"job": job})
+        response = render(request, "console/partials/job.html", {"job": job})
+        if job.finished:
+            # The poll's last answer: the page's other parts that the work changes (the
+            # campaign's distribution card) listen for it and draw themselves again.
+            trigger_client_event(response, JOB_FINISHED, {"job": job.pk})
+        return response
     return render_page(request, "console/jobs/detail.html", {"job": job})

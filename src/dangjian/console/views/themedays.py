@@ -284,6 +284,20 @@ def campaign_detail(request, campaign_id: int):
 
 @require_GET
 @admin_view
+def campaign_distribution(request, campaign_id: int):
+    """The distribution card alone: drawn again once the job it shows has finished (its
+    poll's `jobFinished`), so that its state is the job's without a reload."""
+    actor = request.user
+    campaign = permissions.access_campaign(actor, campaign_id)
+    context = _campaign_context(actor, campaign)
+    context["job"] = notification_selectors.latest_job(
+        actor, services.distribution_subject(campaign)
+    )
+    return render(request, "console/themedays/partials/distribution.html", context)
+
+
+@require_GET
+@admin_view
 def campaign_attachment(request, campaign_id: int, attachment_id: int):
     campaign = permissions.access_campaign(request.user, campaign_id)
     attachment = selectors.campaign_attachment(campaign, attachment_id)
