@@ -636,31 +636,50 @@ def test_template_downloads_are_real_files(world, page):
     assert client.get("/console/import/template/members.pdf").status_code == 404
 
 
-def test_importing_a_good_file_reports_the_counts(world, page):
+def test_importing_a_good_file_leads_to_its_job_that_reports_the_counts(
+    world, page, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     rows = [import_row(name="导入甲"), import_row(name="导入乙", branch="B-A2")]
-    response = page(world.a.admin).post(
-        reverse("console:import", args=[world.a.org.pk]),
-        {"kind": "members", "file": member_csv(rows)},
-    )
-    assert response.status_code == 200
-    assert "导入成功：新登记党员2名，更新党员0名。" in html(response)
+    client = page(world.a.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("console:import", args=[world.a.org.pk]),
+            {"kind": "members", "file": member_csv(rows)},
+        )
+    assert response.status_code == 302 and "/console/jobs/" in response["Location"]
+    body = html(client.get(response["Location"]))
+    assert "导入 2 名党员：新登记 2 名，更新 0 名。" in body
+    assert f'href="/console/orgs/{world.a.org.pk}/members/"' in body
     assert Member.objects.filter(name__in=["导入甲", "导入乙"]).count() == 2
 
 
-def test_importing_a_bad_file_lists_each_row_error_in_chinese_and_imports_nothing(world, page):
+def test_importing_a_bad_file_reports_each_row_error_in_chinese_and_imports_nothing(
+    world, page, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     rows = [
         import_row(name="好行"),
         import_row(name="", phone="12"),
         import_row(branch="B-B1"),
     ]
     before = Member.objects.count()
-    response = page(world.a.admin).post(
-        reverse("console:import", args=[world.a.org.pk]),
-        {"kind": "members", "file": member_csv(rows)},
-    )
-    body = html(response)
-    assert "未导入任何数据" in body
-    assert "第3行" in body and "第4行" in body and "姓名" in body and "手机号" in body
+    client = page(world.a.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("console:import", args=[world.a.org.pk]),
+            {"kind": "members", "file": member_csv(rows)},
+        )
+    body = html(client.get(response["Location"]))
+    assert "未导入任何数据" in body and "第3行" in body and "姓名" in body
+    report = b"".join(client.get(response["Location"] + "errors.xlsx").streaming_content)
+    cells = [
+        str(value)
+        for row in load_workbook(io.BytesIO(report)).active.iter_rows(values_only=True)
+        for value in row
+        if value
+    ]
+    assert {"3", "4", "姓名", "手机号", "所在党支部"} <= set(cells)
     assert Member.objects.count() == before
 
 

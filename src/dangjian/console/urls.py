@@ -55,6 +55,7 @@ urlpatterns = [
     path("orgs/<int:org_id>/members/export.xlsx", data.member_export, name="member_export"),
     path("orgs/<int:org_id>/import/", data.import_view, name="import"),
     path("import/template/<str:kind>.<str:fmt>", data.import_template, name="import_template"),
+    path("jobs/<int:job_id>/errors.xlsx", data.import_errors, name="import_errors"),
     path("members/<int:member_id>/", members.member_detail, name="member_detail"),
     path("members/<int:member_id>/id-number/", members.member_reveal_id, name="member_reveal_id"),
     path("members/<int:member_id>/edit/", members.member_edit, name="member_edit"),

@@ -90,10 +90,12 @@ def succeed(job: Job | None, *, summary: str, result_url: str = "") -> None:
     _finish(job, JobStatus.SUCCEEDED, summary, result_url)
 
 
-def fail(job: Job | None, *, summary: str = "") -> None:
+def fail(job: Job | None, *, summary: str = "", result_url: str = "") -> None:
+    """The work has failed: its summary, and where to read why (an import's error report)."""
     if job is None:
         return
-    _finish(job, JobStatus.FAILED, summary or _("任务未能完成，请稍后重试或联系管理员。"), "")
+    summary = summary or _("任务未能完成，请稍后重试或联系管理员。")
+    _finish(job, JobStatus.FAILED, summary, result_url)
 
 
 def _finish(job: Job, status: str, summary: str, result_url: str) -> None:

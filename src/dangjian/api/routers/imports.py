@@ -84,7 +84,8 @@ def import_members(request, file: File[UploadedFile], org_id: Form[int | None] =
     """Upload an .xlsx or .csv of members (multipart `file`, optional `org_id`, default:
     the caller's outermost administered organization). All or nothing: 422
     `import_invalid` with `errors: [{"row", "column", "message"}]` writes nothing.
-    Re-importing updates members by ID number."""
+    Re-importing updates members by ID number. Runs in the request and answers with the
+    counts (the console's import of the same file is a job its page watches)."""
     user = actor(request)
     org = import_target_org(user, org_id)
     result = imports.import_members(actor=user, org=org, file=file, filename=file.name or "")

@@ -1,6 +1,7 @@
 """Bulk data: the spreadsheet import with its per-row report, templates and the export."""
 
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -9,6 +10,8 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.forms import ImportForm
 from dangjian.console.views.base import import_refusal, posted, render_page, trail
 from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
+from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
 
 
@@ -44,6 +47,7 @@ def import_template(request, kind: str, fmt: str):
 @admin_view
 def import_view(request, org_id: int):
     from dangjian.registry import imports
+    from dangjian.registry.imports import background
 
     actor = request.user
     org = permissions.access_org(actor, org_id, Action.IMPORT)
@@ -51,14 +55,17 @@ def import_view(request, org_id: int):
     result = None
     refusal = import_refusal()
     if request.method == "POST" and form.is_valid():
-        run = (
-            imports.import_members
-            if form.cleaned_data["kind"] == "members"
-            else imports.import_organizations
-        )
         upload = form.cleaned_data["file"]
         try:
-            result = run(actor=actor, org=org, file=upload, filename=upload.name)
+            if form.cleaned_data["kind"] == "members":
+                # A job: its page counts the batches checked, then says what was imported.
+                job = background.start_member_import(
+                    actor=actor, org=org, file=upload, filename=upload.name
+                )
+                return redirect("console:job_detail", job.pk)
+            result = imports.import_organizations(
+                actor=actor, org=org, file=upload, filename=upload.name
+            )
         except DomainError as exc:
             refusal = import_refusal(exc)
     return render_page(
@@ -73,3 +80,14 @@ def import_view(request, org_id: int):
             **refusal,
         },
     )
+
+
+@require_GET
+@admin_view
+def import_errors(request, job_id: int):
+    """A failed member import's per-row error report, for the job's starter only."""
+    from dangjian.registry.imports import background
+
+    job = notification_selectors.access_job(request.user, job_id)
+    file, filename, content_type = background.error_report_file(job)
+    return download_response(file, filename=filename, content_type=content_type)

@@ -7,6 +7,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from itertools import islice
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.utils.translation import gettext as _
@@ -42,6 +43,9 @@ from dangjian.registry.validation import clean_member_fields, clean_text
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What Excel writes into a CSV for an 18-digit number it took for a float: 6.10702E+17.
 SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
+# Rows checked at a time (both passes), a step of an import's job: a multiple of
+# LOOKUP_CHUNK, so that the lookups are the same queries as for the whole file at once.
+CHECK_BATCH = 5 * LOOKUP_CHUNK
 
 
 class _MemberRow:
@@ -198,12 +202,16 @@ def _with_iso_dates(raw: dict) -> dict:
 
 
 def _clean_members(
-    records: Iterable[tuple[int, dict]], branches: BranchColumn, errors: Errors, today: date
+    records: Iterable[tuple[int, dict]],
+    branches: BranchColumn,
+    errors: Errors,
+    today: date,
+    seen: tuple[dict, dict] | None = None,
 ) -> list[_MemberRow]:
-    """Pass 1: the per-field rules, the branch, and duplicates inside the file."""
+    """Pass 1: the per-field rules, the branch, and duplicates inside the file (`seen`, the
+    ID hashes and phones of the earlier batches, each with its first row)."""
     accepted: list[_MemberRow] = []
-    seen_ids: dict[str, int] = {}
-    seen_phones: dict[str, int] = {}
+    seen_ids, seen_phones = seen if seen is not None else ({}, {})
     h = MEMBER_HEADERS
     for number, raw in records:
         fields = clean_member_fields(_with_iso_dates(raw), today=today)
@@ -477,14 +485,31 @@ def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
     return changed_count
 
 
-def _import_members(*, actor, org, records, filename: str | None) -> ImportResult:
-    permissions.require(actor, Action.IMPORT, org)
+def _check_members(actor, org, records, on_batch) -> list[_MemberRow]:
+    """Both passes over the file, CHECK_BATCH rows at a time, `on_batch(rows)` after each
+    (a job's count: it runs outside any transaction, so the count is seen as it moves).
+    Raises import_invalid with every row's errors once the whole file is read."""
     branches = BranchColumn(actor, org)
-    errors = Errors()
-    rows = _clean_members(records, branches, errors, clock.today())
-    db_errors = Errors()
-    rows = _match_existing(actor, rows, db_errors)
+    errors, db_errors = Errors(), Errors()
+    seen: tuple[dict, dict] = ({}, {})
+    today = clock.today()
+    rows: list[_MemberRow] = []
+    records = iter(records)
+    while True:
+        batch = list(islice(records, CHECK_BATCH))
+        if not batch:
+            break
+        cleaned = _clean_members(batch, branches, errors, today, seen)
+        rows.extend(_match_existing(actor, cleaned, db_errors))
+        if on_batch is not None:
+            on_batch(len(batch))
     raise_invalid(errors, db_errors)
+    return rows
+
+
+def _import_members(*, actor, org, records, filename: str | None, on_batch=None) -> ImportResult:
+    permissions.require(actor, Action.IMPORT, org)
+    rows = _check_members(actor, org, records, on_batch)
     if not rows:
         raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)
     to_create = [r for r in rows if r.member_id is None]
@@ -508,15 +533,17 @@ def _import_members(*, actor, org, records, filename: str | None) -> ImportResul
     return result
 
 
-def import_members(*, actor, org, file, filename: str) -> ImportResult:
+def import_members(*, actor, org, file, filename: str, on_batch=None) -> ImportResult:
     """Import members from an .xlsx or .csv file into branches of `org`'s subtree.
 
     All or nothing: raises DomainError("import_invalid", errors=[{"row", "column",
     "message"}]) and writes nothing if any row is bad. `updated` counts the rows that
-    matched a registered member (by ID number), whether or not a value changed."""
+    matched a registered member (by ID number), whether or not a value changed. The rows are
+    checked CHECK_BATCH at a time before the one transaction that writes them, and
+    `on_batch(rows)`, when given, is called after each batch."""
     permissions.require(actor, Action.IMPORT, org)
     rows = records(file, MEMBER_COLUMNS, MEMBER_REQUIRED)
-    return _import_members(actor=actor, org=org, records=rows, filename=filename)
+    return _import_members(actor=actor, org=org, records=rows, filename=filename, on_batch=on_batch)
 
 
 def import_member_rows(*, actor, org, rows: Iterable[dict], first_row: int = 2) -> ImportResult:
