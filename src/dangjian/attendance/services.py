@@ -306,15 +306,22 @@ def refuse_correction(*, actor: User, correction: Correction, note: str) -> Corr
 
 def _tell_proposer(correction: Correction, kind: str, title: str) -> None:
     """The admin who proposed the correction hears the decision (`title` names the member
-    and the activity), with the note given, on the activity's attendance page."""
-    if correction.proposed_by_id:
+    and the activity), with the note given, on the activity's attendance page: the phone's
+    for a branch secretary (who administers branches only and works on the phone), the
+    back office's for anyone else."""
+    proposer = correction.proposed_by
+    if proposer is not None:
         activity = correction.activity
+        if permissions.administers_branches_only(proposer):
+            link = f"/m/month/{activity.pk}/attendance/#corrections"
+        else:
+            link = f"/console/activities/{activity.pk}/attendance/"
         notifications.notify(
-            user_ids=[correction.proposed_by_id],
+            user_ids=[proposer.pk],
             kind=kind,
             title=title % {"name": correction.member.name, "title": activity.title},
             body=correction.decision_note,
-            link=f"/console/activities/{activity.pk}/attendance/",
+            link=link,
         )
 
 

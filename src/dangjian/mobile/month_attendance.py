@@ -1,6 +1,7 @@
 """The secretary's theme day on the phone, attendance (issue 22, point 3): the live counts
-and list (redrawn by htmx polling), leave requests to approve or refuse, and the rotating QR
-for a screen (switched on here, shown full-screen on a phone or a projector).
+and list (redrawn by htmx polling), leave requests to approve or refuse, the attendance
+corrections proposed and their state, and the rotating QR for a screen (switched on here,
+shown full-screen on a phone or a projector).
 
 The same selectors and services as the back office (`attendance.selectors`,
 `attendance.services`, `attendance.codes`, `attendance.posters`); every object through
@@ -57,6 +58,9 @@ def attendance(request, activity_id: int):
         {
             **_live_context(activity),
             "leaves": leaves,
+            # Proposed on the back office, decided above the branch: their state shown here,
+            # where the decision's notice leads a branch secretary.
+            "corrections": list(selectors.corrections_of(activity)),
             "pending": RequestStatus.PENDING,
             # Leave is decided before the start (attendance.services.approve_leave).
             "can_decide": activity.status == ActivityStatus.APPROVED and activity.starts_at > now,

@@ -33,7 +33,7 @@ from dangjian.learning.models import (
     Quiz,
     StudyPackage,
 )
-from dangjian.registry.models import Member, Organization, Role, RoleGrant, User
+from dangjian.registry.models import Member, Organization, OrgKind, Role, RoleGrant, User
 from dangjian.supervision.models import Rectification, RectificationAttachment, SpotCheck
 from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, Campaign, CampaignAttachment
@@ -128,6 +128,16 @@ def forget(user) -> None:
 
 def is_admin(user) -> bool:
     return bool(admin_paths(user))
+
+
+def administers_branches_only(user) -> bool:
+    """An admin whose every organization is a branch (a branch secretary): their work is on
+    the phone (the month's pages, `/m/month/`), so they land there and the notices meant for
+    them link there, never to the back office's pages."""
+    paths = admin_paths(user)
+    return bool(paths) and not (
+        Organization.objects.filter(path__in=paths).exclude(kind=OrgKind.BRANCH).exists()
+    )
 
 
 def is_admin_over(user, org: Organization) -> bool:

@@ -10,8 +10,6 @@ from django.views.decorators.http import require_POST
 
 from dangjian import permissions
 from dangjian.core import lockout
-from dangjian.registry import selectors
-from dangjian.registry.models import OrgKind
 
 
 class LoginForm(forms.Form):
@@ -65,9 +63,9 @@ def home(request: HttpRequest) -> HttpResponse:
     branches only, on the phone's month of their branch; members on their phone pages."""
     if not request.user.is_authenticated:
         return redirect("portal:login")
+    if permissions.administers_branches_only(request.user):
+        return redirect("mobile:month")
     if permissions.is_admin(request.user):
-        if not selectors.top_orgs(request.user).exclude(kind=OrgKind.BRANCH).exists():
-            return redirect("mobile:month")
         return redirect("console:home")
     return redirect("mobile:home")
 
