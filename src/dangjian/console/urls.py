@@ -6,6 +6,7 @@ from dangjian.console.views import attendance as att
 from dangjian.console.views import awards as aw
 from dangjian.console.views import bulletins as bul
 from dangjian.console.views import campaign_edit as ce
+from dangjian.console.views import exports as ex
 from dangjian.console.views import home as hm
 from dangjian.console.views import interaction as records
 from dangjian.console.views import jobs as jb
@@ -78,6 +79,19 @@ urlpatterns = [
     path("sms-outbox/", sms.sms_outbox, name="sms_outbox"),
     path("jobs/", jb.job_list, name="job_list"),
     path("jobs/<int:job_id>/", jb.job_detail, name="job_detail"),
+    # Exports made as jobs, the file downloaded from its job (notifications.export_files)
+    path("jobs/<int:job_id>/file/", ex.job_file, name="job_file"),
+    path("orgs/<int:org_id>/members/export-job/", ex.member_export_job, name="member_export_job"),
+    path(
+        "learning/quizzes/<int:quiz_id>/results/export-job/",
+        ex.quiz_results_export_job,
+        name="quiz_results_export_job",
+    ),
+    path(
+        "supervision/appraisals/<int:appraisal_id>/export-job/",
+        ex.appraisal_export_job,
+        name="appraisal_export_job",
+    ),
     # Attendance (docs/product.md, "Checking in and out")
     path("activities/<int:activity_id>/attendance/", att.attendance, name="attendance"),
     path(

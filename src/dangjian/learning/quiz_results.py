@@ -19,6 +19,7 @@ from dangjian.core.spreadsheets import xlsx_row
 from dangjian.learning import grading, stats
 from dangjian.learning.models import Attempt, AttemptAnswer, QuestionVersion, Quiz
 from dangjian.learning.quiz_bank import question_spec
+from dangjian.notifications import jobs
 from dangjian.registry.models import SECTOR_NAMES, Member, Organization, User
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -179,12 +180,15 @@ def _sheet(wb, title: str, header: list, rows) -> None:
         ws.append(xlsx_row(ws, row))
 
 
-def export_results(*, actor: User, quiz: Quiz) -> tuple[bytes, str, str]:
+def export_results(*, actor: User, quiz: Quiz, job=None) -> tuple[bytes, str, str]:
     """The results as a workbook: groups, questions and members, one sheet each. Audited,
-    as every export of members' data is."""
+    as every export of members' data is. Counted on `job`, if any (build_results_export):
+    the results gathered, then the workbook written."""
     from openpyxl import Workbook
 
+    jobs.begin(job, total=2)
     results = results_for(actor, quiz)
+    jobs.advance(job, 1)
     wb = Workbook()
     wb.remove(wb.active)
     group_header = [
@@ -252,7 +256,32 @@ def export_results(*, actor: User, quiz: Quiz) -> tuple[bytes, str, str]:
         org=quiz.org,
         after={"members": len(results.members)},
     )
+    jobs.advance(job, 1)
     return buf.getvalue(), f"{quiz.title}-{_('测试成绩')}.xlsx", XLSX_TYPE
+
+
+def start_results_export(*, actor: User, quiz: Quiz):
+    """The click on "生成导出文件": the results workbook built in the background as a job of
+    the actor's (notifications.export_files), ended with its download link."""
+    from dangjian.notifications import export_files
+
+    if not permissions.is_admin_over(actor, quiz.org):
+        raise permissions.not_found()
+    return export_files.start_export(
+        actor=actor,
+        kind="quiz_results_export",
+        target_id=quiz.pk,
+        title=_("导出测试成绩：%s") % quiz.title,
+        org=quiz.org,
+    )
+
+
+def build_results_export(job, quiz_id: int) -> tuple[bytes, str, str]:
+    """The export job's builder (notifications.export_files), the asker checked again."""
+    quiz = Quiz.objects.select_related("org").filter(pk=quiz_id).first()
+    if quiz is None:
+        raise permissions.not_found()
+    return export_results(actor=job.actor, quiz=quiz, job=job)
 
 
 def by_member(results: QuizResults) -> dict[int, MemberRow]:

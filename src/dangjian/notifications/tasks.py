@@ -46,3 +46,12 @@ from dangjian.notifications.wechat import (  # noqa: E402, F401
     deliver_wechat,
     deliver_wechat_many,
 )
+
+
+@shared_task(acks_late=True)
+def build_export_task(job_id: int, target_id: int) -> int | None:
+    """An export asked for as a job (notifications.export_files); nothing once it has ended."""
+    from dangjian.notifications import export_files
+
+    job = export_files.build_export(job_id, target_id)
+    return job.pk if job else None

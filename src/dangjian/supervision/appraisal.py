@@ -399,3 +399,28 @@ def _tell_counties(appraisal: Appraisal, title: str, step: str, body: str = "") 
         link=f"/console/supervision/appraisals/{appraisal.pk}/",
         dedupe_key=f"appraisal-{step}-{appraisal.pk}",
     )
+
+
+def start_appraisal_export(*, actor: User, appraisal: Appraisal):
+    """The click on "生成导出文件": the results workbook built in the background as a job of
+    the actor's (notifications.export_files), ended with its download link. The caller has
+    fetched the appraisal in scope (permissions.access_appraisal)."""
+    from dangjian.notifications import export_files
+
+    return export_files.start_export(
+        actor=actor,
+        kind="appraisal_export",
+        target_id=appraisal.pk,
+        title=_("导出年度考核：%(org)s %(year)d年")
+        % {"org": appraisal.org.name, "year": appraisal.year},
+        org=appraisal.org,
+    )
+
+
+def build_appraisal_export(job, appraisal_id: int) -> tuple[bytes, str, str]:
+    """The export job's builder (notifications.export_files): the appraisal as the asker
+    reads it now (not_found once out of their scope)."""
+    from dangjian.supervision import appraisal_selectors
+
+    found = permissions.access_appraisal(job.actor, appraisal_id)
+    return appraisal_selectors.appraisal_xlsx(job.actor, found, job=job)

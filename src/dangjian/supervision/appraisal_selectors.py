@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from dangjian import permissions
 from dangjian.core.spreadsheets import xlsx_row
+from dangjian.notifications import jobs
 from dangjian.registry.models import Organization
 from dangjian.supervision import appraisal_rules as rules
 from dangjian.supervision.models import (
@@ -117,9 +118,11 @@ def star_rating(branch: Organization) -> StarRating | None:
     return StarRating(year=year, grade=grade, stars=rules.stars_for(grade))
 
 
-def appraisal_xlsx(actor, appraisal: Appraisal) -> tuple[bytes, str, str]:
+def appraisal_xlsx(actor, appraisal: Appraisal, job=None) -> tuple[bytes, str, str]:
     """The results the actor reads as a workbook: one row a branch, its figures, score,
-    rank and grades (the system's, the county's, the city's with its reason, the final)."""
+    rank and grades (the system's, the county's, the city's with its reason, the final).
+    Counted on `job`, if any (appraisal.build_appraisal_export): the rows, then saving."""
+    jobs.begin(job, total=2)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("年度考核"))
     for i, width in enumerate([24, 36, 8, 10, 8, 8, 8, 10, 10, 8, 10, 8, 8, 8, 30, 8], 1):
@@ -176,8 +179,10 @@ def appraisal_xlsx(actor, appraisal: Appraisal) -> tuple[bytes, str, str]:
                 ],
             )
         )
+    jobs.advance(job, 1)
     out = io.BytesIO()
     wb.save(out)
+    jobs.advance(job, 1)
     filename = f"{appraisal.org.name}-{appraisal.year}年度考核.xlsx"
     return out.getvalue(), filename, XLSX
 
