@@ -683,17 +683,24 @@ def test_importing_a_bad_file_reports_each_row_error_in_chinese_and_imports_noth
     assert Member.objects.count() == before
 
 
-def test_importing_organizations_creates_them_under_the_org(world, page):
+def test_importing_organizations_creates_them_under_the_org_as_a_job(
+    world, page, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["组织编码", "组织名称", "上级组织编码", "组织类别", "所属领域", "分类"])
     writer.writerow(["B-A7", "汉台区导入党支部", "T-A", "党支部", "农村", ""])
     data = io.BytesIO(out.getvalue().encode("utf-8-sig"))
     data.name = "组织.csv"
-    response = page(world.a.admin).post(
-        reverse("console:import", args=[world.a.org.pk]), {"kind": "orgs", "file": data}
-    )
-    assert "新建组织1个" in html(response)
+    client = page(world.a.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("console:import", args=[world.a.org.pk]), {"kind": "orgs", "file": data}
+        )
+    body = html(client.get(response["Location"]))
+    assert "导入 1 个党组织：新建 1 个，更新 0 个。" in body
+    assert f'href="/console/orgs/{world.a.org.pk}/"' in body
     org = Organization.objects.get(code="B-A7")
     assert org.path.startswith(world.a.town.path) and org.kind == OrgKind.BRANCH
 

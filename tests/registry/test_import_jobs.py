@@ -4,6 +4,7 @@ last step, and ends with the summary, the link (the member list, or the per-row 
 report) and the starter's inbox notice. The page leads to the job; the error report is its
 starter's only."""
 
+import csv
 import io
 from datetime import date
 
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from dangjian.core.errors import DomainError
 from dangjian.notifications import jobs
 from dangjian.notifications.models import Job, JobStatus, Notification
-from dangjian.registry.imports import background, members
+from dangjian.registry.imports import background, members, organizations
 from dangjian.registry.models import Member
 from tests.console.test_pages import import_row, member_csv
 
@@ -29,7 +30,8 @@ def _media(settings, tmp_path):
 
 def start(world, rows, capture, actor=None):
     with capture(execute=True):
-        job = background.start_member_import(
+        job = background.start_import(
+            kind="members",
             actor=actor or world.a.admin,
             org=world.a.org,
             file=member_csv(rows),
@@ -99,8 +101,8 @@ def test_a_duplicate_across_batches_is_still_found(
 def test_a_file_that_is_not_a_member_table_is_refused_in_the_request(world):
     pdf = io.BytesIO(b"%PDF-1.4 not a table")
     with pytest.raises(DomainError) as refused:
-        background.start_member_import(
-            actor=world.a.admin, org=world.a.org, file=pdf, filename="x.pdf"
+        background.start_import(
+            kind="members", actor=world.a.admin, org=world.a.org, file=pdf, filename="x.pdf"
         )
     assert refused.value.code == "unsupported_file" and not Job.objects.exists()
 
@@ -108,8 +110,12 @@ def test_a_file_that_is_not_a_member_table_is_refused_in_the_request(world):
 def test_only_admins_over_the_organization_may_start_one(world):
     for user in (world.b.admin, world.a.member.user, world.outsider):
         with pytest.raises(DomainError):
-            background.start_member_import(
-                actor=user, org=world.a.org, file=member_csv([import_row()]), filename="党员.csv"
+            background.start_import(
+                kind="members",
+                actor=user,
+                org=world.a.org,
+                file=member_csv([import_row()]),
+                filename="党员.csv",
             )
     assert not Job.objects.exists()
 
@@ -159,3 +165,44 @@ def test_a_reimport_job_counts_updated_members(world, django_capture_on_commit_c
     job = start(world, [dict(row, name="再导入乙")], django_capture_on_commit_callbacks)
     assert job.summary == "导入 1 名党员：新登记 0 名，更新 1 名。"
     assert Member.objects.get(name="再导入乙")
+
+
+def org_csv(rows) -> io.BytesIO:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["组织编码", "组织名称", "上级组织编码", "组织类别", "所属领域", "分类"])
+    writer.writerows(rows)
+    data = io.BytesIO(out.getvalue().encode("utf-8-sig"))
+    data.name = "组织.csv"
+    return data
+
+
+def test_an_organization_import_is_a_job_too_with_its_batches_and_its_report(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(organizations, "CHECK_BATCH", 2)
+    rows = [["W-1", "导入党委", "", "党委", "农村", ""]]
+    rows += [[f"W-1{i}", f"导入党支部{i}", "W-1", "党支部", "农村", ""] for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        job = background.start_import(
+            actor=world.a.admin,
+            org=world.a.org,
+            kind="orgs",
+            file=org_csv(rows),
+            filename="组织.csv",
+        )
+    job.refresh_from_db()
+    assert (job.kind, job.status, job.done, job.total) == ("org_import", JobStatus.SUCCEEDED, 3, 3)
+    assert job.summary == "导入 4 个党组织：新建 4 个，更新 0 个。"
+    assert job.result_url == f"/console/orgs/{world.a.org.pk}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        job = background.start_import(
+            actor=world.a.admin,
+            org=world.a.org,
+            kind="orgs",
+            file=org_csv([["W-2", "坏行", "NOPE", "党支部", "农村", ""]]),
+            filename="组织.csv",
+        )
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "第2行" in job.summary
+    assert job.result_url == f"/console/jobs/{job.pk}/errors.xlsx"

@@ -100,7 +100,8 @@ def org_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A00
 
 @router.post("/imports/orgs", response={200: ImportOut, **ERRORS})
 def import_orgs(request, file: File[UploadedFile], org_id: Form[int | None] = None):
-    """Upload organizations (keyed by code) under `org_id` (default as for members)."""
+    """Upload organizations (keyed by code) under `org_id` (default as for members). Runs in
+    the request, as the member import does."""
     user = actor(request)
     org = import_target_org(user, org_id)
     result = imports.import_organizations(actor=user, org=org, file=file, filename=file.name or "")

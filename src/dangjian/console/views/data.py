@@ -46,28 +46,27 @@ def import_template(request, kind: str, fmt: str):
 @require_http_methods(["GET", "POST"])
 @admin_view
 def import_view(request, org_id: int):
-    from dangjian.registry import imports
     from dangjian.registry.imports import background
 
     actor = request.user
     org = permissions.access_org(actor, org_id, Action.IMPORT)
     form = ImportForm(posted(request), request.FILES if request.method == "POST" else None)
-    result = None
     refusal = import_refusal()
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if form.cleaned_data["kind"] == "members":
-                # A job: its page counts the batches checked, then says what was imported.
-                job = background.start_member_import(
-                    actor=actor, org=org, file=upload, filename=upload.name
-                )
-                return redirect("console:job_detail", job.pk)
-            result = imports.import_organizations(
-                actor=actor, org=org, file=upload, filename=upload.name
+            job = background.start_import(
+                actor=actor,
+                org=org,
+                kind=form.cleaned_data["kind"],
+                file=upload,
+                filename=upload.name,
             )
         except DomainError as exc:
             refusal = import_refusal(exc)
+        else:
+            # A job: its page counts the batches checked, then says what was imported.
+            return redirect("console:job_detail", job.pk)
     return render_page(
         request,
         "console/import.html",
@@ -75,8 +74,6 @@ def import_view(request, org_id: int):
             "org": org,
             "crumbs": trail(actor, org),
             "form": form,
-            "result": result,
-            "kind": form.cleaned_data.get("kind") if form.is_bound and form.is_valid() else "",
             **refusal,
         },
     )
@@ -85,7 +82,7 @@ def import_view(request, org_id: int):
 @require_GET
 @admin_view
 def import_errors(request, job_id: int):
-    """A failed member import's per-row error report, for the job's starter only."""
+    """A failed import's per-row error report, for the job's starter only."""
     from dangjian.registry.imports import background
 
     job = notification_selectors.access_job(request.user, job_id)

@@ -1,16 +1,18 @@
-"""A member import the console starts as a job (notifications.jobs): the request checks the
-file's header, keeps the upload in private storage and queues the task; the task checks the
-rows a batch at a time (each batch a step of the job, counted outside any transaction, so
-that the job's page sees it move), then writes everything in the one transaction of
-`import_members` as its last step, all or nothing as before. It ends with "导入 N 名党员"
-and the member list, or with the file's errors and the per-row error report (an XLSX kept
-beside the upload and read only through the job's starter). The API's import stays in its
-request."""
+"""An import the console starts as a job (notifications.jobs), of members or of
+organizations: the request checks the file's header, keeps the upload in private storage
+and queues the task; the task checks the rows a batch at a time (each batch a step of the
+job, counted outside any transaction, so that the job's page sees it move), then writes
+everything in the import's one transaction as its last step, all or nothing as before. It
+ends with "导入 N 名党员" (or 党组织) and the list it went into, or with the file's errors and
+the per-row error report (an XLSX kept beside the upload and read only through the job's
+starter). The API's imports stay in their request."""
 
 import io
 import logging
 import math
 import secrets
+from collections.abc import Callable
+from typing import NamedTuple
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -23,13 +25,36 @@ from dangjian.core.spreadsheets import xlsx_row
 from dangjian.notifications import jobs
 from dangjian.notifications.models import Job, JobStatus
 from dangjian.permissions import Action
-from dangjian.registry.imports import members
-from dangjian.registry.imports.tables import MEMBER_COLUMNS, MEMBER_REQUIRED, XLSX_TYPE, records
+from dangjian.registry.imports import members, organizations
+from dangjian.registry.imports.result import ImportResult
+from dangjian.registry.imports.tables import (
+    MEMBER_COLUMNS,
+    MEMBER_REQUIRED,
+    ORG_COLUMNS,
+    ORG_REQUIRED,
+    XLSX_TYPE,
+    records,
+)
 from dangjian.registry.models import Organization, User
 
 logger = logging.getLogger(__name__)
 
-KIND = "member_import"
+
+class _Import(NamedTuple):
+    module: object  # the import's module: its CHECK_BATCH
+    run: Callable[..., ImportResult]
+    columns: list
+    required: tuple
+
+
+# The job kinds, each an import of the console's page (ImportForm's kind).
+IMPORTS = {
+    "member_import": _Import(members, members.import_members, MEMBER_COLUMNS, MEMBER_REQUIRED),
+    "org_import": _Import(
+        organizations, organizations.import_organizations, ORG_COLUMNS, ORG_REQUIRED
+    ),
+}
+KIND_OF_FORM = {"members": "member_import", "orgs": "org_import"}
 
 
 def _folder(token: str) -> str:
@@ -48,10 +73,10 @@ def _token(job: Job) -> str:
     return job.subject.split(":", 1)[1]
 
 
-def _check_header(file) -> None:
+def _check_header(file, spec: _Import) -> None:
     """What can be told at once (not a table, a missing column, no data row), told in the
     request; the rows are the task's."""
-    rows = records(file, MEMBER_COLUMNS, MEMBER_REQUIRED)
+    rows = records(file, spec.columns, spec.required)
     try:
         next(rows, None)
     finally:
@@ -59,47 +84,74 @@ def _check_header(file) -> None:
     file.seek(0)
 
 
-def start_member_import(*, actor: User, org: Organization, file, filename: str) -> Job:
-    """Keep the upload and queue its import into `org`'s subtree: the job its starter
-    watches. Raises DomainError for a file that is not a member table at all."""
+def _title(kind: str, filename: str) -> str:
+    name = filename or _("批量导入")
+    if kind == "member_import":
+        return (_("导入党员：%(file)s") % {"file": name})[:200]
+    return (_("导入党组织：%(file)s") % {"file": name})[:200]
+
+
+def _summary(kind: str, result: ImportResult) -> str:
+    counts = {
+        "n": result.created + result.updated,
+        "created": result.created,
+        "updated": result.updated,
+    }
+    if kind == "member_import":
+        return _("导入 %(n)d 名党员：新登记 %(created)d 名，更新 %(updated)d 名。") % counts
+    return _("导入 %(n)d 个党组织：新建 %(created)d 个，更新 %(updated)d 个。") % counts
+
+
+def _result_url(kind: str, org_id: int) -> str:
+    if kind == "member_import":
+        return f"/console/orgs/{org_id}/members/"
+    return f"/console/orgs/{org_id}/"
+
+
+def start_import(*, actor: User, org: Organization, kind: str, file, filename: str) -> Job:
+    """Keep the upload and queue its import (`kind`: "members" or "orgs") into `org`'s
+    subtree: the job its starter watches. Raises DomainError for a file that is not such a
+    table at all."""
     permissions.require(actor, Action.IMPORT, org)
-    _check_header(file)
+    job_kind = KIND_OF_FORM[kind]
+    _check_header(file, IMPORTS[job_kind])
     token = secrets.token_hex(16)
     default_storage.save(_upload_path(token), file)
     with transaction.atomic():
         job = jobs.start_job(
             actor=actor,
-            kind=KIND,
-            subject=f"{KIND}:{token}",
-            title=(_("导入党员：%(file)s") % {"file": filename or _("批量导入")})[:200],
+            kind=job_kind,
+            subject=f"{job_kind}:{token}",
+            title=_title(job_kind, filename),
             org=org,
         )
-        from dangjian.registry.tasks import import_members_task
+        from dangjian.registry.tasks import import_file_task
 
-        jobs.send(import_members_task, (job.pk, filename))
+        jobs.send(import_file_task, (job.pk, filename))
     return job
 
 
-def run_member_import(job_id: int, filename: str) -> Job | None:
+def run_import(job_id: int, filename: str) -> Job | None:
     """The task's half: count the file's rows, check them a batch a step, write them all as
     the last step; end the job either way. Does nothing to a job already ended."""
     job = (
         Job.objects.select_related("actor", "org")
-        .filter(pk=job_id, kind=KIND, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .filter(pk=job_id, kind__in=IMPORTS, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
         .first()
     )
     if job is None:
         return None
+    spec = IMPORTS[job.kind]
     token = _token(job)
     path = _upload_path(token)
     try:
         if job.org is None or not default_storage.exists(path):
             raise DomainError("not_found", _("导入的文件或组织已不存在，请重新上传。"))
         with default_storage.open(path, "rb") as file:
-            rows = sum(1 for _row in records(file, MEMBER_COLUMNS, MEMBER_REQUIRED))
+            rows = sum(1 for _row in records(file, spec.columns, spec.required))
             # A step per batch of rows checked, and the writing.
-            jobs.begin(job, total=math.ceil(rows / members.CHECK_BATCH) + 1)
-            result = members.import_members(
+            jobs.begin(job, total=math.ceil(rows / spec.module.CHECK_BATCH) + 1)
+            result = spec.run(
                 actor=job.actor,
                 org=job.org,
                 file=file,
@@ -113,21 +165,14 @@ def run_member_import(job_id: int, filename: str) -> Job | None:
             report = f"/console/jobs/{job.pk}/errors.xlsx"
         jobs.fail(job, summary=exc.message, result_url=report)
     except Exception:  # noqa: BLE001 - whatever broke, the job says so
-        logger.exception("member import job %s failed", job_id)
+        logger.exception("import job %s failed", job_id)
         jobs.fail(job, summary=_("导入未能完成，未导入任何数据，请稍后重新导入。"))
     else:
         jobs.succeed(
-            job,
-            summary=_("导入 %(n)d 名党员：新登记 %(created)d 名，更新 %(updated)d 名。")
-            % {
-                "n": result.created + result.updated,
-                "created": result.created,
-                "updated": result.updated,
-            },
-            result_url=f"/console/orgs/{job.org_id}/members/",
+            job, summary=_summary(job.kind, result), result_url=_result_url(job.kind, job.org_id)
         )
     finally:
-        # The upload holds personal data: it is not kept once it has been read.
+        # The upload may hold personal data: it is not kept once it has been read.
         if default_storage.exists(path):
             default_storage.delete(path)
     return Job.objects.filter(pk=job.pk).first()
@@ -151,7 +196,7 @@ def error_report(exc: DomainError) -> bytes:
 def error_report_file(job: Job) -> tuple:
     """(open file, download name, content type) of a failed import job's error report, for
     a view that has checked the job is the reader's; DomainError not_found otherwise."""
-    path = _report_path(_token(job)) if job.kind == KIND else ""
+    path = _report_path(_token(job)) if job.kind in IMPORTS else ""
     if not path or not default_storage.exists(path):
         raise DomainError("not_found", _("未找到该错误报告"))
     return default_storage.open(path, "rb"), _("导入错误报告.xlsx"), XLSX_TYPE

@@ -25,6 +25,7 @@ from dangjian.registry.imports.result import (
     record_import,
 )
 from dangjian.registry.imports.tables import (
+    CHECK_BATCH,
     LOOKUP_CHUNK,
     MEMBER_COLUMNS,
     MEMBER_HEADERS,
@@ -43,9 +44,6 @@ from dangjian.registry.validation import clean_member_fields, clean_text
 ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # What Excel writes into a CSV for an 18-digit number it took for a float: 6.10702E+17.
 SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)
-# Rows checked at a time (both passes), a step of an import's job: a multiple of
-# LOOKUP_CHUNK, so that the lookups are the same queries as for the whole file at once.
-CHECK_BATCH = 5 * LOOKUP_CHUNK
 
 
 class _MemberRow:

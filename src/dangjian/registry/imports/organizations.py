@@ -18,6 +18,7 @@ from dangjian.registry.imports.result import (
     record_import,
 )
 from dangjian.registry.imports.tables import (
+    CHECK_BATCH,
     LOOKUP_CHUNK,
     ORG_COLUMNS,
     ORG_HEADERS,
@@ -62,10 +63,12 @@ def _accepts(parent_kind: str, kind: str) -> str | None:
     return None
 
 
-def import_organizations(*, actor, org, file, filename: str) -> ImportResult:
+def import_organizations(*, actor, org, file, filename: str, on_batch=None) -> ImportResult:
     """Import organizations under `org`, keyed by code. New ones are created under their
     parent (a code in scope or in the same file, in any order; blank means `org`);
-    existing ones get name, kind, sector and category updated. All or nothing."""
+    existing ones get name, kind, sector and category updated. All or nothing.
+    `on_batch(rows)`, when given, is called after each CHECK_BATCH rows read and checked on
+    their own; the checks across rows and the one writing transaction follow."""
     permissions.require(actor, Action.IMPORT, org)
     h = ORG_HEADERS
     errors = Errors()
@@ -86,10 +89,16 @@ def import_organizations(*, actor, org, file, filename: str) -> ImportResult:
 
     rows: list[_OrgRow] = []
     all_codes: dict[str, int] = {}
+    read = 0
     for number, raw in records(file, ORG_COLUMNS, ORG_REQUIRED):
         r = _clean_org_row(number, raw, errors, all_codes)
         if r is not None:
             rows.append(r)
+        read += 1
+        if on_batch is not None and read % CHECK_BATCH == 0:
+            on_batch(CHECK_BATCH)
+    if on_batch is not None and read % CHECK_BATCH:
+        on_batch(read % CHECK_BATCH)
 
     # Codes used outside the actor's reach can be neither claimed nor updated from here.
     unknown = [r.code for r in rows if r.code not in by_code]

@@ -47,6 +47,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 
 LOOKUP_CHUNK = 1000
+# Rows checked at a time by an import run as a job, each batch a step of the job: a
+# multiple of LOOKUP_CHUNK, so that the lookups are the same queries as for the whole file.
+CHECK_BATCH = 5 * LOOKUP_CHUNK
 MAX_REPORTED_ERRORS = 1000
 # Magic numbers of files people pick by mistake; anything else is tried as CSV text.
 BINARY_MAGIC = (
