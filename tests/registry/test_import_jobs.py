@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.notifications import jobs
 from dangjian.notifications.models import Job, JobStatus, Notification
@@ -206,3 +207,25 @@ def test_an_organization_import_is_a_job_too_with_its_batches_and_its_report(
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED and "第2行" in job.summary
     assert job.result_url == f"/console/jobs/{job.pk}/errors.xlsx"
+
+
+def test_an_import_whose_task_was_never_queued_is_run_by_the_sweep_a_while_later(
+    world, time_machine
+):
+    time_machine.move_to("2026-12-01T10:00:00+08:00", tick=False)
+    # Without the commit callbacks the task is never queued: as if Redis had refused it.
+    job = background.start_import(
+        actor=world.a.admin,
+        org=world.a.org,
+        kind="members",
+        file=member_csv([import_row(name="补跑")]),
+        filename="补跑.csv",
+    )
+    assert background.resume_imports() == 0
+    time_machine.move_to("2026-12-01T10:06:00+08:00", tick=False)
+    assert background.resume_imports() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED and Member.objects.filter(name="补跑").exists()
+    entry = AuditEntry.objects.filter(action="registry.import").latest("pk")
+    assert entry.after["file"] == "补跑.csv"
+    assert background.resume_imports() == 0

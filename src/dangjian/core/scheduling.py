@@ -28,6 +28,7 @@ JOBS: dict[str, tuple[str, int]] = {
     "forget-expired-api-tokens": ("dangjian.registry.tasks.forget_expired_api_tokens", 3600),
     "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
     "resume-ledgers": ("dangjian.themedays.tasks.resume_ledgers", 60),
+    "resume-imports": ("dangjian.registry.tasks.resume_imports", 60),
     "resume-package-pushes": ("dangjian.learning.tasks.resume_package_pushes", 60),
     # Volunteer orders nobody claimed reach one level up; those not started by the end of
     # their window are flagged, and expire when nobody claimed them.

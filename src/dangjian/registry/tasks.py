@@ -24,10 +24,17 @@ def invite_batch(member_ids: list[int], job_id: int | None = None) -> int:
 
 
 @shared_task(acks_late=True)
-def import_file_task(job_id: int, filename: str) -> str | None:
+def import_file_task(job_id: int) -> str | None:
     """An import's job (registry.imports.background). Run again (a worker lost), it checks
     the file again; its one transaction wrote everything or nothing."""
     from dangjian.registry.imports import background
 
-    job = background.run_import(job_id, filename)
+    job = background.run_import(job_id)
     return job.status if job else None
+
+
+@shared_task
+def resume_imports() -> int:
+    from dangjian.registry.imports import background
+
+    return background.resume_imports()

@@ -12,6 +12,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import NamedTuple
 
 from django.core.files.base import ContentFile
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.core.errors import DomainError
+from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.notifications import jobs
 from dangjian.notifications.models import Job, JobStatus
@@ -38,6 +40,7 @@ from dangjian.registry.imports.tables import (
 from dangjian.registry.models import Organization, User
 
 logger = logging.getLogger(__name__)
+RESUME_AFTER = timedelta(minutes=5)
 
 
 class _Import(NamedTuple):
@@ -63,6 +66,10 @@ def _folder(token: str) -> str:
 
 def _upload_path(token: str) -> str:
     return f"{_folder(token)}/upload"
+
+
+def _name_path(token: str) -> str:
+    return f"{_folder(token)}/name"
 
 
 def _report_path(token: str) -> str:
@@ -117,6 +124,8 @@ def start_import(*, actor: User, org: Organization, kind: str, file, filename: s
     _check_header(file, IMPORTS[job_kind])
     token = secrets.token_hex(16)
     default_storage.save(_upload_path(token), file)
+    # The uploader's name for the file, for the audit entry of a run the sweep resumes.
+    default_storage.save(_name_path(token), ContentFile((filename or "").encode()))
     with transaction.atomic():
         job = jobs.start_job(
             actor=actor,
@@ -127,11 +136,11 @@ def start_import(*, actor: User, org: Organization, kind: str, file, filename: s
         )
         from dangjian.registry.tasks import import_file_task
 
-        jobs.send(import_file_task, (job.pk, filename))
+        jobs.send(import_file_task, (job.pk,))
     return job
 
 
-def run_import(job_id: int, filename: str) -> Job | None:
+def run_import(job_id: int) -> Job | None:
     """The task's half: count the file's rows, check them a batch a step, write them all as
     the last step; end the job either way. Does nothing to a job already ended."""
     job = (
@@ -147,6 +156,8 @@ def run_import(job_id: int, filename: str) -> Job | None:
     try:
         if job.org is None or not default_storage.exists(path):
             raise DomainError("not_found", _("导入的文件或组织已不存在，请重新上传。"))
+        with default_storage.open(_name_path(token), "rb") as name:
+            filename = name.read().decode()
         with default_storage.open(path, "rb") as file:
             rows = sum(1 for _row in records(file, spec.columns, spec.required))
             # A step per batch of rows checked, and the writing.
@@ -173,9 +184,23 @@ def run_import(job_id: int, filename: str) -> Job | None:
         )
     finally:
         # The upload may hold personal data: it is not kept once it has been read.
-        if default_storage.exists(path):
-            default_storage.delete(path)
+        for kept in (path, _name_path(token)):
+            if default_storage.exists(kept):
+                default_storage.delete(kept)
     return Job.objects.filter(pk=job.pk).first()
+
+
+def resume_imports() -> int:
+    """Scheduled safety net: run the imports queued a while ago and never started (their
+    task refused while Redis was down). A task lost with its worker is queued again by the
+    broker (acknowledged late)."""
+    return resume_unfinished(
+        Job.objects.filter(kind__in=IMPORTS, status=JobStatus.QUEUED),
+        requested="created_at",
+        finished="finished_at",
+        after=RESUME_AFTER,
+        run=run_import,
+    )
 
 
 def error_report(exc: DomainError) -> bytes:
