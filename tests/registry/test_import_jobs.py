@@ -146,6 +146,7 @@ def test_the_page_leads_to_the_job_whose_report_only_its_starter_reads(
     assert r.status_code == 302 and r["Location"] == f"/console/jobs/{job.pk}/"
     body = client.get(r["Location"]).content.decode()
     assert "未导入任何数据" in body and f'href="{job.result_url}"' in body
+    assert "下载错误报告" in body
     assert client.get(job.result_url).status_code == 200
     for user, status in ((world.a.branch_admin, 404), (world.b.admin, 404), (world.outsider, 403)):
         assert page(user).get(job.result_url).status_code == status
