@@ -15,6 +15,7 @@ from pydantic import Field
 from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
+from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
 from dangjian.permissions import Action
 from dangjian.supervision import appraisal as services
@@ -271,6 +272,16 @@ def export(request, appraisal_id: int):
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@router.post("/appraisals/{appraisal_id}/export-jobs", response={202: ExportJobOut, **ERRORS})
+def export_job(request, appraisal_id: int):
+    """The same workbook built in the background: a job to poll (GET /jobs/{id}), its file
+    at GET /jobs/{id}/file once it has succeeded."""
+    user = actor(request)
+    appraisal = permissions.access_appraisal(user, appraisal_id)
+    job = services.start_appraisal_export(actor=user, appraisal=appraisal)
+    return Status(202, {"job_id": job.pk})
 
 
 class StarOut(Schema):

@@ -4,11 +4,12 @@ from typing import Literal
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
 from dangjian.permissions import Action
 from dangjian.registry import exports, imports
@@ -115,3 +116,12 @@ def export_members(request, org_id: int):
     user = actor(request)
     org = permissions.access_org(user, org_id, Action.IMPORT)
     return _download(*exports.export_members(actor=user, org=org))
+
+
+@router.post("/orgs/{org_id}/members/export-jobs", response={202: ExportJobOut, **ERRORS})
+def export_members_job(request, org_id: int):
+    """The same export built in the background, for a large subtree: a job to poll
+    (GET /jobs/{id}), its file at GET /jobs/{id}/file once it has succeeded."""
+    user = actor(request)
+    org = permissions.access_org(user, org_id, Action.IMPORT)
+    return Status(202, {"job_id": exports.start_member_export(actor=user, org=org).pk})

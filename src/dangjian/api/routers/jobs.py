@@ -9,10 +9,21 @@ from pydantic import Field
 
 from dangjian.api.auth import actor
 from dangjian.api.schemas import ErrorOut
-from dangjian.notifications import selectors
+from dangjian.core.files import download_response
+from dangjian.notifications import export_files, selectors
 
 router = Router(tags=["jobs"])
 ERRORS = {401: ErrorOut, 404: ErrorOut}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportJobOut(Schema):
+    """An export started as a job (the POST …/export-jobs endpoints)."""
+
+    job_id: int = Field(
+        description="its progress: GET /api/v1/jobs/{job_id}; its file once succeeded: "
+        "GET /api/v1/jobs/{job_id}/file"
+    )
 
 
 class JobOut(Schema):
@@ -34,3 +45,13 @@ def job(request, job_id: int):
     """A job the caller started: 404 `not_found` for anyone else's, as for one that does
     not exist."""
     return selectors.access_job(actor(request), job_id)
+
+
+@router.get("/jobs/{job_id}/file", response={200: None, **ERRORS})
+def job_file(request, job_id: int):
+    """The file of a finished export job the caller started (.xlsx; the download audited);
+    404 `not_found` for anyone else's job, a job that is no export or a file gone."""
+    user = actor(request)
+    job = selectors.access_job(user, job_id)
+    handle, name = export_files.open_export(actor=user, job=job)
+    return download_response(handle, filename=name, content_type=XLSX)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
+from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
@@ -535,6 +536,15 @@ def export_results(request, quiz_id: int):
     user = actor(request)
     quiz = permissions.access_quiz(user, quiz_id)
     return _download(*quiz_results.export_results(actor=user, quiz=quiz))
+
+
+@router.post("/quizzes/{quiz_id}/results/export-jobs", response={202: ExportJobOut, **ERRORS})
+def export_results_job(request, quiz_id: int):
+    """The same workbook built in the background: a job to poll (GET /jobs/{id}), its file
+    at GET /jobs/{id}/file once it has succeeded."""
+    user = actor(request)
+    quiz = permissions.access_quiz(user, quiz_id)
+    return Status(202, {"job_id": quiz_results.start_results_export(actor=user, quiz=quiz).pk})
 
 
 class AttemptQuestionOut(BaseModel):
