@@ -230,3 +230,22 @@ def test_an_import_whose_task_was_never_queued_is_run_by_the_sweep_a_while_later
     entry = AuditEntry.objects.filter(action="registry.import").latest("pk")
     assert entry.after["file"] == "补跑.csv"
     assert background.resume_imports() == 0
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 20])
+def test_a_jobs_total_is_read_without_parsing_cells_and_is_never_below_the_rows(monkeypatch, chunk):
+    from openpyxl import Workbook
+
+    from dangjian.registry.imports import tables
+
+    monkeypatch.setattr(tables, "SCAN_CHUNK", chunk)
+    wb = Workbook()
+    wb.active.append(["姓名", "身份证号"])
+    for i in range(30):
+        wb.active.append([f"党员{i}", "x"] if i != 3 else [None, None])
+    xlsx = io.BytesIO()
+    wb.save(xlsx)
+    assert tables.rows_at_most(xlsx) == 30 and xlsx.tell() == 0
+    lines = "姓名,身份证号\n" + "".join(f'"党员\n{i}",x\n' for i in range(5))
+    assert tables.rows_at_most(io.BytesIO(lines.encode())) == 10
+    assert tables.rows_at_most(io.BytesIO(lines.rstrip("\n").encode())) == 10

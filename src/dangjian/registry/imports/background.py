@@ -36,6 +36,7 @@ from dangjian.registry.imports.tables import (
     ORG_REQUIRED,
     XLSX_TYPE,
     records,
+    rows_at_most,
 )
 from dangjian.registry.models import Organization, User
 
@@ -159,8 +160,9 @@ def run_import(job_id: int) -> Job | None:
         with default_storage.open(_name_path(token), "rb") as name:
             filename = name.read().decode()
         with default_storage.open(path, "rb") as file:
-            rows = sum(1 for _row in records(file, spec.columns, spec.required))
-            # A step per batch of rows checked, and the writing.
+            rows = rows_at_most(file)
+            # A step per batch of rows checked, and the writing (blank rows counted, the
+            # job's last steps may be skipped: its end sets done to total).
             jobs.begin(job, total=math.ceil(rows / spec.module.CHECK_BATCH) + 1)
             result = spec.run(
                 actor=job.actor,

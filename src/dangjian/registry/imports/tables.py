@@ -4,6 +4,7 @@
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -214,6 +215,49 @@ def _open_table(file):
         finally:
             # Leave the caller's file open: TextIOWrapper would close it when collected.
             text.detach()
+
+
+# A row element of SpreadsheetML, whatever its namespace prefix.
+_XLSX_ROW_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+SCAN_CHUNK = 1 << 20
+
+
+def rows_at_most(file) -> int:
+    """How many data rows the file can hold at most, read without parsing a cell (a job's
+    total: reading a city's XLSX twice would cost a minute): the sheet's row elements, or
+    the CSV's lines, less the header. Blank rows are counted, so the rows read never pass
+    it. Raises as `records` does for a file that is not a table."""
+    file = _binary(file)
+    _check_size(file)
+    count = 0
+    if _sniff(file) == "xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(file, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 - any unreadable archive is "not an xlsx"
+            raise _unsupported() from exc
+        try:
+            with wb.worksheets[0]._get_source() as xml:
+                tail = b""
+                while chunk := xml.read(SCAN_CHUNK):
+                    data = tail + chunk
+                    count += len(_XLSX_ROW_RE.findall(data))
+                    # A tag cut by the chunk's end is counted with the next chunk.
+                    cut = data.rfind(b"<")
+                    tail = data[cut:] if cut >= 0 and len(data) - cut < 16 else b""
+                    if tail:
+                        count -= len(_XLSX_ROW_RE.findall(tail))
+        finally:
+            wb.close()
+    else:
+        last = b"\n"
+        while chunk := file.read(SCAN_CHUNK):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+        count += last != b"\n"  # a last line without its line feed
+    file.seek(0)
+    return max(count - 1, 0)
 
 
 def blank(value) -> bool:
