@@ -189,3 +189,25 @@ def test_the_appraisal_export_is_a_job_of_each_reader_with_their_own_rows(
         assert page(user).get(f"/console/jobs/{job.pk}/file/").status_code == status
     resp = page(world.outsider).post(f"/console/supervision/appraisals/{appraisal.pk}/export-job/")
     assert resp.status_code == 403 and Job.objects.count() == 1
+
+
+def test_the_sweep_builds_an_export_whose_task_was_lost_and_forgets_files_after_a_week(world, page):
+    from datetime import timedelta
+
+    from dangjian.core import clock as app_clock
+
+    job = exports.start_member_export(actor=world.a.admin, org=world.a.org)  # never committed
+    assert export_files.resume_exports() == 0  # not yet overdue
+    Job.objects.filter(pk=job.pk).update(created_at=app_clock.now() - timedelta(minutes=6))
+    assert export_files.resume_exports() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.SUCCEEDED
+    county = page(world.a.admin)
+    assert _rows(_download(county, job))[0][0] == "姓名"
+    assert export_files.forget_old_exports() == 0  # kept a week
+    Job.objects.filter(pk=job.pk).update(finished_at=app_clock.now() - timedelta(days=8))
+    assert export_files.forget_old_exports() == 1
+    job.refresh_from_db()
+    assert job.result_url == "" and job.summary.startswith("导出文件已生成")
+    assert county.get(f"/console/jobs/{job.pk}/file/").status_code == 404
+    assert export_files.forget_old_exports() == 0

@@ -29,6 +29,9 @@ JOBS: dict[str, tuple[str, int]] = {
     "resume-distributions": ("dangjian.themedays.tasks.resume_distributions", 60),
     "resume-ledgers": ("dangjian.themedays.tasks.resume_ledgers", 60),
     "resume-imports": ("dangjian.registry.tasks.resume_imports", 60),
+    # Exports asked for as jobs: built if their task was lost, their files kept a week.
+    "resume-exports": ("dangjian.notifications.tasks.resume_exports", 60),
+    "forget-old-exports": ("dangjian.notifications.tasks.forget_old_exports", 3600),
     "resume-package-pushes": ("dangjian.learning.tasks.resume_package_pushes", 60),
     # Volunteer orders nobody claimed reach one level up; those not started by the end of
     # their window are flagged, and expire when nobody claimed them.

@@ -34,6 +34,10 @@ BUILDERS = {
 # An export's job unfinished this long is taken as lost (its task never ran), and a new
 # click starts another.
 STALE_AFTER = timedelta(minutes=10)
+# The scheduled sweep builds the exports still queued this long after the click (their task
+# refused or lost while Redis was down), and forgets the files kept longer than KEPT_FOR.
+RESUME_AFTER = timedelta(minutes=5)
+KEPT_FOR = timedelta(days=7)
 
 
 def _folder(job: Job) -> str:
@@ -112,3 +116,39 @@ def open_export(*, actor: User, job: Job):
         after={"kind": job.kind, "file": name},
     )
     return default_storage.open(f"{_folder(job)}/{name}", "rb"), name
+
+
+def resume_exports(limit: int = 20) -> int:
+    """Scheduled safety net: the export jobs still queued RESUME_AFTER after the click are
+    built now (build_export does nothing to a job that has ended meanwhile)."""
+    queued = Job.objects.filter(
+        kind__in=list(BUILDERS),
+        status=JobStatus.QUEUED,
+        created_at__lte=clock.now() - RESUME_AFTER,
+    ).order_by("created_at")[:limit]
+    resumed = 0
+    for job in queued:
+        build_export(job.pk, int(job.subject.split(":")[1]))
+        resumed += 1
+    return resumed
+
+
+def forget_old_exports() -> int:
+    """Scheduled: the files of exports finished more than KEPT_FOR ago are deleted (they hold
+    members' data); their job keeps its summary, and its link leads to the job's page."""
+    old = Job.objects.filter(
+        kind__in=list(BUILDERS),
+        status=JobStatus.SUCCEEDED,
+        finished_at__lte=clock.now() - KEPT_FOR,
+    ).exclude(result_url="")
+    forgotten = 0
+    for job in old:
+        try:
+            names = default_storage.listdir(_folder(job))[1]
+        except FileNotFoundError:
+            names = []
+        for name in names:
+            default_storage.delete(f"{_folder(job)}/{name}")
+        Job.objects.filter(pk=job.pk).update(result_url="")
+        forgotten += 1
+    return forgotten

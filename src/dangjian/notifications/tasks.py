@@ -55,3 +55,17 @@ def build_export_task(job_id: int, target_id: int) -> int | None:
 
     job = export_files.build_export(job_id, target_id)
     return job.pk if job else None
+
+
+@shared_task
+def resume_exports() -> int:
+    from dangjian.notifications import export_files
+
+    return export_files.resume_exports()
+
+
+@shared_task
+def forget_old_exports() -> int:
+    from dangjian.notifications import export_files
+
+    return export_files.forget_old_exports()
