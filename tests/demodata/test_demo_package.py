@@ -22,8 +22,7 @@ def _seed() -> str:
 
 def test_the_demo_has_a_published_package_for_this_month_with_articles_and_a_quiz(db):
     assert "study package published" in _seed()
-    package = StudyPackage.objects.get()
-    assert package.month == clock.today().replace(day=1)
+    package = StudyPackage.objects.get(month=clock.today().replace(day=1))
     assert package.status == PackageStatus.PUBLISHED
     assert package.quiz.status == QuizStatus.PUBLISHED
     assert package.items.count() == 3
@@ -36,5 +35,7 @@ def test_the_demo_has_a_published_package_for_this_month_with_articles_and_a_qui
 
 def test_seeding_again_makes_no_second_package(db):
     _seed()
+    before = StudyPackage.objects.count()
     assert "study package published" not in _seed()
-    assert StudyPackage.objects.count() == 1
+    assert StudyPackage.objects.count() == before
+    assert StudyPackage.objects.filter(month=clock.today().replace(day=1)).count() == 1

@@ -135,7 +135,7 @@ ARTICLES = [
 ]
 
 
-def _editor(city_admin: User, root: Organization) -> User:
+def editor_account(city_admin: User, root: Organization) -> User:
     editor = User.objects.filter(phone=EDITOR_PHONE).first()
     if editor is None:
         editor = User.objects.create_user(phone=EDITOR_PHONE, name=EDITOR_NAME, password=None)
@@ -149,7 +149,7 @@ def seed_articles(*, root: Organization, county: Organization, city_admin: User)
     if Article.objects.filter(org__path__startswith=root.path).exists():
         return 0
     county_admin = User.objects.get(phone="13900000002")
-    editor = _editor(city_admin, root)
+    editor = editor_account(city_admin, root)
     columns = services.ensure_default_columns()
     for code, publisher, title, source, body in reversed(ARTICLES):
         org, author = (root, editor) if publisher == "city" else (county, county_admin)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from dangjian.core import clock
-from dangjian.demodata import history, simulation, this_month
+from dangjian.demodata import history, learning_history, simulation, this_month
 from dangjian.orglife import services as orglife
 from dangjian.orglife.models import DuesBase, DuesCategory, DuesRecord, ItemEvidence, PayMethod
 from dangjian.registry.models import Member, Organization, User
@@ -381,6 +381,10 @@ def seed_supervision(
     facts.items_recorded += _item_evidence(
         root, [today.replace(day=1)] if running.held else [], village, seed
     )
+    # The year's study before the history: awards and the appraisal read it.
+    learned = learning_history.seed_learning_history(
+        root=root, city_admin=city_admin, months=wanted, seed=seed, progress=progress
+    )
     made = history.seed_history(
         root=root,
         county=county,
@@ -389,7 +393,7 @@ def seed_supervision(
         seed=seed,
         progress=progress,
     )
-    facts.history_made = sum(made.values())
+    facts.history_made = sum(made.values()) + learned
     _monthly_sheets(city_admin, month, facts)
     _bulletin(root, city_admin, quarter, facts)
     _awards(
