@@ -3,6 +3,7 @@ member list, the import page, and the member's phone profile."""
 
 import csv
 import io
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -81,6 +82,8 @@ def test_an_admin_browses_the_tree_finds_a_member_and_opens_the_import_page(worl
         files=[{"name": "党员.csv", "mimeType": "text/csv", "buffer": out.getvalue().encode()}]
     )
     page.get_by_role("button", name="开始导入").click()
+    # The import is a job: its page lists the refused rows once it has finished.
+    expect(page).to_have_url(re.compile(r"/console/jobs/\d+/$"))
     errors = page.locator(".import-errors")
     expect(errors).to_contain_text("未导入任何数据")
     expect(errors).to_contain_text("第2行")

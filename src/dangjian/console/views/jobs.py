@@ -24,12 +24,16 @@ def job_list(request):
 @require_GET
 @admin_view
 def job_detail(request, job_id: int):
+    from dangjian.registry.imports import background
+
     job = selectors.access_job(request.user, job_id)
+    # A refused import's rows, listed as its import page listed them (none for other jobs).
+    context = {"job": job, **background.error_rows(job)}
     if request.htmx:
-        response = render(request, "console/partials/job.html", {"job": job})
+        response = render(request, "console/partials/job.html", context)
         if job.finished:
             # The poll's last answer: the page's other parts that the work changes (the
             # campaign's distribution card) listen for it and draw themselves again.
             trigger_client_event(response, JOB_FINISHED, {"job": job.pk})
         return response
-    return render_page(request, "console/jobs/detail.html", {"job": job})
+    return render_page(request, "console/jobs/detail.html", context)

@@ -8,6 +8,7 @@ the per-row error report (an XLSX kept beside the upload and read only through t
 starter). The API's imports stay in their request."""
 
 import io
+import json
 import logging
 import math
 import secrets
@@ -75,6 +76,14 @@ def _name_path(token: str) -> str:
 
 def _report_path(token: str) -> str:
     return f"{_folder(token)}/errors.xlsx"
+
+
+def _rows_path(token: str) -> str:
+    return f"{_folder(token)}/errors.json"
+
+
+# The most of a refused file's errors its job's page lists (the report has them all).
+SHOWN_ERRORS = 200
 
 
 def _token(job: Job) -> str:
@@ -175,6 +184,7 @@ def run_import(job_id: int) -> Job | None:
         report = ""
         if exc.details.get("errors"):
             default_storage.save(_report_path(token), ContentFile(error_report(exc)))
+            default_storage.save(_rows_path(token), ContentFile(_error_rows_json(exc)))
             report = f"/console/jobs/{job.pk}/errors.xlsx"
         jobs.fail(job, summary=exc.message, result_url=report)
     except Exception:  # noqa: BLE001 - whatever broke, the job says so
@@ -218,6 +228,31 @@ def error_report(exc: DomainError) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _error_rows_json(exc: DomainError) -> bytes:
+    errors = exc.details.get("errors") or []
+    shown = [
+        {"row": e.get("row") or 0, "column": e.get("column") or "", "message": e.get("message")}
+        for e in errors[:SHOWN_ERRORS]
+    ]
+    count = exc.details.get("error_count") or len(errors)
+    return json.dumps({"error_count": count, "errors": shown}, ensure_ascii=False).encode()
+
+
+def error_rows(job: Job) -> dict:
+    """What a failed import job's page lists of the refused file: its first SHOWN_ERRORS
+    errors (row, column, message) and how many there are; none for any other job."""
+    none = {"row_errors": [], "error_count": 0}
+    if job.kind not in IMPORTS or job.status != JobStatus.FAILED:
+        return none
+    path = _rows_path(_token(job))
+    if not default_storage.exists(path):
+        return none
+    with default_storage.open(path, "rb") as kept:
+        stored = json.loads(kept.read().decode())
+    rows = stored.get("errors") or []
+    return {"row_errors": rows, "error_count": stored.get("error_count") or len(rows)}
 
 
 def error_report_file(job: Job) -> tuple:
