@@ -309,6 +309,18 @@ AUDIT_FIELDS = {
     "volunteer_hours": _("志愿服务时长"),
     "study_minutes": _("学习时长（分钟）"),
     "nomination_deadline": _("推荐截止日期"),
+    # A quiz's terms, an article's column and video, a fill-in question's answers.
+    "opens_at": _("开始时间"),
+    "closes_at": _("截止时间"),
+    "time_limit": _("答题时限"),
+    "attempts_allowed": _("可作答次数"),
+    "grading_method": _("计分方式"),
+    "pass_mark": _("及格分"),
+    "shuffle_options": _("打乱选项顺序"),
+    "review_policy": _("答案公布"),
+    "column_id": _("栏目"),
+    "video_url": _("视频链接"),
+    "accepted": _("填空题答案"),
 }
 # Values of audit entries that are codes of no choices field.
 AUDIT_VALUES = {
