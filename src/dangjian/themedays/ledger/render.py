@@ -127,7 +127,16 @@ class _Story:
                 return text
             return Paragraph(escape(text), self.small)
 
-        cells = [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in [header, *rows]]
+        def key_size(text: str) -> float:
+            # The first column holds the record's key (`item_evidence:15434`), which the index
+            # and a search of the PDF find whole: it is never wrapped, but set smaller.
+            return min(8.0, (widths[0] - 6) / max(stringWidth(text, self.font, 1), 1))
+
+        cells = [
+            [row[0] if n else cell(row[0], widths[0])]
+            + [cell(v, w) for v, w in zip(row[1:], widths[1:], strict=True)]
+            for n, row in enumerate([header, *rows])
+        ]
         t = Table(cells, colWidths=widths, repeatRows=1)
         t.setStyle(
             TableStyle(
@@ -136,6 +145,11 @@ class _Story:
                     ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e3e3")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+                + [
+                    ("FONTSIZE", (0, n), (0, n), key_size(str(row[0])))
+                    for n, row in enumerate(rows, start=1)
+                    if key_size(str(row[0])) < 8
                 ]
             )
         )
