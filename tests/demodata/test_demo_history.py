@@ -5,20 +5,16 @@ finished quarter; believable figures (good, average and struggling branches, a r
 trend, most members activated); and today's to-dos for the admins. One demo seeded for
 the whole module (the full demo, members and all), on 8 December 2026."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from io import StringIO
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Avg, Count, Q
-from django.test import override_settings
 
 from dangjian.attendance.models import Correction, LeaveRequest
 from dangjian.audit.models import AuditEntry
-from dangjian.demodata import seeding
 from dangjian.registry import selectors as registry
 from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.scoring import selectors
@@ -37,8 +33,8 @@ from dangjian.supervision.models import (
     SpotCheckItem,
 )
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign
+from tests.demodata.conftest import NOW
 
-NOW = datetime(2026, 12, 8, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 TODAY = NOW.date()
 THIS_MONTH = date(2026, 12, 1)
 LAST_MONTH = date(2026, 11, 1)
@@ -46,32 +42,6 @@ YEAR = [date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 12)]
 
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The full demo seeded once on NOW, inside a transaction rolled back at the module's
-    end; each test runs in a savepoint within it."""
-    media = tmp_path_factory.mktemp("media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media),
-        time_machine.travel(NOW, tick=False),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed", "--scale", "demo", stdout=StringIO())
-            yield Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def city(demo):
-    with time_machine.travel(NOW, tick=False):
-        yield demo
 
 
 def with_members(root: Organization) -> int:

@@ -4,21 +4,14 @@ its quiz; the members' readings and attempts are there as the services leave the
 good, average and struggling branches; the console's completion and results pages show
 them. One demo seeded for the whole module, on 8 December 2026 (as test_demo_history)."""
 
-from datetime import date, datetime
-from io import StringIO
+from datetime import date
 from statistics import median
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
-from django.test import override_settings
 from django.urls import reverse
 from django.utils.timezone import localdate
 
-from dangjian.demodata import seeding
 from dangjian.learning import grading, packages
 from dangjian.learning.models import (
     ArticleStatus,
@@ -32,38 +25,13 @@ from dangjian.learning.models import (
 from dangjian.learning.quiz_bank import question_spec
 from dangjian.registry.models import Member, Organization, User
 from dangjian.scoring.formula import round_half_up
+from tests.demodata.conftest import NOW
 
-NOW = datetime(2026, 12, 8, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
 YEAR = [date(2025, 12, 1)] + [date(2026, m, 1) for m in range(1, 12)]
 LAST_MONTH = date(2026, 11, 1)
 
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The full demo seeded once on NOW, inside a transaction rolled back at the module's
-    end; each test runs in a savepoint within it."""
-    media = tmp_path_factory.mktemp("media")
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media),
-        time_machine.travel(NOW, tick=False),
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            call_command("seed", "--scale", "demo", stdout=StringIO())
-            yield Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def city(demo):
-    with time_machine.travel(NOW, tick=False):
-        yield demo
 
 
 def _package(city: Organization, month: date) -> StudyPackage:
