@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 ORIGINALS = "原件"
 STATUSES = set(ActivityStatus.values)
+# How every record is named in the index and printed in the PDF (`photo:12`).
+_RECORD_KEY = re.compile(r"[a-z_]+:\d+")
 
 
 @dataclass
@@ -119,23 +121,28 @@ class _Story:
             return
         from reportlab.pdfbase.pdfmetrics import stringWidth
 
+        def key_size(text: str, width: float) -> float:
+            # A record's key (`item_evidence:15434`, `attendance:99999991`), in whichever
+            # column, is found whole by the index and by a search of the PDF: it is never
+            # wrapped, but set smaller where its cell is too narrow.
+            return min(8.0, (width - 6) / max(stringWidth(text, self.font, 1), 1))
+
         def cell(value, width):
             # A Paragraph only where the text must wrap: laying out thousands of them is
             # most of a ledger's time, and most cells (names, times) fit on one line.
             text = str(value)
-            if "\n" not in text and stringWidth(text, self.font, 8) <= width - 6:
+            if _RECORD_KEY.fullmatch(text) or (
+                "\n" not in text and stringWidth(text, self.font, 8) <= width - 6
+            ):
                 return text
             return Paragraph(escape(text), self.small)
 
-        def key_size(text: str) -> float:
-            # The first column holds the record's key (`item_evidence:15434`), which the index
-            # and a search of the PDF find whole: it is never wrapped, but set smaller.
-            return min(8.0, (widths[0] - 6) / max(stringWidth(text, self.font, 1), 1))
-
-        cells = [
-            [row[0] if n else cell(row[0], widths[0])]
-            + [cell(v, w) for v, w in zip(row[1:], widths[1:], strict=True)]
-            for n, row in enumerate([header, *rows])
+        cells = [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in [header, *rows]]
+        smaller = [
+            ("FONTSIZE", (col, n), (col, n), size)
+            for n, row in enumerate(rows, start=1)
+            for col, (value, width) in enumerate(zip(row, widths, strict=True))
+            if _RECORD_KEY.fullmatch(str(value)) and (size := key_size(str(value), width)) < 8
         ]
         t = Table(cells, colWidths=widths, repeatRows=1)
         t.setStyle(
@@ -146,11 +153,7 @@ class _Story:
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3e3e3")),
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ]
-                + [
-                    ("FONTSIZE", (0, n), (0, n), key_size(str(row[0])))
-                    for n, row in enumerate(rows, start=1)
-                    if key_size(str(row[0])) < 8
-                ]
+                + smaller
             )
         )
         self.flow.append(t)
