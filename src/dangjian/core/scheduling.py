@@ -1,13 +1,28 @@
 """The scheduled jobs: what Celery beat runs in production, and what
-`manage.py run_scheduled` runs once (or in a loop) in the embedded default."""
+`manage.py run_scheduled` runs once (or in a loop) in the embedded default.
 
+Each job runs at most once per slot of its period (the slot: the job's period counted from
+the epoch, `slot()`), however many beats, workers or `run_scheduled` loops ask for it: the
+first to claim `scheduled:<job>:<slot>` in the cache (`cache.add`, atomic on Redis, which
+every process of a deployment shares) runs it, the others log it skipped. Two beats started
+by mistake thus cost one extra message a tick, not a second run. Without REDIS_URL the cache
+is the process's own, which is enough: the embedded default has one scheduler. Beat sends
+`dangjian.core.tasks.run_scheduled_job` with the job's name, never the job's task itself."""
+
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db.models import F, Q, QuerySet
 from django.utils.module_loading import import_string
 
 from dangjian.core import clock
+
+logger = logging.getLogger(__name__)
+
+# What run_job answers for a job another process ran in this slot already.
+SKIPPED = "skipped: already run in this slot"
 
 # name -> (dotted task path, period in seconds). Every job is idempotent: running it twice,
 # or late, changes nothing more than running it once on time.
@@ -51,13 +66,49 @@ JOBS: dict[str, tuple[str, int]] = {
 
 def beat_schedule() -> dict:
     return {
-        name: {"task": path, "schedule": float(period)} for name, (path, period) in JOBS.items()
+        name: {
+            "task": "dangjian.core.tasks.run_scheduled_job",
+            "schedule": float(period),
+            "args": (name,),
+        }
+        for name, (_path, period) in JOBS.items()
     }
 
 
+def slot(epoch_seconds: float, period: int) -> int:
+    """The period slot a moment falls in: whole periods since the epoch."""
+    return int(epoch_seconds // period)
+
+
+def slot_key(name: str, slot_number: int) -> str:
+    return f"scheduled:{name}:{slot_number}"
+
+
+def run_job(name: str) -> object:
+    """Run the job `name` in this process unless it ran in this slot already (module
+    docstring): its result, or SKIPPED."""
+    path, period = JOBS[name]
+    key = slot_key(name, slot(clock.now().timestamp(), period))
+    try:
+        claimed = cache.add(key, 1, timeout=period)
+    except Exception:  # the cache (Redis) is down: a second run is harmless, a missed one not
+        logger.warning("cache unavailable: scheduled job %s run unguarded", name, exc_info=True)
+        claimed = None
+    if claimed is False:
+        logger.info("scheduled job %s skipped: already run in slot %s", name, key)
+        return SKIPPED
+    try:
+        return import_string(path)()
+    except Exception:
+        # Failed: another beat's message, or the next tick, may run it again in this slot.
+        if claimed:
+            cache.delete(key)
+        raise
+
+
 def run_all() -> dict[str, object]:
-    """Run every job once, in this process."""
-    return {name: import_string(path)() for name, (path, _period) in JOBS.items()}
+    """Run every job once, in this process (each unless it ran in its slot already)."""
+    return {name: run_job(name) for name in JOBS}
 
 
 def resume_unfinished(
