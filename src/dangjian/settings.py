@@ -239,6 +239,34 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "TEST": {"MIRROR": "default"},
     }
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
+
+# A read replica (a streaming standby of DATABASE_URL's database) for the heavy reads:
+# rankings, dashboards, exports, reports (core.replica says which and how). Empty: no
+# `replica` alias, no router, no middleware, every read on DATABASE_URL as before.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+REPLICA_DB_ALIAS = "replica"
+# A replica further behind than this is left for the primary until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
+# How often each process asks the replica whether it answers and how far behind it is.
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+# A user who wrote reads from the primary this long: it must outlast the lag allowed
+# (REPLICA_MAX_LAG_SECONDS + REPLICA_CHECK_SECONDS) for users to see their own writes.
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 20)
+DATABASE_ROUTERS = []
+if DATABASE_REPLICA_URL:
+    DATABASES[REPLICA_DB_ALIAS] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=CONN_MAX_AGE, conn_health_checks=CONN_HEALTH_CHECKS
+    )
+    if DATABASES[REPLICA_DB_ALIAS]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES[REPLICA_DB_ALIAS]["ENGINE"] = "dangjian.core.db.postgresql"
+        # A replica whose host does not answer costs a heavy read this long, once per
+        # check, before the primary answers instead (libpq would wait for the OS).
+        DATABASES[REPLICA_DB_ALIAS].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    DATABASES[REPLICA_DB_ALIAS]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["dangjian.core.replica.ReplicaRouter"]
+    # Right after the request id, above the API's exit, so that API requests mark their
+    # user's writes too.
+    MIDDLEWARE.insert(1, "dangjian.core.replica.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "registry.User"
