@@ -31,6 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from dangjian.audit.models import AuditEntry  # noqa: E402
@@ -47,66 +48,96 @@ from dangjian.registry.models import (  # noqa: E402
 )
 
 ROOT_NAME = "基准测试市"
+# With --cities N above 1: N such cities under this root (10: a province, 89,881 orgs).
+PROVINCE_NAME = "基准测试省"
 ADMIN_PHONE = "19900000001"
 COUNTIES, TOWNS, BRANCHES = 11, 16, 50
-# A region code and phone prefix no seeded or test data uses, so runs never collide.
-REGION = "659001"
-PHONE_PREFIX = "166"
+# A region code and phone prefix no seeded or test data uses, so runs never collide (the
+# province's own, so that the city and the province can share a database).
+REGION, PHONE_PREFIX = "659001", "166"
+PROVINCE_REGION, PROVINCE_PHONE_PREFIX = "659002", "167"
 
 
 def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def build_tree() -> tuple[Organization, User]:
-    root = Organization.objects.get_root_nodes().filter(name=ROOT_NAME).first()
-    if root is None:
-        with transaction.atomic():
-            root = services.create_root_organization(name=ROOT_NAME)
-            step = Organization.steplen
-            get_path = Organization._get_path
-            nodes = []
-            for c in range(1, COUNTIES + 1):
-                cpath = get_path(root.path, 2, c)
+def _city_nodes(path: str, depth: int, prefix: str, label: str) -> list[Organization]:
+    """A city's counties, towns and branches below the node at `path` (bulk-inserted with
+    treebeard paths, so that a province's 90,000 organizations take seconds)."""
+    get_path = Organization._get_path
+    nodes = []
+    for c in range(1, COUNTIES + 1):
+        cpath = get_path(path, depth + 1, c)
+        nodes.append(
+            Organization(
+                path=cpath,
+                depth=depth + 1,
+                numchild=TOWNS,
+                name=f"{label}{c}县",
+                code=f"{prefix}{c:02d}",
+                kind=OrgKind.COMMITTEE,
+                sector=Sector.GOVERNMENT,
+            )
+        )
+        for t in range(1, TOWNS + 1):
+            tpath = get_path(cpath, depth + 2, t)
+            nodes.append(
+                Organization(
+                    path=tpath,
+                    depth=depth + 2,
+                    numchild=BRANCHES,
+                    name=f"{label}{c}县{t}镇党委",
+                    code=f"{prefix}{c:02d}{t:02d}",
+                    kind=OrgKind.COMMITTEE,
+                    sector=Sector.RURAL,
+                )
+            )
+            for b in range(1, BRANCHES + 1):
                 nodes.append(
                     Organization(
-                        path=cpath,
-                        depth=2,
-                        numchild=TOWNS,
-                        name=f"基准{c}县",
-                        code=f"BM{c:02d}",
-                        kind=OrgKind.COMMITTEE,
-                        sector=Sector.GOVERNMENT,
+                        path=get_path(tpath, depth + 3, b),
+                        depth=depth + 3,
+                        numchild=0,
+                        name=f"{label}{c}县{t}镇{b}村党支部",
+                        code=f"{prefix}{c:02d}{t:02d}{b:02d}",
+                        kind=OrgKind.BRANCH,
+                        sector=Sector.RURAL,
                     )
                 )
-                for t in range(1, TOWNS + 1):
-                    tpath = get_path(cpath, 3, t)
+    return nodes
+
+
+def build_tree(cities: int) -> tuple[Organization, User]:
+    """The city (cities=1) or a province of `cities` such cities under one root."""
+    name = ROOT_NAME if cities == 1 else PROVINCE_NAME
+    root = Organization.objects.get_root_nodes().filter(name=name).first()
+    if root is None:
+        with transaction.atomic():
+            root = services.create_root_organization(name=name)
+            if cities == 1:
+                nodes = _city_nodes(root.path, 1, "BM", "基准")
+                children = COUNTIES
+            else:
+                nodes = []
+                for city in range(1, cities + 1):
+                    path = Organization._get_path(root.path, 2, city)
                     nodes.append(
                         Organization(
-                            path=tpath,
-                            depth=3,
-                            numchild=BRANCHES,
-                            name=f"基准{c}县{t}镇党委",
-                            code=f"BM{c:02d}{t:02d}",
+                            path=path,
+                            depth=2,
+                            numchild=COUNTIES,
+                            name=f"基准{city}市",
+                            code=f"BP{city:02d}",
                             kind=OrgKind.COMMITTEE,
-                            sector=Sector.RURAL,
+                            sector=Sector.GOVERNMENT,
                         )
                     )
-                    for b in range(1, BRANCHES + 1):
-                        nodes.append(
-                            Organization(
-                                path=get_path(tpath, 4, b),
-                                depth=4,
-                                numchild=0,
-                                name=f"基准{c}县{t}镇{b}村党支部",
-                                code=f"BM{c:02d}{t:02d}{b:02d}",
-                                kind=OrgKind.BRANCH,
-                                sector=Sector.RURAL,
-                            )
-                        )
-            assert all(len(n.path) == n.depth * step for n in nodes)
+                    nodes.extend(_city_nodes(path, 2, f"BP{city:02d}", f"基准{city}市"))
+                children = cities
+            assert all(len(n.path) == n.depth * Organization.steplen for n in nodes)
             Organization.objects.bulk_create(nodes, batch_size=2000)
-            Organization.objects.filter(pk=root.pk).update(numchild=COUNTIES)
+            Organization.objects.filter(pk=root.pk).update(numchild=children)
             root.refresh_from_db()
     admin = User.objects.filter(phone=ADMIN_PHONE).first()
     if admin is None:
@@ -127,7 +158,7 @@ def reset(root: Organization) -> None:
     print(f"reset: deleted {len(user_ids)} members")
 
 
-def member_rows(n: int, branch_codes: list[str]):
+def member_rows(n: int, branch_codes: list[str], region: str, phone_prefix: str):
     today = date.today()
     first_birth = date(1945, 1, 1)
     days = 14000  # birth dates 1945-1983
@@ -140,10 +171,10 @@ def member_rows(n: int, branch_codes: list[str]):
         flowing = i % 20 == 0
         yield [
             f"党员{i:06d}",
-            idcard.make(REGION, born, seq),
+            idcard.make(region, born, seq),
             "男" if male else "女",
             born.isoformat(),
-            f"{PHONE_PREFIX}{i:08d}",
+            f"{phone_prefix}{i:08d}",
             branch_codes[i % len(branch_codes)],
             join.isoformat(),
             "" if probationary else (join + timedelta(days=366)).isoformat(),
@@ -153,20 +184,24 @@ def member_rows(n: int, branch_codes: list[str]):
         ]
 
 
-def write_file(path: str, fmt: str, n: int, branch_codes: list[str]) -> None:
+def write_file(path: str, fmt: str, n: int, branch_codes: list[str], province: bool) -> None:
+    if province:
+        rows = member_rows(n, branch_codes, PROVINCE_REGION, PROVINCE_PHONE_PREFIX)
+    else:
+        rows = member_rows(n, branch_codes, REGION, PHONE_PREFIX)
     headers = [title for _field, title in imports.MEMBER_COLUMNS]
     if fmt == "csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(headers)
-            writer.writerows(member_rows(n, branch_codes))
+            writer.writerows(rows)
         return
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet()
     ws.append(headers)
-    for row in member_rows(n, branch_codes):
+    for row in rows:
         ws.append(row)
     wb.save(path)
 
@@ -187,6 +222,12 @@ def timed_import(label: str, admin, root, path: str, n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=208_000)
+    parser.add_argument(
+        "--cities",
+        type=int,
+        default=1,
+        help="the city's tree (1) or a province of N such cities (10: 2,080,000 members' size)",
+    )
     parser.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     parser.add_argument("--reset", action="store_true", help="delete earlier benchmark members")
     parser.add_argument("--once", action="store_true", help="skip the second (update) import")
@@ -197,7 +238,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    root, admin = build_tree()
+    root, admin = build_tree(args.cities)
     if args.reset:
         reset(root)
     branch_codes = list(
@@ -214,18 +255,25 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, f"members-{args.members}.{args.format}")
         started = time.perf_counter()
-        write_file(path, args.format, args.members, branch_codes)
+        write_file(path, args.format, args.members, branch_codes, args.cities > 1)
         size = os.path.getsize(path) / (1024 * 1024)
         print(
             f"file: {args.format}, {args.members} rows, {size:.1f} MiB, "
             f"written in {time.perf_counter() - started:.1f} s, peak RSS {peak_mib():.0f} MiB"
         )
+        if os.path.getsize(path) > settings.IMPORT_MAX_BYTES:
+            # The import would refuse it (file_too_large): say how to allow it instead.
+            sys.exit(
+                f"the file is larger than IMPORT_MAX_BYTES ({settings.IMPORT_MAX_BYTES}): "
+                f"run with IMPORT_MAX_BYTES={int(os.path.getsize(path) * 1.2)} or more"
+            )
         timed_import("first import", admin, root, path, args.members)
         if not args.once:
             timed_import("second import (same file)", admin, root, path, args.members)
         if args.move:
             moved = os.path.join(tmp, f"moved-{args.members}.{args.format}")
-            write_file(moved, args.format, args.members, branch_codes[1:] + branch_codes[:1])
+            shifted = branch_codes[1:] + branch_codes[:1]
+            write_file(moved, args.format, args.members, shifted, args.cities > 1)
             timed_import("third import (every member moved)", admin, root, moved, args.members)
     total = Member.objects.filter(branch__path__startswith=root.path).count()
     print(f"members in the benchmark city: {total}")
