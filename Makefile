@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install assets browser fonts lint format pytest test-pg fuzz serve seed-city messages clean
+.PHONY: demo test install assets browser fonts nodes lint format pytest test-pg fuzz serve seed-city messages clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -33,6 +33,13 @@ browser:
 	  test -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk fonts-wqy-zenhei >/dev/null; }
+
+# Debian's nginx in front of two gunicorns: tests/deploy/test_two_nodes.py on PostgreSQL
+# (scripts/two_nodes.py, deploy/nginx.conf).
+nodes:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    nginx >/dev/null; }
 
 # The quarterly bulletin's PDF embeds this font (above): the demo publishes one.
 fonts:
@@ -79,7 +86,7 @@ pytest: install browser
 test: lint pytest
 
 # The suite again on PostgreSQL (what .ci/run does second).
-test-pg: install browser
+test-pg: install browser nodes
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/dangjian} \
 	  $(VENV)/bin/pytest $(PYTEST_ARGS)
 
