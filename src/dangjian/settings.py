@@ -484,6 +484,15 @@ MAP_JS_URL = env_str("MAP_JS_URL", "https://webapi.amap.com/maps?v=2.0&key={key}
 SUPERVISION_MONTHLY_DAY = env_int("SUPERVISION_MONTHLY_DAY", 5)
 SUPERVISION_SIGN_IN_THRESHOLD = env_int("SUPERVISION_SIGN_IN_THRESHOLD", 60)
 
+# Partitioned history on PostgreSQL (core.partitions, attendance.retention): how many months
+# after this one get their partitions made ahead by the scheduled job, so that rows never wait
+# in the default partition; and after how many years the check-in attempt log's months are
+# archived (gzip CSV under ATTEMPT_ARCHIVE_DIR) and dropped. 0 keeps every attempt: dropping
+# history is a policy decision, never a default.
+PARTITION_MONTHS_AHEAD = env_int("PARTITION_MONTHS_AHEAD", 3)
+ATTEMPT_RETENTION_YEARS = env_int("ATTEMPT_RETENTION_YEARS", 0)
+ATTEMPT_ARCHIVE_DIR = Path(env_str("ATTEMPT_ARCHIVE_DIR", str(BASE_DIR / "var" / "archive")))
+
 # Activity photos (docs/product.md, "The activity record"): what an upload may be, how it is
 # stored, how it is checked.
 PHOTO_POLICY = {
