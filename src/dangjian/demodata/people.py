@@ -67,10 +67,13 @@ MOBILE_PREFIXES = (
 
 @dataclass
 class _Registry:
-    """What must stay unique across the whole city."""
+    """What must stay unique across the whole city. A province's cities are generated one
+    at a time, each in its own `part` (index, count) of the phone numbers and ID-number
+    sequences, so that they never collide without one registry holding the province."""
 
     phones: set[str] = field(default_factory=set)
     ids: set[str] = field(default_factory=set)
+    part: tuple[int, int] = (0, 1)
 
 
 def add_years(day: date, years: int) -> date:
@@ -97,17 +100,28 @@ _FLOWING_WEIGHTS = [w for _, w in FLOWING_LOCATIONS]
 _AGE_WEIGHTS = [w for *_, w in AGE_BANDS]
 
 
-def _phone(rng: random.Random, seen: set[str]) -> str:
+def _phone(rng: random.Random, seen: set[str], part: tuple[int, int] = (0, 1)) -> str:
+    index, count = part
+    low, high = index * 100_000_000 // count, (index + 1) * 100_000_000 // count
     while True:
-        phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(100_000_000):08d}"
+        phone = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(low, high):08d}"
         if phone not in seen and not phone.startswith(DEMO_PHONE_PREFIX):
             seen.add(phone)
             return phone
 
 
-def _id_number(rng: random.Random, region: str, born: date, male: bool, seen: set[str]) -> str:
+def _id_number(
+    rng: random.Random,
+    region: str,
+    born: date,
+    male: bool,
+    seen: set[str],
+    part: tuple[int, int] = (0, 1),
+) -> str:
+    index, count = part
+    low, high = 1 + index * 499 // count, 1 + (index + 1) * 499 // count
     while True:
-        number = idcard.make(region, born, rng.randrange(1, 500) * 2 + (1 if male else 0))
+        number = idcard.make(region, born, rng.randrange(low, high) * 2 + (1 if male else 0))
         if number not in seen:
             seen.add(number)
             return number
@@ -147,8 +161,8 @@ def member_row(rng: random.Random, branch: OrgSpec, today: date, registry: _Regi
         "name": _name(rng, male, born),
         "gender": "male" if male else "female",
         "birth_date": born,
-        "id_number": _id_number(rng, region, born, male, registry.ids),
-        "phone": _phone(rng, registry.phones),
+        "id_number": _id_number(rng, region, born, male, registry.ids, registry.part),
+        "phone": _phone(rng, registry.phones, registry.part),
         "branch": branch.code,
         "join_date": join,
         "full_date": full,
@@ -181,11 +195,13 @@ def member_rows(
     reserved_phones: set[str] = frozenset(),
     reserved_ids: set[str] = frozenset(),
     skip: dict[str, int] | None = None,
+    part: tuple[int, int] = (0, 1),
 ) -> Iterator[dict]:
     """`total` member rows spread over the tree's branches; `skip` holds how many members
-    a branch already has (the demo logins), so the totals come out as planned."""
+    a branch already has (the demo logins), so the totals come out as planned; `part`
+    (index, count) keeps one city of a province clear of the others (see `_Registry`)."""
     today = today or clock.today()
-    registry = _Registry(set(reserved_phones), set(reserved_ids))
+    registry = _Registry(set(reserved_phones), set(reserved_ids), part)
     skip = skip or {}
     for branch, size in branch_sizes(tree, total):
         for _ in range(size - skip.get(branch.code, 0)):

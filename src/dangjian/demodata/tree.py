@@ -365,7 +365,7 @@ DEMO_COUNTY_UNITS = [
 ]
 
 
-def _county_units(rng, scale: str, county: OrgSpec, short: str) -> None:
+def _county_units(rng, scale: str, county: OrgSpec, short: str, like: str = "") -> None:
     """The county's own departments: its organs, schools, hospitals, firms and NGOs.
     Coded county + 9xx so that they never collide with the towns' serials."""
     codes = _Codes(county, start=901)
@@ -373,7 +373,7 @@ def _county_units(rng, scale: str, county: OrgSpec, short: str) -> None:
     organ_codes = _Codes(organs)
     if scale == "demo":
         # Two units a county, so that every sector shows up somewhere in the demo.
-        second = DEMO_COUNTY_UNITS[list(DEMO_COUNTIES).index(short)]
+        second = DEMO_COUNTY_UNITS[list(DEMO_COUNTIES).index(like or short)]
         for unit, sector in (("财政局机关", Sector.GOVERNMENT), second):
             _branch(rng, organs, organ_codes, f"{short}{unit}党支部", sector)
         return
@@ -418,7 +418,7 @@ def _county_units(rng, scale: str, county: OrgSpec, short: str) -> None:
 
 def _city_units(rng, root: OrgSpec) -> None:
     """The city's own organs and institutions, coded 610700xxx."""
-    codes = _Codes(OrgSpec(name="", kind="", sector="", code=f"{CITY_CODE}00"))
+    codes = _Codes(OrgSpec(name="", kind="", sector="", code=f"{root.code}00"))
     organs = _committee(root, codes, "汉中市直属机关工委", Sector.GOVERNMENT)
     organ_codes = _Codes(organs)
     for bureau, sector in CITY_BUREAUS:
@@ -496,13 +496,27 @@ def _city_units(rng, root: OrgSpec) -> None:
         _branch(rng, two_new, two_codes, f"汉中市{social}党支部", Sector.SOCIAL_ORGANIZATION)
 
 
-def build_tree(scale: str, rng: random.Random) -> OrgSpec:
+@dataclass(frozen=True)
+class CityPlan:
+    """A city to build: its name, code and counties, each county given as (name, region
+    code, the Hanzhong county whose towns it takes). Hanzhong is the one planned by hand;
+    a province's other cities are built on its pattern (`demodata/province.py`)."""
+
+    name: str
+    code: str
+    counties: tuple[tuple[str, str, str], ...]
+
+
+HANZHONG = CityPlan(CITY_NAME, CITY_CODE, tuple((name, code, name) for name, code in COUNTIES))
+
+
+def build_tree(scale: str, rng: random.Random, city: CityPlan = HANZHONG) -> OrgSpec:
     """The whole tree in memory, root included, codes and membership weights assigned."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
-    root = OrgSpec(name=CITY_NAME, kind=OrgKind.COMMITTEE, sector=Sector.GOVERNMENT, code=CITY_CODE)
-    for county_name, region in COUNTIES:
-        if scale == "demo" and county_name not in DEMO_COUNTIES:
+    root = OrgSpec(name=city.name, kind=OrgKind.COMMITTEE, sector=Sector.GOVERNMENT, code=city.code)
+    for county_name, region, like in city.counties:
+        if scale == "demo" and like not in DEMO_COUNTIES:
             continue
         county = root.add(
             OrgSpec(
@@ -513,14 +527,14 @@ def build_tree(scale: str, rng: random.Random) -> OrgSpec:
                 region=region,
             )
         )
-        towns = TOWNS[county_name]
+        towns = TOWNS[like]
         if scale == "demo":
-            towns = towns[: DEMO_COUNTIES[county_name]]
+            towns = towns[: DEMO_COUNTIES[like]]
         town_codes = _Codes(county)
         for i, town in enumerate(towns):
-            demo_branch = county_name == "汉台区" and i == 0
+            demo_branch = city is HANZHONG and county_name == "汉台区" and i == 0
             _town(rng, scale, county, town_codes, town, demo_branch)
-        _county_units(rng, scale, county, county_name)
+        _county_units(rng, scale, county, county_name, like)
     if scale == "city":
         _city_units(rng, root)
     else:
@@ -533,6 +547,11 @@ def build_tree(scale: str, rng: random.Random) -> OrgSpec:
             _general_branch(
                 rng, town, _Codes(town, start=len(town.children) + 1), stem, town.sector, sub
             )
+    if city.name != CITY_NAME:
+        # The pattern's firms and city units carry Hanzhong's name; another city's its own.
+        short = city.name.removesuffix("市")
+        for spec in root.walk():
+            spec.name = spec.name.replace("汉中", short)
     return root
 
 

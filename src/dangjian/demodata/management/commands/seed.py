@@ -1,20 +1,22 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.core.errors import DomainError
-from dangjian.demodata import seeding, simulation
+from dangjian.demodata import province, seeding, simulation
 from dangjian.registry.models import Organization
 
 
 class Command(BaseCommand):
     help = (
         "Load Hanzhong-shaped data: `demo` (about 60 branches, 1,500 members) or `city` "
-        "(about 9,000 organizations, 208,000 members), plus the demo logins; with --months N, "
+        "(about 9,000 organizations, 208,000 members) or `province` (陕西省, ten cities on "
+        "Hanzhong's pattern: about 90,000 organizations, 2.08 million members), plus the demo "
+        "logins; with --months N, "
         "also the theme days of the N months before this one, held, closed and scored. "
         "Running it again changes nothing and prints the logins."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=seeding.SCALES, default="demo")
+        parser.add_argument("--scale", choices=(*seeding.SCALES, "province"), default="demo")
         parser.add_argument(
             "--seed", type=int, default=2026, help="Random seed (the same seed, the same data)."
         )
@@ -55,15 +57,23 @@ class Command(BaseCommand):
             raise CommandError("--months must be 0 or more")
         if months and no_members:
             raise CommandError("--months needs the members: leave out --no-members")
-        self.stdout.write(f"Seeding {seeding.CITY_NAME} at the {scale} scale (seed {seed})")
+        where = province.PROVINCE_NAME if scale == "province" else seeding.CITY_NAME
+        self.stdout.write(f"Seeding {where} at the {scale} scale (seed {seed})")
         try:
-            report = seeding.seed(
-                scale=scale,
-                seed=seed,
-                with_members=not no_members,
-                with_supervision=not no_supervision,
-                progress=lambda message: self.stdout.write(f"  {message}"),
-            )
+            if scale == "province":
+                report = province.seed_province(
+                    seed=seed,
+                    with_members=not no_members,
+                    progress=lambda message: self.stdout.write(f"  {message}"),
+                )
+            else:
+                report = seeding.seed(
+                    scale=scale,
+                    seed=seed,
+                    with_members=not no_members,
+                    with_supervision=not no_supervision,
+                    progress=lambda message: self.stdout.write(f"  {message}"),
+                )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
 
@@ -73,7 +83,7 @@ class Command(BaseCommand):
             f"{report.logins_created} logins."
         )
         self.stdout.write(
-            f"In {seeding.CITY_NAME}: {report.orgs_total} organizations "
+            f"In {where}: {report.orgs_total} organizations "
             f"({report.branches_total} branches), {report.members_total} members "
             f"({flowing:.1%} flowing)."
         )
@@ -84,13 +94,14 @@ class Command(BaseCommand):
         for note in report.notes:
             self.stdout.write(self.style.WARNING(f"Note: {note}"))
         if months:
-            self._simulate(months, seed)
+            self._simulate(months, seed, where)
         elif not report.changed:
             self.stdout.write("Already seeded: nothing changed.")
-        self._print_logins()
+        self._print_logins(scale)
 
-    def _simulate(self, months: int, seed: int) -> None:
-        root = Organization.objects.get_root_nodes().get(name=seeding.CITY_NAME)
+    def _simulate(self, months: int, seed: int, where: str) -> None:
+        # A province's months are the province's campaigns, reaching all its cities.
+        root = Organization.objects.get_root_nodes().get(name=where)
         self.stdout.write(f"Simulating the theme days of {months} past months")
         result = simulation.simulate(
             root=root,
@@ -108,10 +119,18 @@ class Command(BaseCommand):
         timings = ", ".join(f"{stage} {secs:.1f} s" for stage, secs in result.seconds.items())
         self.stdout.write(f"Time: {timings}")
 
-    def _print_logins(self) -> None:
+    def _print_logins(self, scale: str) -> None:
+        logins = list(seeding.DEMO_LOGINS)
+        if scale == "province":
+            others = [
+                province.city_admin_login(i, city)
+                for i, city in enumerate(province.CITIES)
+                if city.name != seeding.CITY_NAME
+            ]
+            logins = [province.PROVINCE_ADMIN, *others, *logins]
         rows = [("Role", "Phone", "Password", "Name", "Where")] + [
             (login.role, login.phone, seeding.DEMO_PASSWORD, login.name, login.where)
-            for login in seeding.DEMO_LOGINS
+            for login in logins
         ]
 
         # Chinese characters take two columns in a terminal.
