@@ -25,7 +25,10 @@ the month recomputed from the attendance and interaction rows, every branch's mo
 and the quarter and year they belong to.
 
 Goals (docs/performance.md): month ranking and the dashboard p95 < 100 ms, quarter and year rankings
-p95 < 300 ms, the month's recompute < 60 s.
+p95 < 300 ms, the month's recompute < 60 s. With `--province` (a database seeded with
+`seed --scale province --months 1`): every ranking and dashboard p95 < 300 ms, the theme-day
+progress lists (81,000 branches each, no goal) left out and the recompute timed without a
+goal.
 """
 
 import argparse
@@ -90,9 +93,16 @@ def main() -> None:
         help="gc.freeze() after the warm-up, as a server could after start-up: the objects "
         "alive then are never scanned again by Python's full collections",
     )
+    parser.add_argument(
+        "--province",
+        action="store_true",
+        help="the province's goals: p95 < 300 ms for every ranking and dashboard",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; the goals are measured on PostgreSQL")
+    if args.province:
+        GOALS_MS.update(month=300, dashboard=300)
 
     root = Organization.objects.get_root_nodes().first()
     if root is None:
@@ -167,7 +177,7 @@ def main() -> None:
         ("year", f"API ranking {year} children", api, f"{ranking}?period={year}&level=children"),
         ("year", f"dashboard page {year}", console, f"{board}?period={year}"),
     ]
-    if campaign is not None:
+    if campaign is not None and not args.province:
         # Theme-day progress of one campaign: every branch's stage, listed.
         endpoints += [
             (
@@ -238,9 +248,10 @@ def main() -> None:
         call_command("recompute_scores", month.label, "--org", str(root.pk), stdout=out)
         elapsed = time.perf_counter() - started
         done = [line for line in out.getvalue().splitlines() if line.startswith("Done")]
-        print(f"\nrecompute_scores {month} --org {root.pk}: {elapsed:.1f} s (goal < 60 s)")
+        goal = "no goal" if args.province else "goal < 60 s"
+        print(f"\nrecompute_scores {month} --org {root.pk}: {elapsed:.1f} s ({goal})")
         print("  " + (done[0] if done else out.getvalue().strip()))
-        if elapsed >= 60:
+        if elapsed >= 60 and not args.province:
             missed.append("recompute")
     print("\nall goals met" if not missed else f"\nmissed: {', '.join(missed)}")
 
