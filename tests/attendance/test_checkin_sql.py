@@ -12,7 +12,8 @@ from dangjian.registry import services as registry
 
 TABLES = {model._meta.db_table: model for model in apps.get_models()}
 STATEMENTS = {
-    "facts": checkin.FACTS_SQL,
+    "facts on postgresql": checkin.FACTS_SQL["postgresql"],
+    "facts on sqlite": checkin.FACTS_SQL["sqlite"],
     "record": checkin.RECORD_SQL,
     "attempt": checkin.ATTEMPT_SQL,
     "pair": checkin.PAIR_SQL,
@@ -50,13 +51,14 @@ def test_the_inserts_write_every_column_of_the_row_and_no_other(name):
     assert written == columns(model) - {model._meta.pk.column}
 
 
-def test_the_facts_read_the_columns_their_dataclasses_take():
-    # The SELECT list's width is what read_facts() and _facts() unpack: the account, then
-    # the rest.
-    select = checkin.FACTS_SQL.split("FROM (SELECT 1")[0]
+@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
+def test_the_facts_read_the_columns_their_dataclasses_take(vendor):
+    # The SELECT list's width is what read_facts() and _facts() unpack: the account, the
+    # activity's month, then the rest.
+    select = checkin.FACTS_SQL[vendor].split("FROM (SELECT 1")[0]
     depth, items = 0, 1
     for char in select:
         depth += char == "("
         depth -= char == ")"
         items += char == "," and depth == 0
-    assert items == 1 + 28
+    assert items == 2 + 28

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from dangjian.attendance.models import AttendanceRecord
+from dangjian.attendance.models import AttendanceRecord, record_month
 from dangjian.interaction.models import ActivityLike, Comment, Photo, Rating, Summary
 from dangjian.registry.models import Member, Organization
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign, RosterEntry
@@ -84,6 +84,7 @@ def attend(activity: Activity, member: Member, status: str = "checked_out") -> N
     at = activity.starts_at
     AttendanceRecord.objects.create(
         activity=activity,
+        month=record_month(activity.created_at),
         member=member,
         status=status,
         checked_in_at=at if status in ("checked_in", "checked_out", "not_checked_out") else None,

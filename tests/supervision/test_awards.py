@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from dangjian.attendance.models import AttendanceRecord, AttendanceStatus
+from dangjian.attendance.models import AttendanceRecord, AttendanceStatus, record_month
 from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.learning.models import Reading
@@ -271,6 +271,7 @@ def test_a_model_member_is_nominated_with_the_quarters_evidence(world, clock):
     for activity in (inside, outside):
         AttendanceRecord.objects.create(
             activity=activity,
+            month=record_month(activity.created_at),
             member=member,
             status=AttendanceStatus.CHECKED_IN,
             checked_in_at=activity.starts_at,

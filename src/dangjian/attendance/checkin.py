@@ -18,7 +18,7 @@ log entry together (docs/performance.md, "Checking in")."""
 import math
 import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -146,6 +146,8 @@ class ActivityFacts:
     checkout_closes_after_min: int
     is_roster_frozen: bool
     rotating_secret: str | None
+    # The partition month of its records (models.record_month).
+    month: date
 
     @property
     def window(self):
@@ -212,8 +214,10 @@ class CheckInFacts:
 # reads at most a row through a unique or composite index, so the cost does not grow with
 # the roster. tests/attendance/test_checkin_sql.py checks every table and column named here
 # against the models, tests/registry/test_api_tokens.py the holder against the API's.
-FACTS_SQL = """
-SELECT COALESCE(%(user)s, u.id),
+# The record is looked up with its month too ({month}: the activity's, models.record_month,
+# written per database), so that on PostgreSQL it is read from one partition.
+FACTS_TEMPLATE = """
+SELECT COALESCE(%(user)s, u.id), {month},
        a.id, a.branch_id, a.status, a.starts_at, a.ends_at, a.latitude, a.longitude,
        a.radius_m, a.checkin_opens_before_min, a.checkin_closes_after_min,
        a.checkout_closes_after_min, a.roster_frozen_at IS NOT NULL, q.secret,
@@ -234,8 +238,15 @@ LEFT JOIN registry_user u ON u.id = k.user_id AND u.is_active
 LEFT JOIN themedays_activity a ON a.checkin_token = %(token)s
 LEFT JOIN registry_member m ON m.user_id = COALESCE(%(user)s, u.id)
 LEFT JOIN attendance_rotatingqr q ON q.activity_id = a.id AND q.is_enabled
-LEFT JOIN attendance_attendancerecord r ON r.activity_id = a.id AND r.member_id = m.id
+LEFT JOIN attendance_attendancerecord r
+       ON r.activity_id = a.id AND r.member_id = m.id AND r.month = {month}
 """
+# The UTC month the activity was made in, as a date.
+ACTIVITY_MONTH = {
+    "postgresql": "CAST(date_trunc('month', a.created_at AT TIME ZONE 'UTC') AS date)",
+    "sqlite": "date(a.created_at, 'start of month')",
+}
+FACTS_SQL = {vendor: FACTS_TEMPLATE.format(month=month) for vendor, month in ACTIVITY_MONTH.items()}
 
 
 def read_facts(
@@ -251,12 +262,13 @@ def read_facts(
         "token": token,
         "device": device_id,
     }
-    cursor.execute(FACTS_SQL, params)
-    user_id, *row = cursor.fetchone()
-    return _facts(user_id, row)
+    # The hot connection and the default one reach the same database.
+    cursor.execute(FACTS_SQL[connection.vendor], params)
+    user_id, month, *row = cursor.fetchone()
+    return _facts(user_id, month, row)
 
 
-def _facts(user_id: int | None, row) -> CheckInFacts:
+def _facts(user_id: int | None, month, row) -> CheckInFacts:
     activity = None
     if row[0] is not None:
         activity = ActivityFacts(
@@ -268,6 +280,7 @@ def _facts(user_id: int | None, row) -> CheckInFacts:
             *row[7:11],
             bool(row[11]),
             row[12],
+            _date(month),
         )
     member_id, branch_id, is_active, left_at, on_frozen, left_branch = row[13:19]
     standing = None
@@ -291,6 +304,11 @@ def _facts(user_id: int | None, row) -> CheckInFacts:
     return CheckInFacts(
         user_id, activity, member_id, standing, bool(on_frozen), record, bool(row[27])
     )
+
+
+def _date(value) -> date:
+    # SQLite gives back the text of the date.
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _datetime(value: datetime | None) -> datetime | None:
@@ -633,7 +651,7 @@ class _Attempt:
             # The reflection may be refused (forbidden words): so is the check-out.
             with transaction.atomic():
                 changed = AttendanceRecord.objects.filter(
-                    pk=record.id, status=AttendanceStatus.CHECKED_IN
+                    pk=record.id, month=facts.activity.month, status=AttendanceStatus.CHECKED_IN
                 ).update(
                     status=AttendanceStatus.CHECKED_OUT,
                     checked_out_at=now,
@@ -643,7 +661,7 @@ class _Attempt:
                 if not changed:
                     # A concurrent check-out of the same member won (the UPDATE waited for
                     # it) and posted its reflection.
-                    return Outcome(_reread(record.id), created=False)
+                    return Outcome(_reread(record.id, facts.activity.month), created=False)
                 _post_reflection(self.user(), activity_id, self.reflection)
             return Outcome(
                 replace(
@@ -658,7 +676,9 @@ class _Attempt:
             done = self.checked_in(self.execute(RECORD_SQL, self.new_record()))
         else:
             # On approved leave and came all the same: present.
-            AttendanceRecord.objects.filter(pk=record.id, status=AttendanceStatus.ON_LEAVE).update(
+            AttendanceRecord.objects.filter(
+                pk=record.id, month=facts.activity.month, status=AttendanceStatus.ON_LEAVE
+            ).update(
                 status=AttendanceStatus.CHECKED_IN,
                 checked_in_at=now,
                 checkin_distance_m=decision.distance_m,
@@ -676,7 +696,9 @@ class _Attempt:
             # One phone checking in several members: all their records are flagged, and
             # the superior sees it on the attendance pages and at closing.
             AttendanceRecord.objects.filter(
-                activity_id=activity_id, device_id=self.client.device_id
+                activity_id=activity_id,
+                month=facts.activity.month,
+                device_id=self.client.device_id,
             ).update(is_device_shared=True)
         return Outcome(done, created=True)
 
@@ -701,6 +723,7 @@ class _Attempt:
         """RECORD_SQL's parameters (those it shares with ATTEMPT_SQL have the same value)."""
         return {
             "activity": self.facts.activity.id,
+            "month": self.facts.activity.month,
             "member": self.facts.member_id,
             "at": self.at,
             "distance": self.decision.distance_m,
@@ -750,10 +773,10 @@ def _freeze_roster(activity_id: int) -> None:
     themedays.freeze_roster(activity=Activity(pk=activity_id))
 
 
-def _reread(record_id: int) -> Attendance:
+def _reread(record_id: int, month: date) -> Attendance:
     # Attendance's fields are the record's own (attnames), in the same order.
     names = [f.name for f in fields(Attendance)]
-    return Attendance(*AttendanceRecord.objects.values_list(*names).get(pk=record_id))
+    return Attendance(*AttendanceRecord.objects.values_list(*names).get(pk=record_id, month=month))
 
 
 def _score_inputs_changed(activity_id: int) -> None:
@@ -767,11 +790,11 @@ def _score_inputs_changed(activity_id: int) -> None:
 # The statements. Literal SQL like FACTS_SQL, and checked with it: building these INSERTs
 # with the ORM cost more than running them.
 
-RECORD_COLUMNS = """activity_id, member_id, status, checked_in_at, checkin_distance_m,
+RECORD_COLUMNS = """activity_id, month, member_id, status, checked_in_at, checkin_distance_m,
     checked_out_at, checkout_distance_m, device_id, is_device_shared, leave_id,
     correction_id, is_corrected, created_at, updated_at"""
-RECORD_VALUES = """%(activity)s, %(member)s, 'checked_in', %(at)s, %(distance)s, NULL, NULL,
-    %(device)s, %(shared)s, NULL, NULL, FALSE, %(at)s, %(at)s"""
+RECORD_VALUES = """%(activity)s, %(month)s, %(member)s, 'checked_in', %(at)s, %(distance)s,
+    NULL, NULL, %(device)s, %(shared)s, NULL, NULL, FALSE, %(at)s, %(at)s"""
 RECORD_SQL = f"INSERT INTO attendance_attendancerecord ({RECORD_COLUMNS}) VALUES ({RECORD_VALUES}) RETURNING id"  # noqa: E501, S608
 
 ATTEMPT_SQL = """INSERT INTO attendance_checkinattempt (activity_id, user_id, member_id,

@@ -7,13 +7,22 @@ A roster member without a record is `pending` until the activity closes: the rec
 written by the member's own check-in (or by the closing job, leave or a correction), so
 the check-in hot path inserts one row and never touches the rest of the roster."""
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core import partitions
 from dangjian.registry.models import Member
 from dangjian.themedays.models import Activity
+
+
+def record_month(activity_created_at) -> date:
+    """The partition month of an activity's attendance records: the UTC month the activity
+    was made in, which never changes (its start may move while records exist: leave)."""
+    return partitions.month_of(activity_created_at)
 
 
 class AttendanceStatus(models.TextChoices):
@@ -32,6 +41,12 @@ ATTENDED = (
     AttendanceStatus.CHECKED_OUT,
     AttendanceStatus.NOT_CHECKED_OUT,
 )
+
+
+class AttendanceRecordQuerySet(models.QuerySet):
+    def of_activity(self, activity: Activity) -> "AttendanceRecordQuerySet":
+        """An activity's records, with their month: one partition read on PostgreSQL."""
+        return self.filter(activity=activity, month=record_month(activity.created_at))
 
 
 class AttendanceRecord(models.Model):
@@ -70,6 +85,13 @@ class AttendanceRecord(models.Model):
     is_corrected = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # The activity's own month, `record_month(activity.created_at)`, set by every writer: the
+    # table is partitioned by it on PostgreSQL (core.partitions), and as a function of the
+    # activity it keeps unique (activity, member, month) as strict as unique (activity,
+    # member). docs/decisions.md, "Partitioned history".
+    month = models.DateField()
+
+    objects = AttendanceRecordQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -89,7 +111,7 @@ class AttendanceRecord(models.Model):
         ]
         constraints = [
             # Two check-ins at the same instant still leave one record.
-            models.UniqueConstraint(fields=["activity", "member"], name="attendance_once"),
+            models.UniqueConstraint(fields=["activity", "member", "month"], name="attendance_once"),
             models.CheckConstraint(
                 condition=Q(status__in=STORED_STATUSES), name="attendance_status_valid"
             ),
@@ -120,6 +142,13 @@ class AttemptKind(models.TextChoices):
 # Codes of the attempt log besides the refusal codes of docs/product.md, "Checking in and out".
 ACCEPTED = "accepted"
 REPEATED = "repeated"
+
+
+class CheckInAttemptQuerySet(models.QuerySet):
+    def of_activity(self, activity: Activity) -> "CheckInAttemptQuerySet":
+        """An activity's attempts. None can be older than the activity (its token is made
+        with it or after), which on PostgreSQL leaves out the partitions of earlier months."""
+        return self.filter(activity=activity, at__gte=activity.created_at)
 
 
 class CheckInAttempt(models.Model):
@@ -169,6 +198,8 @@ class CheckInAttempt(models.Model):
     # What else the phone said about itself (its clock, its time zone, the scan's code):
     # never trusted, kept for investigations.
     client = models.JSONField(default=dict, blank=True)
+
+    objects = CheckInAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -88,7 +88,8 @@ def own_status(attendance: str, leave: str | None = None) -> OwnStatus:
 def leave_facts(activity: Activity, member: Member) -> LeaveFacts:
     """The facts of `leave_refusal` for one member: two small queries."""
     record = (
-        AttendanceRecord.objects.filter(activity_id=activity.pk, member_id=member.pk)
+        AttendanceRecord.objects.of_activity(activity)
+        .filter(member_id=member.pk)
         .values_list("status", flat=True)
         .first()
     )

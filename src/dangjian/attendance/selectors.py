@@ -48,7 +48,7 @@ def activity_for_token(token: str) -> Activity | None:
 
 
 def record_of(activity: Activity, member: Member) -> AttendanceRecord | None:
-    return AttendanceRecord.objects.filter(activity=activity, member=member).first()
+    return AttendanceRecord.objects.of_activity(activity).filter(member=member).first()
 
 
 def status_of(activity: Activity, member: Member) -> str:
@@ -76,7 +76,7 @@ class AttendanceRow:
 
 def attendance_rows(activity: Activity, *, status: str | None = None) -> list[AttendanceRow]:
     """The roster (frozen at the start), each member with their status: two queries."""
-    records = {r.member_id: r for r in AttendanceRecord.objects.filter(activity=activity)}
+    records = {r.member_id: r for r in AttendanceRecord.objects.of_activity(activity)}
     rows = []
     for entry in roster.roster_of(activity):
         record = records.get(entry.member_id)
@@ -103,7 +103,7 @@ def live_counts(activity: Activity) -> dict[str, int]:
     """How many of the roster are in each status, and the roster's size: two queries."""
     size = roster.roster_size(activity)
     by_status = dict(
-        AttendanceRecord.objects.filter(activity=activity)
+        AttendanceRecord.objects.of_activity(activity)
         .values_list("status")
         .annotate(n=Count("id"))
         .order_by()
@@ -111,16 +111,16 @@ def live_counts(activity: Activity) -> dict[str, int]:
     counts = {s: by_status.get(s, 0) for s in STORED_STATUSES}
     counts[AttendanceStatus.PENDING] = max(0, size - sum(by_status.values()))
     counts["roster"] = size
-    counts["corrected"] = AttendanceRecord.objects.filter(
-        activity=activity, is_corrected=True
-    ).count()
+    counts["corrected"] = (
+        AttendanceRecord.objects.of_activity(activity).filter(is_corrected=True).count()
+    )
     return {k: counts[k] for k in ["roster", *STATUS_ORDER, "corrected"]}
 
 
 def refusals(activity: Activity, *, code: str | None = None) -> QuerySet[CheckInAttempt]:
     """Refused attempts at an activity, newest first."""
     qs = (
-        CheckInAttempt.objects.filter(activity=activity)
+        CheckInAttempt.objects.of_activity(activity)
         .exclude(code__in=[ACCEPTED, REPEATED])
         .select_related("member")
         .order_by("-at", "-id")
@@ -146,7 +146,8 @@ def shared_devices(activity: Activity) -> list[SharedDevice]:
     """Phones that checked in several members of the activity."""
     groups: dict[str, list[str]] = {}
     for device, name in (
-        AttendanceRecord.objects.filter(activity=activity, is_device_shared=True)
+        AttendanceRecord.objects.of_activity(activity)
+        .filter(is_device_shared=True)
         .order_by("device_id", "checked_in_at")
         .values_list("device_id", "member__name")
     ):

@@ -20,6 +20,7 @@ from dangjian.attendance.models import (
     LeaveRequest,
     RequestStatus,
     RotatingQR,
+    record_month,
 )
 from dangjian.audit import services as audit
 from dangjian.core import clock
@@ -91,6 +92,7 @@ def _record_of(request: Request, *, now: datetime, **values) -> tuple[Attendance
     return AttendanceRecord.objects.select_for_update().get_or_create(
         activity_id=request.activity_id,
         member_id=request.member_id,
+        month=record_month(request.activity.created_at),
         defaults={**values, "created_at": now, "updated_at": now},
     )
 
@@ -221,7 +223,7 @@ def propose_correction(
         activity.refresh_from_db(fields=["roster_frozen_at"])
     if not RosterEntry.objects.filter(activity=activity, member=member).exists():
         raise DomainError("not_on_roster", _("该党员不在本次活动的参加人员名单中。"))
-    record = AttendanceRecord.objects.filter(activity=activity, member=member).first()
+    record = AttendanceRecord.objects.of_activity(activity).filter(member=member).first()
     current = record.status if record else AttendanceStatus.PENDING
     if current == to_status:
         raise DomainError("no_change", _("该党员的考勤已是此状态。"), field="to_status")
@@ -381,15 +383,18 @@ def _close(activity: Activity) -> dict | None:
         return None
     if activity.roster_frozen_at is None:
         themedays_services.freeze_roster(activity=activity)
-    not_out = AttendanceRecord.objects.filter(
-        activity=activity, status=AttendanceStatus.CHECKED_IN
-    ).update(status=AttendanceStatus.NOT_CHECKED_OUT, updated_at=now)
+    not_out = (
+        AttendanceRecord.objects.of_activity(activity)
+        .filter(status=AttendanceStatus.CHECKED_IN)
+        .update(status=AttendanceStatus.NOT_CHECKED_OUT, updated_at=now)
+    )
     missing = RosterEntry.objects.filter(activity=activity).exclude(
-        member_id__in=AttendanceRecord.objects.filter(activity=activity).values("member_id")
+        member_id__in=AttendanceRecord.objects.of_activity(activity).values("member_id")
     )
     absent = [
         AttendanceRecord(
             activity=activity,
+            month=record_month(activity.created_at),
             member_id=member_id,
             status=AttendanceStatus.ABSENT,
             created_at=now,
@@ -413,17 +418,17 @@ def _close(activity: Activity) -> dict | None:
     # each other: closing flags every phone that checked in several members, whatever the
     # timing.
     phones = (
-        AttendanceRecord.objects.filter(activity=activity)
+        AttendanceRecord.objects.of_activity(activity)
         .exclude(device_id="")
         .values("device_id")
         .annotate(members=Count("member_id", distinct=True))
         .filter(members__gt=1)
         .values("device_id")
     )
-    AttendanceRecord.objects.filter(
-        activity=activity, device_id__in=phones, is_device_shared=False
+    AttendanceRecord.objects.of_activity(activity).filter(
+        device_id__in=phones, is_device_shared=False
     ).update(is_device_shared=True)
-    shared = AttendanceRecord.objects.filter(activity=activity, is_device_shared=True).count()
+    shared = AttendanceRecord.objects.of_activity(activity).filter(is_device_shared=True).count()
     summary = {"absent": len(absent), "not_checked_out": not_out, "shared_device_records": shared}
     _score_inputs_changed(activity.pk)
     audit.record(

@@ -61,6 +61,10 @@ JOBS: dict[str, tuple[str, int]] = {
         "dangjian.supervision.tasks.make_due_monthly_sheets",
         3600,
     ),
+    # Partitioned history (PostgreSQL, core.partitions): the coming months' partitions made
+    # ahead, and the attempt log's months past ATTEMPT_RETENTION_YEARS archived and dropped.
+    "ensure-partitions": ("dangjian.core.partitions.ensure_all", 3600),
+    "archive-old-attempts": ("dangjian.attendance.tasks.archive_old_attempts", 86400),
 }
 
 

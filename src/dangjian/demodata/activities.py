@@ -21,6 +21,7 @@ from dangjian.attendance.models import (
     CheckInAttempt,
     LeaveRequest,
     RequestStatus,
+    record_month,
 )
 from dangjian.core import bulk
 from dangjian.demodata import texts
@@ -64,6 +65,7 @@ RECORD_COLUMNS = (
     "leave_id",
     "created_at",
     "updated_at",
+    "month",
 )
 LEAVE_COLUMNS = (
     "id",
@@ -480,6 +482,9 @@ class Batch:
             row[0] = pk
         write(LeaveRequest, [tuple(r) for r in self.leaves], LEAVE_COLUMNS)
         records = [r if r[8] is None else r[:8] + (leave_ids[r[8]],) + r[9:] for r in self.records]
+        # Each record's month: its activity's (attendance.models.record_month).
+        months = {a.pk: record_month(a.created_at) for a in self.activities}
+        records = [r + (months[r[0]],) for r in records]
         write(AttendanceRecord, records, RECORD_COLUMNS)
         write(CheckInAttempt, self.attempts, ATTEMPT_COLUMNS)
         write(Comment, self._comment_rows(hidden), COMMENT_COLUMNS)

@@ -18,13 +18,18 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The month the table is partitioned by on PostgreSQL (core.partitions): the UTC month
+    # of a notice without a key; for a notice with one, the month its key was first sent in
+    # (`DedupeMonth`), so that every retry or resumed push of the key writes the same month
+    # and unique (user, dedupe_key, month) stays as strict as unique (user, dedupe_key).
+    month = models.DateField()
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "read_at"]), models.Index(fields=["dedupe_key"])]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "dedupe_key"],
+                fields=["user", "dedupe_key", "month"],
                 condition=~Q(dedupe_key=""),
                 name="notification_unique_dedupe_key",
             )
@@ -32,6 +37,19 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+
+class DedupeMonth(models.Model):
+    """The month a dedupe key's notices are kept in: written once, by the first push of the
+    key (INSERT … ON CONFLICT DO NOTHING, then read back), so that a retry, a resumed push or
+    a concurrent one in a later month still finds the month of the first. One row a key,
+    not a recipient."""
+
+    dedupe_key = models.CharField(max_length=100, unique=True)
+    month = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.dedupe_key}: {self.month:%Y-%m}"
 
 
 class OutboundStatus(models.TextChoices):

@@ -3,15 +3,16 @@ batch per enabled channel, delivered in the background with retries."""
 
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
 
 from dangjian import celery
 from dangjian.audit import services as audit
-from dangjian.core import clock, site
+from dangjian.core import clock, partitions, site
 from dangjian.notifications import channels, jobs, sms
-from dangjian.notifications.models import Notification, OutboundBatch, SmsMessage
+from dangjian.notifications.models import DedupeMonth, Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
 from dangjian.registry.models import Member, User
 
@@ -40,21 +41,40 @@ def notify(
     return created
 
 
+def months_of_keys(keys: set[str]) -> dict[str, date]:
+    """The month each dedupe key's notices are kept in (`DedupeMonth`): the month of the
+    key's first push, this month for a key never sent. Inserted without waiting on a
+    conflict's outcome (ON CONFLICT DO NOTHING waits for a concurrent push's transaction and
+    skips its key), then read back, so that every push of a key agrees on its month."""
+    this_month = partitions.month_of(clock.now())
+    DedupeMonth.objects.bulk_create(
+        [DedupeMonth(dedupe_key=key, month=this_month) for key in sorted(keys)],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+    return dict(DedupeMonth.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", "month"))
+
+
 @transaction.atomic
 def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
+    now = clock.now()
+    month = partitions.month_of(now)
     if dedupe_key:
+        month = months_of_keys({dedupe_key})[dedupe_key]
         already = set(
-            Notification.objects.filter(dedupe_key=dedupe_key, user_id__in=ids).values_list(
-                "user_id", flat=True
-            )
+            Notification.objects.filter(
+                dedupe_key=dedupe_key, month=month, user_id__in=ids
+            ).values_list("user_id", flat=True)
         )
         ids = [i for i in ids if i not in already]
     if not ids:
         return 0
-    now = clock.now()
     # ignore_conflicts: a concurrent run of the same distribution may have inserted some.
     Notification.objects.bulk_create(
-        [Notification(user_id=i, dedupe_key=dedupe_key, created_at=now, **notice) for i in ids],
+        [
+            Notification(user_id=i, dedupe_key=dedupe_key, created_at=now, month=month, **notice)
+            for i in ids
+        ],
         batch_size=2000,
         ignore_conflicts=bool(dedupe_key),
     )
@@ -120,9 +140,11 @@ def notify_each(notices: Iterable[dict]) -> int:
 
 @transaction.atomic
 def _notify_each_chunk(items: list[dict]) -> int:
+    months = months_of_keys({n["dedupe_key"] for n in items})
     already = set(
         Notification.objects.filter(
-            dedupe_key__in={n["dedupe_key"] for n in items},
+            dedupe_key__in=months,
+            month__in=set(months.values()),
             user_id__in={n["user_id"] for n in items},
         ).values_list("user_id", "dedupe_key")
     )
@@ -141,6 +163,7 @@ def _notify_each_chunk(items: list[dict]) -> int:
                 user_id=n["user_id"],
                 dedupe_key=n["dedupe_key"],
                 created_at=now,
+                month=months[n["dedupe_key"]],
                 kind=n["kind"],
                 title=n["title"],
                 body=n.get("body", ""),

@@ -101,13 +101,13 @@ def evidence(item: SpotCheckItem) -> list[ActivityEvidence]:
         ev = ActivityEvidence(activity=activity)
         ev.events = list(activity.events.select_related("actor").order_by("at", "id"))
         ev.attendance = list(
-            AttendanceRecord.objects.filter(activity=activity)
+            AttendanceRecord.objects.of_activity(activity)
             .select_related("member")
             .order_by("member__name", "member_id")
         )
         ev.refusals = [
             a
-            for a in CheckInAttempt.objects.filter(activity=activity)
+            for a in CheckInAttempt.objects.of_activity(activity)
             .select_related("member")
             .order_by("at", "id")[:500]
             if a.is_refusal
