@@ -138,6 +138,14 @@ def _id_number_problems(sample: int) -> list[str]:
     return problems
 
 
+def check_keys(*, sample: int = 200) -> tuple[list[str], int]:
+    """Whether the configured keys read this database's ID numbers (after a point-in-time
+    recovery, which has no manifest), and how many were tried."""
+    if connection.vendor != "postgresql":
+        raise NotPostgreSQL("backups are taken and checked on PostgreSQL (pg_dump)")
+    return _id_number_problems(sample), min(sample, Member.objects.count())
+
+
 def verify(manifest: dict, *, sample: int = 200) -> tuple[list[str], dict]:
     """What differs between this database and the manifest of its backup (empty: none),
     and what was checked."""
