@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
+from dangjian.core.replica import reading_from_replica
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.learning import grading, stats
 from dangjian.learning.models import Attempt, AttemptAnswer, QuestionVersion, Quiz
@@ -180,6 +181,7 @@ def _sheet(wb, title: str, header: list, rows) -> None:
         ws.append(xlsx_row(ws, row))
 
 
+@reading_from_replica()
 def export_results(*, actor: User, quiz: Quiz, job=None) -> tuple[bytes, str, str]:
     """The results as a workbook: groups, questions and members, one sheet each. Audited,
     as every export of members' data is. Counted on `job`, if any (build_results_export):

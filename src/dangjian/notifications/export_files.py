@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.replica import reading_from_replica
 from dangjian.notifications import jobs
 from dangjian.notifications.models import Job, JobStatus
 from dangjian.registry.models import Organization, User
@@ -77,7 +78,9 @@ def build_export(job_id: int, target_id: int) -> Job | None:
     if job is None or job.kind not in BUILDERS:
         return None
     try:
-        content, filename, _content_type = import_string(BUILDERS[job.kind])(job, target_id)
+        # A heavy read, from the replica when there is one, seeing the asker's own writes.
+        builder = reading_from_replica(user_id=job.actor_id)(import_string(BUILDERS[job.kind]))
+        content, filename, _content_type = builder(job, target_id)
         default_storage.save(f"{_folder(job)}/{filename}", ContentFile(content))
     except DomainError as exc:
         jobs.fail(job, summary=exc.message)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.replica import reading_from_replica
 from dangjian.core.spreadsheets import xlsx_cell, xlsx_row
 from dangjian.notifications import jobs
 from dangjian.permissions import Action
@@ -28,6 +29,7 @@ def export_headers() -> list[str]:
     return [MASKED_ID_HEADER if field == "id_number" else title for field, title in MEMBER_COLUMNS]
 
 
+@reading_from_replica()
 def export_members(*, actor, org: Organization, job=None) -> tuple[bytes, str, str]:
     """An .xlsx of the active members of `org`'s subtree that the actor may read, in branch
     order. Admins over `org` only (a bulk read of personal data). Audited. Made at once (the

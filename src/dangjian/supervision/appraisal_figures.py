@@ -17,6 +17,7 @@ from fractions import Fraction
 from django.db.models import Count, F, Q, Sum
 
 from dangjian.core import clock
+from dangjian.core.replica import reading_from_replica
 from dangjian.registry.models import Member, Organization, OrgKind
 from dangjian.scoring.models import BranchPeriodScore, PeriodKind
 from dangjian.supervision import appraisal_rules as rules
@@ -134,6 +135,7 @@ def _study_shares(org: Organization, year: int, until: date) -> dict[int, Fracti
     return {pk: Fraction(done, members) for pk, (done, members) in totals.items() if members}
 
 
+@reading_from_replica()
 def branch_figures(
     org: Organization, year: int, terms: rules.AppraisalTerms
 ) -> list[BranchFigures]:

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from dangjian import permissions
+from dangjian.core.replica import reading_from_replica
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.notifications import jobs
 from dangjian.registry.models import Organization
@@ -118,6 +119,7 @@ def star_rating(branch: Organization) -> StarRating | None:
     return StarRating(year=year, grade=grade, stars=rules.stars_for(grade))
 
 
+@reading_from_replica()
 def appraisal_xlsx(actor, appraisal: Appraisal, job=None) -> tuple[bytes, str, str]:
     """The results the actor reads as a workbook: one row a branch, its figures, score,
     rank and grades (the system's, the county's, the city's with its reason, the final).

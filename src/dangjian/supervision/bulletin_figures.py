@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangjian.attendance.models import AttendanceStatus, Correction, RequestStatus
+from dangjian.core.replica import reading_from_replica
 from dangjian.orglife import selectors as orglife
 from dangjian.registry.models import SECTOR_NAMES, Organization, OrgKind
 from dangjian.scoring import formula
@@ -83,6 +84,7 @@ class _Children:
         ]
 
 
+@reading_from_replica()
 def figures(org: Organization, period: Period, *, today: date) -> dict:
     """Every figure of the bulletin of `org` for the quarter `period`, as of `today` (what
     is overdue)."""

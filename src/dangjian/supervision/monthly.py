@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
 from dangjian.core import clock
+from dangjian.core.replica import reading_from_replica
 from dangjian.registry.models import Organization, OrgKind
 from dangjian.scoring.inputs import is_held
 from dangjian.scoring.models import BranchPeriodScore, PeriodKind
@@ -192,6 +193,7 @@ def _due_branch_ids(county: Organization, month: date) -> set[int]:
     return due
 
 
+@reading_from_replica()
 def county_facts(
     county: Organization,
     month: date,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from dangjian import celery
 from dangjian.core import clock
+from dangjian.core.replica import reading_from_replica
 from dangjian.registry.models import Organization, OrgKind, Sector
 from dangjian.scoring import formula
 from dangjian.scoring.formula import Period
@@ -187,6 +188,7 @@ def _keep(values: dict) -> None:
         logger.warning("cache unavailable: the trend is not kept", exc_info=True)
 
 
+@reading_from_replica()
 def signin_trend(
     org: Organization, period: Period, count: int = 12, *, sector: str = "", category: str = ""
 ) -> list[tuple[Period, Decimal | None, int, int]]:
@@ -267,6 +269,7 @@ def month_stages(
     }
 
 
+@reading_from_replica()
 def dashboard(
     org: Organization, period: Period, *, sector: str = "", category: str = ""
 ) -> Dashboard:

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Collate, Rank, Substr
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
+from dangjian.core.replica import reading_from_replica
 from dangjian.registry.models import SECTOR_NAMES, Organization, OrgKind
 from dangjian.registry.selectors import place_names
 from dangjian.scoring import formula
@@ -101,6 +102,7 @@ def _scored_branches(
     )
 
 
+@reading_from_replica()
 def branch_rows(
     org: Organization, period: Period, *, sector: str = "", category: str = ""
 ) -> list[BranchRow]:
@@ -149,6 +151,7 @@ def _sorted_ranked(rows: list[RankedRow]) -> list[RankedRow]:
     return rows
 
 
+@reading_from_replica()
 def ranking(
     org: Organization,
     period: Period,
@@ -193,6 +196,7 @@ def ranking(
     )
 
 
+@reading_from_replica()
 def ranking_page(
     org: Organization,
     period: Period,
