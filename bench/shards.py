@@ -83,6 +83,7 @@ LOCAL = {
     "axes_accessfailurelog",
     "axes_accesslog",
     "notifications_notification",
+    "notifications_dedupemonth",
     "notifications_smscode",
     "notifications_smsmessage",
     "notifications_wechatmessage",
