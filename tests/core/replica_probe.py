@@ -29,6 +29,7 @@ PERIOD = "2026-11"
 class Probe:
     def __init__(self):
         self.client = Client()
+        self.pages = Client()
         self.token = ""
         self.city_id = 0
         self.county: Organization | None = None
@@ -48,6 +49,8 @@ class Probe:
             sector=Sector.GOVERNMENT,
         )
         self.token, _ = services.issue_api_token(user=self.admin)
+        # Signed in without a request: nothing marks the admin as having written.
+        self.pages.force_login(self.admin)
         return {"city": city.pk, "county": self.county.pk}
 
     def _headers(self) -> dict:
@@ -63,9 +66,23 @@ class Probe:
         names = [row["name"] for row in response.json().get("items", [])]
         return {"status": response.status_code, "names": names}
 
+    def ranking_page(self, name: str) -> dict:
+        """The console's ranking page of the city, as its admin reads it (a session)."""
+        response = self.pages.get(
+            f"/console/dashboards/orgs/{self.city_id}/ranking/", {"period": PERIOD}
+        )
+        return {"status": response.status_code, "lists": name in response.content.decode()}
+
     def create_branch(self, name: str, via: str) -> dict:
-        """A branch under the county: through the API as the admin (a request that writes),
-        or by the service outside any request (as a background job or another user)."""
+        """A branch under the county: through the API or the console's form as the admin (a
+        request that writes), or by the service outside any request (as a background job
+        or another user would)."""
+        if via == "page":
+            response = self.pages.post(
+                f"/console/orgs/{self.county.pk}/new/",
+                {"name": name, "kind": "branch", "sector": "rural"},
+            )
+            return {"status": response.status_code}
         if via == "api":
             response = self.client.post(
                 "/api/v1/orgs",

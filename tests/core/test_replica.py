@@ -29,6 +29,7 @@ PRIMARY_PORT, STANDBY_PORT = 5440, 5441
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 CHECK_SECONDS, READ_YOUR_WRITES_SECONDS = 1, 2
 FALLBACK_LOGGED = "read replica not used"
+ORG_NAMED = "SELECT count(*) FROM registry_organization WHERE name = %s"
 # The suite's test database is made only for modules that ask for one: the pair copies its
 # schema.
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,7 @@ def test_heavy_reads_come_from_the_replica_and_writes_go_to_the_primary(pair):
         # since the replica, read-only, would have refused it.
         pair.ask("create_branch", name="主库新建支部", via="direct")
         assert pair.ask("on_primary", name="主库新建支部") == {"found": True}
+        assert _sql(STANDBY_PORT, ORG_NAMED, ["主库新建支部"]) == (0,)
         assert "主库新建支部" not in pair.ranked()
     finally:
         _sql(STANDBY_PORT, "SELECT pg_wal_replay_resume()")
@@ -218,6 +220,19 @@ def test_a_user_who_just_wrote_reads_from_the_primary_until_the_window_passes(pa
     finally:
         _sql(STANDBY_PORT, "SELECT pg_wal_replay_resume()")
     _caught_up()
+
+
+def test_an_admin_on_the_pages_sees_the_branch_they_just_created(pair):
+    _sql(STANDBY_PORT, "SELECT pg_wal_replay_pause()")
+    try:
+        assert pair.ask("create_branch", name="页面新建支部", via="page") == {"status": 302}
+        assert pair.ask("ranking_page", name="页面新建支部") == {"status": 200, "lists": True}
+        time.sleep(READ_YOUR_WRITES_SECONDS + 0.5)
+        assert pair.ask("ranking_page", name="页面新建支部") == {"status": 200, "lists": False}
+    finally:
+        _sql(STANDBY_PORT, "SELECT pg_wal_replay_resume()")
+    _caught_up()
+    assert pair.ask("ranking_page", name="页面新建支部") == {"status": 200, "lists": True}
 
 
 def test_it_falls_back_to_the_primary_while_the_replica_lags_and_returns_once_caught_up(pair):
