@@ -5,9 +5,10 @@ problems are reported per spreadsheet row and column in Chinese, and nothing is 
 unless every row is good. Re-importing updates the members found by ID number (through the
 keyed hash) instead of duplicating them.
 
-It is built for a whole city in one file (208,000 members, docs/performance.md): lookups
-are preloaded with chunked IN queries, accepted rows are kept as small slotted records,
-and the writes go out in batches inside one transaction.
+It is built for a whole province in one file (2,080,000 members, docs/performance.md):
+lookups are preloaded with chunked IN queries, accepted members are set aside in a
+temporary file between the check and the write (memory does not grow with the file), and
+the writes go out in batches inside one transaction.
 """
 
 from dangjian.registry.imports.members import import_member_rows, import_members

@@ -2,10 +2,12 @@
 registered members in chunked IN queries, and written in batches (`core.bulk`) inside
 one transaction."""
 
+import pickle
 import re
 import secrets
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from itertools import islice
 
@@ -56,6 +58,10 @@ class _MemberRow:
         "birth_date",
         "id_number",
         "id_hash",
+        # Filled for a new member before the row is set aside (Spill): the plain number is
+        # then dropped, so that no ID number in clear is ever written to the disk.
+        "id_encrypted",
+        "id_masked",
         "phone",
         "branch",
         "join_date",
@@ -262,6 +268,7 @@ def _clean_members(
         r.birth_date = fields.birth_date
         r.id_number = fields.id_number
         r.id_hash = id_hash
+        r.id_encrypted = r.id_masked = None
         r.phone = fields.phone
         r.branch = branch
         r.join_date = fields.join_date
@@ -389,8 +396,8 @@ def _unusable_password() -> str:
     return UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2)
 
 
-def _create_members(actor, rows: list[_MemberRow], now) -> None:
-    for chunk in chunks(rows, WRITE_BATCH):
+def _create_members(actor, rows: Iterable[_MemberRow], now) -> None:
+    for chunk in _batches(rows, WRITE_BATCH):
         new_users = []
         for r in chunk:
             if r.user_id is None:
@@ -402,12 +409,11 @@ def _create_members(actor, rows: list[_MemberRow], now) -> None:
         members = []
         entries = []
         for r in chunk:
-            masked = idcard.mask(r.id_number)
             members.append(
                 r.member(
-                    id_number_encrypted=crypto.encrypt(r.id_number),
+                    id_number_encrypted=r.id_encrypted,
                     id_number_hash=r.id_hash,
-                    id_number_masked=masked,
+                    id_number_masked=r.id_masked,
                 )
             )
         bulk.insert(Member, members)
@@ -440,10 +446,10 @@ MEMBER_UPDATE_FIELDS = [
 ]
 
 
-def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
+def _update_members(actor, rows: Iterable[_MemberRow], now, reason: str) -> int:
     """Write the matched rows that change something; returns how many members changed."""
     changed_count = 0
-    for chunk in chunks([r for r in rows if r.change is not None], WRITE_BATCH):
+    for chunk in _batches((r for r in rows if r.change is not None), WRITE_BATCH):
         members, users, transfers, entries = [], [], [], []
         for r in chunk:
             old, new, branch_before, account_changed = r.change
@@ -483,51 +489,118 @@ def _update_members(actor, rows: list[_MemberRow], now, reason: str) -> int:
     return changed_count
 
 
-def _check_members(actor, org, records, on_batch) -> list[_MemberRow]:
+def _batches(rows: Iterable, size: int) -> Iterator[list]:
+    rows = iter(rows)
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+class Spill:
+    """Accepted rows set aside on disk between the check and the write, a batch at a time,
+    so that memory does not grow with the file (a province's 2,080,000 rows would need
+    well over a gigabyte of row objects; docs/performance.md, "Importing members"). `file`
+    is an unnamed temporary file (TMPDIR), deleted when closed; it holds no ID number in
+    clear. The rows go in pickled by this process and come out in the same order."""
+
+    def __init__(self, file, branches: "BranchColumn"):
+        self.branches = branches
+        self.count = 0
+        self._file = file
+
+    def add(self, rows: list[_MemberRow]) -> None:
+        if not rows:
+            return
+        state = []
+        for r in rows:
+            # The branch by its key: pickling the organization would copy it per batch.
+            state.append(tuple(r.branch.pk if s == "branch" else getattr(r, s) for s in SLOTS))
+        pickle.dump(state, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += len(rows)
+
+    def __iter__(self) -> Iterator[_MemberRow]:
+        self._file.seek(0)
+        by_pk = self.branches.by_pk
+        while True:
+            try:
+                # Only ever what add() wrote to our own unnamed file, never a caller's data.
+                state = pickle.load(self._file)  # noqa: S301
+            except EOFError:
+                return
+            for values in state:
+                r = _MemberRow()
+                for slot, value in zip(SLOTS, values, strict=True):
+                    setattr(r, slot, by_pk[value] if slot == "branch" else value)
+                yield r
+
+
+SLOTS = _MemberRow.__slots__
+
+
+def _set_aside(rows: list[_MemberRow], creates: Spill, updates: Spill) -> int:
+    """The new members (their ID numbers encrypted now) and the changed ones into their
+    spills; returns how many rows matched a registered member."""
+    new, changed = [], []
+    for r in rows:
+        if r.member_id is None:
+            r.id_encrypted = crypto.encrypt(r.id_number)
+            r.id_masked = idcard.mask(r.id_number)
+            new.append(r)
+        elif r.change is not None:
+            changed.append(r)
+        r.id_number = None
+    creates.add(new)
+    updates.add(changed)
+    return len(rows) - len(new)
+
+
+def _check_members(actor, records, on_batch, creates: Spill, updates: Spill) -> int:
     """Both passes over the file, CHECK_BATCH rows at a time, `on_batch(rows)` after each
     (a job's count: it runs outside any transaction, so the count is seen as it moves).
-    Raises import_invalid with every row's errors once the whole file is read."""
-    branches = BranchColumn(actor, org)
+    The accepted rows go to `creates` and `updates` (while the file has no error: once it
+    has, they are never written). Raises import_invalid with every row's errors once the
+    whole file is read; returns how many rows matched a registered member."""
     errors, db_errors = Errors(), Errors()
     seen: tuple[dict, dict] = ({}, {})
     today = clock.today()
-    rows: list[_MemberRow] = []
+    matched = 0
     records = iter(records)
     while True:
         batch = list(islice(records, CHECK_BATCH))
         if not batch:
             break
-        cleaned = _clean_members(batch, branches, errors, today, seen)
-        rows.extend(_match_existing(actor, cleaned, db_errors))
+        cleaned = _clean_members(batch, creates.branches, errors, today, seen)
+        kept = _match_existing(actor, cleaned, db_errors)
+        if not (errors or db_errors):
+            matched += _set_aside(kept, creates, updates)
         if on_batch is not None:
             on_batch(len(batch))
     raise_invalid(errors, db_errors)
-    return rows
+    return matched
 
 
 def _import_members(*, actor, org, records, filename: str | None, on_batch=None) -> ImportResult:
     permissions.require(actor, Action.IMPORT, org)
-    rows = _check_members(actor, org, records, on_batch)
-    if not rows:
-        raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)
-    to_create = [r for r in rows if r.member_id is None]
-    to_update = [r for r in rows if r.member_id is not None]
-    del rows
-    now = clock.now()
-    reason = (_("批量导入") + (f"：{filename}" if filename else ""))[:200]
-    with all_or_nothing(_("导入期间有人修改了相同的党员或手机号，请重新导入。")):
-        changed = _update_members(actor, to_update, now, reason)
-        _create_members(actor, to_create, now)
-        result = ImportResult(created=len(to_create), updated=len(to_update))
-        record_import(
-            actor=actor,
-            org=org,
-            filename=filename,
-            kind="members",
-            result=result,
-            at=now,
-            changed=changed,
-        )
+    branches = BranchColumn(actor, org)
+    with tempfile.TemporaryFile() as new_rows, tempfile.TemporaryFile() as changed_rows:
+        creates, updates = Spill(new_rows, branches), Spill(changed_rows, branches)
+        matched = _check_members(actor, records, on_batch, creates, updates)
+        if not (creates.count or matched):
+            raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)
+        now = clock.now()
+        reason = (_("批量导入") + (f"：{filename}" if filename else ""))[:200]
+        with all_or_nothing(_("导入期间有人修改了相同的党员或手机号，请重新导入。")):
+            changed = _update_members(actor, updates, now, reason)
+            _create_members(actor, creates, now)
+            result = ImportResult(created=creates.count, updated=matched)
+            record_import(
+                actor=actor,
+                org=org,
+                filename=filename,
+                kind="members",
+                result=result,
+                at=now,
+                changed=changed,
+            )
     return result
 
 
