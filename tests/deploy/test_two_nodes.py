@@ -25,18 +25,22 @@ REDIS_URL = os.environ.get("TWO_NODES_REDIS_URL", "redis://127.0.0.1:6379/5")
 # nginx, then the two gunicorns on the next two ports.
 PORT = int(os.environ.get("TWO_NODES_PORT", "8150"))
 
-pytestmark = COMMITTED
+pytestmark = [
+    COMMITTED,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the nodes, worker and beats are other processes, which cannot reach SQLite's "
+        "in-memory test database: run on PostgreSQL (DATABASE_URL=postgres://...)",
+    ),
+    pytest.mark.skipif(
+        shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists(),
+        reason="nginx is not installed (make nodes)",
+    ),
+]
 
 
 @pytest.fixture
 def parts():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "the nodes, worker and beats are other processes, which cannot reach SQLite's "
-            "in-memory test database: run on PostgreSQL (DATABASE_URL=postgres://...)"
-        )
-    if shutil.which("nginx") is None and not Path("/usr/sbin/nginx").exists():
-        pytest.skip("nginx is not installed (make nodes)")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
     except redis.RedisError:
