@@ -30,9 +30,21 @@ PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=Tru
 CHECK_SECONDS, READ_YOUR_WRITES_SECONDS = 1, 2
 FALLBACK_LOGGED = "read replica not used"
 ORG_NAMED = "SELECT count(*) FROM registry_organization WHERE name = %s"
-# The suite's test database is made only for modules that ask for one: the pair copies its
-# schema.
-pytestmark = pytest.mark.django_db
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="a streaming replica is PostgreSQL's: the replica is tested on PostgreSQL "
+        "(DATABASE_URL=postgres://...)",
+    ),
+    pytest.mark.skipif(
+        PG_BIN is None or not (PG_BIN / "pg_basebackup").exists(),
+        reason="PostgreSQL's server binaries (initdb, pg_basebackup) are not installed",
+    ),
+    # The suite's test database is made for the modules that ask for one: the pair copies
+    # its schema.
+    pytest.mark.django_db,
+]
 
 
 def _dsn(port: int) -> str:
@@ -122,13 +134,6 @@ def _probe_environment() -> dict:
 
 @pytest.fixture(scope="module")
 def pair(django_db_setup):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "a streaming replica is PostgreSQL's: the replica is tested on PostgreSQL "
-            "(DATABASE_URL=postgres://...)"
-        )
-    if PG_BIN is None or not (PG_BIN / "pg_basebackup").exists():
-        pytest.skip("PostgreSQL's server binaries (initdb, pg_basebackup) are not installed")
     folder = Path(tempfile.mkdtemp(prefix="replica_pair_"))
     log = Path(tempfile.mkstemp(prefix="replica_probe_", suffix=".log")[1])
     probe = None
