@@ -106,7 +106,10 @@ def run_job(name: str) -> object:
     except Exception:
         # Failed: another beat's message, or the next tick, may run it again in this slot.
         if claimed:
-            cache.delete(key)
+            try:
+                cache.delete(key)
+            except Exception:  # Redis gone meanwhile: the claim expires with its slot
+                logger.warning("cache unavailable: %s not released", key, exc_info=True)
         raise
 
 
