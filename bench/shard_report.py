@@ -18,6 +18,7 @@ given: run it on a throwaway copy. SQLite works too (no DATABASE_URL).
 
 import argparse
 import os
+import re
 import sys
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
@@ -37,6 +38,7 @@ django.setup()
 import time_machine  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import UniqueConstraint  # noqa: E402
 from django.test import Client  # noqa: E402
 
 import shards  # noqa: E402
@@ -46,6 +48,7 @@ from dangjian.registry.models import Organization, User  # noqa: E402
 from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS, Activity  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+WRITE = re.compile(r'\s*(?:WITH .*?\)\s*)?(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)', re.S)
 VENUE = (33.0678, 107.0234)
 PHONES = {"city": "13900000001", "county": "13900000002", "secretary": "13900000003"}
 MEMBER = "13900000004"
@@ -219,13 +222,19 @@ def report(records, tables, show):
         rows = "-" if t.rows is None else t.rows
         print(f"{t.table:<40} {t.kind:<12} {rows:>7}  {key}")
     totals: dict[str, Counter] = defaultdict(Counter)
+    steps: dict[tuple[str, str], Counter] = defaultdict(Counter)
     reasons: dict[str, Counter] = defaultdict(Counter)
+    writes: dict[str, Counter] = defaultdict(Counter)
     for journey, step, v in records:
         if v.kind == "control":
             continue
-        totals[journey][v.kind] += 1
-        totals[journey]["statements"] += 1
-        totals[journey]["via account"] += v.via_user
+        for c in (totals[journey], steps[(journey, step)]):
+            c[v.kind] += 1
+            c["statements"] += 1
+            c["via account"] += v.via_user
+        written = WRITE.match(v.sql)
+        if written and v.kind == "none":
+            writes[journey][written.group(1)] += 1
         if v.kind in ("multi", "unparsed"):
             reasons[journey][f"{step}: {v.reason} ({', '.join(v.distributed)})"] += 1
         if show:
@@ -239,11 +248,57 @@ def report(records, tables, show):
             f"{journey:<18} {c['statements']:>10} {c['single']:>7} {c['multi']:>6} "
             f"{c['none']:>9} {c['unparsed']:>8} {c['via account']:>11}"
         )
+    print(
+        f"\n{'journey / step':<40} {'statements':>10} {'single':>7} {'multi':>6} {'ref/local':>9}"
+    )
+    for (journey, step), c in steps.items():
+        name = f"{journey} / {step}"
+        print(f"{name:<40} {c['statements']:>10} {c['single']:>7} {c['multi']:>6} {c['none']:>9}")
+    for journey, c in writes.items():
+        print(
+            f"\nwrites to reference or local tables in {journey}: "
+            + ", ".join(f"{table} {n}" for table, n in c.most_common())
+        )
     for journey, c in reasons.items():
         print(f"\nmulti-shard in {journey}:")
         for reason, n in c.most_common():
             print(f"  {n:>3} × {reason}")
     return totals
+
+
+def schema_changes(tables) -> None:
+    """What Citus asks of the schema: every primary key and unique constraint of a
+    distributed table holds the distribution column, and no foreign key leads from a
+    distributed table to a local one or from a reference table to a distributed one."""
+    models = shards.models_by_table()
+    uniques, to_local, from_reference = [], Counter(), []
+    for t in tables.values():
+        model = models[t.table]
+        if t.kind == "distributed":
+            sets = [f.column for f in model._meta.concrete_fields if f.unique and not f.primary_key]
+            sets += [",".join(u) for u in model._meta.unique_together]
+            sets += [
+                ",".join(c.fields) + (" (partial)" if c.condition is not None else "")
+                for c in model._meta.constraints
+                if isinstance(c, UniqueConstraint) and c.fields
+            ]
+            uniques += [f"{t.table}({u})" for u in sets]
+        for f in model._meta.concrete_fields:
+            if not f.is_relation or not f.db_constraint:
+                continue
+            target = tables.get(f.related_model._meta.db_table)
+            if t.kind == "distributed" and target and target.kind == "local":
+                to_local[f"{target.table}"] += 1
+            if t.kind == "reference" and target and target.kind == "distributed":
+                from_reference.append(f"{t.table}.{f.column} -> {target.table}")
+    print(f"\nunique constraints to hold city_id besides the primary key ({len(uniques)}):")
+    for u in uniques:
+        print(f"  {u}")
+    print(
+        "foreign keys from distributed tables to local ones: "
+        + ", ".join(f"{table} {n}" for table, n in to_local.most_common())
+    )
+    print("foreign keys from reference tables to distributed ones: " + ", ".join(from_reference))
 
 
 def main():
@@ -263,6 +318,7 @@ def main():
         f"journeys driven at {datetime.now(tz=SHANGHAI):%Y-%m-%d %H:%M}"
     )
     report(j.records, tables, args.show)
+    schema_changes(tables)
 
 
 if __name__ == "__main__":
