@@ -154,11 +154,13 @@ def seed_province(
     scale: str = "city",
     cities: tuple[CityPlan, ...] = CITIES,
     with_members: bool = True,
+    only: frozenset[str] = frozenset(),
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SeedReport:
     """Seed the province, a city at a time (each its own transaction); a city whose tree
     or members are there already is skipped, so a second run changes nothing. `scale`
-    "demo" builds each city at the demo's size (the tests)."""
+    "demo" builds each city at the demo's size (the tests); `only` (city codes) seeds those
+    cities alone, so that several commands can seed a province's cities side by side."""
     report = SeedReport(scale="province")
     started = time.perf_counter()
     total = PROVINCE_MEMBERS if scale == "city" else 1500 * len(cities)
@@ -184,9 +186,13 @@ def seed_province(
                 after={"code": PROVINCE_CODE},
             )
     for index, plan in enumerate(cities):
+        if only and plan.code not in only:
+            continue
         t = time.perf_counter()
         rng = random.Random(f"{seed}:{plan.code}:members")
         tree = build_city(index, seed, scale, cities)
+        # The tree in a transaction of its own: it locks the province's row, which the
+        # other cities' trees need (several commands may seed different cities at once).
         with transaction.atomic():
             city = Organization.objects.filter(code=plan.code).first()
             if city is None:
@@ -205,6 +211,7 @@ def seed_province(
                 raise DomainError(
                     "seed_mismatch", f"{plan.name} ({plan.code}) is here, outside {PROVINCE_NAME}"
                 )
+        with transaction.atomic():
             report.logins_created += _ensure_admin(admin, city, city_admin_login(index, plan))
             hanzhong = plan is HANZHONG
             if hanzhong:

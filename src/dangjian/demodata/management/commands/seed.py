@@ -21,6 +21,14 @@ class Command(BaseCommand):
             "--seed", type=int, default=2026, help="Random seed (the same seed, the same data)."
         )
         parser.add_argument(
+            "--city",
+            action="append",
+            default=[],
+            metavar="CODE",
+            help="With --scale province, seed only this city (its code, e.g. 6107; repeat "
+            "for more): several commands can seed different cities at the same time.",
+        )
+        parser.add_argument(
             "--no-members",
             action="store_true",
             help="Only the organization tree and the demo logins.",
@@ -51,6 +59,7 @@ class Command(BaseCommand):
         no_members: bool,
         no_supervision: bool,
         months: int,
+        city: list[str],
         **_,
     ):
         if months < 0:
@@ -64,6 +73,7 @@ class Command(BaseCommand):
                 report = province.seed_province(
                     seed=seed,
                     with_members=not no_members,
+                    only=frozenset(city),
                     progress=lambda message: self.stdout.write(f"  {message}"),
                 )
             else:
