@@ -192,7 +192,6 @@ def convert(schema_editor, table: str, *, months_ahead: int = 3) -> None:
         f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS "
         f"INCLUDING IDENTITY) PARTITION BY RANGE ({spec.column})"
     )
-    cursor.execute(f"ALTER TABLE {table} ADD PRIMARY KEY (id, {spec.column})")
     cursor.execute(f"CREATE TABLE {table}_default PARTITION OF {table} DEFAULT")
     first = month_of(clock.today())
     wanted = _months_in(cursor, spec, old) | {add_months(first, n) for n in range(months_ahead + 1)}
@@ -209,6 +208,10 @@ def convert(schema_editor, table: str, *, months_ahead: int = 3) -> None:
     )
     new_sequence, old_sequence = cursor.fetchone()
     cursor.execute(f"DROP TABLE {old}")
+    # After the old table (its key's name is free again) and the rows (built once, not grown).
+    cursor.execute(
+        f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, {spec.column})"
+    )
     # The old sequence went with its table: the new one takes its name.
     cursor.execute(f"ALTER SEQUENCE {new_sequence} RENAME TO {old_sequence.split('.')[-1]}")
     # Read before the rename, the definitions name the table's own name, now the new one's.
