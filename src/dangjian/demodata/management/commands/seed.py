@@ -104,15 +104,27 @@ class Command(BaseCommand):
         for note in report.notes:
             self.stdout.write(self.style.WARNING(f"Note: {note}"))
         if months:
-            self._simulate(months, seed, where)
+            self._simulate(months, seed, where, city)
         elif not report.changed:
             self.stdout.write("Already seeded: nothing changed.")
         self._print_logins(scale)
 
-    def _simulate(self, months: int, seed: int, where: str) -> None:
-        # A province's months are the province's campaigns, reaching all its cities.
+    def _simulate(self, months: int, seed: int, where: str, only: list[str]) -> None:
         root = Organization.objects.get_root_nodes().get(name=where)
-        self.stdout.write(f"Simulating the theme days of {months} past months")
+        roots = [root]
+        if where == province.PROVINCE_NAME:
+            # A province's months are simulated city by city, each from its city's campaign:
+            # one city's members in memory at a time, and cities side by side with --city.
+            roots = [
+                city
+                for city in Organization.objects.get_children(root)
+                if not only or city.code in only
+            ]
+        for root in roots:
+            self._simulate_one(months, seed, root)
+
+    def _simulate_one(self, months: int, seed: int, root: Organization) -> None:
+        self.stdout.write(f"Simulating the theme days of {months} past months in {root.name}")
         result = simulation.simulate(
             root=root,
             months=months,
