@@ -28,7 +28,7 @@ PROBE = Path(__file__).with_name("replica_probe.py")
 PRIMARY_PORT, STANDBY_PORT = 5440, 5441
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)), None)
 CHECK_SECONDS, READ_YOUR_WRITES_SECONDS = 1, 2
-FALLBACK_LOGGED = "read replica not used"
+FALLBACK_LOGGED, RETURN_LOGGED = "read replica not used", "read replica in use again"
 ORG_NAMED = "SELECT count(*) FROM registry_organization WHERE name = %s"
 
 pytestmark = [
@@ -102,8 +102,8 @@ class Pair:
     def standby(self, command: str) -> None:
         subprocess.run([SCRIPT, command, self.folder], check=True, timeout=60)
 
-    def fallbacks_logged(self) -> int:
-        return self.log.read_text().count(FALLBACK_LOGGED)
+    def logged(self, message: str) -> int:
+        return self.log.read_text().count(message)
 
 
 def _suite_database_url() -> str:
@@ -241,6 +241,7 @@ def test_an_admin_on_the_pages_sees_the_branch_they_just_created(pair):
 
 
 def test_it_falls_back_to_the_primary_while_the_replica_lags_and_returns_once_caught_up(pair):
+    fallbacks, returns = pair.logged(FALLBACK_LOGGED), pair.logged(RETURN_LOGGED)
     pair.ask("settings", REPLICA_MAX_LAG_SECONDS=1)
     _sql(STANDBY_PORT, "SELECT pg_wal_replay_pause()")
     try:
@@ -249,16 +250,18 @@ def test_it_falls_back_to_the_primary_while_the_replica_lags_and_returns_once_ca
         time.sleep(1 + CHECK_SECONDS + 0.5)
         assert "延迟期间的支部" in pair.ranked()
         assert pair.ask("where")["alias"] == "default"
+        assert pair.logged(FALLBACK_LOGGED) == fallbacks + 1
     finally:
         _sql(STANDBY_PORT, "SELECT pg_wal_replay_resume()")
     _caught_up()
     time.sleep(CHECK_SECONDS + 0.2)
     assert pair.ask("where") == {"alias": "replica", "in_recovery": True}
+    assert pair.logged(RETURN_LOGGED) == returns + 1
     pair.ask("settings", REPLICA_MAX_LAG_SECONDS=3600)
 
 
 def test_it_falls_back_to_the_primary_while_the_replica_is_down_and_returns_once_back(pair):
-    logged = pair.fallbacks_logged()
+    fallbacks, returns = pair.logged(FALLBACK_LOGGED), pair.logged(RETURN_LOGGED)
     pair.standby("stop-standby")
     try:
         # The replica's connection, open since the last reads, is dead: the first ranking
@@ -266,11 +269,11 @@ def test_it_falls_back_to_the_primary_while_the_replica_is_down_and_returns_once
         for _ in range(3):
             assert "主库新建支部" in pair.ranked()
         assert pair.ask("where")["alias"] == "default"
-        assert pair.fallbacks_logged() == logged + 1
+        assert pair.logged(FALLBACK_LOGGED) == fallbacks + 1
     finally:
         pair.standby("start-standby")
     _wait(_standby_up, 30, "the standby to start again")
     _caught_up()
     time.sleep(CHECK_SECONDS + 0.2)
     assert pair.ask("where") == {"alias": "replica", "in_recovery": True}
-    assert "read replica in use again" in pair.log.read_text()
+    assert pair.logged(RETURN_LOGGED) == returns + 1

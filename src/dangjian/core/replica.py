@@ -229,11 +229,10 @@ class _Health:
         self.until = 0.0
 
     def settle(self, usable: bool, why: str = "") -> None:
-        if usable != self.usable:
-            if usable:
-                logger.info("read replica in use again")
-            else:
-                logger.warning("read replica not used, reads go to the primary: %s", why)
+        if usable and self.usable is False:
+            logger.info("read replica in use again")
+        elif not usable and self.usable is not False:
+            logger.warning("read replica not used, reads go to the primary: %s", why)
         self.usable = usable
         self.until = time.monotonic() + settings.REPLICA_CHECK_SECONDS
 
