@@ -57,9 +57,10 @@ MEMBER = "13900000004"
 class Journeys:
     """The test client of each account, each request's statements kept under its step."""
 
-    def __init__(self, analyzer):
+    def __init__(self, analyzer, depths):
         self.analyzer = analyzer
-        self.records: list[tuple[str, str, str]] = []  # journey, step, sql
+        self.depths = depths
+        self.records: dict[int, list] = {d: [] for d in depths}  # journey, step, verdict
         self.users = {k: User.objects.get(phone=v) for k, v in {**PHONES, "member": MEMBER}.items()}
 
     def page(self, who):
@@ -72,8 +73,14 @@ class Journeys:
             response = fn()
         if response.status_code >= 400:
             raise SystemExit(f"{journey} {step}: {response.status_code} {response.content[:300]!r}")
-        # Decided at once: a row the next request deletes still names its city.
-        self.records += [(journey, step, self.analyzer.verdict(sql)) for sql in capture.statements]
+        # Decided at once, at every depth: a row the next request deletes still names its
+        # organization.
+        for depth in self.depths:
+            shards.CITY_DEPTH = depth
+            self.records[depth] += [
+                (journey, step, self.analyzer.verdict(sql)) for sql in capture.statements
+            ]
+        shards.CITY_DEPTH = self.depths[0]
         return response
 
     def api(self, who, journey, step, method, path, data=None):
@@ -239,15 +246,7 @@ def report(records, tables, show):
             reasons[journey][f"{step}: {v.reason} ({', '.join(v.distributed)})"] += 1
         if show:
             print(f"[{journey} / {step}] {v.kind} {v.reason}\n    {v.sql}")
-    print(
-        f"\n{'journey':<18} {'statements':>10} {'single':>7} {'multi':>6} {'ref/local':>9} "
-        f"{'unparsed':>8} {'via account':>11}"
-    )
-    for journey, c in totals.items():
-        print(
-            f"{journey:<18} {c['statements']:>10} {c['single']:>7} {c['multi']:>6} "
-            f"{c['none']:>9} {c['unparsed']:>8} {c['via account']:>11}"
-        )
+    summary(records)
     print(
         f"\n{'journey / step':<40} {'statements':>10} {'single':>7} {'multi':>6} {'ref/local':>9}"
     )
@@ -264,6 +263,24 @@ def report(records, tables, show):
         for reason, n in c.most_common():
             print(f"  {n:>3} × {reason}")
     return totals
+
+
+def summary(records) -> None:
+    totals: dict[str, Counter] = defaultdict(Counter)
+    for journey, _, v in records:
+        if v.kind != "control":
+            totals[journey][v.kind] += 1
+            totals[journey]["statements"] += 1
+            totals[journey]["via account"] += v.via_user
+    print(
+        f"\n{'journey':<18} {'statements':>10} {'single':>7} {'multi':>6} {'ref/local':>9} "
+        f"{'unparsed':>8} {'via account':>11}"
+    )
+    for journey, c in totals.items():
+        print(
+            f"{journey:<18} {c['statements']:>10} {c['single']:>7} {c['multi']:>6} "
+            f"{c['none']:>9} {c['unparsed']:>8} {c['via account']:>11}"
+        )
 
 
 def schema_changes(tables) -> None:
@@ -304,12 +321,19 @@ def schema_changes(tables) -> None:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print every statement's verdict")
+    parser.add_argument(
+        "--also",
+        type=int,
+        nargs="*",
+        default=[3, 4],
+        help="other depths of the tree to weigh as the key, on the same statements",
+    )
     args = parser.parse_args()
     settings.DEBUG = False
     tables = shards.classify_tables(count_rows=True)
     dialect = {"postgresql": "postgres"}.get(connection.vendor, connection.vendor)
     analyzer = shards.Analyzer(tables, shards.Cities(tables), dialect)
-    j = Journeys(analyzer)
+    j = Journeys(analyzer, [shards.CITY_DEPTH, *args.also])
     drive(j)
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
@@ -317,7 +341,10 @@ def main():
         f"({Organization.objects.filter(depth=shards.CITY_DEPTH).count()} of them), "
         f"journeys driven at {datetime.now(tz=SHANGHAI):%Y-%m-%d %H:%M}"
     )
-    report(j.records, tables, args.show)
+    report(j.records[shards.CITY_DEPTH], tables, args.show)
+    for depth in args.also:
+        print(f"\nwith the key at depth {depth} instead ({depth - 1} levels under the root):")
+        summary(j.records[depth])
     schema_changes(tables)
 
 

@@ -180,7 +180,8 @@ def city_of_path(path: str) -> str:
 
 
 class Cities:
-    """The city of a table's rows by id, read from the database and kept."""
+    """The city of a table's rows by id: their organization's path, read from the
+    database and kept, cut at `CITY_DEPTH` when asked."""
 
     def __init__(self, tables: dict[str, TableClass]):
         self.tables = tables
@@ -196,9 +197,10 @@ class Cities:
             model = self.models[table]
             rows = model._base_manager.filter(pk__in=missing).values_list("pk", route)
             for pk, path in rows:
-                self.cache[(table, str(pk))] = city_of_path(path or "")
+                self.cache[(table, str(pk))] = path or ""
         # An id with no row (deleted since, or none yet) says nothing about the city.
-        return {self.cache[(table, str(i))] for i in ids if (table, str(i)) in self.cache}
+        keys = [(table, str(i)) for i in ids]
+        return {city_of_path(self.cache[key]) for key in keys if key in self.cache}
 
     def of_user(self, ids) -> set[str]:
         """An account's city: its member's, else its widest admin role's (the city a
@@ -213,8 +215,8 @@ class Cities:
                     list(member.values_list("branch__path", flat=True))
                     or sorted(grants.values_list("org__path", flat=True), key=len)[:1]
                 )
-                self.cache[key] = city_of_path(paths[0]) if paths else EVERY_CITY
-            out.add(self.cache[key])
+                self.cache[key] = paths[0] if paths else ""
+            out.add(city_of_path(self.cache[key]))
         return out
 
 
