@@ -16,6 +16,8 @@ each check as PASS or FAIL:
 - five wrong passwords, three on node A and two on node B, lock the account on both;
 - a member signs in to the API and checks in through nginx, which spreads requests over
   both nodes; nginx serves /static/ itself and refuses the internal /media/ location;
+- a photo uploaded to node A is found by node B in the one MEDIA_ROOT and sent by nginx
+  from its internal location (X-Accel-Redirect);
 - an activity whose check-out window ended is closed once by the scheduled job although
   both beats send it: the worker runs it once in the minute's slot and skips the other
   (core.scheduling), one close on the activity's history and one audit entry.
@@ -28,19 +30,19 @@ failed. Ports: `--port` for nginx, the two next ones for the gunicorns (default 
 """
 
 import argparse
+import io
 import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -149,7 +151,14 @@ class World:
         from dangjian.core import clock
         from dangjian.demodata.history import moved_clock
         from dangjian.registry import services as registry
-        from dangjian.registry.models import Organization, OrgKind, Role, RoleGrant, Sector
+        from dangjian.registry.models import (
+            ApiToken,
+            Organization,
+            OrgKind,
+            Role,
+            RoleGrant,
+            Sector,
+        )
         from dangjian.themedays import services as themedays
         from dangjian.themedays.models import DEFAULT_REQUIRED_ITEMS
 
@@ -196,6 +205,13 @@ class World:
             return themedays.approve_activity(actor=self.admin, activity=activity)
 
         now = clock.now()
+        # An API key of the root's admin, who may add photos to the branch's activities.
+        self.admin_key = secrets.token_urlsafe(32)
+        ApiToken.objects.create(
+            user=self.admin,
+            key_hash=ApiToken.hash_key(self.admin_key),
+            expires_at=now + timedelta(hours=2),
+        )
         # Planned in the past, as the services allow only then: its check-out window (an
         # hour after the end) closed two minutes ago.
         planned = now - timedelta(hours=2, minutes=42)
@@ -619,9 +635,47 @@ def journeys(stack: Stack, world: World) -> None:
         and "max-age" in headers.get("Cache-Control", ""),
         f"nginx: serves /static/{css} itself from STATIC_ROOT ({status}, cached for ever)",
     )
+    shared_media(stack, world)
     (stack.media / "secret.txt").write_text("not for everyone")
     status = call(proxy, "GET", "/media/secret.txt")[0]
     check(status == 404, f"nginx: /media/ is internal, never served directly ({status})")
+
+
+def shared_media(stack: Stack, world: World) -> None:
+    """A photo uploaded to node A is found by node B and sent by nginx: MEDIA_ROOT is one
+    directory for both (a shared volume in production)."""
+    from PIL import Image
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(jpeg, "JPEG")
+    boundary = secrets.token_hex(12)
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n'
+            f"Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + jpeg.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    key = {"Authorization": f"Bearer {world.admin_key}"}
+    status, _h, text, _new = call(
+        stack.node_ports["A"],
+        "POST",
+        f"/api/v1/activities/{world.due.pk}/photos",
+        body=body,
+        headers={**key, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    url = json.loads(text).get("url", "") if status == 201 else ""
+    on_b, headers, _text, _new = call(stack.node_ports["B"], "GET", url, headers=key)
+    accel = headers.get("X-Accel-Redirect") or ""
+    stored = accel.startswith("/media/") and (stack.media / accel.removeprefix("/media/")).exists()
+    through, headers, text, _new = call(stack.nginx_port, "GET", url, headers=key)
+    check(
+        status == 201 and on_b == 200 and stored and through == 200 and len(text) > 1000,
+        f"node A stores a photo ({status}); node B finds it in the shared MEDIA_ROOT "
+        f"({on_b}, X-Accel-Redirect {accel or 'missing'}) and nginx sends it from its internal "
+        f"/media/ ({through}, {headers.get('Content-Type')})",
+    )
 
 
 def scheduled_close(stack: Stack, world: World) -> None:
