@@ -36,15 +36,16 @@ class Probe:
         self.admin = None
 
     def setup(self) -> dict:
+        # A city of its own, whatever the copied test database may hold.
         grant = services.bootstrap_city(
-            name="汉中市", phone="13900000001", password=PASSWORD, admin_name="管理员"
+            name="副本测试市", phone="13800138440", password=PASSWORD, admin_name="管理员"
         )
         self.admin, city = grant.user, grant.org
         self.city_id = city.pk
         self.county = services.create_organization(
             actor=self.admin,
             parent=city,
-            name="汉台区委",
+            name="副本测试区委",
             kind=OrgKind.COMMITTEE,
             sector=Sector.GOVERNMENT,
         )
