@@ -27,6 +27,8 @@ different member of the demo city, and the CPU seconds per check-in of each node
 gunicorn master and workers and its PostgreSQL backends, read from /proc/<pid>/stat before
 and after), of nginx and of the Celery worker, and their sum. Exits non-zero if any check
 failed. Ports: `--port` for nginx, the two next ones for the gunicorns (default 8100-8102).
+The keys are the environment's, else var/secrets.env's (`make keys` writes them once), as
+for every process of the checkout.
 """
 
 import argparse
