@@ -41,4 +41,6 @@ def test_beat_sends_every_job_through_the_guard_with_its_name_and_period():
             "schedule": float(period),
             "args": (name,),
         }
+    # What a worker does as it starts: the installed apps' task modules, autodiscovered.
+    app.loader.import_default_modules()
     assert "dangjian.core.tasks.run_scheduled_job" in app.tasks
