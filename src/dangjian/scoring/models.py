@@ -203,6 +203,9 @@ class BranchPeriodScore(models.Model):
             # The latest write of a period's rows, found by one probe: the dashboards'
             # cached sums are keyed by it (selectors._trend_sums).
             models.Index(fields=["kind", "period_start", "computed_at"]),
+            # A ranking page's rows scoring more than its first (rankings.ranking_page):
+            # a range of one period's scores, not all of the period's rows.
+            models.Index(fields=["kind", "period_start", "score_hundredths"]),
         ]
 
     def __str__(self) -> str:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, FilteredRelation, Q, Sum, Window
-from django.db.models.functions import Coalesce, Collate, Rank, Substr
+from django.db.models import Count, F, FilteredRelation, Func, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Collate, Substr
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import DomainError
@@ -208,24 +208,22 @@ def ranking_page(
     limit: int = 50,
 ) -> tuple[int, list[RankedRow]]:
     """(how many are ranked, the `limit` rows from `offset`) of `ranking`, the same rows in
-    the same order with the same ranks. The branch level is sorted, ranked and cut in the
-    database: a page of a city's branches costs about what a page of rows costs, not the
-    whole list built in Python."""
+    the same order with the same ranks. The branch level is sorted and cut in the database
+    (one query for the first page, a count more for the others): a page of a province's
+    81,000 branches costs a top-N sort of the scope, not windows over all of it."""
     if level != "branch":
         rows = ranking(org, period, level=level, sector=sector, category=category)
         return len(rows), rows[offset : offset + limit]
     score = score_hundredths()
+    scope = scope_branches(org, period, sector, category)
     # Names in code-point order, as Python sorts them (the database's own collation may
     # order Chinese otherwise).
     name = Collate("name", "C" if connection.vendor == "postgresql" else "BINARY")
+    # Counted once for the query (an uncorrelated subquery), not a COUNT(*) OVER () kept
+    # for every branch of the scope before the page is cut.
+    total = Coalesce(_count_of(scope.values("pk")), 0)
     found = list(
-        scope_branches(org, period, sector, category)
-        .annotate(
-            s=score,
-            r=Window(Rank(), order_by=score.desc()),
-            total=Window(Count("pk")),
-            **place_names(),
-        )
+        scope.annotate(s=score, total=total, **place_names())
         .order_by("-s", name, "pk")
         .values_list(
             "pk",
@@ -233,7 +231,6 @@ def ranking_page(
             "sector",
             "category",
             "s",
-            "r",
             "stored__held_months",
             "stored__activity_id",
             "county_name",
@@ -241,14 +238,28 @@ def ranking_page(
             "total",
         )[offset : offset + limit]
     )
-    if found:
-        count = found[0][-1]
-    else:
-        count = scope_branches(org, period, sector, category).count()
-    return count, [
-        _branch_ranked(pk, name, sec, cat, s, r, held, activity_id, county, town)
-        for pk, name, sec, cat, s, r, held, activity_id, county, town, _total in found
-    ]
+    if not found:
+        return scope.count(), []
+    rows = [_branch_ranked(*row[:5], 0, *row[5:9]) for row in found]
+    # Competition ranks (1, 2, 2, 4) from the positions: a row scoring as the one before
+    # it shares its rank, any other ranks at its position in the whole ranking.
+    rank = 1
+    if offset:
+        # Only the page's first rank needs what lies before the page: the rows scoring
+        # more (an index range of the period's scores), counted once.
+        rank += scope.filter(stored__score_hundredths__gt=rows[0].score_hundredths).count()
+    previous = rows[0].score_hundredths
+    for position, row in enumerate(rows, start=offset + 1):
+        if row.score_hundredths != previous:
+            rank, previous = position, row.score_hundredths
+        row.rank = rank
+    return found[0][9], rows
+
+
+def _count_of(rows) -> Subquery:
+    """COUNT(*) of a queryset's rows as a subquery (Django's documented `Func` pattern for
+    an aggregate inside a `Subquery`)."""
+    return Subquery(rows.annotate(n=Func(F("pk"), function="Count")).values("n"))
 
 
 class RankingPages:
