@@ -3,8 +3,8 @@ history"): declarative RANGE partitioning by a month, one partition a month name
 `<table>_pYYYYMM`, and a DEFAULT partition `<table>_default` that catches a row of a month
 not made yet, so that an insert never fails for want of a partition.
 
-`ensure()` makes the partitions of the coming months ahead (the `keep-history-partitions`
-job, `manage.py ensure_partitions`) and gives any month that rows in the default partition
+`ensure()` makes the partitions of the coming months ahead (the `ensure-partitions` job,
+`manage.py ensure_partitions`) and gives any month that rows in the default partition
 belong to a partition of its own, moving those rows in the same transaction. `convert()`
 turns an existing plain table into a partitioned one (the migrations). `archive()` copies a
 partition into a gzip CSV file and `drop()` detaches and drops it (attendance.retention).
