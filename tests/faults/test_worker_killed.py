@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from dangjian import celery
+from dangjian.notifications import services as notifications
 from dangjian.notifications.models import Notification, OutboundBatch, OutboundStatus
 from dangjian.registry.models import Member
 from dangjian.themedays import services as themedays
@@ -113,11 +114,14 @@ def one_notice_held(world):
             host=db["HOST"] or "127.0.0.1",
             port=db["PORT"] or 5432,
         )
+        # In the month the distribution files the campaign's notices under (partitioned
+        # notices: the insert it must wait for is one of the same partition key).
+        month = notifications.months_of_keys({campaign.dedupe_key})[campaign.dedupe_key]
         blocker.execute(
             "INSERT INTO notifications_notification "
-            "(user_id, kind, title, body, link, dedupe_key, created_at) "
-            "VALUES (%s, 'campaign', 'held', '', '', %s, now())",
-            [world.b.member.user_id, campaign.dedupe_key],
+            "(user_id, kind, title, body, link, dedupe_key, created_at, month) "
+            "VALUES (%s, 'campaign', 'held', '', '', %s, now(), %s)",
+            [world.b.member.user_id, campaign.dedupe_key, month],
         )
         holds.append(blocker)
         return blocker
