@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
@@ -33,6 +33,7 @@ from dangjian.demodata.seeding import (
     _ensure_logins,
     _ensure_not_activated,
     _ensure_secretaries,
+    finish_report,
 )
 from dangjian.demodata.tree import (
     COUNTIES,
@@ -242,17 +243,4 @@ def seed_province(
         report.seconds[plan.name] = time.perf_counter() - t
         progress(f"{plan.name}: {time.perf_counter() - t:.1f} s")
 
-    if report.changed and connection.vendor == "postgresql":
-        t = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        report.seconds["analyze"] = time.perf_counter() - t
-
-    subtree = Organization.objects.filter(path__startswith=province.path)
-    report.orgs_total = subtree.count()
-    report.branches_total = subtree.filter(kind=OrgKind.BRANCH).count()
-    members = Member.objects.in_subtree(province.path).filter(is_active=True)
-    report.members_total = members.count()
-    report.flowing_total = members.filter(is_flowing=True).count()
-    report.seconds["total"] = time.perf_counter() - started
-    return report
+    return finish_report(report, province, started)

@@ -394,6 +394,12 @@ def seed(
         )
         report.seconds["supervision"] = time.perf_counter() - t
 
+    return finish_report(report, root, started)
+
+
+def finish_report(report, root: Organization, started: float):
+    """`report` completed for the tree under `root`: statistics refreshed on PostgreSQL
+    after a seeding that changed anything, and the totals counted from the database."""
     if report.changed and connection.vendor == "postgresql":
         t = time.perf_counter()
         with connection.cursor() as cursor:
