@@ -151,3 +151,17 @@ def test_categories_that_look_like_formulas_or_hold_control_characters_export_as
     assert (rows["汉台区"][4].value, rows["汉台区"][4].data_type) == ("=2+3", "s")
     assert rows["南郑区"][4].value == "五星"
     assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_the_city_dashboard_shows_the_kept_activation_rate_with_its_time(world, page, december):
+    client = page(world.city_admin)
+    city = client.get(f"/console/dashboards/orgs/{world.city.pk}/?period=2026-12").content.decode()
+    assert 'data-kpi="activation">100.0%<' in city
+    assert "已激活6人 / 共6人，统计于" in city
+    branch = client.get(f"/console/dashboards/orgs/{world.a.branch.pk}/?period=2026-12")
+    assert "统计于" not in branch.content.decode()  # a branch's is counted live
+    assert page(world.outsider).get(f"/console/dashboards/orgs/{world.city.pk}/").status_code in (
+        302,
+        403,
+        404,
+    )

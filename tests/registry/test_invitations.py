@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth.hashers import make_password
+from django.test import override_settings
 from django.urls import reverse
 
+from dangjian import celery
 from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from dangjian.notifications.models import SmsMessage
@@ -156,3 +158,56 @@ def test_a_city_wide_invitation_goes_in_batches_and_sends_nobody_twice(world, mo
         for batch in calls[:3]:
             assert real(batch) == 0
         assert SmsMessage.objects.filter(template="activation_invitation").count() == 8
+
+
+@pytest.mark.django_db
+def test_the_dashboards_keep_a_wide_scopes_rate_for_minutes_and_count_a_branch_live(world):
+    with time_machine.travel(NOW, tick=False) as traveller:
+        kept = selectors.dashboard_activation_rate(world.city)
+        assert (kept.members, kept.activated, kept.counted_at) == (6, 6, NOW)
+        branch = selectors.dashboard_activation_rate(world.a.branch)
+        assert branch.counted_at is None
+        _newcomer(world)
+
+        traveller.shift(timedelta(seconds=selectors.ACTIVATION_CACHE_SECONDS - 1))
+        # The city's kept figure, with when it was counted; the branch and the organization
+        # page (where the invitations are sent) count the newcomer at once.
+        again = selectors.dashboard_activation_rate(world.city)
+        assert (again.members, again.activated, again.counted_at) == (6, 6, NOW)
+        assert selectors.dashboard_activation_rate(world.a.branch).members == branch.members + 1
+        assert selectors.activation_rates(world.city)[0].members == 7
+
+        traveller.shift(timedelta(seconds=2))
+        later = selectors.dashboard_activation_rate(world.city)
+        assert (later.members, later.activated) == (7, 6)
+        assert later.counted_at > NOW
+
+
+@pytest.mark.django_db
+def test_a_county_and_the_city_keep_their_own_figures(world):
+    _newcomer(world)
+    county = selectors.dashboard_activation_rate(world.a.org)
+    city = selectors.dashboard_activation_rate(world.city)
+    assert (county.members, county.activated, city.members, city.activated) == (4, 3, 7, 6)
+    assert selectors.dashboard_activation_rate(world.b.org).members == 3
+
+
+@pytest.mark.django_db
+def test_with_the_cache_down_the_dashboard_counts_the_rate_live(world):
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens: every call fails
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    try:
+        with override_settings(CACHES=down):
+            first = selectors.dashboard_activation_rate(world.city)
+            assert celery.redis_is_down()  # the next readers don't wait for Redis
+            _newcomer(world)
+            second = selectors.dashboard_activation_rate(world.city)
+    finally:
+        celery.reset()
+    assert (first.members, second.members) == (6, 7)
+    assert first.counted_at is not None

@@ -227,7 +227,7 @@ def dashboard(request, org_id: int):
         "dash_crumbs": _crumbs(actor, org, f),
         "sector_choices": Sector.choices,
         "overdue": supervision.overdue_count(actor, org),
-        "activation": registry.activation_rate(org),
+        "activation": registry.dashboard_activation_rate(org),
         "ranking_url": ranking_url(),
         "held_url": ranking_url(held="1"),
         "not_held_url": ranking_url(held="0"),

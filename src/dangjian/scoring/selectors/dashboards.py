@@ -6,22 +6,18 @@ Callers check access to the organization first (`permissions.access_*`)."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, Count, F, FilteredRelation, Max, Q, Sum, Value, When
 from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 
-from dangjian import celery
-from dangjian.core import clock
+from dangjian.core import clock, shortcache
 from dangjian.core.replica import reading_from_replica
 from dangjian.registry.models import Organization, OrgKind, Sector
 from dangjian.scoring import formula
@@ -36,8 +32,6 @@ from dangjian.scoring.selectors.rankings import (
     score_hundredths,
 )
 from dangjian.themedays.models import Activity, ActivityStatus, Campaign
-
-logger = logging.getLogger(__name__)
 
 BUCKETS = [(i * 10, i * 10 + 10) for i in range(10)]
 
@@ -129,16 +123,13 @@ def _trend_sums(
             ],
         )
         stamps = cursor.fetchone()
-    # Hashed: a category is any text, a stamp has blanks (memcached takes neither).
     keys = {
-        start: "scoring:trend:"
-        + hashlib.blake2b(
-            repr((org.pk, org.path, kind, start, sector, category, str(stamp))).encode(),
-            digest_size=16,
-        ).hexdigest()
+        start: shortcache.key(
+            "scoring:trend", org.pk, org.path, kind, start, sector, category, str(stamp)
+        )
         for start, stamp in zip(starts, stamps, strict=True)
     }
-    cached = _cached(list(keys.values()))
+    cached = shortcache.get_many(list(keys.values()))
     sums = {start: tuple(cached[key]) for start, key in keys.items() if key in cached}
     missing = [start for start in starts if start not in sums]
     if missing:
@@ -160,32 +151,12 @@ def _trend_sums(
             .order_by()
         }
         fresh = {start: found.get(start, (0, 0)) for start in missing}
-        _keep({keys[start]: list(value) for start, value in fresh.items()})
+        shortcache.set_many(
+            {keys[start]: list(value) for start, value in fresh.items()},
+            timeout=TREND_CACHE_SECONDS,
+        )
         sums.update(fresh)
     return sums
-
-
-def _cached(keys: list[str]) -> dict:
-    # The cache is only a shortcut: with Redis down the dashboard reads the sums instead,
-    # and waits for Redis at most once (its timeouts) while it is down.
-    if celery.redis_is_down():
-        return {}
-    try:
-        return cache.get_many(keys)
-    except Exception:
-        celery.redis_failed()
-        logger.warning("cache unavailable: the trend is read from the database", exc_info=True)
-        return {}
-
-
-def _keep(values: dict) -> None:
-    if celery.redis_is_down():
-        return
-    try:
-        cache.set_many(values, timeout=TREND_CACHE_SECONDS)
-    except Exception:  # Redis down: the next dashboard reads the database again
-        celery.redis_failed()
-        logger.warning("cache unavailable: the trend is not kept", exc_info=True)
 
 
 @reading_from_replica()
