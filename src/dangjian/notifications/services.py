@@ -1,12 +1,13 @@
 """Sending notices: the in-app row first (idempotent by dedupe key), then one outbound
 batch per enabled channel, delivered in the background with retries."""
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from dangjian import celery
 from dangjian.audit import services as audit
@@ -58,30 +59,50 @@ def months_of_keys(keys: set[str]) -> dict[str, date]:
 @transaction.atomic
 def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
     now = clock.now()
-    month = partitions.month_of(now)
     if dedupe_key:
-        month = months_of_keys({dedupe_key})[dedupe_key]
-        already = set(
-            Notification.objects.filter(
-                dedupe_key=dedupe_key, month=month, user_id__in=ids
-            ).values_list("user_id", flat=True)
+        ids = _insert_new(ids, notice, dedupe_key, months_of_keys({dedupe_key})[dedupe_key], now)
+    else:
+        month = partitions.month_of(now)
+        Notification.objects.bulk_create(
+            [Notification(user_id=i, created_at=now, month=month, **notice) for i in ids],
+            batch_size=2000,
         )
-        ids = [i for i in ids if i not in already]
     if not ids:
         return 0
-    # ignore_conflicts: a concurrent run of the same distribution may have inserted some.
-    Notification.objects.bulk_create(
-        [
-            Notification(user_id=i, dedupe_key=dedupe_key, created_at=now, month=month, **notice)
-            for i in ids
-        ],
-        batch_size=2000,
-        ignore_conflicts=bool(dedupe_key),
-    )
     # What tells this notice apart on a channel that sends once per recipient (wechat).
     key = dedupe_key or f"notice:{uuid.uuid4().hex}"
     _queue_outbound(ids, key=key, **notice)
     return len(ids)
+
+
+def _insert_new(ids: list[int], notice: dict, dedupe_key: str, month: date, now) -> list[int]:
+    """Insert the key's notice for each of `ids` who has none, in one statement that answers
+    whom it reached (INSERT … ON CONFLICT DO NOTHING RETURNING: the unique index decides,
+    and waits for a concurrent push of the same key, so nobody is notified twice). A lookup
+    of who had it already was planned from the statistics, which a month's partition
+    filling with one key's millions of notices within one distribution leaves stale: it read
+    all the key's notices for every batch (docs/performance.md, "A province")."""
+    fields = {f.name: f for f in Notification._meta.concrete_fields}
+    values = {"dedupe_key": dedupe_key, "month": month, "created_at": now, **notice}
+    columns = ", ".join(fields[name].column for name in values)
+    params = [fields[name].get_db_prep_value(v, connection) for name, v in values.items()]
+    placeholders = ", ".join(["%s"] * len(values))
+    if connection.vendor == "postgresql":
+        users = "unnest(%s::bigint[]) AS u(id)"
+        params.append(ids)
+    else:  # SQLite: the ids as a JSON array; WHERE true parses ON CONFLICT as the insert's
+        users = "json_each(%s) AS u WHERE true"
+        params.append(json.dumps(ids))
+    uid = "u.id" if connection.vendor == "postgresql" else "u.value"
+    sql = (
+        f"INSERT INTO {Notification._meta.db_table} ({columns}, user_id)"  # noqa: S608
+        f" SELECT {placeholders}, {uid} FROM {users}"
+        " ON CONFLICT DO NOTHING RETURNING user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = {row[0] for row in cursor.fetchall()}
+    return [i for i in ids if i in inserted]
 
 
 def _queue_outbound(
@@ -226,7 +247,11 @@ def request_fanout(
 
 
 def count_with_key(dedupe_key: str) -> int:
-    return Notification.objects.filter(dedupe_key=dedupe_key).count()
+    """How many notices `dedupe_key` has put in inboxes: its month's partition counted."""
+    month = DedupeMonth.objects.filter(dedupe_key=dedupe_key).values_list("month", flat=True)
+    if not (found := list(month)):
+        return 0
+    return Notification.objects.filter(dedupe_key=dedupe_key, month=found[0]).count()
 
 
 def mark_read(*, user: User, notification: Notification) -> Notification:
