@@ -227,8 +227,13 @@ def pad_attempts(target: int) -> None:
             missing -= cursor.rowcount
     analyze(CheckInAttempt)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*), pg_total_relation_size('{table}') FROM {table}")  # noqa: S608
-        rows, size = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        rows = cursor.fetchone()[0]
+        # A partitioned table has no storage of its own: its partitions' sizes, summed.
+        cursor.execute(
+            "SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree(%s)", [table]
+        )
+        size = cursor.fetchone()[0]
     elapsed = time.perf_counter() - started
     print(
         f"attempt log padded from {have:,} to {rows:,} rows in {elapsed:.0f} s"
