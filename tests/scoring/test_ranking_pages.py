@@ -33,7 +33,10 @@ def many(world):
 
 
 def plain(rows):
-    return [(r.org_id, r.name, r.score_hundredths, r.rank, r.held, r.activity_id) for r in rows]
+    return [
+        (r.org_id, r.name, r.score_hundredths, r.rank, r.held, r.activity_id, r.county, r.town)
+        for r in rows
+    ]
 
 
 @pytest.mark.parametrize("level", ["branch", "children"])
@@ -44,7 +47,10 @@ def test_every_page_of_a_ranking_is_the_same_slice_of_the_whole_ranking(
     world, many, level, filters
 ):
     period = parse_period("2026-12")
-    whole = selectors.ranking(world.city, period, level=level, **filters)
+    # Branches with their county and town, as every page names them (a later page names
+    # its rows after the cut).
+    whole = selectors.ranking(world.city, period, level=level, places=level == "branch", **filters)
+    assert level != "branch" or {r.town for r in whole} >= {world.a.town.name}
     for size in (1, 3, 4, 50):
         for offset in range(0, len(whole) + 2, size):
             count, page = selectors.ranking_page(

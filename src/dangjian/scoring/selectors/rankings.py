@@ -209,8 +209,8 @@ def ranking_page(
 ) -> tuple[int, list[RankedRow]]:
     """(how many are ranked, the `limit` rows from `offset`) of `ranking`, the same rows in
     the same order with the same ranks. The branch level is sorted and cut in the database
-    (one query for the first page, a count more for the others): a page of a province's
-    81,000 branches costs a top-N sort of the scope, not windows over all of it."""
+    (one query for the first page; for a later one, the cut, its rows' places and a count):
+    a page of a province's 81,000 branches costs a sort of the scope, not windows over it."""
     if level != "branch":
         rows = ranking(org, period, level=level, sector=sector, category=category)
         return len(rows), rows[offset : offset + limit]
@@ -222,22 +222,26 @@ def ranking_page(
     # Counted once for the query (an uncorrelated subquery), not a COUNT(*) OVER () kept
     # for every branch of the scope before the page is cut.
     total = Coalesce(_count_of(scope.values("pk")), 0)
-    found = list(
-        scope.annotate(s=score, total=total, **place_names())
-        .order_by("-s", name, "pk")
-        .values_list(
-            "pk",
-            "name",
-            "sector",
-            "category",
-            "s",
-            "stored__held_months",
-            "stored__activity_id",
-            "county_name",
-            "town_name",
-            "total",
-        )[offset : offset + limit]
-    )
+    ordered = scope.annotate(s=score, total=total).order_by("-s", name, "pk")
+    fields = ("pk", "name", "sector", "category", "s", "stored__held_months", "stored__activity_id")
+    if offset:
+        # A later page is cut first and its rows named after: the rows it skips would each
+        # run the county and town look-ups (PostgreSQL evaluates them before the OFFSET),
+        # 81,000 of them on a province's last page, whose cost estimate also turned on JIT.
+        cut = list(ordered.values_list(*fields, "total")[offset : offset + limit])
+        places = {
+            pk: (county, town)
+            for pk, county, town in Organization.objects.filter(pk__in=[r[0] for r in cut])
+            .annotate(**place_names())
+            .values_list("pk", "county_name", "town_name")
+        }
+        found = [(*row[:7], *places[row[0]], row[7]) for row in cut]
+    else:
+        found = list(
+            ordered.annotate(**place_names()).values_list(
+                *fields, "county_name", "town_name", "total"
+            )[:limit]
+        )
     if not found:
         return scope.count(), []
     rows = [_branch_ranked(*row[:5], 0, *row[5:9]) for row in found]
