@@ -4,7 +4,7 @@ batch per enabled channel, delivered in the background with retries."""
 import json
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -75,13 +75,15 @@ def _notify_chunk(ids: list[int], notice: dict, dedupe_key: str) -> int:
     return len(ids)
 
 
-def _insert_new(ids: list[int], notice: dict, dedupe_key: str, month: date, now) -> list[int]:
+def _insert_new(
+    ids: list[int], notice: dict, dedupe_key: str, month: date, now: datetime
+) -> list[int]:
     """Insert the key's notice for each of `ids` who has none, in one statement that answers
     whom it reached (INSERT … ON CONFLICT DO NOTHING RETURNING: the unique index decides,
-    and waits for a concurrent push of the same key, so nobody is notified twice). A lookup
-    of who had it already was planned from the statistics, which a month's partition
-    filling with one key's millions of notices within one distribution leaves stale: it read
-    all the key's notices for every batch (docs/performance.md, "A province")."""
+    and waits for a concurrent push of the same key, so nobody is notified twice). Not a
+    lookup first: its plan comes from statistics that a month's partition, filling with one
+    key's millions of notices within one distribution, leaves stale, and it then reads all
+    the key's notices for every batch (docs/performance.md, "Distributing a campaign")."""
     fields = {f.name: f for f in Notification._meta.concrete_fields}
     values = {"dedupe_key": dedupe_key, "month": month, "created_at": now, **notice}
     columns = ", ".join(fields[name].column for name in values)
