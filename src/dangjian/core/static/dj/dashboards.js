@@ -1,7 +1,7 @@
 /* Dashboards: draw each [data-chart] element with ECharts (served from our static files)
    from the JSON of the <script> its data-source names. Every bar or point links to the
-   rows behind it: clicking it opens `links[i]`. Once drawn, the element gets
-   data-rendered="true" (the browser tests wait for it). */
+   rows behind it: clicking it opens `links[i]`. Once painted (its animation finished), the
+   element gets data-rendered="true" (the browser tests wait for it). */
 (function () {
   "use strict";
 
@@ -81,13 +81,15 @@
       return;
     }
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
+    // Drawn means painted: ECharts says "finished" once its opening animation has run,
+    // not when setOption returns (the bars are still growing then).
+    chart.on("finished", function () { el.dataset.rendered = "true"; });
     chart.setOption(option(el.dataset.type, d));
     chart.on("click", function (params) {
       var url = linkFor(el, d, params);
       if (url) { window.location.href = url; }
     });
     window.addEventListener("resize", function () { chart.resize(); });
-    el.dataset.rendered = "true";
   }
 
   document.addEventListener("DOMContentLoaded", function () {
