@@ -90,12 +90,11 @@ def _insert_new(
     params = [fields[name].get_db_prep_value(v, connection) for name, v in values.items()]
     placeholders = ", ".join(["%s"] * len(values))
     if connection.vendor == "postgresql":
-        users = "unnest(%s::bigint[]) AS u(id)"
+        uid, users = "u.id", "unnest(%s::bigint[]) AS u(id)"
         params.append(ids)
     else:  # SQLite: the ids as a JSON array; WHERE true parses ON CONFLICT as the insert's
-        users = "json_each(%s) AS u WHERE true"
+        uid, users = "u.value", "json_each(%s) AS u WHERE true"
         params.append(json.dumps(ids))
-    uid = "u.id" if connection.vendor == "postgresql" else "u.value"
     sql = (
         f"INSERT INTO {Notification._meta.db_table} ({columns}, user_id)"  # noqa: S608
         f" SELECT {placeholders}, {uid} FROM {users}"
