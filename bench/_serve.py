@@ -3,6 +3,7 @@ Importing it sets nothing up (the measured apps are other processes)."""
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -59,8 +60,24 @@ def warm_up(url: str, connections: int) -> None:
     subprocess.run(["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True, check=True)
 
 
-def wrk(args: list[str]) -> dict:
-    out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
+def wrk(args: list[str], *, until: Path | None = None) -> dict:
+    """wrk's figures. With `until` (the file LINES_LUA's thread leaves when it has sent its
+    lines), wrk is ended with SIGINT, which makes it print its figures as at the end of
+    `-d`, as soon as the file appears: a stopped thread leaves connections open that it
+    never sends on, each holding a sync worker in `recv` until wrk exits, and wrk's main
+    thread would otherwise sleep the whole `-d`."""
+    if until is None:
+        out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
+    else:
+        until.unlink(missing_ok=True)
+        with subprocess.Popen(["wrk", *args], stdout=subprocess.PIPE, text=True) as proc:
+            while proc.poll() is None and not until.exists():
+                time.sleep(0.05)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+            out = proc.communicate()[0]
+        if proc.returncode != 0:
+            raise subprocess.CalledProcessError(proc.returncode, "wrk", out)
     figures = {"raw": out}
     figures["rps"] = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     for pct in ("50", "90", "99"):
@@ -119,7 +136,8 @@ def server_pids(master: int, database: str) -> set[int]:
 
 # wrk's script for a phase of distinct requests read from a file, one line each: token,
 # method, path, body (tab-separated). Thread t of n sends lines t, t+n, t+2n, … and stops
-# before the line `limit` (args: file, n, limit), so no line is sent twice. Each thread
+# before the line `limit` (args: file, n, limit), so no line is sent twice; with a fourth
+# argument, a path, the thread that stops creates that file (`wrk(until=…)`). Each thread
 # counts the answers by status; `done` prints them as "status <code> <count>" lines
 # (`statuses()` reads them), since wrk itself only counts "non-2xx".
 LINES_LUA = r"""
@@ -146,6 +164,7 @@ init = function(args)
   counter = tid
   step = tonumber(args[2])
   limit = tonumber(args[3])
+  marker = args[4]
 end
 
 request = function()
@@ -162,6 +181,9 @@ end
 response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
   if counter >= limit then
+    if marker then
+      io.open(marker, "w"):close()
+    end
     wrk.thread:stop()
   end
 end
