@@ -20,7 +20,7 @@ from dangjian.core.errors import DomainError
 from dangjian.learning import attempt_sql, quiz_services
 from dangjian.learning.attempt_sql import StartFacts
 from dangjian.learning.draw import BankQuestion
-from dangjian.learning.models import Attempt, AttemptAnswer, Question
+from dangjian.learning.models import Attempt, AttemptAnswer, Question, Quiz
 from dangjian.permissions import Action
 from dangjian.registry.models import Role, RoleGrant
 from tests.conftest import COMMITTED
@@ -137,6 +137,44 @@ def test_a_start_writes_its_attempt_and_paper_as_the_models_read_them(world, clo
 
 
 MARK_FIELDS = ("finished_at", "ended_by", "score", "maximum", "grade", "passed")
+
+
+def _columns(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_a_submission_reads_its_attempt_quiz_and_paper_as_the_models_read_them(world, clock):
+    cat, _questions = bank(world, n=2)
+    single(world, cat, stem="单选题")
+    made = quiz(world, draws=[(cat, 3, 2)], attempts_allowed=2)
+    member = world.a.member
+    attempt, _new = quiz_services.start_attempt(member=member, quiz=made)
+    saved = next(s for s in attempt.paper if s.question_version.kind == "true_false")
+    quiz_services.save_answer(
+        member=member, attempt=attempt, question_id=saved.question_id, answer=False, version=1
+    )
+
+    with connection.cursor():  # on PostgreSQL by cursor; elsewhere through Manager.raw
+        read = attempt_sql.locked_attempt(attempt.pk)
+        slots = attempt_sql.paper(read)
+
+    assert _columns(read) == _columns(Attempt.objects.get(pk=attempt.pk))
+    assert _columns(read.quiz) == _columns(Quiz.objects.get(pk=made.pk))
+    assert (read.member.pk, read.member.user_id, read.member.is_active) == (
+        member.pk,
+        member.user_id,
+        True,
+    )
+    stored = AttemptAnswer.objects.filter(attempt=attempt).select_related("question_version")
+    assert [_columns(s) for s in slots] == [_columns(s) for s in stored.order_by("position")]
+    assert [_columns(s.question_version) for s in slots] == [
+        _columns(s.question_version) for s in stored.order_by("position")
+    ]
+    answered = next(s for s in slots if s.question_id == saved.question_id)
+    assert (answered.answer, answered.version, answered.saved_at) == (False, 1, NOW)
+    assert all(s._state.db == connection.alias and not s._state.adding for s in slots)
+    assert attempt_sql.locked_attempt(attempt.pk + 999) is None
 
 
 @pytest.mark.django_db
@@ -259,15 +297,16 @@ def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, 
     # The start: the token's holder, the quiz with the member, the facts, the versions,
     # then the attempt, its slots and the uses, one statement on PostgreSQL (and the
     # transaction's two ends: savepoints in a test; outside one PostgreSQL's statement
-    # stands alone). The submission: the token's holder, the attempt under lock, its
-    # quiz, its slots, their versions, their scores and the attempt's marks, the last two
-    # one statement on PostgreSQL (and the transaction's ends).
-    writes = 1 if connection.vendor == "postgresql" else 3
+    # stands alone). The submission: the token's holder, the attempt under lock with its
+    # quiz (two statements elsewhere), its slots with their versions (two elsewhere),
+    # their scores and the attempt's marks (one statement on PostgreSQL), and the
+    # transaction's ends.
+    postgresql = connection.vendor == "postgresql"
+    writes = 1 if postgresql else 3
     assert len(start.captured_queries) == 6 + writes, [
         q["sql"][:80] for q in start.captured_queries
     ]
-    marks = 1 if connection.vendor == "postgresql" else 2
-    assert len(submit.captured_queries) == 7 + marks, [
+    assert len(submit.captured_queries) == (6 if postgresql else 9), [
         q["sql"][:80] for q in submit.captured_queries
     ]
 
@@ -316,8 +355,19 @@ def test_outside_a_transaction_a_start_writes_in_one_statement_and_a_submission_
     assert created and len(writes) == 1 and "UPDATE learning_question" in writes[0]
     sent = [q["sql"] for q in default.captured_queries + prepared.captured_queries]
     assert not any(sql in ("BEGIN", "COMMIT") for sql in sent), sent
-    assert AttemptAnswer.objects.filter(attempt=attempt).count() == 10
-    assert sum(Question.objects.values_list("uses", flat=True)) == 10
+    stored = AttemptAnswer.objects.filter(attempt=attempt).order_by("position")
+    assert [_fields(s, SLOT_FIELDS) for s in attempt.paper] == [
+        _fields(s, SLOT_FIELDS) for s in stored
+    ]
+    assert [(s.answer, s.version, s.saved_at, s.score) for s in stored] == [
+        (None, 0, None, None)
+    ] * 10
+    assert _fields(attempt, ATTEMPT_FIELDS) == _fields(
+        Attempt.objects.get(pk=attempt.pk), ATTEMPT_FIELDS
+    )
+    uses = dict(Question.objects.values_list("pk", "uses"))
+    assert {pk for pk, n in uses.items() if n} == {s.question_id for s in stored}
+    assert sum(uses.values()) == 10
 
     with CaptureQueriesContext(connection) as default, CaptureQueriesContext(hot) as prepared:
         marked = quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk)

@@ -9,6 +9,7 @@ reads go through Manager.raw and Model.from_db where a model is wanted, so that 
 field is converted as the ORM converts it. tests/learning/test_quiz_start.py checks every
 statement against the models' reading."""
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -112,6 +113,23 @@ def versions(ids: list[int]) -> dict[int, QuestionVersion]:
     return found
 
 
+def _columns(model, alias: str) -> str:
+    return ", ".join(f"{alias}.{field.column}" for field in model._meta.concrete_fields)
+
+
+def _built(model, row, start: int = 0):
+    """An instance of `model` (the default connection's, as the ORM's) from its concrete
+    fields' values in `row` from `start`, as PostgreSQL's driver gave them; the end of
+    its values."""
+    fields = model._meta.concrete_fields
+    end = start + len(fields)
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, row[start:end], strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], values), end
+
+
 # The quiz with its organization's path, and the caller's member record with their
 # branch's path: what decides whether the quiz reaches them (permissions.quiz_reaches).
 REACH_SQL = """
@@ -125,15 +143,36 @@ WHERE q.id = %s
 """
 
 
+REACH_AT_ONCE_SQL = f"""
+SELECT {_columns(Quiz, "q")}, o.path, m.id, m.branch_id, b.path
+FROM learning_quiz q
+JOIN registry_organization o ON o.id = q.org_id
+LEFT JOIN registry_member m ON m.user_id = %s AND m.is_active
+LEFT JOIN registry_organization b ON b.id = m.branch_id
+WHERE q.id = %s
+"""  # noqa: S608 - the columns are the models'
+
+
 def reached(user: User, quiz_id: int) -> tuple[Quiz, Member] | None:
     """The quiz `quiz_id` with its organization, and the user's active member record with
     their branch, as permissions.quiz_reaches reads them (the organizations' and the
-    member's other fields load if ever touched); None without either."""
+    member's other fields load if ever touched); None without either. On PostgreSQL read
+    with a cursor (`_built`), elsewhere through Manager.raw."""
     db = connection.alias
-    found = list(Quiz.objects.raw(REACH_SQL, [user.pk, quiz_id]))
-    if not found or found[0].reach_member_id is None:
-        return None
-    quiz = found[0]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(REACH_AT_ONCE_SQL, [user.pk, quiz_id])
+            row = cursor.fetchone()
+        if row is None or row[-3] is None:
+            return None
+        quiz, end = _built(Quiz, row)
+        quiz.reach_org_path, quiz.reach_member_id = row[end], row[end + 1]
+        quiz.reach_branch_id, quiz.reach_branch_path = row[end + 2], row[end + 3]
+    else:
+        found = list(Quiz.objects.raw(REACH_SQL, [user.pk, quiz_id]))
+        if not found or found[0].reach_member_id is None:
+            return None
+        quiz = found[0]
     quiz.org = Organization.from_db(db, ["id", "path"], [quiz.org_id, quiz.reach_org_path])
     branch = [quiz.reach_branch_id, quiz.reach_branch_path]
     member = Member.from_db(
@@ -169,24 +208,30 @@ WHERE id IN (SELECT id FROM learning_question WHERE id IN ({ids}) ORDER BY id{lo
 
 
 # On PostgreSQL the three writes are one statement (data-modifying WITH queries, the slots
-# as arrays through unnest): outside a transaction it commits alone, with no BEGIN or
-# COMMIT sent, and its parameters are the same few whatever the paper's size, so that
-# psycopg prepares it once. The uses are locked in id order as in USES_SQL.
+# as one JSON document read by jsonb_to_recordset): outside a transaction it commits
+# alone, with no BEGIN or COMMIT sent, and its parameters are the same few whatever the
+# paper's size, so that psycopg prepares it once; one JSON document costs the web process
+# less to send than the slots' columns as five arrays, each element adapted by psycopg in
+# Python. The uses are locked in id order as in USES_SQL.
 START_WRITE_SQL = """
-WITH attempt AS (
+WITH paper AS (
+    SELECT * FROM jsonb_to_recordset(%s::jsonb) AS s(
+        question_id bigint, version_id bigint, position smallint, points smallint,
+        option_order jsonb)
+), attempt AS (
     INSERT INTO learning_attempt
         (quiz_id, member_id, number, seed, started_at, deadline, ended_by, maximum)
     VALUES (%s, %s, %s, %s, %s, %s, '', 0) RETURNING id
 ), slots AS (
     INSERT INTO learning_attemptanswer
         (attempt_id, question_id, question_version_id, position, points, option_order, version)
-    SELECT attempt.id, s.question_id, s.version_id, s.position, s.points, s.option_order, 0
-    FROM attempt, unnest(%s::bigint[], %s::bigint[], %s::smallint[], %s::smallint[], %s::jsonb[])
-        AS s(question_id, version_id, position, points, option_order)
+    SELECT attempt.id, p.question_id, p.version_id, p.position, p.points, p.option_order, 0
+    FROM attempt, paper p
 ), uses AS (
     UPDATE learning_question SET uses = uses + 1
     WHERE id IN (
-        SELECT id FROM learning_question WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE)
+        SELECT id FROM learning_question WHERE id IN (SELECT question_id FROM paper)
+        ORDER BY id FOR UPDATE)
 )
 SELECT id FROM attempt
 """
@@ -218,20 +263,17 @@ def _attempt_params(db, attempt: Attempt) -> list:
 
 
 def _write_start_at_once(db, cursor, attempt: Attempt, slots: list[AttemptAnswer]) -> None:
-    order = AttemptAnswer._meta.get_field("option_order")
-    ids = [slot.question_id for slot in slots]
-    cursor.execute(
-        START_WRITE_SQL,
-        [
-            *_attempt_params(db, attempt),
-            ids,
-            [slot.question_version_id for slot in slots],
-            [slot.position for slot in slots],
-            [slot.points for slot in slots],
-            [order.get_db_prep_save(slot.option_order, db) for slot in slots],
-            ids,
-        ],
-    )
+    paper = [
+        {
+            "question_id": slot.question_id,
+            "version_id": slot.question_version_id,
+            "position": slot.position,
+            "points": slot.points,
+            "option_order": slot.option_order,
+        }
+        for slot in slots
+    ]
+    cursor.execute(START_WRITE_SQL, [json.dumps(paper), *_attempt_params(db, attempt)])
     attempt.pk = cursor.fetchone()[0]
     for slot in slots:
         slot.attempt = attempt
@@ -308,7 +350,11 @@ def write_marks(db, attempt: Attempt, by_score: dict[Decimal, list[int]]) -> Non
 
 # A submission's reads: the attempt under lock with what its permission asks of its member
 # (locking it alone: its quiz and member are not written), its quiz, and its slots with the
-# versions given (two statements through Manager.raw, where select_related's one cost more).
+# versions given. On PostgreSQL two statements, read with a cursor and built with
+# Model.from_db: its driver gives every column as the model holds it but for the fields
+# with a from_db_value (JSON), which is the only conversion the ORM applies there
+# (`_built`). Elsewhere four through Manager.raw, whose converters the backend needs
+# (SQLite's dates and decimals are text); select_related's one cost more.
 LOCKED_SQL = """
 SELECT a.*, m.user_id AS owner_user_id, m.is_active AS owner_is_active
 FROM learning_attempt a JOIN registry_member m ON m.id = a.member_id
@@ -322,6 +368,21 @@ SELECT v.* FROM learning_questionversion v WHERE v.id IN (
 """
 
 
+LOCKED_AT_ONCE_SQL = f"""
+SELECT {_columns(Attempt, "a")}, m.user_id, m.is_active, {_columns(Quiz, "q")}
+FROM learning_attempt a
+JOIN registry_member m ON m.id = a.member_id
+JOIN learning_quiz q ON q.id = a.quiz_id
+WHERE a.id = %s FOR UPDATE OF a
+"""  # noqa: S608 - the columns are the models'
+PAPER_AT_ONCE_SQL = f"""
+SELECT {_columns(AttemptAnswer, "s")}, {_columns(QuestionVersion, "v")}
+FROM learning_attemptanswer s
+JOIN learning_questionversion v ON v.id = s.question_version_id
+WHERE s.attempt_id = %s ORDER BY s.position
+"""  # noqa: S608 - the columns are the models'
+
+
 def _as_default(*instances) -> None:
     # Read on the connection `db`, the instances belong to the default one, as the ORM's.
     for instance in instances:
@@ -333,25 +394,44 @@ def locked_attempt(attempt_id: int, db=connection) -> Attempt | None:
     the caller holds), with its quiz and, of its member, what the permission reads (the
     member's other fields, and the quiz's organization, load if ever touched); None when
     there is none."""
-    lock = " FOR UPDATE OF a" if db.features.has_select_for_update_of else ""
-    found = list(Attempt.objects.raw(LOCKED_SQL.format(lock=lock), [attempt_id], using=db.alias))
-    if not found:
-        return None
-    attempt = found[0]
-    _as_default(attempt)
-    attempt.member = Member.from_db(
-        connection.alias,
-        ["id", "user_id", "is_active"],
-        [attempt.member_id, attempt.owner_user_id, bool(attempt.owner_is_active)],
-    )
-    quiz = list(Quiz.objects.raw(QUIZ_SQL, [attempt.quiz_id], using=db.alias))[0]
-    _as_default(quiz)
-    attempt.quiz = quiz
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(LOCKED_AT_ONCE_SQL, [attempt_id])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        attempt, end = _built(Attempt, row)
+        owner = [attempt.member_id, row[end], row[end + 1]]
+        attempt.quiz = _built(Quiz, row, end + 2)[0]
+    else:
+        lock = " FOR UPDATE OF a" if db.features.has_select_for_update_of else ""
+        found = list(
+            Attempt.objects.raw(LOCKED_SQL.format(lock=lock), [attempt_id], using=db.alias)
+        )
+        if not found:
+            return None
+        attempt = found[0]
+        _as_default(attempt)
+        owner = [attempt.member_id, attempt.owner_user_id, bool(attempt.owner_is_active)]
+        quiz = list(Quiz.objects.raw(QUIZ_SQL, [attempt.quiz_id], using=db.alias))[0]
+        _as_default(quiz)
+        attempt.quiz = quiz
+    attempt.member = Member.from_db(connection.alias, ["id", "user_id", "is_active"], owner)
     return attempt
 
 
 def paper(attempt: Attempt, db=connection) -> list[AttemptAnswer]:
     """The attempt's slots in order, each with the version it was given, read on `db`."""
+    if db.vendor == "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(PAPER_AT_ONCE_SQL, [attempt.pk])
+            rows = cursor.fetchall()
+        slots = []
+        for row in rows:
+            slot, end = _built(AttemptAnswer, row)
+            slot.question_version = _built(QuestionVersion, row, end)[0]
+            slots.append(slot)
+        return slots
     slots = list(AttemptAnswer.objects.raw(SLOTS_READ_SQL, [attempt.pk], using=db.alias))
     versions = QuestionVersion.objects.raw(GIVEN_SQL, [attempt.pk], using=db.alias)
     given = {v.pk: v for v in versions}

@@ -337,9 +337,3 @@ def my_study(
     day = clock.today() if month is None else date(int(month[:4]), int(month[5:]), 1)
     study = selectors.study_month(member, day)
     return {"month": f"{study.month:%Y-%m}", "articles": study.articles, "minutes": study.minutes}
-
-
-# The question bank, quizzes and attempts have their own module, served with this one.
-from dangjian.api.routers import quizzes  # noqa: E402
-
-router.add_router("", quizzes.router)
