@@ -95,6 +95,9 @@ def test_the_start_facts_read_by_hand_agree_with_the_models(world, clock):
     }
     assert facts.current[fixed.pk] == fixed.current_id
     assert others[0].pk in facts.current
+    # On PostgreSQL the start reads the same facts with the quiz and the member.
+    _quiz, _member, with_reach = attempt_sql.reached(member.user, made.pk)
+    assert with_reach == (facts if connection.vendor == "postgresql" else None)
 
 
 ATTEMPT_FIELDS = ("pk", "quiz_id", "member_id", "number", "seed", "started_at", "deadline")
@@ -294,16 +297,16 @@ def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, 
     with CaptureQueriesContext(connection) as submit:
         answer = client.post(f"/attempts/{attempt['id']}/submit")
     assert answer.status_code == 200 and len(answer.json()["questions"]) == 10
-    # The start: the token's holder, the quiz with the member, the facts, the versions,
-    # then the attempt, its slots and the uses, one statement on PostgreSQL (and the
-    # transaction's two ends: savepoints in a test; outside one PostgreSQL's statement
-    # stands alone). The submission: the token's holder, the attempt under lock with its
-    # quiz (two statements elsewhere), its slots with their versions (two elsewhere),
+    # The start: the token's holder, the quiz with the member and the facts (one statement
+    # on PostgreSQL, two elsewhere), the versions, then the attempt, its slots and the
+    # uses, one statement on PostgreSQL (three elsewhere), and the transaction's two ends:
+    # savepoints in a test; outside one PostgreSQL's statement stands alone. The
+    # submission: the token's holder, the attempt under lock with its quiz (two
+    # statements elsewhere), its slots with their versions (two elsewhere),
     # their scores and the attempt's marks (one statement on PostgreSQL), and the
     # transaction's ends.
     postgresql = connection.vendor == "postgresql"
-    writes = 1 if postgresql else 3
-    assert len(start.captured_queries) == 6 + writes, [
+    assert len(start.captured_queries) == (6 if postgresql else 9), [
         q["sql"][:80] for q in start.captured_queries
     ]
     assert len(submit.captured_queries) == (6 if postgresql else 9), [

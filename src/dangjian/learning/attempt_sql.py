@@ -66,10 +66,12 @@ def start_facts(member: Member, quiz: Quiz) -> StartFacts:
     # On the hot connection (core.db.hot_connection), prepared: every start runs it.
     with hot_connection().cursor() as cursor:
         cursor.execute(START_SQL, {"quiz": quiz.pk, "member": member.pk})
-        # By kind, then the quiz's order (position, row id); attempts by number.
-        rows = sorted(
-            cursor.fetchall(), key=lambda row: (3, row[2]) if row[0] == 3 else row[:1] + row[3:5]
-        )
+        return _facts(cursor.fetchall())
+
+
+def _facts(rows) -> StartFacts:
+    # By kind, then the quiz's order (position, row id); attempts by number.
+    rows = sorted(rows, key=lambda row: (3, row[2]) if row[0] == 3 else (row[0], row[3], row[4]))
     attempts, fixed, rules, bank, current = [], [], [], [], {}
     for kind, a, b, c, _d, e in rows:
         if kind == 3:
@@ -143,31 +145,40 @@ WHERE q.id = %s
 """
 
 
+# On PostgreSQL the reach and the start's facts (START_SQL, for the member found, as one
+# JSON array of its rows, as text, whatever loader the driver has for JSON) in one
+# statement on the hot connection, prepared.
 REACH_AT_ONCE_SQL = f"""
-SELECT {_columns(Quiz, "q")}, o.path, m.id, m.branch_id, b.path
+SELECT {_columns(Quiz, "q")}, o.path, m.id, m.branch_id, b.path, (
+    SELECT json_agg(json_build_array(f.kind, f.a, f.b, f.c, f.d, f.e))::text
+    FROM ({START_SQL.replace("%(member)s", "m.id")}) AS f(kind, a, b, c, d, e)
+)
 FROM learning_quiz q
 JOIN registry_organization o ON o.id = q.org_id
-LEFT JOIN registry_member m ON m.user_id = %s AND m.is_active
+LEFT JOIN registry_member m ON m.user_id = %(user)s AND m.is_active
 LEFT JOIN registry_organization b ON b.id = m.branch_id
-WHERE q.id = %s
+WHERE q.id = %(quiz)s
 """  # noqa: S608 - the columns are the models'
 
 
-def reached(user: User, quiz_id: int) -> tuple[Quiz, Member] | None:
+def reached(user: User, quiz_id: int) -> tuple[Quiz, Member, StartFacts | None] | None:
     """The quiz `quiz_id` with its organization, and the user's active member record with
     their branch, as permissions.quiz_reaches reads them (the organizations' and the
-    member's other fields load if ever touched); None without either. On PostgreSQL read
-    with a cursor (`_built`), elsewhere through Manager.raw."""
+    member's other fields load if ever touched), and on PostgreSQL the start's facts, read
+    with them (else None: `start_facts` reads them); None without quiz or member."""
     db = connection.alias
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(REACH_AT_ONCE_SQL, [user.pk, quiz_id])
+    facts = None
+    hot = hot_connection()
+    if hot.vendor == "postgresql":
+        with hot.cursor() as cursor:
+            cursor.execute(REACH_AT_ONCE_SQL, {"user": user.pk, "quiz": quiz_id})
             row = cursor.fetchone()
-        if row is None or row[-3] is None:
+        if row is None or row[-4] is None:
             return None
         quiz, end = _built(Quiz, row)
         quiz.reach_org_path, quiz.reach_member_id = row[end], row[end + 1]
         quiz.reach_branch_id, quiz.reach_branch_path = row[end + 2], row[end + 3]
+        facts = _facts(json.loads(row[end + 4] or "[]"))
     else:
         found = list(Quiz.objects.raw(REACH_SQL, [user.pk, quiz_id]))
         if not found or found[0].reach_member_id is None:
@@ -181,7 +192,7 @@ def reached(user: User, quiz_id: int) -> tuple[Quiz, Member] | None:
         [quiz.reach_member_id, user.pk, branch[0], True],
     )
     member.branch = Organization.from_db(db, ["id", "path"], branch)
-    return quiz, member
+    return quiz, member, facts
 
 
 # The start's writes, by hand as its read: the ORM's insert, bulk insert and update cost

@@ -392,23 +392,30 @@ def start_reached(*, user: User, quiz_id: int) -> tuple[Attempt, bool] | None:
     refusal answers as it always has. The month's peak is members starting one quiz at
     once (docs/performance.md, "The monthly quiz peak")."""
     found = attempt_sql.reached(user, quiz_id)
-    if found is None or not permissions.quiz_reaches(*found):
+    if found is None:
         return None
-    quiz, member = found
-    attempt, created = start_attempt(member=member, quiz=quiz)
+    quiz, member, facts = found
+    if not permissions.quiz_reaches(quiz, member):
+        return None
+    attempt, created = start_attempt(member=member, quiz=quiz, facts=facts)
     attempt.member = member
     return attempt, created
 
 
-def start_attempt(*, member: Member, quiz: Quiz) -> tuple[Attempt, bool]:
+def start_attempt(
+    *, member: Member, quiz: Quiz, facts: attempt_sql.StartFacts | None = None
+) -> tuple[Attempt, bool]:
     """The member's attempt in progress, resumed (False), or a new one (True) with its
     paper drawn and stored, due by min(start + time limit, close); a new one carries the
     slots written as `paper` (in order, each with its version), so that its answer needs
     no second read. An attempt in progress but past its deadline is finished first (it
-    counts as used). Refused with `quiz_not_open`, `quiz_closed`, `no_attempts_left`."""
+    counts as used). Refused with `quiz_not_open`, `quiz_closed`, `no_attempts_left`.
+    `facts` are the start's facts when the caller read them with the quiz
+    (`start_reached`); otherwise they are read here."""
     _check_reaches(member, quiz)
     now = clock.now()
-    facts = attempt_sql.start_facts(member, quiz)
+    if facts is None:
+        facts = attempt_sql.start_facts(member, quiz)
     for attempt_id, finished in facts.attempts:
         if finished:
             continue
