@@ -1,13 +1,14 @@
 """The rows a quiz attempt's start and submission read and write, by hand (issue 19; the
 month's peak: docs/performance.md, "The monthly quiz peak"). The rules stay where they
 are (draw, grading, timing, permissions); quiz_services decides with them and calls these.
-Each read is one statement whatever the paper's size; the writes are three for a start
-(the attempt, its slots, the questions' uses) and two for a submission (the slots'
-scores, the attempt's marks). Written by hand because the ORM's compilation of the same
-statements cost a start and a submission more than the rest of their work together; the
-reads go through Manager.raw and Model.from_db where a model is wanted, so that each
-field is converted as the ORM converts it. tests/learning/test_quiz_start.py checks every
-statement against the models' reading."""
+Each read is one statement whatever the paper's size; on PostgreSQL a start sends two
+reads and one write (the attempt, its slots, the questions' uses), a submission two reads
+and one write (the slots' scores, the attempt's marks); on SQLite more, in a transaction.
+Written by hand because the ORM's compilation of the same statements cost a start and a
+submission more than the rest of their work together. On PostgreSQL the reads go through a
+cursor and Model.from_db (`_built`), elsewhere through Manager.raw, so that each field is
+converted as the ORM converts it. tests/learning/test_quiz_start.py checks every statement
+against the models' reading."""
 
 import json
 from dataclasses import dataclass
