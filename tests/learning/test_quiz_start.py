@@ -176,6 +176,11 @@ def test_a_submission_reads_its_attempt_quiz_and_paper_as_the_models_read_them(w
     ]
     answered = next(s for s in slots if s.question_id == saved.question_id)
     assert (answered.answer, answered.version, answered.saved_at) == (False, 1, NOW)
+    with connection.cursor():
+        slot = attempt_sql.locked_slot(read, saved.question_id)
+        assert attempt_sql.locked_slot(read, saved.question_id + 999) is None
+    assert _columns(slot) == _columns(answered)
+    assert _columns(slot.question_version) == _columns(answered.question_version)
     assert all(s._state.db == connection.alias and not s._state.adding for s in slots)
     assert attempt_sql.locked_attempt(attempt.pk + 999) is None
 
@@ -294,6 +299,12 @@ def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, 
         answer = client.post(f"/quizzes/{made.pk}/attempts")
     assert answer.status_code == 201
     attempt = answer.json()
+    first = attempt["questions"][0]["question_id"]
+    with CaptureQueriesContext(connection) as save:
+        answer = client._call(
+            "put", f"/attempts/{attempt['id']}/answers/{first}", {"answer": True, "version": 1}
+        )
+    assert answer.status_code == 200 and answer.json()["version"] == 1
     with CaptureQueriesContext(connection) as submit:
         answer = client.post(f"/attempts/{attempt['id']}/submit")
     assert answer.status_code == 200 and len(answer.json()["questions"]) == 10
@@ -311,6 +322,12 @@ def test_a_start_and_a_submission_cost_a_fixed_number_of_statements(world, api, 
     ]
     assert len(submit.captured_queries) == (6 if postgresql else 9), [
         q["sql"][:80] for q in submit.captured_queries
+    ]
+    # The save: the token's holder, the attempt under lock with its quiz (two statements
+    # elsewhere), its slot under lock with its version, the write, and the transaction's
+    # ends.
+    assert len(save.captured_queries) == (6 if postgresql else 7), [
+        q["sql"][:80] for q in save.captured_queries
     ]
 
 
@@ -343,7 +360,7 @@ def test_only_a_member_the_quiz_reaches_starts_from_the_one_read(world, clock):
 
 
 @COMMITTED
-def test_outside_a_transaction_a_start_writes_in_one_statement_and_a_submission_prepared(
+def test_outside_a_transaction_a_start_writes_in_one_statement_a_save_and_a_submission_prepared(
     world, clock
 ):
     if connection.vendor != "postgresql":
@@ -372,11 +389,28 @@ def test_outside_a_transaction_a_start_writes_in_one_statement_and_a_submission_
     assert {pk for pk, n in uses.items() if n} == {s.question_id for s in stored}
     assert sum(uses.values()) == 10
 
+    first = stored[0]
+    with CaptureQueriesContext(connection) as default, CaptureQueriesContext(hot) as prepared:
+        slot = quiz_services.save_own_answer(
+            user=member.user,
+            attempt_id=attempt.pk,
+            question_id=first.question_id,
+            answer=True,
+            version=1,
+        )
+    # Every statement of the save's transaction on the hot connection.
+    assert default.captured_queries == []
+    assert [q["sql"] for q in prepared.captured_queries][-1] == "COMMIT"
+    assert (slot.answer, slot.version, slot.saved_at) == (True, 1, NOW)
+    again = AttemptAnswer.objects.get(pk=first.pk)
+    assert (again.answer, again.version, again.saved_at) == (True, 1, NOW)
+
     with CaptureQueriesContext(connection) as default, CaptureQueriesContext(hot) as prepared:
         marked = quiz_services.submit_own_attempt(user=member.user, attempt_id=attempt.pk)
     # Every statement of the submission's transaction on the hot connection.
     assert default.captured_queries == []
     assert [q["sql"] for q in prepared.captured_queries][-1] == "COMMIT"
     assert marked.ended_by == "submitted" and len(marked.paper) == 10
-    scores = AttemptAnswer.objects.filter(attempt=attempt).values_list("score", flat=True)
-    assert list(scores) == [Decimal(0)] * 10
+    scores = AttemptAnswer.objects.filter(attempt=attempt).order_by("position")
+    # The saved answer is right (the bank's statements are true); the unanswered score 0.
+    assert list(scores.values_list("score", flat=True)) == [Decimal(1)] + [Decimal(0)] * 9

@@ -451,3 +451,47 @@ def paper(attempt: Attempt, db=connection) -> list[AttemptAnswer]:
     for slot in slots:
         slot.question_version = given[slot.question_version_id]
     return slots
+
+
+# A save's slot under lock with the version it was given (the attempt is locked first, by
+# locked_attempt), and its write: on PostgreSQL by cursor as the submission's reads,
+# elsewhere through the ORM.
+SLOT_AT_ONCE_SQL = f"""
+SELECT {_columns(AttemptAnswer, "s")}, {_columns(QuestionVersion, "v")}
+FROM learning_attemptanswer s
+JOIN learning_questionversion v ON v.id = s.question_version_id
+WHERE s.attempt_id = %s AND s.question_id = %s FOR UPDATE OF s
+"""  # noqa: S608 - the columns are the models'
+SAVE_SQL = """
+UPDATE learning_attemptanswer SET answer = %s, version = %s, saved_at = %s WHERE id = %s
+"""
+
+
+def locked_slot(attempt: Attempt, question_id: int, db=connection) -> AttemptAnswer | None:
+    """The attempt's slot of the question `question_id` under lock on `db`, with its
+    version; None when the paper has no such question."""
+    if db.vendor != "postgresql":
+        return (
+            AttemptAnswer.objects.using(db.alias)
+            .select_for_update()
+            .select_related("question_version")
+            .filter(attempt=attempt, question_id=question_id)
+            .first()
+        )
+    with db.cursor() as cursor:
+        cursor.execute(SLOT_AT_ONCE_SQL, [attempt.pk, question_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    slot, end = _built(AttemptAnswer, row)
+    slot.question_version = _built(QuestionVersion, row, end)[0]
+    return slot
+
+
+def write_save(db, slot: AttemptAnswer) -> None:
+    """The slot's answer, version and time saved, on `db`, in the caller's transaction."""
+    fields = AttemptAnswer._meta
+    names = ("answer", "version", "saved_at")
+    values = [fields.get_field(n).get_db_prep_save(getattr(slot, n), db) for n in names]
+    with db.cursor() as cursor:
+        cursor.execute(SAVE_SQL, [*values, slot.pk])

@@ -651,10 +651,6 @@ def start_attempt(request, quiz_id: int):
     return Status(201 if created else 200, _attempt_out(user, attempt))
 
 
-def _own_attempt(user, attempt_id: int) -> Attempt:
-    return permissions.access_attempt(user, attempt_id, Action.TAKE_PART)
-
-
 class AnswerIn(Schema):
     answer: Answer = Field(
         description="A key (single), keys (multiple), true/false, text (fill-in); null clears"
@@ -677,10 +673,9 @@ def save_answer(request, attempt_id: int, question_id: int, payload: AnswerIn):
     same one, `attempt_finished`, `deadline_passed` (the attempt is then finished with what
     was saved by the deadline)."""
     user = actor(request)
-    attempt = _own_attempt(user, attempt_id)
-    slot = quiz_services.save_answer(
-        member=attempt.member,
-        attempt=attempt,
+    slot = quiz_services.save_own_answer(
+        user=user,
+        attempt_id=attempt_id,
         question_id=question_id,
         answer=payload.answer,
         version=payload.version,
