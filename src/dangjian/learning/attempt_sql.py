@@ -1,9 +1,10 @@
-"""The rows a quiz attempt's start and submission read and write, by hand (issue 19; the
-month's peak: docs/performance.md, "The monthly quiz peak"). The rules stay where they
+"""The rows a quiz attempt's start, saves and submission read and write, by hand (issue 19;
+the month's peak: docs/performance.md, "The monthly quiz peak"). The rules stay where they
 are (draw, grading, timing, permissions); quiz_services decides with them and calls these.
 Each read is one statement whatever the paper's size; on PostgreSQL a start sends two
-reads and one write (the attempt, its slots, the questions' uses), a submission two reads
-and one write (the slots' scores, the attempt's marks); on SQLite more, in a transaction.
+reads and one write (the attempt, its slots, the questions' uses), a save two reads and
+one write, a submission two reads and one write (the slots' scores, the attempt's marks);
+on SQLite more, in a transaction.
 Written by hand because the ORM's compilation of the same statements cost a start and a
 submission more than the rest of their work together. On PostgreSQL the reads go through a
 cursor and Model.from_db (`_built`), elsewhere through Manager.raw, so that each field is
