@@ -550,14 +550,21 @@ def save_own_answer(
     about ten times as often as it starts (docs/performance.md, "The monthly quiz peak")."""
     db = hot_connection()
     with transaction.atomic(using=db.alias):
-        attempt = attempt_sql.locked_attempt(attempt_id, db)
-        if attempt is None:
-            raise permissions.not_found()
-        permissions.require(user, Action.TAKE_PART, attempt)
-        refusal = _in_progress(attempt, db)
+        attempt, refusal = _own_in_progress(user, attempt_id, db)
         if refusal is None:
             return _save(attempt_sql.locked_slot(attempt, question_id, db), answer, version, db)
     raise refusal
+
+
+def _own_in_progress(user: User, attempt_id: int, db) -> tuple[Attempt, DomainError | None]:
+    """The caller's attempt `attempt_id` under lock on `db`, refused as
+    `permissions.access_attempt` refuses it (not_found, or forbidden to an admin who may
+    only read it), with `_in_progress`'s refusal, if any."""
+    attempt = attempt_sql.locked_attempt(attempt_id, db)
+    if attempt is None:
+        raise permissions.not_found()
+    permissions.require(user, Action.TAKE_PART, attempt)
+    return attempt, _in_progress(attempt, db)
 
 
 def _save(slot: AttemptAnswer | None, answer: object, version: int, db=connection):
@@ -596,11 +603,7 @@ def submit_own_attempt(*, user: User, attempt_id: int) -> Attempt:
     connection when outside a transaction, its statements prepared as the start's."""
     db = hot_connection()
     with transaction.atomic(using=db.alias):
-        attempt = attempt_sql.locked_attempt(attempt_id, db)
-        if attempt is None:
-            raise permissions.not_found()
-        permissions.require(user, Action.TAKE_PART, attempt)
-        refusal = _in_progress(attempt, db)
+        attempt, refusal = _own_in_progress(user, attempt_id, db)
         if refusal is None:
             return _mark(attempt, at=clock.now(), ended_by=AttemptEnd.SUBMITTED, db=db)
     raise refusal
