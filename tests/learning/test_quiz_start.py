@@ -158,9 +158,9 @@ def test_a_submission_reads_its_attempt_quiz_and_paper_as_the_models_read_them(w
         member=member, attempt=attempt, question_id=saved.question_id, answer=False, version=1
     )
 
-    with connection.cursor():  # on PostgreSQL by cursor; elsewhere through Manager.raw
-        read = attempt_sql.locked_attempt(attempt.pk)
-        slots = attempt_sql.paper(read)
+    # On PostgreSQL read by cursor, elsewhere through Manager.raw.
+    read = attempt_sql.locked_attempt(attempt.pk)
+    slots = attempt_sql.paper(read)
 
     assert _columns(read) == _columns(Attempt.objects.get(pk=attempt.pk))
     assert _columns(read.quiz) == _columns(Quiz.objects.get(pk=made.pk))
@@ -176,9 +176,8 @@ def test_a_submission_reads_its_attempt_quiz_and_paper_as_the_models_read_them(w
     ]
     answered = next(s for s in slots if s.question_id == saved.question_id)
     assert (answered.answer, answered.version, answered.saved_at) == (False, 1, NOW)
-    with connection.cursor():
-        slot = attempt_sql.locked_slot(read, saved.question_id)
-        assert attempt_sql.locked_slot(read, saved.question_id + 999) is None
+    slot = attempt_sql.locked_slot(read, saved.question_id)
+    assert attempt_sql.locked_slot(read, saved.question_id + 999) is None
     assert _columns(slot) == _columns(answered)
     assert _columns(slot.question_version) == _columns(answered.question_version)
     assert all(s._state.db == connection.alias and not s._state.adding for s in slots)

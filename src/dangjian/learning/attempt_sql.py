@@ -388,12 +388,13 @@ JOIN registry_member m ON m.id = a.member_id
 JOIN learning_quiz q ON q.id = a.quiz_id
 WHERE a.id = %s FOR UPDATE OF a
 """  # noqa: S608 - the columns are the models'
-PAPER_AT_ONCE_SQL = f"""
+# A slot with the version it was given (`_slot_with_version` builds both from a row).
+SLOT_COLUMNS = f"""
 SELECT {_columns(AttemptAnswer, "s")}, {_columns(QuestionVersion, "v")}
 FROM learning_attemptanswer s
 JOIN learning_questionversion v ON v.id = s.question_version_id
-WHERE s.attempt_id = %s ORDER BY s.position
 """  # noqa: S608 - the columns are the models'
+PAPER_AT_ONCE_SQL = SLOT_COLUMNS + "WHERE s.attempt_id = %s ORDER BY s.position"
 
 
 def _as_default(*instances) -> None:
@@ -439,12 +440,7 @@ def paper(attempt: Attempt, db=connection) -> list[AttemptAnswer]:
         with db.cursor() as cursor:
             cursor.execute(PAPER_AT_ONCE_SQL, [attempt.pk])
             rows = cursor.fetchall()
-        slots = []
-        for row in rows:
-            slot, end = _built(AttemptAnswer, row)
-            slot.question_version = _built(QuestionVersion, row, end)[0]
-            slots.append(slot)
-        return slots
+        return [_slot_with_version(row) for row in rows]
     slots = list(AttemptAnswer.objects.raw(SLOTS_READ_SQL, [attempt.pk], using=db.alias))
     versions = QuestionVersion.objects.raw(GIVEN_SQL, [attempt.pk], using=db.alias)
     given = {v.pk: v for v in versions}
@@ -457,12 +453,7 @@ def paper(attempt: Attempt, db=connection) -> list[AttemptAnswer]:
 # A save's slot under lock with the version it was given (the attempt is locked first, by
 # locked_attempt), and its write: on PostgreSQL by cursor as the submission's reads,
 # elsewhere through the ORM.
-SLOT_AT_ONCE_SQL = f"""
-SELECT {_columns(AttemptAnswer, "s")}, {_columns(QuestionVersion, "v")}
-FROM learning_attemptanswer s
-JOIN learning_questionversion v ON v.id = s.question_version_id
-WHERE s.attempt_id = %s AND s.question_id = %s FOR UPDATE OF s
-"""  # noqa: S608 - the columns are the models'
+SLOT_AT_ONCE_SQL = SLOT_COLUMNS + "WHERE s.attempt_id = %s AND s.question_id = %s FOR UPDATE OF s"
 SAVE_SQL = """
 UPDATE learning_attemptanswer SET answer = %s, version = %s, saved_at = %s WHERE id = %s
 """
@@ -482,8 +473,11 @@ def locked_slot(attempt: Attempt, question_id: int, db=connection) -> AttemptAns
     with db.cursor() as cursor:
         cursor.execute(SLOT_AT_ONCE_SQL, [attempt.pk, question_id])
         row = cursor.fetchone()
-    if row is None:
-        return None
+    return None if row is None else _slot_with_version(row)
+
+
+def _slot_with_version(row) -> AttemptAnswer:
+    # A row of SLOT_COLUMNS: the slot's columns, then its version's.
     slot, end = _built(AttemptAnswer, row)
     slot.question_version = _built(QuestionVersion, row, end)[0]
     return slot

@@ -530,13 +530,7 @@ def save_answer(
         attempt = _own(attempt, member)
         refusal = _in_progress(attempt)
         if refusal is None:
-            slot = (
-                attempt.answers.select_for_update()
-                .select_related("question_version")
-                .filter(question_id=question_id)
-                .first()
-            )
-            return _save(slot, answer, version)
+            return _save(attempt_sql.locked_slot(attempt, question_id), answer, version)
     raise refusal
 
 
