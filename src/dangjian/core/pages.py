@@ -8,7 +8,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
+from django.utils.translation import gettext as _
 
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 
 
@@ -60,6 +62,32 @@ def attempt(request, success: str, service, **kwargs):
         return None
     messages.success(request, success)
     return result
+
+
+def attempt_photos(request, service, **kwargs) -> None:
+    """Run `service(actor=request.user, files=..., **kwargs)` on the photos a form's POST
+    sent in its `photos` field, and tell the next page how it went: the file's name and
+    reason for each refused one, then what was added. The service checks each file on its
+    own and answers with what it came to (`interaction.services.PhotoUploads`: `refused`,
+    `added`, `summary()`); being out of scope refuses the whole request (404, 403)."""
+    files = request.FILES.getlist("photos")
+    if not files:
+        messages.error(request, _("请选择要上传的照片。"))
+        return
+    outcome = service(actor=request.user, files=files, **kwargs)
+    for name, reason in outcome.refused:
+        messages.error(request, f"{name}：{reason}")
+    if outcome.added:
+        messages.success(request, outcome.summary())
+
+
+def asked_year(request) -> int:
+    """The year a page's `?year=` asks for; this year when it is missing or not a year the
+    records can hold (2000 to next year), so that a stray value shows this year's page
+    rather than an error."""
+    raw = request.GET.get("year", "")
+    this_year = clock.today().year
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year + 1 else this_year
 
 
 def form_refusal(form, exc: DomainError) -> None:

@@ -6,7 +6,6 @@ The services are the back office's (`interaction.services.upload_photo`, `write_
 `supervision.services.answer_rectification`); every object through `permissions.access_*`."""
 
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian import permissions
 from dangjian.core import clock, labels
 from dangjian.core.files import attachment_response
-from dangjian.core.pages import attempt
+from dangjian.core.pages import attempt, attempt_photos
 from dangjian.interaction import selectors, services
 from dangjian.mobile.decorators import signed_in
 from dangjian.permissions import Action
@@ -57,15 +56,7 @@ def record(request, activity_id: int):
 def record_photos(request, activity_id: int):
     """Several photos at once, each checked on its own; the page says which were refused."""
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
-    files = request.FILES.getlist("photos")
-    if not files:
-        messages.error(request, _("请选择要上传的照片。"))
-        return _back(activity, "#photos")
-    outcome = services.upload_photos(actor=request.user, activity=activity, files=files)
-    for name, reason in outcome.refused:
-        messages.error(request, f"{name}：{reason}")
-    if outcome.added:
-        messages.success(request, outcome.summary())
+    attempt_photos(request, services.upload_photos, activity=activity)
     return _back(activity, "#photos")
 
 

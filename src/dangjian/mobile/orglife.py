@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.pages import attempt
+from dangjian.core.pages import asked_year, attempt
 from dangjian.interaction import selectors as interaction
 from dangjian.mobile.decorators import member_view, signed_in
 from dangjian.orglife import selectors, services
@@ -113,8 +113,7 @@ def dues_month(request, branch_id: int):
 def my_dues(request, member):
     """The member's own dues for a year: each month paid or not, and what is owed."""
     today = clock.today()
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
+    year = asked_year(request)
     return render(
         request,
         "mobile/orglife/my_dues.html",

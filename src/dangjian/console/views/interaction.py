@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page, trail
-from dangjian.core.pages import attempt
+from dangjian.core.pages import attempt, attempt_photos
 from dangjian.interaction import selectors, services
 from dangjian.permissions import Action
 
@@ -64,15 +64,7 @@ def record_photos(request, activity_id: int):
     """Several photos at once: each is checked on its own; the page says which were
     refused and why."""
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
-    files = request.FILES.getlist("photos")
-    if not files:
-        messages.error(request, _("请选择要上传的照片。"))
-        return _back(activity, "#photos")
-    outcome = services.upload_photos(actor=request.user, activity=activity, files=files)
-    for name, reason in outcome.refused:
-        messages.error(request, f"{name}：{reason}")
-    if outcome.added:
-        messages.success(request, outcome.summary())
+    attempt_photos(request, services.upload_photos, activity=activity)
     return _back(activity, "#photos")
 
 

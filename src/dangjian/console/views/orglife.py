@@ -13,7 +13,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
-from dangjian.core.pages import attempt
+from dangjian.core.pages import asked_year, attempt
 from dangjian.interaction import selectors as interaction
 from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
@@ -64,18 +64,12 @@ def activity_item_save(request, activity_id: int, item: str):
     return redirect(reverse("console:activity_items", args=[activity.pk]) + f"#item-{item}")
 
 
-def _year(request) -> int:
-    raw = request.GET.get("year", "")
-    today = clock.today()
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
-
-
 @require_GET
 @admin_view
 def dues_register(request, branch_id: int):
     user = request.user
     branch = permissions.access_dues_register(user, branch_id)
-    year = _year(request)
+    year = asked_year(request)
     today = clock.today()
     return render_page(
         request,
@@ -97,7 +91,7 @@ def dues_register(request, branch_id: int):
 @admin_view
 def dues_export(request, branch_id: int):
     branch = permissions.access_dues_register(request.user, branch_id)
-    register = selectors.dues_register(branch, _year(request))
+    register = selectors.dues_register(branch, asked_year(request))
     content, filename, content_type = exports.register_xlsx(register)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)
