@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from dangjian import permissions
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.item_evidence import posted_evidence
 from dangjian.core.pages import asked_year, attempt
 from dangjian.interaction import selectors as interaction
 from dangjian.mobile.decorators import member_view, signed_in
@@ -32,19 +33,13 @@ def activity_items(request, activity_id: int):
         item = request.POST.get("item", "")
         if item not in RequiredItem.values:
             raise permissions.not_found()
-        post = request.POST
         attempt(
             request,
             _("规定动作已登记。"),
             services.record_item,
             activity=activity,
             item=item,
-            is_done=post.get("is_done") == "1",
-            text=post.get("text", ""),
-            matters=post.get("matters", ""),
-            decisions=post.get("decisions", ""),
-            package_id=post.get("package_id") or None,
-            photo_ids=[p for p in post.getlist("photo_ids") if p.isdigit()],
+            **posted_evidence(request.POST),
         )
         url = reverse("mobile:activity_items", args=[activity.pk])
         return redirect(f"{url}#item-{item}")

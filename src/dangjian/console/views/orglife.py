@@ -13,6 +13,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
+from dangjian.core.item_evidence import posted_evidence
 from dangjian.core.pages import asked_year, attempt
 from dangjian.interaction import selectors as interaction
 from dangjian.orglife import exports, selectors, services
@@ -47,19 +48,13 @@ def activity_item_save(request, activity_id: int, item: str):
     activity = permissions.access_activity(request.user, activity_id, Action.CHANGE)
     if item not in RequiredItem.values:
         raise permissions.not_found()
-    post = request.POST
     attempt(
         request,
         _("规定动作已登记。"),
         services.record_item,
         activity=activity,
         item=item,
-        is_done=post.get("is_done") == "1",
-        text=post.get("text", ""),
-        matters=post.get("matters", ""),
-        decisions=post.get("decisions", ""),
-        package_id=post.get("package_id") or None,
-        photo_ids=[p for p in post.getlist("photo_ids") if p.isdigit()],
+        **posted_evidence(request.POST),
     )
     return redirect(reverse("console:activity_items", args=[activity.pk]) + f"#item-{item}")
 
