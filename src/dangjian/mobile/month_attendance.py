@@ -30,12 +30,18 @@ def _activity(request, activity_id: int):
     return permissions.access_activity(request.user, activity_id, Action.CHANGE)
 
 
+def _present(counts) -> int:
+    """Who came, whether or not they have left yet: the figure the page and the screen
+    show against the roster."""
+    return counts["checked_in"] + counts["checked_out"] + counts["not_checked_out"]
+
+
 def _live_context(activity) -> dict:
     counts = selectors.live_counts(activity)
     return {
         "activity": activity,
         "counts": counts,
-        "present": counts["checked_in"] + counts["checked_out"] + counts["not_checked_out"],
+        "present": _present(counts),
         "rows": selectors.attendance_rows(activity),
         "updated_at": clock.now(),
         "poll_seconds": LIVE_POLL_SECONDS,
@@ -129,7 +135,7 @@ def _screen_context(activity) -> dict:
         "svg": posters.qr_svg(selectors.screen_url(activity, setting, now)),
         "seconds_left": codes.seconds_left(now),
         "poll_seconds": SCREEN_POLL_SECONDS,
-        "present": counts["checked_in"] + counts["checked_out"] + counts["not_checked_out"],
+        "present": _present(counts),
         "roster": counts["roster"],
     }
 
