@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from dangjian import celery
 from dangjian.audit import services as audit
 from dangjian.core import clock, partitions, site
+from dangjian.core.batching import chunks
 from dangjian.notifications import channels, jobs, sms
 from dangjian.notifications.models import DedupeMonth, Notification, OutboundBatch, SmsMessage
 from dangjian.permissions import not_found
@@ -37,8 +38,8 @@ def notify(
     ids = list(dict.fromkeys(user_ids))
     notice = {"kind": kind, "title": title, "body": body, "link": link}
     created = 0
-    for start in range(0, len(ids), BATCH_SIZE):
-        created += _notify_chunk(ids[start : start + BATCH_SIZE], notice, dedupe_key)
+    for chunk in chunks(ids, BATCH_SIZE):
+        created += _notify_chunk(chunk, notice, dedupe_key)
     return created
 
 
@@ -155,8 +156,8 @@ def notify_each(notices: Iterable[dict]) -> int:
     if any(not n.get("dedupe_key") for n in items):
         raise ValueError("notify_each needs a dedupe_key on every notice")
     created = 0
-    for start in range(0, len(items), BATCH_SIZE):
-        created += _notify_each_chunk(items[start : start + BATCH_SIZE])
+    for chunk in chunks(items, BATCH_SIZE):
+        created += _notify_each_chunk(chunk)
     return created
 
 
@@ -216,8 +217,7 @@ def notify_branch_members(
     required) a run resumed after a crash notifies nobody twice. `on_progress` hears how
     many branches each batch did, once it has committed."""
     batch = max(1, batch)
-    for start in range(0, len(branch_ids), batch):
-        chunk = branch_ids[start : start + batch]
+    for chunk in chunks(branch_ids, batch):
         with transaction.atomic():
             if with_batch is not None:
                 with_batch(chunk)

@@ -24,6 +24,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from dangjian import celery
 from dangjian.core import clock
+from dangjian.core.batching import chunks
 from dangjian.core.errors import DomainError
 from dangjian.notifications import retries
 from dangjian.notifications.channels import Channel, ChannelError
@@ -173,8 +174,8 @@ class WechatChannel(Channel):
 
 def _queue(pks: list[int]) -> None:
     # A broker that is down leaves the rows pending for deliver_due.
-    for start in range(0, len(pks), QUEUE_CHUNK):
-        celery.send(deliver_wechat_many, (pks[start : start + QUEUE_CHUNK],))
+    for chunk in chunks(pks, QUEUE_CHUNK):
+        celery.send(deliver_wechat_many, (chunk,))
 
 
 @shared_task(acks_late=True)

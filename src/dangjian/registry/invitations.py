@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
 from dangjian.core import clock, site
+from dangjian.core.batching import chunks
 from dangjian.core.errors import DomainError
 from dangjian.notifications import jobs
 from dangjian.notifications import services as notifications
@@ -94,7 +95,7 @@ def invite(*, actor: User, org: Organization) -> dict:
                 "already_invited", _("今天已向本组织未激活的党员发送过邀请，请明天再试。")
             )
         ids = list(not_activated_members(org).values_list("pk", flat=True))
-        batches = [ids[i : i + INVITATION_BATCH] for i in range(0, len(ids), INVITATION_BATCH)]
+        batches = list(chunks(ids, INVITATION_BATCH))
         audit.record(
             actor=actor,
             action=INVITE_ACTION,

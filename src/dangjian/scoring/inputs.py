@@ -12,7 +12,7 @@ rebuilds the branch as it stood at the start (or takes the branch now, before it
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime
 from fractions import Fraction
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from dangjian.attendance.models import ATTENDED, AttendanceRecord
 from dangjian.core import clock
+from dangjian.core.batching import chunks
 from dangjian.interaction.models import ActivityLike, Comment, Photo, Rating, Summary
 from dangjian.registry.models import Organization
 from dangjian.scoring import formula
@@ -30,11 +31,6 @@ from dangjian.themedays import roster
 from dangjian.themedays.models import Activity, ActivityStatus, RosterEntry
 
 INPUT_CHUNK = 500
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def is_held(activity: Activity, now: datetime | None = None) -> bool:

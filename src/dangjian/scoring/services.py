@@ -32,11 +32,12 @@ from django.utils.translation import gettext as _
 from dangjian import celery, permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.batching import chunks
 from dangjian.core.errors import DomainError
 from dangjian.registry.models import Organization, OrgKind, User
 from dangjian.scoring import formula
 from dangjian.scoring.formula import Period
-from dangjian.scoring.inputs import activity_month, chunks, is_held, scores
+from dangjian.scoring.inputs import activity_month, is_held, scores
 from dangjian.scoring.models import (
     ActivityScore,
     BranchPeriodScore,

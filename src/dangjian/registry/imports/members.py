@@ -9,7 +9,6 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date
-from itertools import islice
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.audit.models import AuditEntry
 from dangjian.core import bulk, clock
+from dangjian.core.batching import chunks
 from dangjian.permissions import Action
 from dangjian.registry import crypto, idcard, services
 from dangjian.registry.imports.result import (
@@ -34,7 +34,6 @@ from dangjian.registry.imports.tables import (
     MEMBER_REQUIRED,
     Errors,
     blank,
-    chunks,
     invalid,
     raise_invalid,
     records,
@@ -397,7 +396,7 @@ def _unusable_password() -> str:
 
 
 def _create_members(actor, rows: Iterable[_MemberRow], now) -> None:
-    for chunk in _batches(rows, WRITE_BATCH):
+    for chunk in chunks(rows, WRITE_BATCH):
         new_users = []
         for r in chunk:
             if r.user_id is None:
@@ -449,7 +448,7 @@ MEMBER_UPDATE_FIELDS = [
 def _update_members(actor, rows: Iterable[_MemberRow], now, reason: str) -> int:
     """Write the matched rows that change something; returns how many members changed."""
     changed_count = 0
-    for chunk in _batches((r for r in rows if r.change is not None), WRITE_BATCH):
+    for chunk in chunks((r for r in rows if r.change is not None), WRITE_BATCH):
         members, users, transfers, entries = [], [], [], []
         for r in chunk:
             old, new, branch_before, account_changed = r.change
@@ -487,12 +486,6 @@ def _update_members(actor, rows: Iterable[_MemberRow], now, reason: str) -> int:
         bulk.insert(Transfer, transfers)
         bulk.insert(AuditEntry, entries)
     return changed_count
-
-
-def _batches(rows: Iterable, size: int) -> Iterator[list]:
-    rows = iter(rows)
-    while batch := list(islice(rows, size)):
-        yield batch
 
 
 class Spill:
@@ -564,11 +557,7 @@ def _check_members(actor, records, on_batch, creates: Spill, updates: Spill) -> 
     seen: tuple[dict, dict] = ({}, {})
     today = clock.today()
     matched = 0
-    records = iter(records)
-    while True:
-        batch = list(islice(records, CHECK_BATCH))
-        if not batch:
-            break
+    for batch in chunks(records, CHECK_BATCH):
         cleaned = _clean_members(batch, creates.branches, errors, today, seen)
         kept = _match_existing(actor, cleaned, db_errors)
         if not (errors or db_errors):

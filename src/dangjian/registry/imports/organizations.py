@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
+from dangjian.core.batching import chunks
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry.imports.result import (
@@ -24,7 +25,6 @@ from dangjian.registry.imports.tables import (
     ORG_HEADERS,
     ORG_REQUIRED,
     Errors,
-    chunks,
     invalid,
     raise_invalid,
     records,

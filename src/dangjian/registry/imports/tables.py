@@ -318,8 +318,3 @@ def records(file, columns, required) -> Iterator[tuple[int, dict]]:
             yield number, {f: values[i] if i < width else None for f, i in colmap.items()}
         if not any_data:
             raise invalid(_("文件中没有数据：请从第2行起填写。"), row=2)
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
