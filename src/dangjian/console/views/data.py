@@ -2,7 +2,6 @@
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dangjian import permissions
@@ -16,11 +15,10 @@ from dangjian.permissions import Action
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
     # Personal data: no copy in a shared proxy or the browser cache.
-    response["Cache-Control"] = "no-store"
-    return response
+    return download_response(
+        content, filename=filename, content_type=content_type, cache_control="no-store"
+    )
 
 
 @require_GET

@@ -2,10 +2,8 @@
 items, marked with their evidence, and a branch's dues register, where its secretary sets
 dues bases and records payments."""
 
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,6 +11,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
+from dangjian.core.files import download_response
 from dangjian.core.item_evidence import posted_evidence
 from dangjian.core.pages import asked_year, attempt
 from dangjian.interaction import selectors as interaction
@@ -88,10 +87,9 @@ def dues_export(request, branch_id: int):
     branch = permissions.access_dues_register(request.user, branch_id)
     register = selectors.dues_register(branch, asked_year(request))
     content, filename, content_type = exports.register_xlsx(register)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return download_response(
+        content, filename=filename, content_type=content_type, cache_control="no-store"
+    )
 
 
 def _back_to_register(branch, year) -> str:

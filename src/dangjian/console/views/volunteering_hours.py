@@ -6,11 +6,9 @@ certificate of service from the organizations that recorded the hours."""
 from datetime import datetime
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +16,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page
 from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
 from dangjian.core.pages import attempt
 from dangjian.permissions import Action
 from dangjian.volunteering import certificates, claims, hours
@@ -153,7 +152,6 @@ def certificate(request, member_id: int, org_id: int):
             raise
         messages.error(request, exc.message)
         return _back(member.pk)
-    response = HttpResponse(cert.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, cert.filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return download_response(
+        cert.pdf, filename=cert.filename, content_type="application/pdf", cache_control="no-store"
+    )
