@@ -6,14 +6,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
@@ -267,11 +266,7 @@ def export(request, appraisal_id: int):
     """The results of the branches the caller reads, as .xlsx."""
     user = actor(request)
     appraisal = permissions.access_appraisal(user, appraisal_id)
-    content, filename, content_type = selectors.appraisal_xlsx(user, appraisal)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return made_file(*selectors.appraisal_xlsx(user, appraisal))
 
 
 @router.post("/appraisals/{appraisal_id}/export-jobs", response={202: ExportJobOut, **ERRORS})

@@ -26,6 +26,7 @@ from dangjian.attendance import checkin, posters, selectors, services
 from dangjian.attendance.models import AttendanceStatus
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import download_response
 from dangjian.permissions import Action
 from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays.models import Activity, ActivityStatus
@@ -186,12 +187,11 @@ def qr_png(request, activity_id: int):
 def poster_pdf(request, activity_id: int):
     """The printable A4 poster: title, branch, time, venue, QR code, instructions."""
     activity, url = _poster_activity(request, activity_id)
-    response = HttpResponse(
-        posters.poster_pdf(activity, url, clock.now()), content_type="application/pdf"
+    return download_response(
+        posters.poster_pdf(activity, url, clock.now()),
+        filename=f"poster-{activity.pk}.pdf",
+        content_type="application/pdf",
     )
-    response["Content-Disposition"] = f'attachment; filename="poster-{activity.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 class LeaveIn(Schema):

@@ -5,7 +5,6 @@ results and certificates."""
 from datetime import date, datetime
 from typing import Literal
 
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -17,7 +16,7 @@ from dangjian.api.auth import actor
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut
 from dangjian.core.errors import DomainError
-from dangjian.core.files import attachment_response
+from dangjian.core.files import attachment_response, download_response
 from dangjian.permissions import Action
 from dangjian.scoring import selectors as scoring
 from dangjian.supervision import award_certificates, award_selectors, awards
@@ -342,7 +341,6 @@ def certificate(request, nomination_id: int):
     user = actor(request)
     nomination: Nomination = permissions.access_nomination(user, nomination_id)
     issued = award_certificates.award_certificate(actor=user, nomination=nomination)
-    response = HttpResponse(issued.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{nomination.pk}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(
+        issued.pdf, filename=f"certificate-{nomination.pk}.pdf", content_type="application/pdf"
+    )

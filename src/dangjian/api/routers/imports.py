@@ -2,13 +2,12 @@
 
 from typing import Literal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import made_file
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
 from dangjian.permissions import Action
@@ -54,13 +53,6 @@ ERRORS = {
 }
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 def import_target_org(user, org_id: int | None):
     """The organization an import goes into: the one asked for, or the caller's outermost
     administered organization (the members', organizations' and historical theme days'
@@ -77,7 +69,7 @@ def import_target_org(user, org_id: int | None):
 def member_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A002
     """The member import template: the header row (Chinese); the .xlsx has a help sheet."""
     actor(request)
-    return _download(*imports.member_template(format))
+    return made_file(*imports.member_template(format))
 
 
 @router.post("/imports/members", response={200: ImportOut, **ERRORS})
@@ -96,7 +88,7 @@ def import_members(request, file: File[UploadedFile], org_id: Form[int | None] =
 @router.get("/imports/orgs/template", response={200: None, **ERRORS})
 def org_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A002
     actor(request)
-    return _download(*imports.org_template(format))
+    return made_file(*imports.org_template(format))
 
 
 @router.post("/imports/orgs", response={200: ImportOut, **ERRORS})
@@ -115,7 +107,7 @@ def export_members(request, org_id: int):
     numbers are masked, so the file cannot be imported back."""
     user = actor(request)
     org = permissions.access_org(user, org_id, Action.IMPORT)
-    return _download(*exports.export_members(actor=user, org=org))
+    return made_file(*exports.export_members(actor=user, org=org))
 
 
 @router.post("/orgs/{org_id}/members/export-jobs", response={202: ExportJobOut, **ERRORS})

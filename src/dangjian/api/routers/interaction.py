@@ -11,9 +11,9 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import image_upload
 from dangjian.api.pagination import Mapped, Page
 from dangjian.api.schemas import ErrorOut, UserName
-from dangjian.core.errors import DomainError
 from dangjian.interaction import selectors, services
 from dangjian.interaction.models import Photo, Summary
 from dangjian.permissions import Action
@@ -65,13 +65,10 @@ def upload_photo(request, activity_id: int, file: File[UploadedFile]):
     late). The admins over the branch, and the members who attended the activity."""
     user = actor(request)
     activity = permissions.access_activity(user, activity_id, Action.CONTRIBUTE)
-    try:
-        photo = services.upload_photo(actor=user, activity=activity, file=file, name=file.name)
-    except DomainError as exc:
-        if exc.code in ("file_too_large", "unsupported_file"):
-            return Status(422, exc.as_dict())
-        raise
-    return Status(201, photo)
+    return image_upload(
+        201,
+        lambda: services.upload_photo(actor=user, activity=activity, file=file, name=file.name),
+    )
 
 
 @router.get("/activities/{activity_id}/photos", response={200: list[PhotoOut], **ERRORS})

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import image_upload
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut, UserName
 from dangjian.core import clock
@@ -200,12 +201,9 @@ def set_cover(request, article_id: int, file: File[UploadedFile]):
     HEIC; 422 `unsupported_file`, `file_too_large`, `image_too_large`)."""
     user = actor(request)
     article = permissions.access_article(user, article_id, Action.CHANGE)
-    try:
-        return services.set_article_cover(actor=user, article=article, file=file)
-    except DomainError as exc:
-        if exc.code in ("file_too_large", "unsupported_file"):
-            return Status(422, exc.as_dict())
-        raise
+    return image_upload(
+        200, lambda: services.set_article_cover(actor=user, article=article, file=file)
+    )
 
 
 @router.post("/articles/{article_id}/attachments", response={201: ArticleAttachmentOut, **ERRORS})

@@ -5,13 +5,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import made_file
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
 from dangjian.orglife import exports, selectors, services
@@ -283,11 +282,7 @@ def dues_register_export(request, org_id: int, filters: Query[YearFilter]):
     """The branch's dues register for a year as an .xlsx workbook."""
     branch = permissions.access_dues_register(actor(request), org_id)
     reg = selectors.dues_register(branch, filters.year or clock.today().year)
-    content, filename, content_type = exports.register_xlsx(reg)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return made_file(*exports.register_xlsx(reg))
 
 
 class MonthFilter(Schema):

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -18,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
@@ -159,18 +158,11 @@ def create_question(request, payload: QuestionIn):
 
 
 # Declared before /questions/{question_id}, which would take their paths.
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 @router.get("/questions/import/template", response={200: None, **ERRORS})
 def bank_template(request):
     """The bank's import template (.xlsx, with a help sheet)."""
     actor(request)
-    return _download(*quiz_bank.bank_template())
+    return made_file(*quiz_bank.bank_template())
 
 
 class ImportOut(Schema):
@@ -192,7 +184,7 @@ def export_questions(request, org_id: int):
     """The organization's active questions as .xlsx, in the import's columns."""
     user = actor(request)
     org = permissions.access_org(user, org_id, Action.CHANGE)
-    return _download(*quiz_bank.export_bank(actor=user, org=org))
+    return made_file(*quiz_bank.export_bank(actor=user, org=org))
 
 
 @router.get("/questions/{question_id}", response={200: QuestionOut, **ERRORS})
@@ -535,7 +527,7 @@ def export_results(request, quiz_id: int):
     """The results as XLSX (counties, branches, sectors, questions, members)."""
     user = actor(request)
     quiz = permissions.access_quiz(user, quiz_id)
-    return _download(*quiz_results.export_results(actor=user, quiz=quiz))
+    return made_file(*quiz_results.export_results(actor=user, quiz=quiz))
 
 
 @router.post("/quizzes/{quiz_id}/results/export-jobs", response={202: ExportJobOut, **ERRORS})

@@ -6,8 +6,6 @@ hours ledger, its reversal and the certificate of service."""
 
 from datetime import date, datetime
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -15,6 +13,7 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut, coord_system_field
 from dangjian.permissions import Action
@@ -251,7 +250,4 @@ def volunteer_certificate(request, member_id: int, query: Query[CertificateQuery
     member = permissions.access_member_hours(user, member_id)
     org = permissions.access_org(user, query.org_id)
     cert = certificates.issue_certificate(actor=user, member=member, org=org)
-    response = HttpResponse(cert.pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, cert.filename)
-    response["Cache-Control"] = "no-store"
-    return response
+    return made_file(cert.pdf, cert.filename, "application/pdf")

@@ -19,9 +19,9 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
+from dangjian.api.files import image_upload
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut, UserName, coord_system_field
-from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.volunteering import orders as services
 from dangjian.volunteering import selectors
@@ -174,13 +174,9 @@ def add_photo(request, order_id: int, file: File[UploadedFile]):
     `not_submitted` once reviewed; 403 `not_the_requester`."""
     user = actor(request)
     order = permissions.access_order(user, order_id)
-    try:
-        (photo,) = services.add_request_photos(actor=user, order=order, photos=[file])
-    except DomainError as exc:
-        if exc.code in ("file_too_large", "unsupported_file"):
-            return Status(422, exc.as_dict())
-        raise
-    return Status(201, photo)
+    return image_upload(
+        201, lambda: services.add_request_photos(actor=user, order=order, photos=[file])[0]
+    )
 
 
 @router.get("/volunteer/orders/{order_id}", response={200: OrderDetailOut, **ERRORS})
