@@ -65,6 +65,15 @@ def import_target_org(user, org_id: int | None):
     return permissions.access_org(user, org_id, Action.IMPORT)
 
 
+def run_import(request, org_id: int | None, file: UploadedFile, importer) -> ImportOut:
+    """An upload of rows into `import_target_org`, written by `importer` (all or nothing),
+    answered with its counts."""
+    user = actor(request)
+    org = import_target_org(user, org_id)
+    result = importer(actor=user, org=org, file=file, filename=file.name or "")
+    return ImportOut(created=result.created, updated=result.updated)
+
+
 @router.get("/imports/members/template", response={200: None, **ERRORS})
 def member_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A002
     """The member import template: the header row (Chinese); the .xlsx has a help sheet."""
@@ -79,10 +88,7 @@ def import_members(request, file: File[UploadedFile], org_id: Form[int | None] =
     `import_invalid` with `errors: [{"row", "column", "message"}]` writes nothing.
     Re-importing updates members by ID number. Runs in the request and answers with the
     counts (the console's import of the same file is a job its page watches)."""
-    user = actor(request)
-    org = import_target_org(user, org_id)
-    result = imports.import_members(actor=user, org=org, file=file, filename=file.name or "")
-    return ImportOut(created=result.created, updated=result.updated)
+    return run_import(request, org_id, file, imports.import_members)
 
 
 @router.get("/imports/orgs/template", response={200: None, **ERRORS})
@@ -95,10 +101,7 @@ def org_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa: A00
 def import_orgs(request, file: File[UploadedFile], org_id: Form[int | None] = None):
     """Upload organizations (keyed by code) under `org_id` (default as for members). Runs in
     the request, as the member import does."""
-    user = actor(request)
-    org = import_target_org(user, org_id)
-    result = imports.import_organizations(actor=user, org=org, file=file, filename=file.name or "")
-    return ImportOut(created=result.created, updated=result.updated)
+    return run_import(request, org_id, file, imports.import_organizations)
 
 
 @router.get("/orgs/{org_id}/members/export.xlsx", response={200: None, **ERRORS})

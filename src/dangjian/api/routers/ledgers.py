@@ -12,7 +12,7 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.routers.imports import ImportErrorOut, ImportOut, import_target_org
+from dangjian.api.routers.imports import ImportErrorOut, ImportOut, run_import
 from dangjian.api.schemas import ErrorOut
 from dangjian.core.files import download_response
 from dangjian.themedays import history
@@ -42,10 +42,7 @@ def import_history(request, file: File[UploadedFile], org_id: Form[int | None] =
     organizations. All or nothing: 422 `import_invalid` with `errors: [{"row", "column",
     "message"}]` writes nothing. Each day becomes a closed activity flagged
     `is_historical` and `is_late_record`."""
-    user = actor(request)
-    org = import_target_org(user, org_id)
-    result = history.import_history(actor=user, org=org, file=file, filename=file.name or "")
-    return ImportOut(created=result.created, updated=result.updated)
+    return run_import(request, org_id, file, history.import_history)
 
 
 class LedgerIn(Schema):
