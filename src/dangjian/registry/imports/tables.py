@@ -190,24 +190,30 @@ def _csv_rows(text) -> Iterator[list]:
 
 
 @contextmanager
+def _first_sheet(file):
+    """The XLSX file's first worksheet, read only; the workbook is closed after."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable archive is "not an xlsx"
+        raise _unsupported() from exc
+    try:
+        yield wb.worksheets[0]
+    finally:
+        wb.close()
+
+
+@contextmanager
 def _open_table(file):
     """Yield an iterator of (spreadsheet row number, cell values), header included."""
     file = _binary(file)
     _check_size(file)
     if _sniff(file) == "xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(file, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable archive is "not an xlsx"
-            raise _unsupported() from exc
-        try:
-            ws = wb.worksheets[0]
+        with _first_sheet(file) as ws:
             # Some writers record a wrong sheet size; read the rows that are really there.
             ws.reset_dimensions()
             yield enumerate(ws.iter_rows(values_only=True), start=1)
-        finally:
-            wb.close()
     else:
         text = io.TextIOWrapper(file, encoding=_csv_encoding(file), newline="")
         try:
@@ -231,25 +237,16 @@ def rows_at_most(file) -> int:
     _check_size(file)
     count = 0
     if _sniff(file) == "xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(file, read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable archive is "not an xlsx"
-            raise _unsupported() from exc
-        try:
-            with wb.worksheets[0]._get_source() as xml:
-                tail = b""
-                while chunk := xml.read(SCAN_CHUNK):
-                    data = tail + chunk
-                    count += len(_XLSX_ROW_RE.findall(data))
-                    # A tag cut by the chunk's end is counted with the next chunk.
-                    cut = data.rfind(b"<")
-                    tail = data[cut:] if cut >= 0 and len(data) - cut < 16 else b""
-                    if tail:
-                        count -= len(_XLSX_ROW_RE.findall(tail))
-        finally:
-            wb.close()
+        with _first_sheet(file) as ws, ws._get_source() as xml:
+            tail = b""
+            while chunk := xml.read(SCAN_CHUNK):
+                data = tail + chunk
+                count += len(_XLSX_ROW_RE.findall(data))
+                # A tag cut by the chunk's end is counted with the next chunk.
+                cut = data.rfind(b"<")
+                tail = data[cut:] if cut >= 0 and len(data) - cut < 16 else b""
+                if tail:
+                    count -= len(_XLSX_ROW_RE.findall(tail))
     else:
         last = b"\n"
         while chunk := file.read(SCAN_CHUNK):
