@@ -14,10 +14,12 @@ from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
-from dangjian.registry.models import ApiToken, Member, User, WechatBinding
+from dangjian.registry.models import ApiToken, Member, Organization, User, WechatBinding
 
 
-def _account_org(user: User):
+def account_org(user: User) -> Organization | None:
+    """The organization an account's own audit entries are filed under: its member's
+    branch, none for an account that is no member's."""
     member = Member.objects.select_related("branch").filter(user=user).first()
     return member.branch if member else None
 
@@ -36,7 +38,7 @@ def revoke_all_credentials(*, user: User, actor: User | None = None, reason: str
         actor=actor,
         action="user.revoke_credentials",
         obj=user,
-        org=_account_org(user),
+        org=account_org(user),
         after={"reason": reason, "tokens": revoked},
     )
     # A WeChat binding signs the account in too (registry.wechat): it ends as well, but for
@@ -48,7 +50,7 @@ def revoke_all_credentials(*, user: User, actor: User | None = None, reason: str
                 actor=actor,
                 action="wechat.unbind",
                 obj=user,
-                org=_account_org(user),
+                org=account_org(user),
                 after={"reason": reason},
             )
     return revoked
@@ -86,7 +88,7 @@ def _delete_token(user: User, token: ApiToken) -> None:
         actor=user,
         action="user.revoke_token",
         obj=token,
-        org=_account_org(user),
+        org=account_org(user),
         label=f"token {token.pk} of {user}",
         before={"token_id": token.pk, "expires_at": token.expires_at.isoformat()},
     )

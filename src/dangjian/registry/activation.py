@@ -250,7 +250,9 @@ class _Activation:
             # is signed in by WeChat from now on (a password can be set later by reset).
             accounts.revoke_all_credentials(user=user, actor=user, reason="user.activate")
             wechat.bind(user=user, openid=self.wechat_openid)
-            audit.record(actor=user, action="user.activate", obj=user, org=_org_of(user))
+            audit.record(
+                actor=user, action="user.activate", obj=user, org=accounts.account_org(user)
+            )
             return
         _check_password(self.password, user)
         _set_password(user, self.password, action="user.activate")
@@ -274,12 +276,7 @@ def _set_password(user: User, password: str, *, action: str) -> None:
     # The account may have been someone else's before (phone numbers are recycled):
     # whatever signed it in before stops.
     accounts.revoke_all_credentials(user=user, actor=user, reason=action)
-    audit.record(actor=user, action=action, obj=user, org=_org_of(user))
-
-
-def _org_of(user: User):
-    member = Member.objects.select_related("branch").filter(user=user).first()
-    return member.branch if member else None
+    audit.record(actor=user, action=action, obj=user, org=accounts.account_org(user))
 
 
 def activate(

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
@@ -18,6 +18,7 @@ from dangjian.core.locking import refused_on_conflict
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry import accounts, crypto, idcard
+from dangjian.registry.account_rows import read_account, select_account
 from dangjian.registry.models import (
     ApiKey,
     ApiToken,
@@ -339,24 +340,13 @@ def holder_of(key: ApiKey) -> User | None:
     tests/registry/test_api_tokens.py checks it against the ORM's answer."""
     # On the hot connection (core.db.hot_connection): every API request runs it.
     db = hot_connection()
-    with db.cursor() as cursor:
-        cursor.execute(
-            _TOKEN_HOLDER_SQL, [key.digest, _EXPIRES_AT.get_db_prep_save(clock.now(), db)]
-        )
-        row = cursor.fetchone()
-    # The user belongs to the default connection, as if the ORM had read it.
-    return None if row is None else User.from_db(connection.alias, _USER_ATTNAMES, row)
+    return read_account(
+        db, _TOKEN_HOLDER_SQL, [key.digest, _EXPIRES_AT.get_db_prep_save(clock.now(), db)]
+    )
 
 
-# The account's timestamps stay deferred (they load if ever touched): read by hand, SQLite
-# gives them back without their time zone, which only the ORM's own read adds.
-_USER_FIELDS = [
-    f for f in User._meta.get_fields() if f.concrete and not isinstance(f, models.DateTimeField)
-]
-_USER_ATTNAMES = [f.attname for f in _USER_FIELDS]
-_TOKEN_HOLDER_SQL = (
-    f"SELECT {', '.join(f'u.{f.column}' for f in _USER_FIELDS)}"  # noqa: S608
-    " FROM registry_apitoken t JOIN registry_user u ON u.id = t.user_id"
+_TOKEN_HOLDER_SQL = select_account(
+    "FROM registry_apitoken t JOIN registry_user u ON u.id = t.user_id"
     " WHERE t.key_hash = %s AND t.expires_at > %s AND u.is_active"
 )
 _EXPIRES_AT = ApiToken._meta.get_field("expires_at")

@@ -26,7 +26,7 @@ import requests
 import urllib3
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from wechatpy import WeChatClient, WeChatOAuth
 from wechatpy.client.api import WeChatJSAPI
@@ -39,6 +39,7 @@ from dangjian.core.db import hot_connection
 from dangjian.core.errors import DomainError
 from dangjian.permissions import Action
 from dangjian.registry import accounts
+from dangjian.registry.account_rows import read_account, select_account
 from dangjian.registry.models import Member, User, WechatBinding
 
 REFRESH_BEFORE = timedelta(minutes=5)
@@ -265,31 +266,13 @@ def account_for_openid(openid: str) -> User | None:
     inside WeChat runs it, and composing the same join with the ORM cost each about 0.6 ms
     of CPU, more than the statement. tests/registry/test_wechat_binding.py checks it
     against the ORM's answer."""
-    db = hot_connection()
-    with db.cursor() as cursor:
-        cursor.execute(_ACCOUNT_FOR_OPENID, [openid])
-        row = cursor.fetchone()
-    # The account belongs to the default connection, as if the ORM had read it.
-    return None if row is None else User.from_db(connection.alias, _USER_ATTNAMES, row)
+    return read_account(hot_connection(), _ACCOUNT_FOR_OPENID, [openid])
 
 
-# The account's timestamps stay deferred (they load if ever touched; a sign-in without a
-# password touches neither): read by hand, SQLite gives them back without their time
-# zone, which only the ORM's own read adds.
-_USER_FIELDS = [
-    f for f in User._meta.get_fields() if f.concrete and not isinstance(f, models.DateTimeField)
-]
-_USER_ATTNAMES = [f.attname for f in _USER_FIELDS]
-_ACCOUNT_FOR_OPENID = (
-    f"SELECT {', '.join(f'u.{f.column}' for f in _USER_FIELDS)}"  # noqa: S608
-    " FROM registry_wechatbinding b JOIN registry_user u ON u.id = b.user_id"
+_ACCOUNT_FOR_OPENID = select_account(
+    "FROM registry_wechatbinding b JOIN registry_user u ON u.id = b.user_id"
     " WHERE b.openid = %s AND u.is_active"
 )
-
-
-def _org_of(user: User):
-    member = Member.objects.select_related("branch").filter(user=user).first()
-    return member.branch if member else None
 
 
 def bind(*, user: User, openid: str) -> WechatBinding:
@@ -310,7 +293,7 @@ def bind(*, user: User, openid: str) -> WechatBinding:
             if before is not None:
                 before.delete()
             binding = WechatBinding.objects.create(user=user, openid=openid, bound_at=clock.now())
-            audit.record(actor=user, action="wechat.bind", obj=user, org=_org_of(user))
+            audit.record(actor=user, action="wechat.bind", obj=user, org=accounts.account_org(user))
             return binding
     except IntegrityError as exc:
         # Another request bound the same openid at the same moment.
@@ -329,7 +312,7 @@ def unbind_own(*, user: User) -> None:
     deleted, _n = WechatBinding.objects.filter(user=user).delete()
     if not deleted:
         raise DomainError("not_bound", _("该账号未绑定微信。"))
-    audit.record(actor=user, action="wechat.unbind", obj=user, org=_org_of(user))
+    audit.record(actor=user, action="wechat.unbind", obj=user, org=accounts.account_org(user))
 
 
 @transaction.atomic
