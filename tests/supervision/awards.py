@@ -59,7 +59,7 @@ def nominating(world, **kw) -> AwardRound:
     return move_to(world, open_round(world, **kw), AwardRoundStatus.NOMINATING)
 
 
-# The permission matrix's rounds (tests/test_permission_matrix.py) ---------------------------
+# The permission matrix's rounds (tests/permission_matrix/test_supervision.py) ---------------
 
 
 def matrix_rounds(world) -> dict:
