@@ -398,6 +398,8 @@ def test_the_qr_png_and_the_poster_pdf_are_for_the_branchs_admins(world, api, ac
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    assert pdf["Content-Disposition"] == f'attachment; filename="poster-{activity.pk}.pdf"'
+    assert pdf["Cache-Control"] == "private, no-store"
     for path in ("qr.png", "poster.pdf"):
         assert api(world.a.member.user).get(f"/activities/{activity.pk}/{path}").status_code == 403
         for user in (world.b.admin, world.outsider):

@@ -188,6 +188,8 @@ def test_the_city_selects_publishes_and_members_read_results_and_certificates(
     pdf = api(world.a.member.user).get(cert)
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
+    assert pdf["Content-Disposition"] == f'attachment; filename="certificate-{nid}.pdf"'
+    assert pdf["Cache-Control"] == "private, no-store"
     assert api(world.outsider).get(cert).status_code == 404
     resp = api(world.a.admin).delete(f"/award-nominations/{nid}")
     assert (resp.status_code, resp.json()["code"]) == (409, "already_published")

@@ -4,9 +4,10 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.client import MULTIPART_CONTENT
+from django.utils.http import content_disposition_header
 from openpyxl import load_workbook
 
-from dangjian.registry.imports import MEMBER_COLUMNS, ORG_COLUMNS
+from dangjian.registry.imports import MEMBER_COLUMNS, ORG_COLUMNS, member_template
 from dangjian.registry.models import Member, Organization
 from tests.registry.test_imports import as_csv, as_xlsx, person
 
@@ -25,7 +26,9 @@ def test_the_member_template_downloads_as_a_parseable_file_with_the_header_row(w
     resp = client.get("/imports/members/template?format=csv")
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("text/csv")
-    assert "attachment" in resp["Content-Disposition"]
+    _content, filename, _type = member_template("csv")
+    assert resp["Content-Disposition"] == content_disposition_header(True, filename)
+    assert resp["Cache-Control"] == "no-store"
     assert next(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")))) == HEADERS
     resp = client.get("/imports/members/template?format=xlsx")
     assert resp.status_code == 200

@@ -158,6 +158,8 @@ def test_the_register_exports_as_xlsx_to_its_keepers_only(world, api, after):
     path = f"/orgs/{world.a.branch.pk}/dues/export.xlsx"
     r = api(world.a.branch_admin).get(path, {"year": 2026})
     assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert r["Content-Disposition"].startswith("attachment; filename")
+    assert r["Cache-Control"] == "no-store"
     assert api(world.a.member.user).get(path).status_code == 403
     assert api(world.outsider).get(path).status_code == 404
     assert api(None).get(path).status_code == 401

@@ -253,6 +253,8 @@ def test_the_certificate_comes_only_from_the_recording_organization(api, world, 
     resp = api(world.a.branch_admin).get(path, {"org_id": world.a.branch.pk})
     assert resp.status_code == 200, resp.content
     assert resp["Content-Type"] == "application/pdf" and resp.content.startswith(b"%PDF")
+    assert resp["Content-Disposition"].startswith("attachment; filename")
+    assert resp["Cache-Control"] == "no-store"
     elsewhere = api(world.a.admin).get(path, {"org_id": world.a.other_branch.pk})
     assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "not_recording_org")
     member = api(world.a.member.user).get(path, {"org_id": world.a.branch.pk})
