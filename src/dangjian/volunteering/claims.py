@@ -30,9 +30,20 @@ from dangjian.volunteering.models import (
     Claim,
     ClaimState,
     Order,
-    OrderEvent,
     OrderPhotoKind,
     OrderState,
+)
+
+# REASON_MAX_CHARS stays importable from here: the API's fields are limited by it.
+from dangjian.volunteering.order_steps import (
+    REASON_MAX_CHARS as REASON_MAX_CHARS,
+)
+from dangjian.volunteering.order_steps import (
+    record_event,
+    required_reason,
+    tell_admins,
+    tell_requester,
+    transition,
 )
 
 # Signing in opens this long before the wanted window (a volunteer arriving early).
@@ -41,14 +52,7 @@ SIGN_IN_OPENS_BEFORE = timedelta(hours=1)
 UNRATED_CLOSE_AFTER = timedelta(days=7)
 NOTE_MAX_CHARS = 1000
 COMMENT_MAX_CHARS = 500
-REASON_MAX_CHARS = 300
 LIVE = (ClaimState.CLAIMED, ClaimState.SIGNED_IN, ClaimState.SIGNED_OUT)
-
-
-def _event(order: Order, from_state: str, to_state: str, *, actor, now, note: str = "") -> None:
-    OrderEvent.objects.create(
-        order=order, from_state=from_state, to_state=to_state, actor=actor, note=note, at=now
-    )
 
 
 def _volunteer(actor: User):
@@ -67,16 +71,6 @@ def _own_claim(actor: User, claim: Claim) -> None:
 def _admin_over(actor: User, order: Order) -> None:
     if not permissions.is_admin_over(actor, order.community):
         raise permissions.forbidden()
-
-
-def _reason(reason: str) -> str:
-    return checked_text(
-        reason,
-        field="reason",
-        missing=_("请填写原因"),
-        missing_code="reason_required",
-        limit=REASON_MAX_CHARS,
-    )
 
 
 # Claiming ----------------------------------------------------------------------------------
@@ -117,18 +111,10 @@ def claim_order(*, actor: User, order: Order) -> Claim:
             raise DomainError("already_claimed", _("你已认领该需求。")) from None
         # This transaction holds the order's row since its UPDATE: only the first claim
         # finds it published.
-        first = Order.objects.filter(pk=order.pk, state=OrderState.PUBLISHED).update(
-            state=OrderState.CLAIMED
-        )
-        if first:
-            order.state = OrderState.CLAIMED
-            _event(order, OrderState.PUBLISHED, OrderState.CLAIMED, actor=actor, now=now)
-            notify(
-                user_ids=[order.requester.user_id],
-                kind="volunteer_order",
-                title=_("您的需求已有志愿者接单：%s") % order.category.name,
-                link=f"/c/orders/{order.pk}/",
-            )
+        if transition(
+            order, OrderState.CLAIMED, expected=OrderState.PUBLISHED, actor=actor, now=now
+        ):
+            tell_requester(order, title=_("您的需求已有志愿者接单：%s") % order.category.name)
     claim.order = order
     claim.member = member
     return claim
@@ -161,7 +147,7 @@ def remove_claim(*, actor: User, claim: Claim, reason: str) -> Claim:
     returns to the pool, the order can be completed by those who served, and the volunteer,
     the requester and the community's admins are told."""
     _admin_over(actor, claim.order)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     title = _("志愿者%(name)s的接单已由社区撤销：%(what)s") % {
         "name": claim.member.name,
         "what": claim.order.category.name,
@@ -198,10 +184,10 @@ def _give_back(*, actor: User, claim: Claim, action: str, title: str, reason: st
             state=OrderState.PUBLISHED
         )
         if back:
-            _event(
+            record_event(
                 order,
-                OrderState.CLAIMED,
-                OrderState.PUBLISHED,
+                from_state=OrderState.CLAIMED,
+                to_state=OrderState.PUBLISHED,
                 actor=actor,
                 now=now,
                 note=reason or "退单",
@@ -215,20 +201,8 @@ def _give_back(*, actor: User, claim: Claim, action: str, title: str, reason: st
             after={"reason": reason} if reason else None,
         )
         body = _("该需求已重新开放认领。")
-        notify(
-            user_ids=[order.requester.user_id],
-            kind="volunteer_order",
-            title=title,
-            body=body,
-            link=f"/c/orders/{order.pk}/",
-        )
-        notify(
-            user_ids=permissions.order_admin_user_ids(order.community),
-            kind="volunteer_order",
-            title=title,
-            body=body,
-            link=f"/console/volunteering/orders/{order.pk}/",
-        )
+        tell_requester(order, title=title, body=body)
+        tell_admins(order.community, order, title=title, body=body)
     claim.refresh_from_db()
     return claim
 
@@ -336,13 +310,21 @@ def sign_in(
         )
         if not moved:
             raise _state_error(claim)
-        started = Order.objects.filter(pk=order.pk, state=OrderState.CLAIMED).update(
-            state=OrderState.IN_SERVICE, updated_at=now
-        )
-        if started:
-            _event(order, OrderState.CLAIMED, OrderState.IN_SERVICE, actor=actor, now=now)
+        _start_service(order, actor=actor, now=now)
     claim.refresh_from_db()
     return claim
+
+
+def _start_service(order: Order, *, actor: User, now, note: str = "") -> None:
+    """The order's first signed (or recorded) time puts it in service."""
+    transition(
+        order,
+        OrderState.IN_SERVICE,
+        expected=OrderState.CLAIMED,
+        actor=actor,
+        now=now,
+        note=note,
+    )
 
 
 def sign_out(
@@ -399,7 +381,7 @@ def record_service_times(
     order = claim.order
     _admin_over(actor, order)
     order.refresh_from_db(fields=["state"])
-    reason = _reason(reason)
+    reason = required_reason(reason)
     now = clock.now()
     if signed_out_at > now:
         raise DomainError("validation_error", _("结束时间不能晚于现在。"), field="signed_out_at")
@@ -431,13 +413,7 @@ def record_service_times(
             makeup_approved_by=None,
             makeup_approved_at=None,
         )
-        started = Order.objects.filter(pk=order.pk, state=OrderState.CLAIMED).update(
-            state=OrderState.IN_SERVICE, updated_at=now
-        )
-        if started:
-            _event(
-                order, OrderState.CLAIMED, OrderState.IN_SERVICE, actor=actor, now=now, note=reason
-            )
+        _start_service(order, actor=actor, now=now, note=reason)
         claim.refresh_from_db()
         audit.record(
             actor=actor,
@@ -518,6 +494,7 @@ def complete_order(*, actor: User, order: Order, note: str = "", photos: Iterabl
     now = clock.now()
     try:
         with transaction.atomic():
+            # Not `move`: the instance keeps its values should the checks below refuse.
             moved = Order.objects.filter(pk=order.pk, state=OrderState.IN_SERVICE).update(
                 state=OrderState.COMPLETED,
                 completed_at=now,
@@ -531,7 +508,13 @@ def complete_order(*, actor: User, order: Order, note: str = "", photos: Iterabl
             orders.attach_photos(
                 order=order, stored=stored, kind=OrderPhotoKind.EVIDENCE, actor=actor, now=now
             )
-            _event(order, OrderState.IN_SERVICE, OrderState.COMPLETED, actor=actor, now=now)
+            record_event(
+                order,
+                from_state=OrderState.IN_SERVICE,
+                to_state=OrderState.COMPLETED,
+                actor=actor,
+                now=now,
+            )
             # A make-up not approved yet is credited when it is.
             for claim in (
                 order.claims.filter(state=ClaimState.SIGNED_OUT)
@@ -539,12 +522,7 @@ def complete_order(*, actor: User, order: Order, note: str = "", photos: Iterabl
                 .select_related("member", "order__category", "order__community")
             ):
                 hours.credit_claim(claim=claim, recorded_by=actor)
-            notify(
-                user_ids=[order.requester.user_id],
-                kind="volunteer_order",
-                title=_("志愿服务已完成，请评价：%s") % order.category.name,
-                link=f"/c/orders/{order.pk}/",
-            )
+            tell_requester(order, title=_("志愿服务已完成，请评价：%s") % order.category.name)
     except Exception:
         orders.discard_photos(stored)
         raise
@@ -594,7 +572,13 @@ def confirm_order(*, actor: User, order: Order, rating: int, comment: str = "") 
             if state == OrderState.CONFIRMED:
                 raise DomainError("rated_already", _("您已确认并评价过该需求。"))
             raise DomainError("invalid_status", _("服务完成后才能评价。"), state=state)
-        _event(order, OrderState.COMPLETED, OrderState.CONFIRMED, actor=actor, now=now)
+        record_event(
+            order,
+            from_state=OrderState.COMPLETED,
+            to_state=OrderState.CONFIRMED,
+            actor=actor,
+            now=now,
+        )
         notify(
             user_ids=order.claims.filter(state=ClaimState.SIGNED_OUT).values_list(
                 "member__user_id", flat=True
@@ -621,21 +605,16 @@ def close_unrated_orders(limit: int = 500) -> int:
     closed = 0
     for pk in due:
         with transaction.atomic():
-            moved = Order.objects.filter(pk=pk, state=OrderState.COMPLETED).update(
-                state=OrderState.CONFIRMED,
+            if transition(
+                Order(pk=pk),
+                OrderState.CONFIRMED,
+                expected=OrderState.COMPLETED,
+                actor=None,
+                now=now,
+                note="超过 7 天未评价，自动完成",
                 confirmed_at=now,
                 is_closed_automatically=True,
-                updated_at=now,
-            )
-            if moved:
-                _event(
-                    Order(pk=pk),
-                    OrderState.COMPLETED,
-                    OrderState.CONFIRMED,
-                    actor=None,
-                    now=now,
-                    note="超过 7 天未评价，自动完成",
-                )
+            ):
                 closed += 1
     return closed
 

@@ -5,8 +5,8 @@ its window, expiring one nobody claimed at all).
 
 Every change of state is checked with `rules.may_move`, moves the row with an UPDATE
 conditioned on the state it was read in (a claim or a job moving it meanwhile makes the
-loser see the new state, never overwrite it), and writes an `OrderEvent`; what an admin
-does is audited in the same transaction."""
+loser see the new state, never overwrite it), and writes an `OrderEvent`
+(`order_steps.transition`); what an admin does is audited in the same transaction."""
 
 import secrets
 from collections.abc import Iterable
@@ -36,16 +36,22 @@ from dangjian.volunteering import people_rules, rules
 from dangjian.volunteering.models import (
     ClaimState,
     Order,
-    OrderEvent,
     OrderPhoto,
     OrderPhotoKind,
     OrderState,
     ServiceCategory,
 )
+from dangjian.volunteering.order_steps import (
+    REASON_MAX_CHARS,
+    record_event,
+    required_reason,
+    tell_admins,
+    tell_requester,
+    transition,
+)
 
 DESCRIPTION_MAX_CHARS = 1000
 ADDRESS_MAX_CHARS = 200
-REASON_MAX_CHARS = 300
 MAX_PHOTOS = 6
 MAX_SKILLS = people_rules.MAX_SKILLS
 # How far ahead a citizen may ask, and how long a window may be: a wish for a day within
@@ -80,16 +86,6 @@ def escalation_due(
     """An unclaimed published order escalates once `after` has passed since it was
     published, or since its last escalation."""
     return now - (escalated_at or published_at) >= after
-
-
-def _required_reason(reason: str) -> str:
-    return checked_text(
-        reason,
-        field="reason",
-        missing=_("请填写原因"),
-        missing_code="reason_required",
-        limit=REASON_MAX_CHARS,
-    )
 
 
 # Photos ----------------------------------------------------------------------------------
@@ -174,51 +170,6 @@ def _too_many_photos() -> DomainError:
 
 
 # Events and notices ----------------------------------------------------------------------
-
-
-def _event(order: Order, *, from_state: str, to_state: str, actor, note: str, now) -> None:
-    OrderEvent.objects.create(
-        order=order, from_state=from_state, to_state=to_state, actor=actor, note=note, at=now
-    )
-
-
-def _move(order: Order, to_state: str, *, expected: str, **fields) -> bool:
-    """Move `order` from `expected` to `to_state` with `fields`, unless someone moved it
-    meanwhile. Returns whether it moved; the instance takes the new values."""
-    moved = Order.objects.filter(pk=order.pk, state=expected).update(state=to_state, **fields)
-    if moved:
-        order.state = to_state
-        for name, value in fields.items():
-            setattr(order, name, value)
-    return bool(moved)
-
-
-def _citizen_link(order: Order) -> str:
-    return f"/c/orders/{order.pk}/"
-
-
-def _console_link(order: Order) -> str:
-    return f"/console/volunteering/orders/{order.pk}/"
-
-
-def _tell_requester(order: Order, *, title: str, body: str = "") -> None:
-    notify(
-        user_ids=[order.requester.user_id],
-        kind="volunteer_order",
-        title=title,
-        body=body,
-        link=_citizen_link(order),
-    )
-
-
-def _tell_admins(org: Organization, order: Order, *, title: str, body: str = "") -> None:
-    notify(
-        user_ids=permissions.order_admin_user_ids(org),
-        kind="volunteer_order",
-        title=title,
-        body=body,
-        link=_console_link(order),
-    )
 
 
 def _tell_volunteers(order: Order) -> None:
@@ -310,13 +261,11 @@ def submit_order(
                 created_at=now,
                 updated_at=now,
             )
-            _event(
-                order, from_state="", to_state=OrderState.SUBMITTED, actor=actor, note="", now=now
-            )
+            record_event(order, from_state="", to_state=OrderState.SUBMITTED, actor=actor, now=now)
             attach_photos(
                 order=order, stored=stored, kind=OrderPhotoKind.REQUEST, actor=actor, now=now
             )
-            _tell_admins(
+            tell_admins(
                 community,
                 order,
                 title=_("新的群众服务需求待审核：%s") % category.name,
@@ -390,23 +339,17 @@ def publish_order(
     now = clock.now()
     if order.wanted_until <= now:
         raise DomainError("window_passed", _("需求的期望时间已过，不能发布"))
-    _move(
+    transition(
         order,
         OrderState.PUBLISHED,
         expected=OrderState.SUBMITTED,
+        actor=actor,
+        now=now,
+        note=note,
         volunteers_needed=volunteers_needed,
         skills=skills,
         reviewed_by=actor,
         published_at=now,
-        updated_at=now,
-    )
-    _event(
-        order,
-        from_state=OrderState.SUBMITTED,
-        to_state=OrderState.PUBLISHED,
-        actor=actor,
-        note=note,
-        now=now,
     )
     audit.record(
         actor=actor,
@@ -415,7 +358,7 @@ def publish_order(
         org=order.community,
         after={"volunteers_needed": volunteers_needed, "skills": skills, "note": note},
     )
-    _tell_requester(
+    tell_requester(
         order,
         title=_("您的服务需求已发布：%s") % order.category.name,
         body=_("正在等待志愿者接单。"),
@@ -429,25 +372,18 @@ def decline_order(*, actor: User, order: Order, reason: str) -> Order:
     """The community's admin declines the order with a reason that only the requester (and
     the admins) see."""
     order = _reviewable(actor, order, OrderState.DECLINED)
-    reason = _required_reason(reason)
+    reason = required_reason(reason)
     now = clock.now()
-    _move(
+    # The event's note stays empty: the reason lives on the order, shown only to those
+    # who may see it (permissions.may_see_decline_reason).
+    transition(
         order,
         OrderState.DECLINED,
         expected=OrderState.SUBMITTED,
+        actor=actor,
+        now=now,
         decline_reason=reason,
         reviewed_by=actor,
-        updated_at=now,
-    )
-    # The event's note stays empty: the reason lives on the order, shown only to those
-    # who may see it (permissions.may_see_decline_reason).
-    _event(
-        order,
-        from_state=OrderState.SUBMITTED,
-        to_state=OrderState.DECLINED,
-        actor=actor,
-        note="",
-        now=now,
     )
     audit.record(
         actor=actor,
@@ -456,7 +392,7 @@ def decline_order(*, actor: User, order: Order, reason: str) -> Order:
         org=order.community,
         after={"reason": reason},
     )
-    _tell_requester(order, title=_("您的服务需求未通过审核：%s") % order.category.name, body=reason)
+    tell_requester(order, title=_("您的服务需求未通过审核：%s") % order.category.name, body=reason)
     return order
 
 
@@ -469,7 +405,7 @@ def cancel_order(*, actor: User, order: Order, reason: str) -> Order:
     if not (requester or is_admin):
         permissions.require(actor, Action.READ, order)
         raise DomainError("not_the_requester", _("只有提交需求的群众或社区管理员可以取消"))
-    reason = _required_reason(reason)
+    reason = required_reason(reason)
     order = locked(order, "community", "reach", "category", "requester")
     if not rules.may_move(order.state, OrderState.CANCELLED):
         raise DomainError(
@@ -480,16 +416,15 @@ def cancel_order(*, actor: User, order: Order, reason: str) -> Order:
     claims = order.claims.exclude(state=ClaimState.RELEASED).select_related("member")
     claimant_ids = [c.member.user_id for c in claims]
     claims.update(state=ClaimState.RELEASED, released_at=now)
-    _move(
+    transition(
         order,
         OrderState.CANCELLED,
         expected=before,
+        actor=actor,
+        now=now,
+        note=reason,
         cancel_reason=reason,
         claimed_count=0,
-        updated_at=now,
-    )
-    _event(
-        order, from_state=before, to_state=OrderState.CANCELLED, actor=actor, note=reason, now=now
     )
     if is_admin and not requester:
         audit.record(
@@ -500,11 +435,11 @@ def cancel_order(*, actor: User, order: Order, reason: str) -> Order:
             before={"state": before},
             after={"reason": reason},
         )
-        _tell_requester(
+        tell_requester(
             order, title=_("您的服务需求已被取消：%s") % order.category.name, body=reason
         )
     else:
-        _tell_admins(
+        tell_admins(
             order.community,
             order,
             title=_("群众已取消服务需求：%s") % order.category.name,
@@ -565,23 +500,17 @@ def _escalate(pk: int, *, now: datetime, after: timedelta) -> bool:
         return False
     target = Organization.objects.get(path=target_path)
     previous = order.reach
-    _move(
+    note = _("无人接单，已升级至%s") % target.name
+    transition(
         order,
         OrderState.PUBLISHED,
         expected=OrderState.PUBLISHED,
+        actor=None,
+        now=now,
+        note=note,
         reach=target,
         escalation_level=order.escalation_level + 1,
         escalated_at=now,
-        updated_at=now,
-    )
-    note = _("无人接单，已升级至%s") % target.name
-    _event(
-        order,
-        from_state=OrderState.PUBLISHED,
-        to_state=OrderState.PUBLISHED,
-        actor=None,
-        note=note,
-        now=now,
     )
     audit.record(
         actor=None,
@@ -591,13 +520,13 @@ def _escalate(pk: int, *, now: datetime, after: timedelta) -> bool:
         before={"reach": previous.pk},
         after={"reach": target.pk, "level": order.escalation_level},
     )
-    _tell_admins(
+    tell_admins(
         target,
         order,
         title=_("服务需求无人接单，已升级至本级：%s") % order.category.name,
         body=note,
     )
-    _tell_requester(order, title=_("您的服务需求已扩大发布范围"), body=note)
+    tell_requester(order, title=_("您的服务需求已扩大发布范围"), body=note)
     _tell_volunteers(order)
     return True
 
@@ -629,17 +558,22 @@ def _flag_overdue(pk: int, *, now: datetime) -> bool:
         return False
     before, flagged = order.state, order.is_overdue
     if order.claimed_count == 0 and rules.may_move(before, OrderState.EXPIRED):
-        _move(order, OrderState.EXPIRED, expected=before, is_overdue=True, updated_at=now)
         note = _("期望时间已过，无人接单，需求已过期")
-        _event(
-            order, from_state=before, to_state=OrderState.EXPIRED, actor=None, note=note, now=now
+        transition(
+            order,
+            OrderState.EXPIRED,
+            expected=before,
+            actor=None,
+            now=now,
+            note=note,
+            is_overdue=True,
         )
-        _tell_requester(order, title=_("您的服务需求已过期：%s") % order.category.name, body=note)
+        tell_requester(order, title=_("您的服务需求已过期：%s") % order.category.name, body=note)
     elif not flagged:
         Order.objects.filter(pk=order.pk).update(is_overdue=True, updated_at=now)
         order.is_overdue = True
         note = _("期望时间已过，服务尚未开始")
-        _event(order, from_state=before, to_state=before, actor=None, note=note, now=now)
+        record_event(order, from_state=before, to_state=before, actor=None, now=now, note=note)
     else:
         return False
     audit.record(
@@ -650,7 +584,7 @@ def _flag_overdue(pk: int, *, now: datetime) -> bool:
         after={"state": order.state},
     )
     if not flagged:
-        _tell_admins(
+        tell_admins(
             order.community,
             order,
             title=_("服务需求逾期未开始：%s") % order.category.name,
