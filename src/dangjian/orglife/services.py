@@ -6,13 +6,14 @@ transactional, audited in the same transaction."""
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.interaction import services as interaction
 from dangjian.interaction.models import Photo
@@ -133,11 +134,8 @@ def record_item(
         evidence.package = package
         evidence.recorded_by = actor
         evidence.recorded_at = now
-        try:
-            with transaction.atomic():
-                evidence.save()
-        except IntegrityError:
-            raise DomainError("conflict", _("该规定动作正由他人同时登记，请刷新后重试")) from None
+        with refused_on_conflict("conflict", _("该规定动作正由他人同时登记，请刷新后重试")):
+            evidence.save()
         evidence.photos.set(photos)
         after = _snapshot(evidence, sorted(p.pk for p in photos))
         # A first record notes everything; a change only what changed, and nothing when
@@ -203,11 +201,8 @@ def set_dues_base(
             base = DuesBase(member=member, year=year)
         base.category, base.monthly_income, base.monthly_amount = category, income, amount
         base.table_version, base.set_by, base.set_at = table.version, actor, clock.now()
-        try:
-            with transaction.atomic():
-                base.save()
-        except IntegrityError:
-            raise DomainError("conflict", _("该党员的党费基数正由他人同时设置")) from None
+        with refused_on_conflict("conflict", _("该党员的党费基数正由他人同时设置")):
+            base.save()
         audit.record(
             actor=actor,
             action="dues.set_base",
@@ -261,25 +256,22 @@ def record_dues(
     if value <= 0:
         raise DomainError("validation_error", _("金额必须大于零"), field="amount")
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = DuesRecord.objects.create(
-                    member=member,
-                    branch=member.branch,
-                    month=month,
-                    amount=value,
-                    paid_at=paid_at,
-                    method=method,
-                    note=note,
-                    recorded_by=actor,
-                    recorded_at=now,
-                )
-        except IntegrityError:
-            raise DomainError(
-                "already_paid",
-                _("%(name)s %(month)s 的党费已登记")
-                % {"name": member.name, "month": f"{month:%Y-%m}"},
-            ) from None
+        paid = _("%(name)s %(month)s 的党费已登记") % {
+            "name": member.name,
+            "month": f"{month:%Y-%m}",
+        }
+        with refused_on_conflict("already_paid", paid):
+            record = DuesRecord.objects.create(
+                member=member,
+                branch=member.branch,
+                month=month,
+                amount=value,
+                paid_at=paid_at,
+                method=method,
+                note=note,
+                recorded_by=actor,
+                recorded_at=now,
+            )
         audit.record(
             actor=actor,
             action="dues.record",

@@ -16,7 +16,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -24,6 +24,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 from dangjian.core.scheduling import resume_unfinished
 from dangjian.core.text import checked_text
 from dangjian.notifications import jobs
@@ -226,11 +227,9 @@ def _write_draft(*, actor: User, org: Organization, year: int, quarter: int, dra
     draft.figures = figures
     draft.generated_by = actor
     draft.generated_at = now
-    try:
-        with transaction.atomic():
-            draft.save()
-    except IntegrityError:  # a first draft written by another click meanwhile
-        raise DomainError("conflict", _("该季度通报正由他人生成，请稍后刷新")) from None
+    # Refused: a first draft written by another click meanwhile.
+    with refused_on_conflict("conflict", _("该季度通报正由他人生成，请稍后刷新")):
+        draft.save()
     _store_files(draft, pdf, xlsx)
     audit.record(
         actor=actor,

@@ -20,6 +20,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 from dangjian.core.text import checked_text
 from dangjian.registry.models import Member, Organization, User
 from dangjian.volunteering.models import Claim, HoursEntry, HoursEntryKind
@@ -130,33 +131,30 @@ def reverse_hours_entry(*, actor: User, entry: HoursEntry, reason: str) -> Hours
     if entry.kind != HoursEntryKind.SERVICE:
         raise DomainError("invalid_status", _("冲销记录不能再冲销。"))
     now = clock.now()
-    try:
-        with transaction.atomic():
-            reversal = HoursEntry.objects.create(
-                member=entry.member,
-                org=entry.org,
-                claim=None,
-                kind=HoursEntryKind.REVERSAL,
-                hours=-entry.hours,
-                served_on=entry.served_on,
-                description=entry.description,
-                reverses=entry,
-                reason=reason,
-                is_flagged=entry.is_flagged,
-                recorded_by=actor,
-                recorded_at=now,
-            )
-            audit.record(
-                actor=actor,
-                action="volunteer_hours.reverse",
-                obj=entry,
-                org=entry.org,
-                before={"hours": str(entry.hours)},
-                after={"reversal": reversal.pk, "reason": reason},
-                at=now,
-            )
-    except IntegrityError:
-        raise DomainError("already_reversed", _("该记录已冲销。")) from None
+    with refused_on_conflict("already_reversed", _("该记录已冲销。")):
+        reversal = HoursEntry.objects.create(
+            member=entry.member,
+            org=entry.org,
+            claim=None,
+            kind=HoursEntryKind.REVERSAL,
+            hours=-entry.hours,
+            served_on=entry.served_on,
+            description=entry.description,
+            reverses=entry,
+            reason=reason,
+            is_flagged=entry.is_flagged,
+            recorded_by=actor,
+            recorded_at=now,
+        )
+        audit.record(
+            actor=actor,
+            action="volunteer_hours.reverse",
+            obj=entry,
+            org=entry.org,
+            before={"hours": str(entry.hours)},
+            after={"reversal": reversal.pk, "reason": reason},
+            at=now,
+        )
     return reversal
 
 

@@ -12,13 +12,14 @@ account is refused (`member_account`, "use the member login") and never turned i
 citizen — that refusal tells only whoever holds the phone (they proved it with the code)
 that it has a Party account."""
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.locking import refused_on_conflict
 from dangjian.notifications.models import SmsCodePurpose
 from dangjian.permissions import Action
 from dangjian.registry import activation
@@ -101,13 +102,10 @@ def _create_citizen(
     name = clean_text((name or "").strip(), field="name", label=_("姓名"), max_length=50)
     address = clean_text(address, field="address", label=_("住址"), max_length=200)
     now = clock.now()
-    try:
-        with transaction.atomic():
-            user = User.objects.create_user(phone=phone, name=name, password=None)
-    except IntegrityError:
-        # Another request registered the phone between our look-up and now.
-        again = _("该手机号刚刚已注册，请重新登录。") if actor is None else _("该手机号已注册。")
-        raise DomainError("phone_in_use", again, field="phone") from None
+    # Another request may register the phone between our look-up and now.
+    again = _("该手机号刚刚已注册，请重新登录。") if actor is None else _("该手机号已注册。")
+    with refused_on_conflict("phone_in_use", again, field="phone"):
+        user = User.objects.create_user(phone=phone, name=name, password=None)
     citizen = Citizen.objects.create(
         user=user, community=community, address=address, created_at=now, updated_at=now
     )
