@@ -32,7 +32,7 @@ from dangjian.permissions import Action
 from dangjian.registry.models import Member, User
 from dangjian.themedays import roster
 from dangjian.themedays import services as themedays_services
-from dangjian.themedays.models import Activity, ActivityEvent, ActivityStatus, RosterEntry
+from dangjian.themedays.models import Activity, ActivityStatus, RosterEntry
 
 
 def _score_inputs_changed(activity_id: int) -> None:
@@ -403,17 +403,6 @@ def _close(activity: Activity) -> dict | None:
         for member_id in missing.values_list("member_id", flat=True)
     ]
     AttendanceRecord.objects.bulk_create(absent, batch_size=2000, ignore_conflicts=True)
-    activity.status = ActivityStatus.CLOSED
-    activity.closed_at = activity.updated_at = now
-    activity.save(update_fields=["status", "closed_at", "updated_at"])
-    ActivityEvent.objects.create(
-        activity=activity,
-        action="close",
-        from_status=ActivityStatus.APPROVED,
-        to_status=ActivityStatus.CLOSED,
-        actor=None,
-        at=now,
-    )
     # Check-ins flag a shared phone as they come, but two at the same instant cannot see
     # each other: closing flags every phone that checked in several members, whatever the
     # timing.
@@ -430,15 +419,10 @@ def _close(activity: Activity) -> dict | None:
     ).update(is_device_shared=True)
     shared = AttendanceRecord.objects.of_activity(activity).filter(is_device_shared=True).count()
     summary = {"absent": len(absent), "not_checked_out": not_out, "shared_device_records": shared}
-    _score_inputs_changed(activity.pk)
-    audit.record(
-        actor=None,
-        action="activity.close",
-        obj=activity,
-        org=activity.branch,
-        before={"status": ActivityStatus.APPROVED},
-        after={"status": ActivityStatus.CLOSED, **summary},
+    themedays_services.move_activity(
+        activity, ActivityStatus.CLOSED, actor=None, action="close", noted=summary, closed_at=now
     )
+    _score_inputs_changed(activity.pk)
     if shared:
         notifications.notify(
             user_ids=permissions.reviewer_user_ids(activity.branch),

@@ -425,7 +425,7 @@ def _snapshot(activity: Activity) -> dict:
     return audit.snapshot(activity, ACTIVITY_AUDIT_FIELDS)
 
 
-def _audit(activity: Activity, *, actor: User, action: str, **entry) -> None:
+def _audit(activity: Activity, *, actor: User | None, action: str, **entry) -> None:
     """An activity's audit entry: `activity.<action>`, filed under its branch."""
     audit.record(
         actor=actor, action=f"activity.{action}", obj=activity, org=activity.branch, **entry
@@ -512,11 +512,11 @@ def _required_reason(reason: str, message: str) -> str:
     return checked_text(reason, field="reason", missing=message, missing_code="reason_required")
 
 
-def _move(
+def move_activity(
     activity: Activity,
     to: str,
     *,
-    actor: User,
+    actor: User | None,
     action: str,
     reason: str = "",
     noted: dict | None = None,
@@ -599,7 +599,7 @@ def submit_activity(*, actor: User, activity: Activity) -> Activity:
             _("活动开始时间已过，不能按正常流程提交；如需补录，请说明原因提交补录申请"),
         )
     _check_plan(activity)
-    _move(
+    move_activity(
         activity, ActivityStatus.SUBMITTED, actor=actor, action="submit", submitted_at=clock.now()
     )
     _notify_reviewers(activity)
@@ -617,7 +617,7 @@ def submit_late_record(*, actor: User, activity: Activity, reason: str) -> Activ
         raise DomainError("invalid_status", _("只有草稿或被退回的计划可以提交"))
     if activity.starts_at > clock.now():
         raise DomainError("not_late", _("活动尚未开始，请按正常流程提交"))
-    _move(
+    move_activity(
         activity,
         ActivityStatus.SUBMITTED,
         actor=actor,
@@ -659,7 +659,7 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
     if not activity.checkin_token:
         # The check-in secret comes with the first approval and survives a re-approval.
         token = {"checkin_token": secrets.token_urlsafe(24), "token_generated_at": now}
-    _move(
+    move_activity(
         activity, ActivityStatus.APPROVED, actor=actor, action="approve", reviewed_at=now, **token
     )
     notifications.notify(
@@ -679,7 +679,7 @@ def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     activity = _locked(activity)
     if activity.status != ActivityStatus.SUBMITTED:
         raise DomainError("invalid_status", _("只有待审核的计划可以审批"))
-    _move(
+    move_activity(
         activity,
         ActivityStatus.REJECTED,
         actor=actor,
@@ -709,7 +709,7 @@ def cancel_activity(*, actor: User, activity: Activity, reason: str) -> Activity
     if activity.starts_at <= clock.now():
         raise DomainError("start_passed", _("活动已开始，不能取消"))
     from_status = activity.status
-    _move(
+    move_activity(
         activity,
         ActivityStatus.CANCELLED,
         actor=actor,
