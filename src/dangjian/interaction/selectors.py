@@ -17,6 +17,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from dangjian import permissions
+from dangjian.core.subqueries import count_per
 from dangjian.interaction.models import ActivityLike, Comment, CommentLike, Photo, Rating, Summary
 from dangjian.themedays.models import Activity, ActivityStatus
 
@@ -37,16 +38,7 @@ def with_counts(qs):
     queryset of activities: a page of them in one query."""
 
     def count_of(model, **filters):
-        return Coalesce(
-            Subquery(
-                model.objects.filter(activity_id=OuterRef("pk"), **filters)
-                .order_by()
-                .values("activity_id")
-                .annotate(n=Count("id"))
-                .values("n")
-            ),
-            0,
-        )
+        return count_per(model.objects.filter(activity_id=OuterRef("pk"), **filters), "activity_id")
 
     return qs.annotate(
         n_likes=count_of(ActivityLike), n_comments=count_of(Comment, is_hidden=False)

@@ -15,14 +15,14 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     When,
 )
-from django.db.models.functions import Coalesce, Substr
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from dangjian import permissions
 from dangjian.core import clock, labels, site
+from dangjian.core.subqueries import count_per
 from dangjian.registry.models import Member, Organization, OrgKind, Role
 from dangjian.registry.selectors import COUNTY_DEPTH, place_names
 from dangjian.themedays.models import (
@@ -95,25 +95,12 @@ def campaign_attachment(campaign: Campaign, attachment_id: int):
 def with_roster_size(qs: QuerySet) -> QuerySet:
     """Annotate `n_roster` (what `roster_size` counts) and prefetch the history, so that
     a page of activities is described in a fixed number of queries."""
-    frozen = (
-        RosterEntry.objects.filter(activity_id=OuterRef("pk"))
-        .order_by()
-        .values("activity_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    live = (
-        Member.objects.filter(branch_id=OuterRef("branch_id"), is_active=True)
-        .order_by()
-        .values("branch_id")
-        .annotate(n=Count("id"))
-        .values("n")
+    frozen = count_per(RosterEntry.objects.filter(activity_id=OuterRef("pk")), "activity_id")
+    live = count_per(
+        Member.objects.filter(branch_id=OuterRef("branch_id"), is_active=True), "branch_id"
     )
     return qs.annotate(
-        n_roster=Case(
-            When(roster_frozen_at__isnull=False, then=Coalesce(Subquery(frozen), 0)),
-            default=Coalesce(Subquery(live), 0),
-        )
+        n_roster=Case(When(roster_frozen_at__isnull=False, then=frozen), default=live)
     ).prefetch_related(Prefetch("events", queryset=ActivityEvent.objects.select_related("actor")))
 
 
