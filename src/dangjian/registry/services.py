@@ -13,7 +13,7 @@ from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock
 from dangjian.core.db import hot_connection
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, refuse_unknown_fields
 from dangjian.core.locking import refused_on_conflict
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
@@ -136,10 +136,7 @@ def create_root_organization(*, name: str, sector: str = Sector.GOVERNMENT) -> O
 @transaction.atomic
 def update_organization(*, actor: User, org: Organization, **changes) -> Organization:
     permissions.require(actor, Action.CHANGE, org)
-    allowed = {"name", "code", "kind", "sector", "category"}
-    unknown = set(changes) - allowed
-    if unknown:
-        raise DomainError("validation_error", _("不能修改这些字段：") + ", ".join(sorted(unknown)))
+    refuse_unknown_fields(changes, {"name", "code", "kind", "sector", "category"})
     org = Organization.objects.select_for_update().get(pk=org.pk)
     before = audit.snapshot(org, ORG_AUDIT_FIELDS)
     name = (changes.get("name", org.name) or "").strip()
@@ -446,9 +443,7 @@ def create_member(*, actor: User, branch: Organization, **raw) -> Member:
 @transaction.atomic
 def update_member(*, actor: User, member: Member, **changes) -> Member:
     permissions.require(actor, Action.CHANGE, member)
-    unknown = set(changes) - set(MEMBER_FIELDS)
-    if unknown:
-        raise DomainError("validation_error", _("不能修改这些字段：") + ", ".join(sorted(unknown)))
+    refuse_unknown_fields(changes, MEMBER_FIELDS)
     member = Member.objects.select_for_update().select_related("user", "branch").get(pk=member.pk)
     before = _member_snapshot(member)
     current = {

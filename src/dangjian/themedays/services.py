@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.audit import services as audit
 from dangjian.core import clock, coords
-from dangjian.core.errors import DomainError
+from dangjian.core.errors import DomainError, refuse_unknown_fields
 from dangjian.core.files import save_document
 from dangjian.core.locking import locked, refused_on_conflict
 from dangjian.core.scheduling import resume_unfinished
@@ -552,9 +552,7 @@ def update_activity(*, actor: User, activity: Activity, **changes) -> Activity:
         changes["latitude"], changes["longitude"] = _venue_in_wgs84(
             changes.get("latitude"), changes.get("longitude"), coord_system
         )
-    unknown = set(changes) - EDITABLE_ACTIVITY_FIELDS
-    if unknown:
-        raise DomainError("validation_error", _("不能修改这些字段：") + ", ".join(sorted(unknown)))
+    refuse_unknown_fields(changes, EDITABLE_ACTIVITY_FIELDS)
     activity = _locked(activity)
     if activity.status in (ActivityStatus.CANCELLED, ActivityStatus.CLOSED):
         raise DomainError("not_editable", _("已取消或已结束的活动不能修改"))
