@@ -660,14 +660,20 @@ def approve_activity(*, actor: User, activity: Activity) -> Activity:
     move_activity(
         activity, ActivityStatus.APPROVED, actor=actor, action="approve", reviewed_at=now, **token
     )
+    _tell_branch(activity, "plan_approved", _("活动计划已通过：%s") % activity.title)
+    return activity
+
+
+def _tell_branch(activity: Activity, kind: str, title: str, body: str = "") -> None:
+    """The review's answer reaches the branch's admins on the plan's phone page: they run
+    the month on the phone (mobile:plan_edit)."""
     notifications.notify(
         user_ids=permissions.branch_admin_user_ids(activity.branch),
-        kind="plan_approved",
-        title=_("活动计划已通过：%s") % activity.title,
-        # The branch's admins run the month on the phone (mobile:plan_edit).
+        kind=kind,
+        title=title,
+        body=body,
         link=f"/m/plans/{activity.pk}/",
     )
-    return activity
 
 
 @transaction.atomic
@@ -685,13 +691,7 @@ def reject_activity(*, actor: User, activity: Activity, reason: str) -> Activity
         reason=reason,
         reviewed_at=clock.now(),
     )
-    notifications.notify(
-        user_ids=permissions.branch_admin_user_ids(activity.branch),
-        kind="plan_rejected",
-        title=_("活动计划被退回：%s") % activity.title,
-        body=reason,
-        link=f"/m/plans/{activity.pk}/",
-    )
+    _tell_branch(activity, "plan_rejected", _("活动计划被退回：%s") % activity.title, reason)
     return activity
 
 
