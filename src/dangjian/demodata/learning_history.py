@@ -35,6 +35,7 @@ from dangjian.core import bulk, clock
 from dangjian.demodata.history import moved_clock
 from dangjian.demodata.learning import editor_account
 from dangjian.demodata.learning_texts import HISTORY_BANK, HISTORY_DRAWS, MONTHLY_ARTICLES
+from dangjian.demodata.packages import publish_month_package
 from dangjian.learning import attempt_sql, draw, grading, packages, quiz_bank, quiz_services
 from dangjian.learning import services as learning
 from dangjian.learning.models import (
@@ -112,30 +113,19 @@ def _publish_month(
             )
             learning.submit_article(actor=editor, article=article)
             articles.append(learning.publish_article(actor=city_admin, article=article))
-        quiz = quiz_services.create_quiz(
-            actor=city_admin,
-            org=root,
-            title=f"{month:%Y年%m月}学习测试",
-            opens_at=_at(month, 0),
-            closes_at=_at(_month_after(month), 0),
-            time_limit=TIME_LIMIT,
-            attempts_allowed=3,
+        package = publish_month_package(
+            city_admin=city_admin,
+            root=root,
+            month=month,
+            articles=articles,
             draws=[
                 quiz_services.CategoryDraw(category, count, 20)
                 for category, count in zip(categories, HISTORY_DRAWS, strict=True)
             ],
+            opens_at=_at(month, 0),
+            closes_at=_at(_month_after(month), 0),
+            time_limit=TIME_LIMIT,
         )
-        quiz = quiz_services.publish_quiz(actor=city_admin, quiz=quiz)
-        package = packages.create_package(
-            actor=city_admin,
-            org=root,
-            month=month,
-            title=f"{month:%Y年%m月}学习套餐",
-            description="本月必学文章和学习测试，请按时完成。",
-            articles=articles,
-            quiz=quiz,
-        )
-        package = packages.publish_package(actor=city_admin, package=package)
         packages.push_package(actor=city_admin, package=package)
     return package
 

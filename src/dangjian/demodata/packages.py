@@ -66,17 +66,41 @@ def seed_package(*, root: Organization, city_admin: User) -> bool:
         category = quiz_bank.create_category(actor=city_admin, org=root, name=CATEGORY)
         for content in QUESTIONS:
             quiz_bank.create_question(actor=city_admin, category=category, content=content)
-    opens = timezone.make_aware(datetime.combine(month, time.min))
-    closes = timezone.make_aware(datetime.combine(_next_month(month), time.min))
+    publish_month_package(
+        city_admin=city_admin,
+        root=root,
+        month=month,
+        articles=articles,
+        draws=[quiz_services.CategoryDraw(category, DRAWN, 20)],
+        opens_at=timezone.make_aware(datetime.combine(month, time.min)),
+        closes_at=timezone.make_aware(datetime.combine(_next_month(month), time.min)),
+        time_limit=timedelta(minutes=20),
+    )
+    return True
+
+
+def publish_month_package(
+    *,
+    city_admin: User,
+    root: Organization,
+    month,
+    articles: list[Article],
+    draws: list[quiz_services.CategoryDraw],
+    opens_at: datetime,
+    closes_at: datetime,
+    time_limit: timedelta,
+) -> StudyPackage:
+    """The city's quiz and package of `month`, both published: this month's and each month
+    of the demo's year of history (`learning_history`) read alike."""
     quiz = quiz_services.create_quiz(
         actor=city_admin,
         org=root,
         title=f"{month:%Y年%m月}学习测试",
-        opens_at=opens,
-        closes_at=closes,
-        time_limit=timedelta(minutes=20),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        time_limit=time_limit,
         attempts_allowed=3,
-        draws=[quiz_services.CategoryDraw(category, DRAWN, 20)],
+        draws=draws,
     )
     quiz = quiz_services.publish_quiz(actor=city_admin, quiz=quiz)
     package = packages.create_package(
@@ -88,8 +112,7 @@ def seed_package(*, root: Organization, city_admin: User) -> bool:
         articles=articles,
         quiz=quiz,
     )
-    packages.publish_package(actor=city_admin, package=package)
-    return True
+    return packages.publish_package(actor=city_admin, package=package)
 
 
 def _next_month(month):

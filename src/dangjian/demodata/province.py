@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from dangjian.audit import services as audit
 from dangjian.core.errors import DomainError
 from dangjian.demodata.people import member_rows
 from dangjian.demodata.seeding import (
@@ -34,6 +33,7 @@ from dangjian.demodata.seeding import (
     _ensure_not_activated,
     _ensure_secretaries,
     finish_report,
+    give_root_code,
 )
 from dangjian.demodata.tree import (
     COUNTIES,
@@ -176,16 +176,7 @@ def seed_province(
         province = grant.org
         admin = grant.user
         if not province.code:
-            province.code = PROVINCE_CODE
-            province.save(update_fields=["code", "updated_at"])
-            audit.record(
-                actor=None,
-                action="org.update",
-                obj=province,
-                org=province,
-                before={"code": None},
-                after={"code": PROVINCE_CODE},
-            )
+            give_root_code(province, PROVINCE_CODE)
     for index, plan in enumerate(cities):
         if only and plan.code not in only:
             continue

@@ -236,6 +236,21 @@ class SeedReport:
         )
 
 
+def give_root_code(root: Organization, code: str) -> None:
+    """The code of a root `bootstrap_city` made without one, audited as an admin's change
+    of an organization is."""
+    root.code = code
+    root.save(update_fields=["code", "updated_at"])
+    audit.record(
+        actor=None,
+        action="org.update",
+        obj=root,
+        org=root,
+        before={"code": None},
+        after={"code": code},
+    )
+
+
 def _is_seeded_login(root: Organization) -> bool:
     return RoleGrant.objects.filter(
         org=root, role=Role.ADMIN, user__phone=DEMO_LOGINS[0].phone
@@ -291,16 +306,7 @@ def seed(
         city_admin = User.objects.get(phone=DEMO_LOGINS[0].phone)
         if not root.code and not Organization.objects.filter(code=CITY_CODE).exists():
             # bootstrap_city makes a root without a code; the seeded codes extend this one.
-            root.code = CITY_CODE
-            root.save(update_fields=["code", "updated_at"])
-            audit.record(
-                actor=None,
-                action="org.update",
-                obj=root,
-                org=root,
-                before={"code": None},
-                after={"code": CITY_CODE},
-            )
+            give_root_code(root, CITY_CODE)
 
         t = time.perf_counter()
         if Organization.objects.filter(code=DEMO_BRANCH_CODE).exists():

@@ -325,13 +325,7 @@ class _Simulation:
             held = [b for b in self.branches if b.members and rng.random() >= NOT_HELD_SHARE]
             for start in range(0, len(held), BATCH_ACTIVITIES):
                 self._activities(campaign, held[start : start + BATCH_ACTIVITIES], rng)
-            audit.record(
-                actor=None,
-                action="campaign.simulate",
-                obj=campaign,
-                org=self.root,
-                after={"month": f"{month:%Y-%m}", "activities": len(held)},
-            )
+            self._audit_month(campaign, month, len(held))
             if skipping:  # the rest of an enclosing transaction checks again
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL session_replication_role = origin")
@@ -393,19 +387,24 @@ class _Simulation:
             ):
                 batch.add(activity_id, branch, day=days[branch.pk])
             batch.write(self._write)
-            audit.record(
-                actor=None,
-                action="campaign.simulate",
-                obj=campaign,
-                org=self.root,
-                after={"month": f"{month:%Y-%m}", "activities": len(held)},
-            )
+            self._audit_month(campaign, month, len(held))
         scoring.recompute(org=self.root, period=Period("month", month))
         self.progress(
             f"{month:%Y-%m} so far: {len(held)} of {len(self.branches)} branches held their "
             "theme day"
         )
         return RunningMonth(campaign=campaign, held=len(held), waiting=waiting)
+
+    def _audit_month(self, campaign: Campaign, month: date, held: int) -> None:
+        """What the simulation wrote of a month, in the audit as one entry (its activities
+        bypass the services)."""
+        audit.record(
+            actor=None,
+            action="campaign.simulate",
+            obj=campaign,
+            org=self.root,
+            after={"month": f"{month:%Y-%m}", "activities": held},
+        )
 
     def _campaign(self, month: date) -> Campaign:
         issued = datetime.combine(month - timedelta(days=5), dtime(10), self.tz)
