@@ -36,6 +36,7 @@ from dangjian.learning.models import (
     Reading,
     StudyPackage,
 )
+from dangjian.learning.publishing import publish_draft
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
@@ -165,19 +166,7 @@ def publish_package(*, actor: User, package: StudyPackage) -> StudyPackage:
         raise DomainError("article_not_published", _("套餐中有未发布或已撤回的文章"))
     if package.parent_id and package.parent.status != PackageStatus.PUBLISHED:
         raise DomainError("parent_not_published", _("请先发布上级的学习套餐"))
-    now = clock.now()
-    package.status = PackageStatus.PUBLISHED
-    package.published_at = now
-    package.updated_at = now
-    package.save(update_fields=["status", "published_at", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="package.publish",
-        obj=package,
-        org=package.org,
-        before={"status": PackageStatus.DRAFT},
-        after={"status": PackageStatus.PUBLISHED},
-    )
+    publish_draft(actor=actor, item=package, statuses=PackageStatus, action="package.publish")
     return package
 
 

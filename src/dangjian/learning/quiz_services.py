@@ -40,6 +40,7 @@ from dangjian.learning.models import (
     QuizQuestion,
     QuizStatus,
 )
+from dangjian.learning.publishing import publish_draft
 from dangjian.learning.quiz_bank import question_spec
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, User
@@ -313,17 +314,7 @@ def publish_quiz(*, actor: User, quiz: Quiz) -> Quiz:
     if not questions and not draws:
         raise DomainError("validation_error", _("测试还没有试题"), field="questions")
     _check_paper(actor, questions, draws)
-    quiz.status, quiz.published_at = QuizStatus.PUBLISHED, clock.now()
-    quiz.updated_at = quiz.published_at
-    quiz.save(update_fields=["status", "published_at", "updated_at"])
-    audit.record(
-        actor=actor,
-        action="quiz.publish",
-        obj=quiz,
-        org=quiz.org,
-        before={"status": QuizStatus.DRAFT},
-        after={"status": QuizStatus.PUBLISHED},
-    )
+    publish_draft(actor=actor, item=quiz, statuses=QuizStatus, action="quiz.publish")
     return quiz
 
 
