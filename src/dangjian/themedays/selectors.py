@@ -101,15 +101,21 @@ def with_roster_size(qs: QuerySet) -> QuerySet:
     )
     return qs.annotate(
         n_roster=Case(When(roster_frozen_at__isnull=False, then=frozen), default=live)
-    ).prefetch_related(Prefetch("events", queryset=ActivityEvent.objects.select_related("actor")))
+    ).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=ActivityEvent.objects.select_related("actor"),
+            to_attr="events_with_actor",
+        )
+    )
 
 
 def events_of(activity: Activity):
     """The activity's history with each actor: prefetched by `with_roster_size` for a
     page of activities, otherwise one query."""
-    prefetched = getattr(activity, "_prefetched_objects_cache", {})
-    if "events" in prefetched:
-        return prefetched["events"]
+    prefetched = getattr(activity, "events_with_actor", None)
+    if prefetched is not None:
+        return prefetched
     return activity.events.select_related("actor")
 
 
