@@ -119,6 +119,8 @@ def test_the_import_is_refused_to_those_not_above_the_branch(world, api, who, st
 def test_the_history_template_downloads(world, api):
     r = api(world.a.admin).get("/imports/history/template?format=xlsx")
     assert r.status_code == 200
+    assert r["Cache-Control"] == "no-store"
+    assert r["Content-Disposition"].startswith("attachment;")
     wb = load_workbook(io.BytesIO(r.content))
     assert wb.worksheets[0]["A1"].value == "月份"
 

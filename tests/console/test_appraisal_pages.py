@@ -104,6 +104,7 @@ def test_confirming_locks_the_results_and_rates_the_branch(world, page, appraisa
     assert export.status_code == 200 and export["Content-Type"].startswith(
         "application/vnd.openxmlformats"
     )
+    assert export["Cache-Control"] == "no-store"
     branch_page = page(world.a.branch_admin).get(f"/console/orgs/{branches[0].pk}/")
     assert "★★★★★" in branch_page.content.decode()
 

@@ -73,6 +73,9 @@ def test_any_ranking_exports_to_xlsx(world, page, december):
     )
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
+    # Members' and branches' figures: no copy in a shared proxy or the browser cache.
+    assert resp["Cache-Control"] == "no-store"
+    assert resp["Content-Disposition"].startswith("attachment;")
     ws = load_workbook(io.BytesIO(resp.content)).active
     rows = [r for r in ws.iter_rows(values_only=True) if r and isinstance(r[0], int)]
     # County B: (70 + 0) / 2 = 35; county A: (36.84 + 0) / 2 = 18.42.

@@ -111,6 +111,7 @@ def test_a_bank_import_with_a_bad_row_lists_it_and_imports_nothing(world, page, 
     template = admin.get("/console/learning/questions/template/")
     assert template.status_code == 200 and template["Content-Type"] == XLSX
     export = admin.get(f"/console/orgs/{world.city.pk}/questions/export/")
+    assert export["Cache-Control"] == template["Cache-Control"] == "no-store"
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert rows[1][2] == "党员应按期缴纳党费。"
     assert page(world.a.admin).post(url, {"file": _bank_file([good])}).status_code in (403, 404)
@@ -161,6 +162,7 @@ def test_the_results_page_shows_groups_questions_and_members(world, page, clock)
     assert "汉台区" in html and "南郑区" in html and "汉台区党员" in html
     assert "100.00" in html and "50.00%" in html
     export = admin.get(url + "export/")
+    assert export["Cache-Control"] == "no-store"
     assert "成员成绩" in load_workbook(io.BytesIO(export.content)).sheetnames
     history = admin.get(f"/console/members/{world.a.member.pk}/quizzes/").content.decode()
     assert made.title in history

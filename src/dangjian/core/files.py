@@ -118,3 +118,12 @@ def download_response(
         )
     response["Cache-Control"] = cache_control
     return response
+
+
+def made_file(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file a domain function made for this caller (the `(content, filename, content_type)`
+    that exports and templates answer), as an attachment that no cache keeps: most hold
+    personal data this caller was let read."""
+    return download_response(
+        content, filename=filename, content_type=content_type, cache_control="no-store"
+    )

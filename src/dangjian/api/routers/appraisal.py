@@ -12,10 +12,10 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
+from dangjian.core.files import made_file
 from dangjian.permissions import Action
 from dangjian.supervision import appraisal as services
 from dangjian.supervision import appraisal_selectors as selectors

@@ -7,9 +7,9 @@ from ninja.files import UploadedFile
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.files import made_file
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
+from dangjian.core.files import made_file
 from dangjian.permissions import Action
 from dangjian.registry import exports, imports
 from dangjian.registry.models import Organization

@@ -4,8 +4,6 @@
 from datetime import datetime
 from typing import Literal
 
-from django.http import HttpResponse
-from django.utils.http import content_disposition_header
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -14,7 +12,7 @@ from dangjian import permissions
 from dangjian.api.auth import actor
 from dangjian.api.routers.imports import ImportErrorOut, ImportOut, run_import
 from dangjian.api.schemas import ErrorOut
-from dangjian.core.files import download_response
+from dangjian.core.files import download_response, made_file
 from dangjian.themedays import history
 from dangjian.themedays.ledger import services as ledgers
 from dangjian.themedays.models import Ledger
@@ -29,10 +27,7 @@ def history_template(request, format: Literal["csv", "xlsx"] = "xlsx"):  # noqa:
     """The historical theme-day template: the header row (Chinese); the .xlsx has a help
     sheet."""
     actor(request)
-    content, filename, content_type = history.history_template(format)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return made_file(*history.history_template(format))
 
 
 @router.post("/imports/history", response={200: ImportOut, **IMPORT_ERRORS})

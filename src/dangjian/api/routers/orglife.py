@@ -10,9 +10,9 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.files import made_file
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
+from dangjian.core.files import made_file
 from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
 from dangjian.permissions import Action

@@ -16,12 +16,12 @@ from pydantic import BaseModel, Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.routers.jobs import ExportJobOut
 from dangjian.api.schemas import ErrorOut
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import made_file
 from dangjian.learning import quiz_bank, quiz_results, quiz_selectors, quiz_services
 from dangjian.learning.models import Attempt, AttemptAnswer, QuestionCategory, Quiz
 from dangjian.permissions import Action

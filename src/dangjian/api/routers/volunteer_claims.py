@@ -13,9 +13,9 @@ from pydantic import Field
 
 from dangjian import permissions
 from dangjian.api.auth import actor
-from dangjian.api.files import made_file
 from dangjian.api.pagination import Page
 from dangjian.api.schemas import ErrorOut, coord_system_field
+from dangjian.core.files import made_file
 from dangjian.permissions import Action
 from dangjian.volunteering import certificates, claims, hours
 from dangjian.volunteering.models import Claim, Order

@@ -5,9 +5,7 @@ exported and rated in stars."""
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +15,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, posted, render_page
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import made_file
 from dangjian.core.pages import attempt, form_refusal
 from dangjian.permissions import Action
 from dangjian.supervision import appraisal as services
@@ -224,7 +223,4 @@ def appraisal_entry_grade(request, entry_id: int):
 def appraisal_export(request, appraisal_id: int):
     actor = request.user
     found = permissions.access_appraisal(actor, appraisal_id)
-    content, filename, content_type = selectors.appraisal_xlsx(actor, found)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return made_file(*selectors.appraisal_xlsx(actor, found))

@@ -12,10 +12,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 from django.views.decorators.http import require_GET
@@ -25,6 +23,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.files import made_file
 from dangjian.learning import packages
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry
@@ -422,12 +421,9 @@ def ranking_export(request, org_id: int):
     study = None
     if f.period.kind == "month":
         study = packages.completion_percent_by_org(f.period.start, org, [r.org_id for r in rows])
-    content, filename, content_type = exports.ranking_xlsx(
-        org, f.period, rows, level=level, filters=applied, study=study
+    return made_file(
+        *exports.ranking_xlsx(org, f.period, rows, level=level, filters=applied, study=study)
     )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
 
 
 ROSTER_FILTERS = {

@@ -1,6 +1,6 @@
 """Bulk data: the spreadsheet import with its per-row report, templates and the export."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -9,16 +9,9 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.forms import ImportForm
 from dangjian.console.views.base import import_refusal, posted, render_page, trail
 from dangjian.core.errors import DomainError
-from dangjian.core.files import download_response
+from dangjian.core.files import download_response, made_file
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    # Personal data: no copy in a shared proxy or the browser cache.
-    return download_response(
-        content, filename=filename, content_type=content_type, cache_control="no-store"
-    )
 
 
 @require_GET
@@ -27,7 +20,7 @@ def member_export(request, org_id: int):
     from dangjian.registry import exports
 
     org = permissions.access_org(request.user, org_id, Action.IMPORT)
-    return _download(*exports.export_members(actor=request.user, org=org))
+    return made_file(*exports.export_members(actor=request.user, org=org))
 
 
 @require_GET
@@ -38,7 +31,7 @@ def import_template(request, kind: str, fmt: str):
     makers = {"members": imports.member_template, "orgs": imports.org_template}
     if kind not in makers or fmt not in ("csv", "xlsx"):
         raise Http404
-    return _download(*makers[kind](fmt))
+    return made_file(*makers[kind](fmt))
 
 
 @require_http_methods(["GET", "POST"])

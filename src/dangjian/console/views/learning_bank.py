@@ -4,10 +4,8 @@ version, listed on its page), and the XLSX import with its template and per-row 
 report, and the export."""
 
 from django import forms
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,6 +14,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import form_page, import_refusal, paginate, posted, render_page
 from dangjian.core.errors import DomainError
+from dangjian.core.files import made_file
 from dangjian.learning import quiz_bank, quiz_selectors
 from dangjian.learning.models import Question
 from dangjian.learning.models.quizzes import QUESTION_TYPES
@@ -168,12 +167,6 @@ class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("题库文件（.xlsx）"))
 
 
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
-
-
 @require_http_methods(["GET", "POST"])
 @admin_view
 def question_import(request, org_id: int):
@@ -204,11 +197,11 @@ def question_import(request, org_id: int):
 @require_GET
 @admin_view
 def question_template(request):
-    return _download(*quiz_bank.bank_template())
+    return made_file(*quiz_bank.bank_template())
 
 
 @require_GET
 @admin_view
 def question_export(request, org_id: int):
     org = permissions.access_org(request.user, org_id, Action.CHANGE)
-    return _download(*quiz_bank.export_bank(actor=request.user, org=org))
+    return made_file(*quiz_bank.export_bank(actor=request.user, org=org))

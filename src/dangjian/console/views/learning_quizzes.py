@@ -7,9 +7,7 @@ history across quizzes."""
 from datetime import timedelta
 
 from django import forms
-from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import form_page, paginate, posted, render_page
+from dangjian.core.files import made_file
 from dangjian.core.pages import attempt
 from dangjian.learning import quiz_results, quiz_selectors, quiz_services
 from dangjian.learning.models import QuizStatus
@@ -216,10 +215,7 @@ def quiz_results_page(request, quiz_id: int):
 @admin_view
 def quiz_results_export(request, quiz_id: int):
     quiz = permissions.access_quiz(request.user, quiz_id)
-    content, filename, content_type = quiz_results.export_results(actor=request.user, quiz=quiz)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return made_file(*quiz_results.export_results(actor=request.user, quiz=quiz))
 
 
 @require_GET

@@ -2,9 +2,7 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,7 +11,7 @@ from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import import_refusal, posted, render_page, trail
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
-from dangjian.core.files import download_response
+from dangjian.core.files import download_response, made_file
 from dangjian.notifications import selectors as notification_selectors
 from dangjian.permissions import Action
 from dangjian.themedays import history
@@ -56,10 +54,7 @@ def history_import(request, org_id: int):
 def history_template(request, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise permissions.not_found()
-    content, filename, content_type = history.history_template(fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return made_file(*history.history_template(fmt))
 
 
 @require_http_methods(["GET", "POST"])
