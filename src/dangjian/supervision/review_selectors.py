@@ -8,10 +8,8 @@ from datetime import date, datetime, time
 
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     ExpressionWrapper,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -23,6 +21,7 @@ from django.utils import timezone
 
 from dangjian import permissions
 from dangjian.core import clock
+from dangjian.core.subqueries import count_per
 from dangjian.interaction.models import Evidence, Photo
 from dangjian.orglife import selectors as orglife
 from dangjian.orglife.models import ItemEvidence
@@ -164,25 +163,13 @@ def review_queue(
         qs = qs.filter(record_review__status=state)
     else:
         raise ValueError(state)
-    flagged = (
-        Photo.objects.filter(activity_id=OuterRef("pk"), evidence=Evidence.FLAGGED)
-        .order_by()
-        .values("activity_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
+    flagged = Photo.objects.filter(activity_id=OuterRef("pk"), evidence=Evidence.FLAGGED)
     qs = qs.annotate(
-        flagged_photos=Coalesce(Subquery(flagged, output_field=IntegerField()), Value(0)),
+        flagged_photos=count_per(flagged, "activity_id"),
         summary_chars=Coalesce(Length(Trim("summary__text")), Value(0)),
     ).select_related("branch", "record_review", "record_review__reviewer_org")
     if state == "todo":
-        done = (
-            ItemEvidence.objects.filter(activity_id=OuterRef("pk"), is_done=True)
-            .order_by()
-            .values("activity_id")
-            .annotate(n=Count("id"))
-            .values("n")
-        )
+        done = ItemEvidence.objects.filter(activity_id=OuterRef("pk"), is_done=True)
         return qs.annotate(
             has_flagged=ExpressionWrapper(Q(flagged_photos__gt=0), output_field=BooleanField()),
             is_thin=ExpressionWrapper(
@@ -191,7 +178,7 @@ def review_queue(
             # Items marked done: the fewer, the more required items are missing (an agenda
             # carries the campaign's items, the six by default); `with_missing_items` gives
             # the page's exact ones.
-            done_items=Coalesce(Subquery(done, output_field=IntegerField()), Value(0)),
+            done_items=count_per(done, "activity_id"),
         ).order_by("-has_flagged", "-is_thin", "done_items", "closed_at", "id")
     if state == ReviewStatus.SENT_BACK:
         return qs.order_by("record_review__deadline", "id")
