@@ -40,21 +40,12 @@ from dangjian.learning.publishing import publish_draft
 from dangjian.notifications import services as notifications
 from dangjian.permissions import Action
 from dangjian.registry.models import Member, Organization, OrgKind, User
+from dangjian.themedays import schedule
 from dangjian.themedays.models import Campaign
 
 PUSH_RESUME_AFTER = timedelta(minutes=10)
 MAX_ARTICLES = 50
 AUDIT_FIELDS = ["org_id", "parent_id", "month", "title", "quiz_id", "campaign_id", "status"]
-
-
-def _first_of_month(month: date | str) -> date:
-    if isinstance(month, str):
-        try:
-            year, mon = month.split("-")
-            return date(int(year), int(mon), 1)
-        except ValueError as exc:
-            raise DomainError("validation_error", _("月份格式应为 YYYY-MM"), field="month") from exc
-    return month.replace(day=1)
 
 
 def _reaches_org(source: Organization, org: Organization) -> bool:
@@ -113,7 +104,7 @@ def create_package(
     if parent is None:
         if org.depth != 1:
             raise DomainError("invalid_org", _("学习套餐由市级党组织发布，县区可补充本县区内容"))
-        first = _first_of_month(month)
+        first = schedule.first_of_month(month)
         if quiz is None or not articles:
             raise DomainError("validation_error", _("学习套餐须包含必学文章和一项测试"))
     else:

@@ -15,13 +15,9 @@ from dangjian.core.locking import locked
 from dangjian.core.text import checked_text
 from dangjian.permissions import Action
 from dangjian.registry.models import User
+from dangjian.themedays import schedule
 from dangjian.themedays.models import Campaign, CampaignAttachment
-from dangjian.themedays.services import (
-    CAMPAIGN_AUDIT_FIELDS,
-    _clean_items,
-    _clean_sectors,
-    _first_of_month,
-)
+from dangjian.themedays.services import CAMPAIGN_AUDIT_FIELDS, _clean_items, _clean_sectors
 
 # What a supplement may change: the rest is its parent's.
 SUPPLEMENT_FIELDS = frozenset({"guidance", "required_items", "optional_items"})
@@ -78,7 +74,7 @@ def update_campaign(*, actor: User, campaign: Campaign, **changes) -> Campaign:
             changes["theme"], field="theme", missing=message, limit=200, too_long=message
         )
     if "month" in changes:
-        campaign.month = _first_of_month(changes["month"])
+        campaign.month = schedule.first_of_month(changes["month"])
     if "guidance" in changes:
         campaign.guidance = (changes["guidance"] or "").strip()
     if "required_items" in changes:

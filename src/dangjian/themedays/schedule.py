@@ -6,9 +6,12 @@ they carry with it, so an impossible date is refused with the same words everywh
 The start (and the end) lies between `EARLIEST_YEAR` and the end of the year `YEARS_AHEAD`
 years after today (Asia/Shanghai), the end after the start and at most the policy's
 `max_duration_hours` later, each window's minutes within the policy's limits. Inside those
-bounds every window (`models.window_of`) is a representable time."""
+bounds every window (`models.window_of`) is a representable time.
 
-from datetime import datetime, timedelta
+Also the month a campaign or a study package is for (`first_of_month`), read the same way
+by both."""
+
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -25,6 +28,20 @@ WINDOW_MINUTES = (
     ("checkin_closes_after_min", "max_checkin_closes_after_min"),
     ("checkout_closes_after_min", "max_checkout_closes_after_min"),
 )
+
+
+def first_of_month(month: date | str) -> date:
+    """The first day of `month`, given as a date (any day of it) or as "YYYY-MM"; a
+    `validation_error` on `month` for a string that is not one. Laxer than
+    `scoring.selectors.periods.parse_month` ("2026-1" and " 2026-01" pass), which the
+    campaigns' and packages' callers have always been allowed."""
+    if isinstance(month, str):
+        try:
+            year, mon = month.split("-")
+            return date(int(year), int(mon), 1)
+        except ValueError as exc:
+            raise DomainError("validation_error", _("月份格式应为 YYYY-MM"), field="month") from exc
+    return month.replace(day=1)
 
 
 def years(now: datetime) -> tuple[int, int]:

@@ -100,16 +100,6 @@ def _clean_sectors(sectors) -> list[str]:
     return sorted(set(out))
 
 
-def _first_of_month(month: date | str) -> date:
-    if isinstance(month, str):
-        try:
-            year, mon = month.split("-")
-            return date(int(year), int(mon), 1)
-        except ValueError as exc:
-            raise DomainError("validation_error", _("月份格式应为 YYYY-MM"), field="month") from exc
-    return month.replace(day=1)
-
-
 @transaction.atomic
 def create_campaign(
     *,
@@ -129,7 +119,7 @@ def create_campaign(
         raise DomainError("invalid_org", _("活动要求应由上级党组织下发"))
     message = _("主题不能为空，且不超过200个字")
     theme = checked_text(theme, field="theme", missing=message, limit=200, too_long=message)
-    first = _first_of_month(month)
+    first = schedule.first_of_month(month)
     if holding_until < holding_from:
         raise DomainError(
             "validation_error", _("开展时间的结束日期不能早于开始日期"), field="holding_until"
