@@ -12,6 +12,7 @@ from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from dangjian.core import clock
+from dangjian.core.batching import chunks
 from dangjian.learning.models import PackageStatus, StudyPackage
 from dangjian.orglife import items as item_rules
 from dangjian.orglife import register
@@ -32,9 +33,9 @@ def missing_items(activity_ids: Iterable[int]) -> dict[int, list[str]]:
     ids = sorted({int(i) for i in activity_ids})
     agendas: dict[int, list] = {}
     done: dict[int, set[str]] = defaultdict(set)
-    for start in range(0, len(ids), _CHUNK):
+    for batch in chunks(ids, _CHUNK):
         rows = (
-            Activity.objects.filter(pk__in=ids[start : start + _CHUNK])
+            Activity.objects.filter(pk__in=batch)
             .annotate(
                 done=FilteredRelation("item_evidence", condition=Q(item_evidence__is_done=True))
             )

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from dangjian.attendance.posters import wrap_text
+from dangjian.core.batching import chunks
 from dangjian.core.pdffonts import register_cjk_font
 from dangjian.core.spreadsheets import xlsx_row
 from dangjian.registry.models import Organization
@@ -187,9 +188,8 @@ def sheet_pdf(content: SheetContent) -> bytes:
     )
     if not lines:
         story.append(Paragraph(_escape(_("本月无需督查的党支部。")), body))
-    for start in range(0, len(lines), PDF_ROWS_PER_TABLE):
-        chunk = lines[start : start + PDF_ROWS_PER_TABLE]
-        table = Table([header] + [cells(line) for line in chunk], colWidths=widths, repeatRows=1)
+    for batch in chunks(lines, PDF_ROWS_PER_TABLE):
+        table = Table([header] + [cells(line) for line in batch], colWidths=widths, repeatRows=1)
         table.setStyle(style)
         story.append(table)
     doc.build(story)
