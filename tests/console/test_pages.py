@@ -529,6 +529,17 @@ def test_an_admin_transfers_a_member_to_a_branch_in_scope(world, page):
     assert (transfer.from_branch, transfer.reason) == (world.a.branch, "搬家")
 
 
+def test_a_picked_branch_that_is_not_a_plain_number_is_refused_on_the_form(world, page):
+    member = world.a.member
+    client = page(world.a.admin)
+    url = reverse("console:member_transfer", args=[member.pk])
+
+    response = client.post(url, {"to_branch": "#²", "reason": "搬家"})
+
+    assert response.status_code == 200
+    assert not Transfer.objects.filter(member=member).exists()
+
+
 def test_a_transfer_out_of_scope_or_to_the_same_branch_is_refused(world, page):
     member = world.a.member
     client = page(world.a.admin)

@@ -45,3 +45,10 @@ def test_photo_ids_that_are_not_numbers_are_dropped():
     post = QueryDict("photo_ids=5&photo_ids=x&photo_ids=-1&photo_ids=6")
 
     assert posted_evidence(post)["photo_ids"] == ["5", "6"]
+
+
+def test_photo_ids_that_are_not_plain_digits_are_dropped():
+    post = QueryDict(mutable=True)
+    post.setlist("photo_ids", ["3", "²", "x", "-1"])
+
+    assert posted_evidence(post)["photo_ids"] == ["3"]

@@ -100,6 +100,7 @@ def test_an_upload_out_of_scope_is_refused_whole():
         ("", 2026),
         ("-1", 2026),
         ("20x4", 2026),
+        ("²⁰²⁴", 2026),
     ],
 )
 def test_the_year_asked_for_or_this_one(asked, shown):

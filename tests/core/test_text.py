@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from dangjian.core.errors import DomainError
-from dangjian.core.text import checked_text, has_forbidden_controls, single_line
+from dangjian.core.text import checked_text, has_forbidden_controls, single_line, whole_number
 from dangjian.core.textguard import request_holds_forbidden_text
 from dangjian.registry.validation import clean_text
 
@@ -127,3 +127,28 @@ def test_checked_text_over_its_limit_is_refused_with_its_own_message_or_one_nami
     with pytest.raises(DomainError) as default:
         checked_text("一二三四", field="text", limit=3)
     assert "3" in default.value.message
+
+
+@pytest.mark.parametrize(
+    ("raw", "number"),
+    [
+        ("42", 42),
+        (" 7 ", 7),
+        ("0", 0),
+        ("", None),
+        (None, None),
+        ("-1", None),
+        ("4.5", None),
+        ("²", None),  # isdigit() is true of it, int() refuses it
+        ("①", None),
+        ("٣", None),  # an Arabic-Indic three: int() would take it, no form sends it
+        ("1" * 19, None),
+    ],
+)
+def test_a_whole_number_is_ascii_digits_only(raw, number):
+    assert whole_number(raw) == number
+
+
+def test_a_whole_number_keeps_within_its_digits():
+    assert whole_number("2026", digits=4) == 2026
+    assert whole_number("20260", digits=4) is None

@@ -201,6 +201,15 @@ def test_the_console_filters_the_specialty_database_by_community(world, page):
     assert world.a.flowing.name in listed and world.a.member.name not in listed
 
 
+def test_a_community_that_is_not_a_plain_number_filters_nothing(world, page):
+    update(world.a.flowing.user, world.a.flowing, community_id=world.a.other_branch.pk)
+
+    response = page(world.a.admin).get("/console/volunteering/profiles/", {"community": "²"})
+
+    assert response.status_code == 200
+    assert world.a.flowing.name in response.content.decode()
+
+
 @pytest.mark.parametrize("who", ["member", "outsider", "citizen"])
 def test_the_specialty_database_is_for_admins(world, page, citizen, who):
     user = {"member": world.a.member.user, "outsider": world.outsider}.get(who) or citizen.user

@@ -2,6 +2,8 @@
 organization-life pages both render with the same fields: what its POST gives
 `orglife.services.record_item`, read in one place so that the two pages cannot drift."""
 
+from dangjian.core.text import whole_number
+
 
 def posted_evidence(post) -> dict:
     """The evidence as `record_item` takes it. A field the item does not show arrives
@@ -13,5 +15,5 @@ def posted_evidence(post) -> dict:
         "decisions": post.get("decisions", ""),
         "package_id": post.get("package_id") or None,
         # The service reads the ids as numbers: anything else is dropped, not a 500.
-        "photo_ids": [p for p in post.getlist("photo_ids") if p.isdigit()],
+        "photo_ids": [p for p in post.getlist("photo_ids") if whole_number(p) is not None],
     }

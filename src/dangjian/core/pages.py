@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
+from dangjian.core.text import whole_number
 
 
 def forbidden_page(request):
@@ -85,9 +86,9 @@ def asked_year(request) -> int:
     """The year a page's `?year=` asks for; this year when it is missing or not a year the
     records can hold (2000 to next year), so that a stray value shows this year's page
     rather than an error."""
-    raw = request.GET.get("year", "")
+    year = whole_number(request.GET.get("year"), digits=4)
     this_year = clock.today().year
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= this_year + 1 else this_year
+    return year if year is not None and 2000 <= year <= this_year + 1 else this_year
 
 
 def form_refusal(form, exc: DomainError) -> None:

@@ -21,6 +21,16 @@ FORBIDDEN_RE = re.compile(f"[{FORBIDDEN_CONTROLS}]")
 _LINE_BREAKS_RE = re.compile("[\t\n\r]")
 
 
+def whole_number(raw: str | None, *, digits: int = 18) -> int | None:
+    """`raw` as a non-negative whole number when it is ASCII digits only (at most `digits` of
+    them), else None. `str.isdigit()` alone is not enough: it is true of "²" and "①",
+    which `int()` refuses with a ValueError (a 500 on the page that trusted it)."""
+    raw = (raw or "").strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= digits:
+        return int(raw)
+    return None
+
+
 def has_forbidden_controls(text: str) -> bool:
     return FORBIDDEN_RE.search(text) is not None
 

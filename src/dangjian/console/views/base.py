@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from dangjian import permissions
 from dangjian.console.forms import add_domain_error
 from dangjian.core.errors import DomainError
+from dangjian.core.text import whole_number
 from dangjian.registry import selectors
 from dangjian.registry.models import Organization
 from dangjian.supervision import todos
@@ -84,8 +85,8 @@ def resolve_org(actor, value: str) -> Organization:
     actor's scope; a DomainError that a form can show otherwise."""
     value = (value or "").strip()
     org = None
-    if value.startswith("#") and value[1:].isdigit():
-        org = permissions.scoped_orgs(actor).filter(pk=int(value[1:])).first()
+    if value.startswith("#") and (pk := whole_number(value[1:])) is not None:
+        org = permissions.scoped_orgs(actor).filter(pk=pk).first()
     elif value:
         org = permissions.scoped_orgs(actor).filter(code=value).first()
     if org is None:

@@ -19,6 +19,7 @@ from dangjian.console.views.base import (
     render_page,
     resolve_org,
 )
+from dangjian.core.text import whole_number
 from dangjian.permissions import Action
 from dangjian.registry import selectors as registry
 from dangjian.volunteering import people_selectors, services
@@ -142,8 +143,7 @@ def menu_edit(request, entry_id: int):
 @admin_view
 def profile_list(request):
     skill = (request.GET.get("skill") or "").strip()[:20]
-    community_id = request.GET.get("community") or ""
-    community_id = int(community_id) if community_id.isdigit() else None
+    community_id = whole_number(request.GET.get("community"))
     rows = people_selectors.profiles_in_scope(request.user, skill=skill, community_id=community_id)
     return render_page(
         request,
