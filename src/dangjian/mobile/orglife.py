@@ -68,9 +68,7 @@ def dues_month(request, branch_id: int):
     except DomainError:
         month = clock.today().replace(day=1)
     if request.method == "POST":
-        member = permissions.access_member(user, request.POST.get("member_id"), Action.CHANGE)
-        if member.branch_id != branch.pk:
-            raise permissions.not_found()
+        member = permissions.access_dues_member(user, branch, request.POST.get("member_id"))
         # The month as posted: the service refuses one that is not a month, where the
         # page's fallback to this month would record the payment in the wrong month.
         attempt(

@@ -693,6 +693,7 @@ from dangjian.permissions.ledger import (  # noqa: E402, F401
 from dangjian.permissions.orglife import (  # noqa: E402, F401
     ORGLIFE_TYPES,
     _can_orglife,
+    access_dues_member,
     access_dues_record,
     access_dues_register,
     access_item_evidence,

@@ -13,13 +13,14 @@ from dangjian.permissions import (
     _access,
     _admin_or_own_q,
     _can_activity,
+    access_member,
     access_org,
     forbidden,
     is_admin_over,
     not_found,
     own_member,
 )
-from dangjian.registry.models import Organization, OrgKind
+from dangjian.registry.models import Member, Organization, OrgKind
 
 ORGLIFE_TYPES = (ItemEvidence, DuesRecord, DuesBase)
 
@@ -57,6 +58,17 @@ def access_dues_register(user, branch_id) -> Organization:
     if not is_admin_over(user, branch):
         raise forbidden()
     return branch
+
+
+def access_dues_member(user, branch: Organization, member_id) -> Member:
+    """A member whose dues the user records on `branch`'s register (fetched first with
+    `access_dues_register`): one the user may change, of that branch. A member of another
+    branch, even one the user administers, is not_found as if missing: a register's forms
+    offer only its own members, on the console and the phone alike."""
+    member = access_member(user, member_id, Action.CHANGE)
+    if member.branch_id != branch.pk:
+        raise not_found()
+    return member
 
 
 def scoped_item_evidence(user) -> QuerySet[ItemEvidence]:

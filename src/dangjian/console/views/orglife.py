@@ -96,19 +96,12 @@ def _back_to_register(branch, year) -> str:
     return redirect(reverse("console:dues_register", args=[branch.pk]) + f"?year={year}")
 
 
-def _member_of(user, branch, member_id):
-    member = permissions.access_member(user, member_id, Action.CHANGE)
-    if member.branch_id != branch.pk:
-        raise permissions.not_found()
-    return member
-
-
 @require_POST
 @admin_view
 def dues_record(request, branch_id: int):
     user = request.user
     branch = permissions.access_dues_register(user, branch_id)
-    member = _member_of(user, branch, request.POST.get("member_id"))
+    member = permissions.access_dues_member(user, branch, request.POST.get("member_id"))
     month = request.POST.get("month", "")
     attempt(
         request,
@@ -129,7 +122,7 @@ def dues_record(request, branch_id: int):
 def dues_base(request, branch_id: int):
     user = request.user
     branch = permissions.access_dues_register(user, branch_id)
-    member = _member_of(user, branch, request.POST.get("member_id"))
+    member = permissions.access_dues_member(user, branch, request.POST.get("member_id"))
     raw_year = request.POST.get("year", "")
     year = int(raw_year) if raw_year.isdigit() else clock.today().year
     attempt(
