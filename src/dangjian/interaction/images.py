@@ -3,9 +3,14 @@ position), then re-encode a clean JPEG with the orientation applied and a thumbn
 
 Re-encoding is the sanitizing step: whatever a file carried besides pixels (scripts,
 polyglot payloads, the EXIF itself with a member's home position) is not stored. The EXIF
-facts we need are extracted first and kept in columns."""
+facts we need are extracted first and kept in columns.
+
+`store_upload` is the whole intake of one upload (size check, `process`, both files kept)
+for every image the platform takes: activity photos, articles' covers, volunteer orders'
+photos."""
 
 import io
+import secrets
 import struct
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,9 +18,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import ExifTags, Image, UnidentifiedImageError
 
+from dangjian.core import clock
 from dangjian.core.errors import DomainError
 
 try:  # HEIC/HEIF from iPhones; pillow-heif registers an opener with Pillow.
@@ -184,6 +192,44 @@ def process(data: bytes, policy: dict | None = None) -> Processed:
         latitude=latitude,
         longitude=longitude,
     )
+
+
+@dataclass
+class StoredImage:
+    """An upload processed and kept in storage (the image and its thumbnail), before any row
+    names it: the caller writes the row, or `discard`s the files if that is refused."""
+
+    processed: Processed
+    image: str
+    thumbnail: str
+    # The upload's bytes as read (the activity photo keeps it as its original size).
+    original_size: int
+
+    def discard(self) -> None:
+        for name in (self.image, self.thumbnail):
+            default_storage.delete(name)
+
+
+def store_upload(file, *, folder: str, policy: dict | None = None) -> StoredImage:
+    """Check, `process` and store one uploaded image under `folder/<year>/<month>/`. A file
+    that says it is too large is refused before it is read, and never more than one byte
+    past the limit is read, so a huge upload is not held whole; `process` refuses that byte
+    with the same `file_too_large`. Nothing is stored when the image is refused."""
+    policy = policy or settings.PHOTO_POLICY
+    limit = policy["max_upload_bytes"]
+    if (getattr(file, "size", None) or 0) > limit:
+        raise too_large(limit)
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(limit + 1)
+    processed = process(data, policy)
+    image = default_storage.save(_stored_name(folder, ""), ContentFile(processed.image))
+    thumbnail = default_storage.save(_stored_name(folder, "_t"), ContentFile(processed.thumbnail))
+    return StoredImage(processed, image, thumbnail, original_size=len(data))
+
+
+def _stored_name(folder: str, suffix: str) -> str:
+    return f"{folder}/{clock.now():%Y/%m}/{secrets.token_hex(16)}{suffix}.jpg"
 
 
 def _fitted(size: tuple[int, int], edge: int) -> tuple[int, int]:

@@ -7,13 +7,11 @@ For attendance: the reflection written at check-out is stored with
 check-out's transaction, so that a refused reflection (forbidden words) refuses the
 check-out too."""
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -102,25 +100,6 @@ def _check_interactive(activity: Activity) -> None:
 # Photos and summary ----------------------------------------------------------------------
 
 
-def _read_upload(file) -> bytes:
-    """The upload's bytes, refusing past the limit without reading a huge file whole."""
-    limit = settings.PHOTO_POLICY["max_upload_bytes"]
-    size = getattr(file, "size", None)
-    if size is not None and size > limit:
-        raise images.too_large(limit)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = file.read(limit + 1)
-    if len(data) > limit:
-        raise images.too_large(limit)
-    return data
-
-
-def _storage_name(kind: str) -> str:
-    now = clock.now()
-    return f"photos/{now:%Y/%m}/{secrets.token_hex(16)}{kind}.jpg"
-
-
 def _check_photo_cap(activity: Activity, policy: dict) -> None:
     if Photo.objects.filter(activity=activity).count() >= policy["max_per_activity"]:
         raise DomainError(
@@ -143,18 +122,16 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
     is_late = _check_record_open(activity, now)
     # Counted here to spare the image work, and again under the activity's lock below.
     _check_photo_cap(activity, policy)
-    data = _read_upload(file)
-    processed = images.process(data, policy)
-    check = evidence.assess(
-        activity,
-        taken_at=processed.taken_at,
-        latitude=processed.latitude,
-        longitude=processed.longitude,
-        tolerance=timedelta(minutes=policy["time_tolerance_min"]),
-    )
-    image_name = default_storage.save(_storage_name(""), ContentFile(processed.image))
-    thumb_name = default_storage.save(_storage_name("_t"), ContentFile(processed.thumbnail))
+    stored = images.store_upload(file, folder="photos", policy=policy)
+    processed = stored.processed
     try:
+        check = evidence.assess(
+            activity,
+            taken_at=processed.taken_at,
+            latitude=processed.latitude,
+            longitude=processed.longitude,
+            tolerance=timedelta(minutes=policy["time_tolerance_min"]),
+        )
         with transaction.atomic():
             # Uploads to one activity queue here, so the count they check is the one they
             # add to. NO KEY UPDATE: check-ins inserting attendance rows (which share-lock
@@ -166,14 +143,14 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
             photo = Photo.objects.create(
                 activity=activity,
                 uploaded_by=actor,
-                image=image_name,
-                thumbnail=thumb_name,
+                image=stored.image,
+                thumbnail=stored.thumbnail,
                 width=processed.width,
                 height=processed.height,
                 size=len(processed.image),
                 source_type=processed.source_type,
                 original_name=(name or getattr(file, "name", "") or "")[:200],
-                original_size=len(data),
+                original_size=stored.original_size,
                 taken_at=processed.taken_at,
                 gps_latitude=processed.latitude,
                 gps_longitude=processed.longitude,
@@ -200,8 +177,7 @@ def upload_photo(*, actor: User, activity: Activity, file, name: str = "") -> Ph
             _score_inputs_changed(activity.pk)
     except Exception:
         # The row was not written: do not leave its files behind.
-        for stored in (image_name, thumb_name):
-            default_storage.delete(stored)
+        stored.discard()
         raise
     return photo
 

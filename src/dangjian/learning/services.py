@@ -4,11 +4,9 @@ attachments, and members' readings. Keyword-only, permission-checked, transactio
 admin action is audited in the same transaction (a member's reading is its own record)."""
 
 import math
-import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -214,30 +212,17 @@ def edit_article(
     return article
 
 
-def _cover_name(kind: str) -> str:
-    return f"articles/covers/{clock.now():%Y/%m}/{secrets.token_hex(16)}{kind}.jpg"
-
-
 def set_article_cover(*, actor: User, article: Article, file) -> Article:
     """The article's cover: an image processed as activity photos are (sniffed, size- and
     pixel-limited, re-encoded as JPEG without its metadata, with a thumbnail). The image
     work runs before the transaction; the previous cover's files are deleted after it."""
     permissions.require(actor, Action.CHANGE, article)
-    policy = settings.PHOTO_POLICY
-    limit = policy["max_upload_bytes"]
-    if (getattr(file, "size", None) or 0) > limit:
-        raise images.too_large(limit)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    data = file.read(limit + 1)
-    processed = images.process(data, policy)
-    image_name = default_storage.save(_cover_name(""), ContentFile(processed.image))
-    thumb_name = default_storage.save(_cover_name("_t"), ContentFile(processed.thumbnail))
+    stored = images.store_upload(file, folder="articles/covers")
     try:
         with transaction.atomic():
             article = _locked_editable(article)
             old = [name for name in (article.cover.name, article.cover_thumbnail.name) if name]
-            article.cover, article.cover_thumbnail = image_name, thumb_name
+            article.cover, article.cover_thumbnail = stored.image, stored.thumbnail
             article.updated_at = clock.now()
             article.save(update_fields=["cover", "cover_thumbnail", "updated_at"])
             audit.record(
@@ -245,11 +230,10 @@ def set_article_cover(*, actor: User, article: Article, file) -> Article:
                 action="article.cover",
                 obj=article,
                 org=article.org,
-                after={"width": processed.width, "height": processed.height},
+                after={"width": stored.processed.width, "height": stored.processed.height},
             )
     except Exception:
-        for stored in (image_name, thumb_name):
-            default_storage.delete(stored)
+        stored.discard()
         raise
     transaction.on_commit(lambda: [default_storage.delete(name) for name in old])
     return article

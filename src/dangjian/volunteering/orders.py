@@ -8,14 +8,12 @@ conditioned on the state it was read in (a claim or a job moving it meanwhile ma
 loser see the new state, never overwrite it), and writes an `OrderEvent`
 (`order_steps.transition`); what an admin does is audited in the same transaction."""
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
@@ -102,33 +100,22 @@ class StoredPhoto:
     size: int
 
 
-def _photo_name(kind: str) -> str:
-    return f"volunteering/{clock.now():%Y/%m}/{secrets.token_hex(16)}{kind}.jpg"
-
-
 def store_photos(files: Iterable) -> list[StoredPhoto]:
-    """Process each upload as activity photos are (interaction.images: sniffed, size- and
-    pixel-limited, re-encoded without metadata, thumbnailed) and store it. Runs before the
-    transaction that writes the rows; if a later one is refused, the earlier files go."""
-    policy = settings.PHOTO_POLICY
-    limit = policy["max_upload_bytes"]
+    """Process each upload as activity photos are (`interaction.images.store_upload`:
+    sniffed, size- and pixel-limited, re-encoded without metadata, thumbnailed) and store
+    it. Runs before the transaction that writes the rows; if a later one is refused, the
+    earlier files go."""
     stored: list[StoredPhoto] = []
     try:
         for file in files:
-            if (getattr(file, "size", None) or 0) > limit:
-                raise images.too_large(limit)
-            if hasattr(file, "seek"):
-                file.seek(0)
-            processed = images.process(file.read(limit + 1), policy)
+            kept = images.store_upload(file, folder="volunteering")
             stored.append(
                 StoredPhoto(
-                    image=default_storage.save(_photo_name(""), ContentFile(processed.image)),
-                    thumbnail=default_storage.save(
-                        _photo_name("_t"), ContentFile(processed.thumbnail)
-                    ),
-                    width=processed.width,
-                    height=processed.height,
-                    size=len(processed.image),
+                    image=kept.image,
+                    thumbnail=kept.thumbnail,
+                    width=kept.processed.width,
+                    height=kept.processed.height,
+                    size=len(kept.processed.image),
                 )
             )
     except Exception:
