@@ -75,6 +75,13 @@ def too_large(limit: int) -> DomainError:
     )
 
 
+def max_upload_mb(policy: dict | None = None) -> int:
+    """The size limit in whole MB, rounded down, as the upload forms state it: a limit
+    that is not a whole number of MB is stated below itself rather than above."""
+    policy = policy or settings.PHOTO_POLICY
+    return policy["max_upload_bytes"] // (1024 * 1024)
+
+
 def too_many_pixels(limit: int) -> DomainError:
     megapixels = f"{limit // 100_000 / 10:g}"  # rounded down to a tenth
     return DomainError(

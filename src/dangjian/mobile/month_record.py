@@ -5,7 +5,6 @@ for the branch, answered with text and photos or PDFs.
 The services are the back office's (`interaction.services.upload_photo`, `write_summary`;
 `supervision.services.answer_rectification`); every object through `permissions.access_*`."""
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +14,7 @@ from dangjian import permissions
 from dangjian.core import clock, labels
 from dangjian.core.files import attachment_response
 from dangjian.core.pages import attempt, attempt_photos
-from dangjian.interaction import selectors, services
+from dangjian.interaction import images, selectors, services
 from dangjian.mobile.decorators import signed_in
 from dangjian.permissions import Action
 from dangjian.supervision import services as supervision
@@ -45,7 +44,7 @@ def record(request, activity_id: int):
             "record_deadline": deadline,
             "started": activity.starts_at <= now,
             "past_deadline": now > deadline,
-            "max_mb": settings.PHOTO_POLICY["max_upload_bytes"] // (1024 * 1024),
+            "max_mb": images.max_upload_mb(),
             "photo_types": PHOTO_TYPES,
         },
     )

@@ -4,9 +4,8 @@ and the photos they add to the record of an activity they attended, or take off 
 
 The history is the signed-in member's own (`participation.history_of` of their record);
 who may add or remove a photo is `dangjian.permissions`' (`Action.CONTRIBUTE`, `_can_photo`)
-and every limit is `interaction.services`'."""
+and every limit is `interaction`'s (the size the form states, `images.max_upload_mb`)."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -19,6 +18,7 @@ from dangjian.attendance import participation
 from dangjian.core import clock
 from dangjian.core.errors import DomainError
 from dangjian.core.pages import attempt, domain_errors
+from dangjian.interaction import images
 from dangjian.interaction import services as interaction
 from dangjian.mobile.decorators import member_view
 from dangjian.permissions import Action
@@ -50,7 +50,7 @@ def photo_context(user, activity, photos) -> dict:
     return {
         "can_add_photo": permissions.can(user, Action.CONTRIBUTE, activity)
         and activity.starts_at <= now <= interaction.record_deadline(activity),
-        "max_mb": settings.PHOTO_POLICY["max_upload_bytes"] // (1024 * 1024),
+        "max_mb": images.max_upload_mb(),
     }
 
 

@@ -2,7 +2,6 @@
 held activities in the admin's scope, and one activity's record, where the branch uploads photos
 and writes the summary, admins of the scope hide comments, and superiors rate."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,7 +12,7 @@ from dangjian import permissions
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page, trail
 from dangjian.core.pages import attempt, attempt_photos
-from dangjian.interaction import selectors, services
+from dangjian.interaction import images, selectors, services
 from dangjian.permissions import Action
 
 PAGE_SIZE = 30
@@ -43,7 +42,7 @@ def _record_context(request, activity) -> dict:
         "can_rate": permissions.can(user, Action.RATE, activity),
         "is_interactive": activity.status in selectors.INTERACTIVE_STATUSES,
         "record_deadline": services.record_deadline(activity),
-        "max_mb": settings.PHOTO_POLICY["max_upload_bytes"] // (1024 * 1024),
+        "max_mb": images.max_upload_mb(),
     }
 
 
