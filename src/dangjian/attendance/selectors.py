@@ -1,13 +1,15 @@
 """Reads for attendance shared by the pages and the API: the roster with each member's
-status, live counts, the refusal log, leave and corrections waiting for a decision."""
+status, live counts, the refusal log, leave and corrections waiting for a decision, what
+the rotating-QR screen shows."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
 
 from dangjian import permissions
-from dangjian.attendance import codes
+from dangjian.attendance import codes, posters
 from dangjian.attendance.models import (
     ACCEPTED,
     REPEATED,
@@ -27,6 +29,13 @@ from dangjian.themedays import selectors as themedays_selectors
 from dangjian.themedays.models import Activity, ActivityStatus
 
 STATUS_ORDER = [s.value for s in AttendanceStatus]
+# Who came, whether or not they have left yet: the figure the console's and the phone's
+# counts show as 已签到 against the roster.
+PRESENT_STATUSES = (
+    AttendanceStatus.CHECKED_IN,
+    AttendanceStatus.CHECKED_OUT,
+    AttendanceStatus.NOT_CHECKED_OUT,
+)
 
 
 def roster_member(activity: Activity, member_id) -> Member | None:
@@ -99,8 +108,14 @@ def attendance_rows(activity: Activity, *, status: str | None = None) -> list[At
     return rows
 
 
+def present(by_status: Mapping[str, int]) -> int:
+    """How many came, from the counts per status (a status missing counts none)."""
+    return sum(by_status.get(s, 0) for s in PRESENT_STATUSES)
+
+
 def live_counts(activity: Activity) -> dict[str, int]:
-    """How many of the roster are in each status, and the roster's size: two queries."""
+    """How many of the roster are in each status, how many came (`present`), the roster's
+    size and how many were corrected: three queries."""
     size = roster.roster_size(activity)
     by_status = dict(
         AttendanceRecord.objects.of_activity(activity)
@@ -114,7 +129,8 @@ def live_counts(activity: Activity) -> dict[str, int]:
     counts["corrected"] = (
         AttendanceRecord.objects.of_activity(activity).filter(is_corrected=True).count()
     )
-    return {k: counts[k] for k in ["roster", *STATUS_ORDER, "corrected"]}
+    counts["present"] = present(counts)
+    return {k: counts[k] for k in ["roster", *STATUS_ORDER, "present", "corrected"]}
 
 
 def refusals(activity: Activity, *, code: str | None = None) -> QuerySet[CheckInAttempt]:
@@ -208,3 +224,28 @@ def screen_url(activity: Activity, setting: RotatingQR, now: datetime | None = N
     """The address the rotating QR on the screen encodes right now."""
     now = now or clock.now()
     return f"{themedays_selectors.checkin_url(activity)}?c={codes.code_at(setting.secret, now)}"
+
+
+@dataclass(frozen=True)
+class ScreenCode:
+    """The rotating QR a screen shows: its SVG and the seconds until it changes."""
+
+    svg: str
+    seconds_left: int
+
+
+def screen_code(activity: Activity, setting: RotatingQR | None, now: datetime) -> ScreenCode | None:
+    """What the rotating-QR screen shows at `now`: a code only while rotating QR is on
+    (off, members scan the printed poster) and the activity is approved (no other takes a
+    check-in); otherwise None, and the screen says so."""
+    if setting is None or not setting.is_enabled or activity.status != ActivityStatus.APPROVED:
+        return None
+    return ScreenCode(
+        svg=posters.qr_svg(screen_url(activity, setting, now)),
+        seconds_left=codes.seconds_left(now),
+    )
+
+
+def screen_now(activity: Activity) -> ScreenCode | None:
+    """What the activity's rotating-QR screen shows right now (`screen_code`)."""
+    return screen_code(activity, rotating_qr(activity), clock.now())

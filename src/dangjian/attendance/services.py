@@ -200,6 +200,25 @@ def refuse_leave(*, actor: User, leave: LeaveRequest, note: str = "") -> LeaveRe
     return leave
 
 
+def leave_decision(decision: str, name: str) -> tuple[bool, str]:
+    """A page's leave decision: whether it approves (the word "approve"; any other word
+    refuses, since the phone's address takes any) and what the page says once it is done,
+    naming the member."""
+    if decision == "approve":
+        return True, _("已批准 %s 的请假。") % name
+    return False, _("已不批准 %s 的请假。") % name
+
+
+def decide_leave(
+    *, actor: User, leave: LeaveRequest, approve: bool, note: str = ""
+) -> LeaveRequest:
+    """Approve or refuse a leave request as a page decided; the note goes with a refusal
+    only, as approving takes none."""
+    if approve:
+        return approve_leave(actor=actor, leave=leave)
+    return refuse_leave(actor=actor, leave=leave, note=note)
+
+
 # Corrections ---------------------------------------------------------------------------------
 
 
