@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from dangjian.attendance import services
+from dangjian.attendance import checkin, services
 from dangjian.attendance.models import AttendanceRecord, Correction, LeaveRequest
+from dangjian.audit.models import AuditEntry
 from dangjian.core.errors import DomainError
 from tests.attendance.conftest import (
     AFTER_END,
@@ -13,6 +14,7 @@ from tests.attendance.conftest import (
     DURING,
     at,
     check_in,
+    check_out,
     near,
 )
 
@@ -174,14 +176,23 @@ def test_regenerating_the_token_invalidates_the_old_poster(world, page, activity
     assert page(world.b.admin).post(console(activity, "token/")).status_code == 404
 
 
+def current_code(activity) -> checkin.ClientInfo:
+    """A scan of the code the rotating-QR screen shows at DURING."""
+    from dangjian.attendance import codes, selectors
+
+    return checkin.ClientInfo(code=codes.code_at(selectors.rotating_qr(activity).secret, DURING))
+
+
 def test_rotating_mode_shows_a_changing_code_on_the_screen(world, page, activity):
     client = page(world.a.branch_admin)
     client.post(console(activity, "rotating/"), {"enabled": "1"})
     with at(DURING):
+        check_in(world.a.member.user, activity, client=current_code(activity))
         screen = client.get(console(activity, "screen/")).content.decode()
         code = client.get(console(activity, "screen/code/")).content.decode()
     assert "<svg" in screen and 'hx-trigger="every 5s"' in screen
-    assert "<svg" in code
+    assert "<svg" in code and "30 秒后更换" in code
+    assert "已签到 1 / 应到 3" in code
     assert page(world.outsider).get(console(activity, "screen/")).status_code == 403
     client.post(console(activity, "rotating/"), {"enabled": "0"})
     with at(DURING):
@@ -210,6 +221,52 @@ def test_leave_is_decided_on_the_page_and_in_the_inbox(world, page, activity):
     resp = page(world.a.branch_admin).post(f"/console/attendance/leaves/{leave.pk}/approve/")
     assert resp.status_code == 302
     assert LeaveRequest.objects.get().status == "approved"
+
+
+def test_leave_decisions_say_so_return_where_asked_and_are_audited(world, page, activity):
+    approved = services.request_leave(actor=world.a.member.user, activity=activity, reason="出差")
+    refused = services.request_leave(actor=world.a.flowing.user, activity=activity, reason="探亲")
+    client = page(world.a.branch_admin)
+    resp = client.post(f"/console/attendance/leaves/{approved.pk}/approve/", {"note": "不用"})
+    assert resp["Location"] == console(activity) + "#leave"
+    page_html = client.get(console(activity)).content.decode()
+    assert f"已批准 {world.a.member.name} 的请假。" in page_html
+    resp = client.post(
+        f"/console/attendance/leaves/{refused.pk}/refuse/",
+        {"note": "请按时参加", "next": "/console/attendance/"},
+        follow=True,
+    )
+    assert resp.redirect_chain == [("/console/attendance/", 302)]
+    assert f"已不批准 {world.a.flowing.name} 的请假。" in resp.content.decode()
+    approved.refresh_from_db()
+    refused.refresh_from_db()
+    assert (approved.status, approved.decision_note) == ("approved", "")
+    assert (refused.status, refused.decision_note) == ("refused", "请按时参加")
+    entries = AuditEntry.objects.filter(action__startswith="attendance.leave_").order_by("id")
+    assert [(e.action, e.object_id, e.actor_id) for e in entries] == [
+        ("attendance.leave_approve", str(approved.pk), world.a.branch_admin.pk),
+        ("attendance.leave_refuse", str(refused.pk), world.a.branch_admin.pk),
+    ]
+    # Decided already: the service's refusal is shown, nothing changes.
+    again = client.post(f"/console/attendance/leaves/{refused.pk}/approve/", follow=True)
+    assert "该请假申请已处理" in again.content.decode()
+    assert LeaveRequest.objects.get(pk=refused.pk).status == "refused"
+
+
+def test_the_live_count_of_those_present_includes_who_never_checked_out(
+    world, page, activity, clock
+):
+    clock.move_to(DURING)
+    check_in(world.a.member.user, activity)
+    check_in(world.a.flowing.user, activity)
+    clock.move_to(AFTER_END)
+    check_out(world.a.flowing.user, activity)
+    clock.move_to(CHECKOUT_CLOSES + timedelta(minutes=1))
+    services.close_due_activities()
+    html = page(world.a.branch_admin).get(console(activity, "live/")).content.decode()
+    assert "<strong>2</strong><span>已签到</span>" in html
+    assert "<strong>1</strong><span>已签退</span>" in html
+    assert "<strong>1</strong><span>未签退</span>" in html
 
 
 def test_a_correction_is_proposed_by_the_branch_and_approved_by_the_county(

@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian import permissions
-from dangjian.attendance import codes, posters, selectors, services
+from dangjian.attendance import posters, selectors, services
 from dangjian.attendance.models import STORED_STATUSES, AttendanceStatus, RequestStatus
 from dangjian.console.decorators import admin_view
 from dangjian.console.views.base import paginate, render_page, trail
@@ -149,15 +149,13 @@ def rotating(request, activity_id: int):
 
 
 def _screen_context(activity) -> dict:
-    setting = selectors.rotating_qr(activity)
-    now = clock.now()
-    if setting is None or not setting.is_enabled or activity.status != ActivityStatus.APPROVED:
+    shown = selectors.screen_now(activity)
+    if shown is None:
         return {"activity": activity, "svg": None}
-    url = selectors.screen_url(activity, setting, now)
     return {
         "activity": activity,
-        "svg": posters.qr_svg(url),
-        "seconds_left": codes.seconds_left(now),
+        "svg": shown.svg,
+        "seconds_left": shown.seconds_left,
         "poll_seconds": SCREEN_POLL_SECONDS,
         "counts": selectors.live_counts(activity),
     }
@@ -212,13 +210,9 @@ def _next(request, fallback):
 @admin_view
 def leave_decide(request, leave_id: int, decision: str):
     leave = permissions.access_leave(request.user, leave_id, Action.CHANGE)
-    if decision == "approve":
-        success = _("已批准 %s 的请假。") % leave.member.name
-        attempt(request, success, services.approve_leave, leave=leave)
-    else:
-        success = _("已不批准 %s 的请假。") % leave.member.name
-        note = request.POST.get("note", "")
-        attempt(request, success, services.refuse_leave, leave=leave, note=note)
+    approve, success = services.leave_decision(decision, leave.member.name)
+    note = request.POST.get("note", "")
+    attempt(request, success, services.decide_leave, leave=leave, approve=approve, note=note)
     return _next(request, _back(leave.activity, "#leave"))
 
 
