@@ -9,8 +9,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from dangjian.attendance import codes
+from dangjian.attendance import selectors as attendance_selectors
 from dangjian.attendance import services as attendance
+from dangjian.attendance.checkin import ClientInfo
 from dangjian.attendance.models import AttendanceRecord, LeaveRequest, RequestStatus
+from dangjian.audit.models import AuditEntry
 from dangjian.interaction import services as interaction
 from dangjian.interaction.models import Photo, Summary
 from dangjian.notifications.models import Notification
@@ -208,15 +212,28 @@ def test_the_secretary_approves_and_refuses_leave_before_the_start(world, activi
         assert "出差" in body and "批准" in body
         response = client.post(reverse("mobile:month_leave_decide", args=[first.pk, "approve"]))
         assert response.status_code == 302
-        client.post(
+        back = reverse("mobile:month_attendance", args=[activity.pk]) + "#leave"
+        assert response.url == back
+        assert f"已批准 {world.a.member.name} 的请假。" in html(client.get(back))
+        response = client.post(
             reverse("mobile:month_leave_decide", args=[second.pk, "refuse"]),
             {"note": "请按时参加"},
         )
+        assert response.url == back
+        assert f"已不批准 {world.a.flowing.name} 的请假。" in html(client.get(back))
+        again = client.post(reverse("mobile:month_leave_decide", args=[second.pk, "approve"]))
+        assert again.url == back
+        assert "该请假申请已处理" in html(client.get(back))
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == RequestStatus.APPROVED and first.decided_by == world.a.branch_admin
     assert second.status == RequestStatus.REFUSED and second.decision_note == "请按时参加"
     assert AttendanceRecord.objects.get(member=world.a.member).status == "on_leave"
+    entries = AuditEntry.objects.filter(action__startswith="attendance.leave_").order_by("id")
+    assert [(e.action, e.object_id, e.actor_id) for e in entries] == [
+        ("attendance.leave_approve", str(first.pk), world.a.branch_admin.pk),
+        ("attendance.leave_refuse", str(second.pk), world.a.branch_admin.pk),
+    ]
 
 
 def test_a_leave_decision_is_refused_to_a_member_and_the_outsider(world, activity, page):
@@ -241,8 +258,13 @@ def test_switching_the_rotating_qr_on_opens_the_screen_with_a_code_that_changes(
         body = html(client.get(response.url))
         assert "<svg" in body
         assert 'hx-trigger="every 5s"' in body
+        secret = attendance_selectors.rotating_qr(activity).secret
+        scan = ClientInfo(code=codes.code_at(secret, CHECKIN_OPEN))
+        check_in(world.a.member.user, activity, client=scan)
         code = client.get(reverse("mobile:month_screen_code", args=[activity.pk]))
         assert "<svg" in html(code) and "<html" not in html(code)
+        roster = attendance_selectors.live_counts(activity)["roster"]
+        assert f"已签到 1 / 应到 {roster}" in html(code)
 
 
 def test_the_screen_says_so_while_the_rotating_qr_is_off(world, activity, page):

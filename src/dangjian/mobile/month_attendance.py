@@ -3,9 +3,9 @@ and list (redrawn by htmx polling), leave requests to approve or refuse, the att
 corrections proposed and their state, and the rotating QR for a screen (switched on here,
 shown full-screen on a phone or a projector).
 
-The same selectors and services as the back office (`attendance.selectors`,
-`attendance.services`, `attendance.codes`, `attendance.posters`); every object through
-`permissions.access_*`."""
+The same selectors and services as the back office (`attendance.selectors`: the counts and
+what the screen shows; `attendance.services`: the leave decision and its message); every
+object through `permissions.access_*`."""
 
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian import permissions
-from dangjian.attendance import codes, posters, selectors, services
+from dangjian.attendance import selectors, services
 from dangjian.attendance.models import RequestStatus
 from dangjian.core import clock
 from dangjian.core.pages import attempt
@@ -30,18 +30,10 @@ def _activity(request, activity_id: int):
     return permissions.access_activity(request.user, activity_id, Action.CHANGE)
 
 
-def _present(counts) -> int:
-    """Who came, whether or not they have left yet: the figure the page and the screen
-    show against the roster."""
-    return counts["checked_in"] + counts["checked_out"] + counts["not_checked_out"]
-
-
 def _live_context(activity) -> dict:
-    counts = selectors.live_counts(activity)
     return {
         "activity": activity,
-        "counts": counts,
-        "present": _present(counts),
+        "counts": selectors.live_counts(activity),
         "rows": selectors.attendance_rows(activity),
         "updated_at": clock.now(),
         "poll_seconds": LIVE_POLL_SECONDS,
@@ -89,21 +81,9 @@ def attendance_live(request, activity_id: int):
 @signed_in
 def leave_decide(request, leave_id: int, decision: str):
     leave = permissions.access_leave(request.user, leave_id, Action.CHANGE)
-    if decision == "approve":
-        attempt(
-            request,
-            _("已批准 %s 的请假。") % leave.member.name,
-            services.approve_leave,
-            leave=leave,
-        )
-    else:
-        attempt(
-            request,
-            _("已不批准 %s 的请假。") % leave.member.name,
-            services.refuse_leave,
-            leave=leave,
-            note=request.POST.get("note", ""),
-        )
+    approve, success = services.leave_decision(decision, leave.member.name)
+    note = request.POST.get("note", "")
+    attempt(request, success, services.decide_leave, leave=leave, approve=approve, note=note)
     return redirect(reverse("mobile:month_attendance", args=[leave.activity_id]) + "#leave")
 
 
@@ -125,18 +105,15 @@ def rotating(request, activity_id: int):
 
 
 def _screen_context(activity) -> dict:
-    setting = selectors.rotating_qr(activity)
-    now = clock.now()
-    if setting is None or not setting.is_enabled or activity.status != ActivityStatus.APPROVED:
+    shown = selectors.screen_now(activity)
+    if shown is None:
         return {"activity": activity, "svg": None}
-    counts = selectors.live_counts(activity)
     return {
         "activity": activity,
-        "svg": posters.qr_svg(selectors.screen_url(activity, setting, now)),
-        "seconds_left": codes.seconds_left(now),
+        "svg": shown.svg,
+        "seconds_left": shown.seconds_left,
         "poll_seconds": SCREEN_POLL_SECONDS,
-        "present": _present(counts),
-        "roster": counts["roster"],
+        "counts": selectors.live_counts(activity),
     }
 
 
