@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from dangjian.core import clock
 from dangjian.orglife import services
 from dangjian.orglife.models import DuesBase, DuesRecord, ItemEvidence
 
@@ -70,6 +71,21 @@ def test_others_cannot_open_or_mark_the_items(world, activity, after, page, who)
     r = client.post(save_url(activity, "org_life"), {"is_done": "1", "text": "记录"})
     assert r.status_code == expected
     assert not ItemEvidence.objects.exists()
+
+
+def test_a_dues_base_for_a_year_that_is_not_a_plain_number_is_this_years(world, after, page):
+    client = page(world.a.branch_admin)
+    r = client.post(
+        reverse("console:dues_base", args=[world.a.branch.pk]),
+        {
+            "member_id": world.a.member.pk,
+            "year": "²⁰²⁶",
+            "category": "employed",
+            "monthly_income": "4321.50",
+        },
+    )
+    assert r.status_code == 302
+    assert DuesBase.objects.get(member=world.a.member).year == clock.today().year
 
 
 def test_the_secretary_keeps_the_dues_register(world, after, page):

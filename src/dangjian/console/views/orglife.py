@@ -14,6 +14,7 @@ from dangjian.core import clock
 from dangjian.core.files import download_response
 from dangjian.core.item_evidence import posted_evidence
 from dangjian.core.pages import asked_year, attempt
+from dangjian.core.text import whole_number
 from dangjian.interaction import selectors as interaction
 from dangjian.orglife import exports, selectors, services
 from dangjian.orglife.models import DuesCategory, PayMethod
@@ -123,8 +124,7 @@ def dues_base(request, branch_id: int):
     user = request.user
     branch = permissions.access_dues_register(user, branch_id)
     member = permissions.access_dues_member(user, branch, request.POST.get("member_id"))
-    raw_year = request.POST.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else clock.today().year
+    year = whole_number(request.POST.get("year"), digits=4) or clock.today().year
     attempt(
         request,
         _("党费基数已核定。"),
