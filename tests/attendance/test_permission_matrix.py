@@ -1,7 +1,8 @@
 """Attendance's part of the permission matrix: role × object (an activity of branch a, its
 leave requests and corrections) × action, through the API and the back office. Out of
 scope answers as missing (404); readable but not to be acted on is 403; every refusal
-changes nothing."""
+changes nothing. Each role's row is tried in one case (permission_matrix.cases, by_row);
+the tables' rows are checked by tests/permission_matrix/test_every_matrix.py."""
 
 from datetime import timedelta
 
@@ -10,80 +11,96 @@ import pytest
 from dangjian.attendance import services
 from dangjian.attendance.models import Correction, LeaveRequest, RequestStatus
 from tests.attendance.conftest import CHECKOUT_CLOSES, at
+from tests.permission_matrix.cases import (
+    WIDER_ROLES,
+    A,
+    Expect,
+    F,
+    L,
+    N,
+    assert_refused,
+    matrix_cases,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = {
-    "city_admin": lambda w: w.city_admin,
-    "county_admin": lambda w: w.a.admin,
-    "other_county_admin": lambda w: w.b.admin,
-    "branch_admin": lambda w: w.a.branch_admin,
-    "member": lambda w: w.a.member.user,
-    "other_branch_member": lambda w: w.b.member.user,
-    "outsider": lambda w: w.outsider,
-    "anonymous": lambda w: None,
-}
+ROLES = WIDER_ROLES
 
 # What the API answers: the roster and the QR code of an activity of branch a; asking leave
 # for it (only its roster's members: the city's admin is not one, 403 `not_on_roster`);
 # deciding the leave another member of branch a asked for (a member cannot even see it).
 # fmt: off
-API_MATRIX = {
-    #                        roster  qr    ask leave  decide leave
-    "city_admin":           (200,    200,  403,       200),
-    "county_admin":         (200,    200,  403,       200),
-    "other_county_admin":   (404,    404,  404,       404),
-    "branch_admin":         (200,    200,  201,       200),
-    "member":               (403,    403,  201,       404),
-    "other_branch_member":  (404,    404,  404,       404),
-    "outsider":             (404,    404,  404,       404),
-    "anonymous":            (401,    401,  401,       401),
-}
+API_MATRIX = [
+    # role                  roster  qr  ask_leave  decide_leave
+    ("city_admin",          A,      A,  F,         A),
+    ("county_admin",        A,      A,  F,         A),
+    ("other_county_admin",  N,      N,  N,         N),
+    ("branch_admin",        A,      A,  A,         A),
+    ("member",              F,      F,  A,         N),
+    ("other_branch_member", N,      N,  N,         N),
+    ("outsider",            N,      N,  N,         N),
+    ("anonymous",           L,      L,  L,         L),
+]
+# fmt: on
+API_ACTIONS = ("roster", "qr", "ask_leave", "decide_leave")
+# What an allowed action answers through the API (anything else: 200).
+ALLOWED = {"ask_leave": 201}
+FORBIDDEN_CODES = {"ask_leave": "not_on_roster"}
+
 # Approving a correction the branch admin proposed, in the back office: only an admin of a
 # superior organization (the branch's own admins see it but may not decide it: 403). The
 # back office is for admins only: anyone else gets 403 whatever the object.
-CORRECTION_MATRIX = {
-    "city_admin": "approved",
-    "county_admin": "approved",
-    "other_county_admin": 404,
-    "branch_admin": 403,
-    "member": 403,
-    "other_branch_member": 403,
-    "outsider": 403,
-    "anonymous": 302,
-}
+# fmt: off
+CORRECTION_MATRIX = [
+    # role                  approve
+    ("city_admin",          A),
+    ("county_admin",        A),
+    ("other_county_admin",  N),
+    ("branch_admin",        F),
+    ("member",              F),
+    ("other_branch_member", F),
+    ("outsider",            F),
+    ("anonymous",           L),
+]
 # fmt: on
+CORRECTION_ACTIONS = ("approve",)
 
 
-def test_the_matrices_cover_every_role():
-    assert set(API_MATRIX) == set(ROLES) == set(CORRECTION_MATRIX)
+def _answered(resp, action: str, expect: Expect) -> None:
+    """Through the API: an allowed action's status, or the refusal the table expects."""
+    if expect is Expect.ALLOW:
+        assert resp.status_code == ALLOWED.get(action, 200), resp.content
+    else:
+        assert_refused(resp, "api", expect, forbidden_code=FORBIDDEN_CODES.get(action, ""))
 
 
-@pytest.mark.parametrize("role", list(API_MATRIX))
-def test_attendance_api_permission_matrix(world, activity, api, role):
+@pytest.mark.parametrize(
+    "role, answers", matrix_cases(API_MATRIX, API_ACTIONS, roles=ROLES, by_row=True)
+)
+def test_attendance_api_permission_matrix(world, activity, api, role, answers):
     actor = ROLES[role](world)
-    roster, qr, ask, decide = API_MATRIX[role]
     client = api(actor)
-    assert client.get(f"/activities/{activity.pk}/attendance").status_code == roster
-    assert client.get(f"/activities/{activity.pk}/qr.png").status_code == qr
+    _answered(client.get(f"/activities/{activity.pk}/attendance"), "roster", answers["roster"])
+    _answered(client.get(f"/activities/{activity.pk}/qr.png"), "qr", answers["qr"])
 
     before = LeaveRequest.objects.count()
     answer = client.post(f"/activities/{activity.pk}/leave", {"reason": "外出务工"})
-    assert answer.status_code == ask, answer.content
-    if ask == 403:
-        assert answer.json()["code"] == "not_on_roster"
-    assert LeaveRequest.objects.count() == before + (1 if ask == 201 else 0)
+    _answered(answer, "ask_leave", answers["ask_leave"])
+    asked = answers["ask_leave"] is Expect.ALLOW
+    assert LeaveRequest.objects.count() == before + (1 if asked else 0)
 
     leave = services.request_leave(actor=world.a.flowing.user, activity=activity, reason="出差")
     answer = client.post(f"/leaves/{leave.pk}/approve")
-    assert answer.status_code == decide, answer.content
+    _answered(answer, "decide_leave", answers["decide_leave"])
     leave.refresh_from_db()
-    expected = RequestStatus.APPROVED if decide == 200 else RequestStatus.PENDING
-    assert leave.status == expected
+    decided = answers["decide_leave"] is Expect.ALLOW
+    assert leave.status == (RequestStatus.APPROVED if decided else RequestStatus.PENDING)
 
 
-@pytest.mark.parametrize("role", list(CORRECTION_MATRIX))
-def test_correction_decision_permission_matrix(world, activity, page, clock, role):
+@pytest.mark.parametrize(
+    "role, answers", matrix_cases(CORRECTION_MATRIX, CORRECTION_ACTIONS, roles=ROLES, by_row=True)
+)
+def test_correction_decision_permission_matrix(world, activity, page, clock, role, answers):
     clock.move_to(CHECKOUT_CLOSES + timedelta(minutes=1))
     services.close_due_activities()
     with at(CHECKOUT_CLOSES + timedelta(hours=1)):
@@ -97,11 +114,10 @@ def test_correction_decision_permission_matrix(world, activity, page, clock, rol
         answer = page(ROLES[role](world)).post(
             f"/console/attendance/corrections/{correction.pk}/approve/"
         )
-    expected = CORRECTION_MATRIX[role]
     correction = Correction.objects.get(pk=correction.pk)
-    if isinstance(expected, int):
-        assert answer.status_code == expected
-        assert correction.status == RequestStatus.PENDING
-    else:
+    if answers["approve"] is Expect.ALLOW:
         assert answer.status_code == 302  # back to the activity, with a message
-        assert correction.status == expected
+        assert correction.status == RequestStatus.APPROVED
+    else:
+        assert_refused(answer, "page", answers["approve"])
+        assert correction.status == RequestStatus.PENDING

@@ -2,10 +2,11 @@
 ask, how a table becomes its cases (matrix_cases), and how a refusal is checked.
 
 A table has a row per role (per role and object, where it has an object column) and a
-column per action; each answer is tried through the API and through the console's pages.
+column per action; each answer is tried through the API and through the console's pages,
+or, in the tables that try a role's whole row in one case, as its test says.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from enum import Enum
 from urllib.parse import urlsplit
 
@@ -34,6 +35,20 @@ ROLES = {
     "anonymous": lambda w: None,
 }
 
+# The actors of attendance's and learning's tables (their objects are branch a's and county
+# a's): besides the roles above, the other county's admin and a member of the other
+# county's branch, and branch a's settled member as the member.
+WIDER_ROLES = {
+    "city_admin": lambda w: w.city_admin,
+    "county_admin": lambda w: w.a.admin,
+    "other_county_admin": lambda w: w.b.admin,
+    "branch_admin": lambda w: w.a.branch_admin,
+    "member": lambda w: w.a.member.user,
+    "other_branch_member": lambda w: w.b.member.user,
+    "outsider": lambda w: w.outsider,
+    "anonymous": lambda w: None,
+}
+
 # The console is closed to logged-in users without an admin role: 403 on every page, even
 # for what the API would let them read (members use the mobile pages for that).
 PAGE_OVERRIDES = {"member": F, "outsider": F}
@@ -54,6 +69,8 @@ def matrix_cases(
     subject: str | None = None,
     page_actions: Collection[str] | None = None,
     phone_actions: Collection[str] = (),
+    roles: Mapping[str, object] = ROLES,
+    by_row: bool = False,
 ) -> list:
     """Every role × action × interface of the table as `pytest.param(role, *objects,
     action, interface, expect)`, with the id `role[-subject][-objects]-action-interface`.
@@ -62,10 +79,22 @@ def matrix_cases(
     `page_actions` (when given) has no page case. An action's page is the console's, closed
     to users without an admin role (PAGE_OVERRIDES), but for the `phone_actions`: their
     page is on the phone and answers as the API does.
+
+    `by_row` makes one case of each row instead, `pytest.param(role, *objects, answers)`
+    with the id `role[-subject][-objects]` and `answers` the row's {action: answer} as the
+    table gives them (its test tries them in turn, each through the interface it names).
+    Every row's role must be one of `roles`.
     """
     cases = []
     for row in matrix:
         role, key = row[0], row_key(row, actions)
+        assert role in roles, role
+        if by_row:
+            answers = dict(zip(actions, row[1 + len(key) :], strict=True))
+            answers = {action: answer for action, answer in answers.items() if answer is not None}
+            name = "-".join((role, *([subject] if subject else []), *key))
+            cases.append(pytest.param(role, *key, answers, id=name))
+            continue
         for action, answer in zip(actions, row[1 + len(key) :], strict=True):
             if answer is None:
                 continue
@@ -89,11 +118,15 @@ API_REFUSALS = {
 PAGE_REFUSALS = {Expect.NOT_FOUND: 404, Expect.FORBIDDEN: 403}
 
 
-def assert_refused(resp, interface: str, expect: Expect) -> None:
-    """The refusal the table expects: through the API its status and code; through a page
-    404 or 403, or for an anonymous caller a redirect to the login page."""
+def assert_refused(resp, interface: str, expect: Expect, *, forbidden_code: str = "") -> None:
+    """The refusal the table expects: through the API its status and code (a 403's code is
+    `forbidden_code` where the action has its own reason); through a page 404 or 403, or
+    for an anonymous caller a redirect to the login page."""
     if interface == "api":
-        assert (resp.status_code, resp.json()["code"]) == API_REFUSALS[expect], resp.content
+        status, code = API_REFUSALS[expect]
+        if expect is Expect.FORBIDDEN and forbidden_code:
+            code = forbidden_code
+        assert (resp.status_code, resp.json()["code"]) == (status, code), resp.content
     elif expect is Expect.LOGIN:
         assert resp.status_code == 302
         assert urlsplit(resp["Location"]).path == reverse("portal:login")
