@@ -246,6 +246,16 @@ def test_a_leave_decision_is_refused_to_a_member_and_the_outsider(world, activit
     assert LeaveRequest.objects.get(pk=leave.pk).status == RequestStatus.PENDING
 
 
+def test_a_leave_decision_other_than_approve_or_refuse_is_not_found(world, activity, page):
+    with at(BEFORE):
+        leave = attendance.request_leave(actor=world.a.flowing.user, activity=activity, reason="x")
+        approve = reverse("mobile:month_leave_decide", args=[leave.pk, "approve"])
+        response = page(world.a.branch_admin).post(approve.replace("/approve/", "/maybe/"))
+    # As on the console: a mistyped link refuses nobody's leave.
+    assert response.status_code == 404
+    assert LeaveRequest.objects.get(pk=leave.pk).status == RequestStatus.PENDING
+
+
 def test_switching_the_rotating_qr_on_opens_the_screen_with_a_code_that_changes(
     world, activity, page
 ):

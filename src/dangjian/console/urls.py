@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from dangjian.console.views import accounts, audit, dashboards, data, members, orgs, scoring, sms
 from dangjian.console.views import appraisal as appr
@@ -24,21 +24,7 @@ from dangjian.console.views import volunteering_hours as vh
 from dangjian.console.views import volunteering_orders as vo
 from dangjian.console.views import volunteering_people as vp
 from dangjian.console.views import volunteering_stats as vs
-
-
-class DecisionConverter:
-    """A reviewer's decision in a URL: approve or refuse (any other word is a 404)."""
-
-    regex = "approve|refuse"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(DecisionConverter, "decision")
+from dangjian.core import converters  # noqa: F401 - registers <decision:…>
 
 app_name = "console"
 urlpatterns = [

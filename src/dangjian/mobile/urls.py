@@ -1,5 +1,6 @@
 from django.urls import path
 
+from dangjian.core import converters  # noqa: F401 - registers <decision:…>
 from dangjian.mobile import (
     activation,
     awards,
@@ -41,7 +42,7 @@ urlpatterns = [
         name="month_attendance_live",
     ),
     path(
-        "month/leaves/<int:leave_id>/<str:decision>/",
+        "month/leaves/<int:leave_id>/<decision:decision>/",
         month_attendance.leave_decide,
         name="month_leave_decide",
     ),
