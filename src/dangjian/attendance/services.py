@@ -201,8 +201,8 @@ def refuse_leave(*, actor: User, leave: LeaveRequest, note: str = "") -> LeaveRe
 
 
 def leave_decision(decision: str, name: str) -> tuple[bool, str]:
-    """A page's leave decision: whether it approves (the word "approve"; any other word
-    refuses, since the phone's address takes any) and what the page says once it is done,
+    """A page's leave decision: whether it approves (the word "approve"; the addresses take
+    only approve or refuse, core.converters) and what the page says once it is done,
     naming the member."""
     if decision == "approve":
         return True, _("已批准 %s 的请假。") % name
